@@ -1,0 +1,47 @@
+# One environment (.venv) from pinned dependencies; every target below reuses it.
+PYTHON ?= python3
+VENV := .venv
+PY := $(abspath $(VENV))/bin/python
+STAMP := $(VENV)/.installed
+export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
+export AWS_DEFAULT_REGION ?= us-east-1
+
+.PHONY: venv test test-seeds test-repo demo bench synth lint publish clean
+
+venv: $(STAMP)
+
+$(STAMP): requirements.txt constraints.txt seed-build/requirements.txt seed-deploy/requirements.txt
+	@echo "==> creating $(VENV) from pinned dependencies (about 3 minutes the first time)"
+	$(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/pip install --quiet --upgrade pip==26.3
+	$(VENV)/bin/pip install --quiet -r requirements.txt -c constraints.txt
+	@touch $@
+
+## test: every test of the repository; each seed's own tests run in a copy of the seed, alone.
+test: test-seeds test-repo
+
+test-seeds: venv
+	$(PY) scripts/test_seeds.py seed-build seed-deploy
+
+test-repo: venv
+	$(PY) -m pytest -q tests
+
+## demo: the whole lifecycle, offline, against the embedded emulator.
+demo: venv
+	$(PY) scripts/demo.py
+
+## bench: speed figures and their ratios to a floor (never part of make test).
+bench: venv
+	$(PY) benchmarks/run.py
+
+synth: venv
+	$(PY) scripts/synth.py
+
+lint: synth
+	$(PY) scripts/lint.py
+
+publish: venv
+	$(PY) scripts/publish.py
+
+clean:
+	rm -rf build demo-output

@@ -1,0 +1,34 @@
+"""Run each seed's own tests in a copy of the seed, alone, as they run once copied into a project repo."""
+import argparse
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+IGNORED = shutil.ignore_patterns("__pycache__", ".pytest_cache", "*.pyc", "build", "demo-output")
+
+
+def run_seed_tests(seed: str, pytest_args: list[str]) -> int:
+    """Copy ROOT/seed into a fresh temporary folder and run pytest there; returns pytest's exit code."""
+    with tempfile.TemporaryDirectory(prefix=f"{seed}-") as tmp:
+        copy = Path(tmp) / seed
+        shutil.copytree(ROOT / seed, copy, ignore=IGNORED)
+        print(f"==> {seed}: running its tests in {copy}", flush=True)
+        return subprocess.call([sys.executable, "-m", "pytest", "-q", *pytest_args], cwd=copy)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("seeds", nargs="+", help="seed folders under the repository root")
+    parser.add_argument("--pytest-args", nargs=argparse.REMAINDER, default=[], help="passed on to pytest")
+    args = parser.parse_args()
+    failed = [seed for seed in args.seeds if run_seed_tests(seed, args.pytest_args) != 0]
+    if failed:
+        print(f"error: tests failed in {', '.join(failed)}", file=sys.stderr)
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
