@@ -1,0 +1,6 @@
+"""Entry point for `python -m deploy`."""
+import sys
+
+from deploy.cli import main
+
+sys.exit(main())

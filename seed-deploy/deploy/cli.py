@@ -1,0 +1,62 @@
+"""`python -m deploy COMMAND`: a thin command line; each command lives in deploy/commands/<name>.py."""
+import argparse
+import importlib
+import sys
+import traceback
+
+from deploy.errors import DeployError
+
+# Command name -> module under deploy.commands. Each module has a docstring (its help), an EPILOG of
+# worked examples, configure(parser) and run(args) -> exit code.
+COMMANDS = {
+    "validate": "validate",
+    "build": "build",
+    "verify": "verify",
+    "test-stage": "test_stage",
+    "rollback": "rollback",
+    "rehearse": "rehearse",
+    "analyze-ab": "analyze_ab",
+    "compare-shadow": "compare_shadow",
+    "drift": "drift",
+    "plan": "plan",
+}
+
+
+def _load(command: str):
+    return importlib.import_module(f"deploy.commands.{COMMANDS[command]}")
+
+
+def build_parser(argv: list[str]) -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m deploy", description=__doc__)
+    parser.add_argument("--debug", action="store_true", help="show tracebacks")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    # Import only the command asked for: the analyses pull scipy and matplotlib, verify should not.
+    wanted = [a for a in argv if a in COMMANDS][:1] or list(COMMANDS)
+    for name in COMMANDS:
+        if name not in wanted:
+            sub.add_parser(name)
+            continue
+        module = _load(name)
+        doc = (module.__doc__ or "").strip()
+        command = sub.add_parser(
+            name,
+            help=doc.splitlines()[0] if doc else None,
+            description=doc,
+            epilog=getattr(module, "EPILOG", None),
+            formatter_class=argparse.RawDescriptionHelpFormatter,
+        )
+        command.set_defaults(run=module.run)
+        module.configure(command)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    args = build_parser(argv).parse_args(argv)
+    try:
+        return args.run(args)
+    except DeployError as error:
+        if args.debug:
+            traceback.print_exc()
+        print(f"error: {error}", file=sys.stderr)
+        return error.exit_code
