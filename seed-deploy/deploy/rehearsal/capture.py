@@ -1,0 +1,113 @@
+"""Data capture in SageMaker's JSON-lines format, written to a folder or to S3 (docs/contracts.md)."""
+import base64
+import json
+import threading
+import time
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlparse
+
+# SageMaker's capture encodings by content type; anything else is carried as BASE64.
+_ENCODINGS = {"text/csv": "CSV", "application/json": "JSON", "application/jsonlines": "JSON"}
+
+
+@dataclass(frozen=True)
+class CaptureConfig:
+    """DataCaptureConfig's parts the host needs. destination: s3://bucket/prefix or a local folder."""
+
+    destination: str
+    sampling_percentage: int = 100
+    capture_input: bool = True
+    capture_output: bool = True
+
+
+def _encode(data: bytes, content_type: str) -> tuple[str, str]:
+    encoding = _ENCODINGS.get((content_type or "").split(";")[0].strip().lower(), "BASE64")
+    if encoding == "BASE64":
+        return base64.b64encode(data).decode("ascii"), encoding
+    return data.decode("utf-8", errors="replace"), encoding
+
+
+def capture_record(
+    *,
+    request: bytes,
+    request_type: str,
+    response: bytes,
+    response_type: str,
+    inference_time: float,
+    inference_id: str | None,
+    config: CaptureConfig,
+) -> dict:
+    """One line of a capture file, in the shape SageMaker writes."""
+    capture = {}
+    if config.capture_input:
+        data, encoding = _encode(request, request_type)
+        capture["endpointInput"] = {
+            "observedContentType": request_type,
+            "mode": "INPUT",
+            "data": data,
+            "encoding": encoding,
+        }
+    if config.capture_output:
+        data, encoding = _encode(response, response_type)
+        capture["endpointOutput"] = {
+            "observedContentType": response_type,
+            "mode": "OUTPUT",
+            "data": data,
+            "encoding": encoding,
+        }
+    metadata = {"eventId": str(uuid.uuid4())}
+    if inference_id:
+        metadata["inferenceId"] = inference_id
+    metadata["inferenceTime"] = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(inference_time))
+    return {"captureData": capture, "eventMetadata": metadata, "eventVersion": "0"}
+
+
+class CaptureWriter:
+    """Buffers records per endpoint, variant and hour; flush() writes each buffer as one .jsonl file."""
+
+    def __init__(self, config: CaptureConfig) -> None:
+        self.config = config
+        self._buffers: dict[tuple[str, str, str], list[dict]] = {}
+        self._lock = threading.Lock()
+        self._seen = 0
+
+    def sampled(self) -> bool:
+        """Deterministic sampling: exactly round(n * pct / 100) of the first n requests are captured."""
+        with self._lock:
+            n = self._seen
+            self._seen += 1
+        pct = self.config.sampling_percentage
+        return (n + 1) * pct // 100 > n * pct // 100
+
+    def add(self, endpoint: str, variant: str, record: dict, inference_time: float) -> None:
+        hour = time.strftime("%Y/%m/%d/%H", time.gmtime(inference_time))
+        with self._lock:
+            self._buffers.setdefault((endpoint, variant, hour), []).append(record)
+
+    def flush(self) -> list[str]:
+        """Write out everything buffered; returns the file paths or s3:// URIs written."""
+        with self._lock:
+            buffers, self._buffers = self._buffers, {}
+        written = []
+        for (endpoint, variant, hour), records in sorted(buffers.items()):
+            name = f"{time.strftime('%M-%S', time.gmtime())}-{uuid.uuid4().hex[:12]}.jsonl"
+            relative = f"{endpoint}/{variant}/{hour}/{name}"
+            body = "".join(json.dumps(record, separators=(",", ":")) + "\n" for record in records)
+            written.append(self._write(relative, body.encode("utf-8")))
+        return written
+
+    def _write(self, relative: str, body: bytes) -> str:
+        destination = self.config.destination
+        if destination.startswith("s3://"):
+            import boto3
+
+            parsed = urlparse(destination)
+            key = "/".join(part for part in (parsed.path.strip("/"), relative) if part)
+            boto3.client("s3").put_object(Bucket=parsed.netloc, Key=key, Body=body)
+            return f"s3://{parsed.netloc}/{key}"
+        path = Path(destination) / relative
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(body)
+        return str(path)
