@@ -76,3 +76,23 @@ def _variant(client, endpoint, variant, start, end, period) -> VariantMetrics:
 def parse_time(text: str) -> datetime:
     """An ISO 8601 inferenceTime such as 2024-05-01T12:00:00Z."""
     return datetime.fromisoformat(text.replace("Z", "+00:00"))
+
+
+def metrics_for_captures(captures, variants: list[str], endpoint: str | None = None, client=None) -> dict[str, VariantMetrics]:
+    """Metrics for the endpoint the captures came from, over the window their inferenceTimes span."""
+    from deploy.analysis.captures import capture_window
+    from deploy.errors import InputError
+
+    endpoints = sorted({c.endpoint for c in captures})
+    if endpoint is None:
+        if len(endpoints) != 1:
+            raise InputError(f"--endpoint: not given and the captures come from {len(endpoints)} endpoints ({', '.join(endpoints)}): name one")
+        endpoint = endpoints[0]
+    window = capture_window(captures)
+    if window is None:
+        raise InputError("--cloudwatch: the captures carry no eventMetadata.inferenceTime, so there is no time window to read")
+    try:
+        start, end = parse_time(window[0]), parse_time(window[1])
+    except ValueError as error:
+        raise InputError(f"eventMetadata.inferenceTime: {window[0]!r}: not ISO 8601: {error}") from error
+    return fetch_variant_metrics(endpoint, variants, start, end, client)

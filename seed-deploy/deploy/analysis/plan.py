@@ -1,0 +1,293 @@
+"""Rollout plan: the timeline, cost, blast radius and timeout of a stage config's DeploymentConfig."""
+import json
+import math
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from deploy.analysis.report import Report, Table
+from deploy.errors import InputError
+
+PRICES_FILE = Path(__file__).with_name("prices.json")
+DEFAULT_PROVISIONING_SECONDS = 600  # allowance to launch a fleet or batch; SageMaker publishes no figure
+PASS, FAIL = "pass", "fail"
+BG, ROLLING = "BlueGreenUpdatePolicy", "RollingUpdatePolicy"
+TRC = "TrafficRoutingConfiguration"
+
+
+def capacity_instances(size: dict | None, total: int, field_path: str) -> int:
+    """Instances in one step for a CapacitySize, relative to the variant's instance count.
+
+    Rule: INSTANCE_COUNT is taken as is; CAPACITY_PERCENT is ceil(total * Value / 100); both at least 1
+    and at most total. Source: the SageMaker API reference (CapacitySize, TrafficRoutingConfig,
+    RollingUpdatePolicy) and the guardrails guide (deployment-guardrails-blue-green-canary/-linear,
+    deployment-guardrails-rolling) define the sizes as a share "of the variant's total instance count"
+    and require Value >= 1, but do not publish how a fractional instance count is rounded. Ceil is the
+    reading that always turns on at least one instance per step and never understates the traffic a
+    bad model receives, which is what this plan is for. Keep this rule in one place (here)."""
+    if not isinstance(size, dict) or size.get("Type") not in ("INSTANCE_COUNT", "CAPACITY_PERCENT") or not isinstance(size.get("Value"), int) or size["Value"] < 1:
+        raise InputError(f"{field_path}: {json.dumps(size)}: needs Type INSTANCE_COUNT or CAPACITY_PERCENT and an integer Value >= 1")
+    if size["Type"] == "INSTANCE_COUNT":
+        count = size["Value"]
+    else:
+        count = math.ceil(total * size["Value"] / 100)
+    return max(1, min(total, count))
+
+
+def green_instance_steps(total_instances: int, policy: dict) -> list[int]:
+    """Cumulative new-fleet instances taking traffic after each step, ending at total_instances.
+
+    policy is a stage config's DeploymentConfig (as UpdateEndpoint takes it); no update policy means
+    blue/green ALL_AT_ONCE. ALL_AT_ONCE -> [total]; CANARY -> [canary, total]; LINEAR and rolling ->
+    [s, 2s, ..., total]."""
+    if total_instances < 1:
+        raise InputError(f"InitialInstanceCount: {total_instances}: must be at least 1")
+    if ROLLING in policy:
+        step = capacity_instances(policy[ROLLING].get("MaximumBatchSize"), total_instances, f"DeploymentConfig.{ROLLING}.MaximumBatchSize")
+        return _stairs(step, total_instances)
+    routing = (policy.get(BG) or {}).get(TRC) or {"Type": "ALL_AT_ONCE"}
+    kind = routing.get("Type")
+    where = f"DeploymentConfig.{BG}.{TRC}"
+    if kind == "ALL_AT_ONCE":
+        return [total_instances]
+    if kind == "CANARY":
+        canary = capacity_instances(routing.get("CanarySize"), total_instances, f"{where}.CanarySize")
+        return [canary, total_instances] if canary < total_instances else [total_instances]
+    if kind == "LINEAR":
+        return _stairs(capacity_instances(routing.get("LinearStepSize"), total_instances, f"{where}.LinearStepSize"), total_instances)
+    raise InputError(f"{where}.Type: {kind!r}: must be one of ALL_AT_ONCE, CANARY, LINEAR")
+
+
+def _stairs(step: int, total: int) -> list[int]:
+    return list(range(step, total, step)) + [total]
+
+
+@dataclass
+class Step:
+    number: int
+    start_s: float
+    green_share: float
+    bake_s: float
+    note: str = ""
+
+
+@dataclass
+class Exposure:
+    alarm: str
+    window_s: int
+    requests_per_step: list[float]
+    late_steps: list[int]  # steps whose bake ends before the alarm can fire
+
+    @property
+    def worst(self) -> tuple[int, float]:
+        index = max(range(len(self.requests_per_step)), key=lambda i: self.requests_per_step[i])
+        return index + 1, self.requests_per_step[index]
+
+
+@dataclass
+class Plan:
+    strategy: str
+    rps: float
+    provisioning_s: int
+    steps: list[Step]
+    duration_s: float
+    extra_instance_hours: dict[str, float]
+    extra_cost: float
+    currency: str
+    exposures: list[Exposure]
+    timeout_s: int | None
+    verdict: str = PASS
+    reasons: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+
+def load_prices(override: dict | None = None) -> tuple[dict[str, float], str]:
+    shipped = json.loads(PRICES_FILE.read_text())
+    prices = dict(shipped["prices"])
+    if override is not None:
+        extra = override.get("prices", override)
+        for name, value in extra.items():
+            if not isinstance(value, (int, float)) or isinstance(value, bool) or value < 0:
+                raise InputError(f"prices.{name}: {value!r}: must be a number >= 0 (price per instance-hour)")
+        prices.update(extra)
+    return prices, (override or {}).get("currency", shipped["currency"])
+
+
+def _variants(config: dict) -> list[dict]:
+    variants = config.get("ProductionVariants")
+    if not isinstance(variants, list) or not variants:
+        raise InputError("ProductionVariants: missing or empty: the plan needs at least one variant")
+    for index, variant in enumerate(variants):
+        if "ServerlessConfig" in variant:
+            raise InputError(f"ProductionVariants[{index}].ServerlessConfig: present: the plan covers instance-based variants only")
+        count = variant.get("InitialInstanceCount")
+        if not isinstance(count, int) or isinstance(count, bool) or count < 1:
+            raise InputError(f"ProductionVariants[{index}].InitialInstanceCount: {count!r}: must be an integer >= 1")
+        if not isinstance(variant.get("InstanceType"), str):
+            raise InputError(f"ProductionVariants[{index}].InstanceType: {variant.get('InstanceType')!r}: must be an instance type such as ml.m5.large")
+    return variants
+
+
+def _deployment_config(config: dict) -> dict:
+    policy = config.get("DeploymentConfig")
+    if not isinstance(policy, dict):
+        raise InputError("DeploymentConfig: missing: the plan needs the stage's DeploymentConfig (BlueGreenUpdatePolicy or RollingUpdatePolicy)")
+    if BG in policy and ROLLING in policy:
+        raise InputError(f"DeploymentConfig: has both {BG} and {ROLLING}: use only one")
+    return policy
+
+
+def _int_field(mapping: dict, name: str, where: str, default: int | None = None) -> int | None:
+    value = mapping.get(name, default)
+    if value is not None and (not isinstance(value, int) or isinstance(value, bool) or value < 0):
+        raise InputError(f"{where}.{name}: {value!r}: must be an integer >= 0")
+    return value
+
+
+def plan_rollout(config: dict, rps: float, prices: dict[str, float], currency: str = "USD",
+                 provisioning_s: int = DEFAULT_PROVISIONING_SECONDS) -> Plan:
+    """Timeline, extra instance-hours and cost, alarm exposure per step, and the timeout check."""
+    if not rps > 0:
+        raise InputError(f"--rps: {rps}: must be > 0 requests per second")
+    policy, variants = _deployment_config(config), _variants(config)
+    everything = variants + list(config.get("ShadowProductionVariants") or [])
+    unknown = sorted({v["InstanceType"] for v in everything} - set(prices))
+    if unknown:
+        raise InputError(f"InstanceType: {', '.join(unknown)}: no price known; add it with --prices FILE (known: {', '.join(sorted(prices))})")
+    rolling = ROLLING in policy
+    if rolling and len(variants) > 1:
+        raise InputError(f"DeploymentConfig.{ROLLING}: with {len(variants)} ProductionVariants: rolling updates exclude multi-variant endpoints")
+    ladders = [green_instance_steps(v["InitialInstanceCount"], policy) for v in variants]
+    shares = _shares(variants, ladders)
+    plan = _rolling(policy, shares, everything, rps, provisioning_s) if rolling else _blue_green(policy, shares, everything, rps, provisioning_s)
+    plan.extra_cost = sum(hours * prices[name] for name, hours in plan.extra_instance_hours.items())
+    plan.currency = currency
+    plan.exposures = _exposures(config, plan)
+    _decide(plan, config, policy)
+    return plan
+
+
+def _shares(variants: list[dict], ladders: list[list[int]]) -> list[float]:
+    """Endpoint traffic share on the new fleet after each step: each variant's green instances over its
+    total (traffic follows active capacity), weighted by InitialVariantWeight."""
+    weights = [float(v.get("InitialVariantWeight", 1.0)) for v in variants]
+    total_weight = sum(weights) or len(weights)
+    steps = max(len(ladder) for ladder in ladders)
+    return [sum(w * ladder[min(i, len(ladder) - 1)] / v["InitialInstanceCount"] for w, v, ladder in zip(weights, variants, ladders)) / total_weight
+            for i in range(steps)]
+
+
+def _blue_green(policy, shares, everything, rps, provisioning_s) -> Plan:
+    """Blue/green: the whole green fleet is provisioned first; each step bakes WaitIntervalInSeconds,
+    the last one TerminationWaitInSeconds (the final bake); blue runs until the end."""
+    bg = policy.get(BG) or {}
+    where = f"DeploymentConfig.{BG}"
+    routing = bg.get(TRC) or {"Type": "ALL_AT_ONCE"}
+    wait = _int_field(routing, "WaitIntervalInSeconds", f"{where}.{TRC}", 0)
+    final = _int_field(bg, "TerminationWaitInSeconds", where, 0)
+    steps, t = [], float(provisioning_s)
+    for number, share in enumerate(shares, start=1):
+        last = number == len(shares)
+        bake = final if last else wait
+        steps.append(Step(number, t, share, bake, "final bake (TerminationWaitInSeconds)" if last else "bake (WaitIntervalInSeconds)"))
+        t += bake
+    hours = _instance_hours(everything, lambda count: count * t)
+    return Plan(routing.get("Type", "ALL_AT_ONCE"), rps, provisioning_s, steps, t, hours, 0.0, "USD", [],
+                _int_field(bg, "MaximumExecutionTimeoutInSeconds", where))
+
+
+def _rolling(policy, shares, everything, rps, provisioning_s) -> Plan:
+    """Rolling: each batch is provisioned, takes its traffic, bakes WaitIntervalInSeconds, then as many
+    old instances are terminated; only one batch of extra instances runs at a time."""
+    rolling = policy[ROLLING]
+    where = f"DeploymentConfig.{ROLLING}"
+    wait = _int_field(rolling, "WaitIntervalInSeconds", where, 0)
+    steps, t = [], 0.0
+    for number, share in enumerate(shares, start=1):
+        t += provisioning_s
+        steps.append(Step(number, t, share, wait, "bake, then the old batch is terminated"))
+        t += wait
+    # Each batch's new instances overlap the old ones for provisioning + bake, and the batches add up to
+    # the whole fleet: extra instance-seconds = sum(batch) * (P + W) = count * (P + W).
+    hours = _instance_hours(everything, lambda count: count * (provisioning_s + wait))
+    return Plan("ROLLING", rps, provisioning_s, steps, t, hours, 0.0, "USD", [],
+                _int_field(rolling, "MaximumExecutionTimeoutInSeconds", where))
+
+
+def _instance_hours(variants: list[dict], seconds_for) -> dict[str, float]:
+    hours: dict[str, float] = {}
+    for v in variants:
+        count = v.get("InitialInstanceCount", 0)
+        hours[v["InstanceType"]] = hours.get(v["InstanceType"], 0.0) + seconds_for(count) / 3600
+    return hours
+
+
+def _exposures(config: dict, plan: Plan) -> list[Exposure]:
+    """Requests the new fleet serves in the time its alarm needs to fire: Period * EvaluationPeriods * rps
+    * share. A step whose bake is shorter than that window moves on before the alarm can fire."""
+    exposures = []
+    for name, alarm in sorted((config.get("Alarms") or {}).items()):
+        period = _int_field(alarm, "Period", f"Alarms.{name}")
+        evaluations = _int_field(alarm, "EvaluationPeriods", f"Alarms.{name}")
+        if not period or not evaluations:
+            raise InputError(f"Alarms.{name}: Period and EvaluationPeriods: both needed, integers >= 1")
+        window = period * evaluations
+        exposures.append(Exposure(name, window, [window * plan.rps * s.green_share for s in plan.steps],
+                                  [s.number for s in plan.steps if s.bake_s < window]))
+    return exposures
+
+
+def _decide(plan: Plan, config: dict, policy: dict) -> None:
+    needed = plan.duration_s
+    if plan.timeout_s is None:
+        plan.notes.append("MaximumExecutionTimeoutInSeconds not set: SageMaker's default applies; nothing to check")
+    elif plan.timeout_s >= needed:
+        plan.reasons.append(f"ok: MaximumExecutionTimeoutInSeconds {plan.timeout_s} s covers the {needed:.0f} s the rollout needs "
+                            f"(waits plus {plan.provisioning_s} s provisioning allowance{' per batch' if plan.strategy == 'ROLLING' else ''})")
+    else:
+        plan.verdict = FAIL
+        plan.reasons.append(f"FAIL: MaximumExecutionTimeoutInSeconds {plan.timeout_s} s is shorter than the {needed:.0f} s the rollout needs "
+                            f"(waits plus {plan.provisioning_s} s provisioning allowance): the update would time out")
+    if not plan.exposures:
+        plan.notes.append("no Alarms in the config: nothing bounds how long a bad model serves")
+    if not (policy.get("AutoRollbackConfiguration") or {}).get("Alarms"):
+        plan.notes.append("DeploymentConfig.AutoRollbackConfiguration lists no extra alarms; the stage's own alarms are added by the endpoint template")
+    for exposure in plan.exposures:
+        if exposure.late_steps:
+            plan.notes.append(f"{exposure.alarm}: needs {exposure.window_s} s to fire but steps {exposure.late_steps} bake for less: "
+                              "traffic moves on (or blue is terminated) before it can roll back")
+
+
+def build_report(plan: Plan) -> Report:
+    report = Report(f"Rollout plan: {plan.strategy} at {plan.rps:g} requests/s", plan.verdict, list(plan.reasons), notes=list(plan.notes))
+    report.tables.append(Table(
+        "Timeline",
+        ["step", "starts at (s)", "starts at (min)", "green share", "lasts (s)", "what"],
+        [[0, 0, 0.0, 0.0, plan.provisioning_s if plan.strategy != "ROLLING" else 0, "provision the new fleet (allowance)" if plan.strategy != "ROLLING" else "start"]]
+        + [[s.number, s.start_s, s.start_s / 60, s.green_share, s.bake_s, s.note] for s in plan.steps],
+        note=f"Total duration {plan.duration_s:.0f} s ({plan.duration_s / 60:.1f} min), provisioning allowance {plan.provisioning_s} s"
+             f"{' per batch' if plan.strategy == 'ROLLING' else ''}.",
+    ))
+    report.tables.append(Table(
+        "Extra instances while both fleets run",
+        ["instance type", "extra instance-hours"],
+        [[name, hours] for name, hours in sorted(plan.extra_instance_hours.items())] + [["total cost", f"{plan.extra_cost:.2f} {plan.currency}"]],
+    ))
+    if plan.exposures:
+        report.tables.append(Table(
+            "Requests a bad model can serve before its alarm can fire",
+            ["alarm", "window (s)"] + [f"step {s.number}" for s in plan.steps] + ["worst step", "worst requests"],
+            [[e.alarm, e.window_s, *e.requests_per_step, e.worst[0], e.worst[1]] for e in plan.exposures],
+            note="window = Period x EvaluationPeriods; requests = window x rps x green share at the step.",
+        ))
+    return report
+
+
+def to_json(plan: Plan) -> dict:
+    return {
+        "verdict": plan.verdict, "reasons": plan.reasons, "notes": plan.notes, "strategy": plan.strategy, "rps": plan.rps,
+        "provisioning_seconds": plan.provisioning_s, "duration_seconds": plan.duration_s,
+        "steps": [s.__dict__ for s in plan.steps], "extra_instance_hours": plan.extra_instance_hours,
+        "extra_cost": plan.extra_cost, "currency": plan.currency, "timeout_seconds": plan.timeout_s,
+        "exposures": [{"alarm": e.alarm, "window_seconds": e.window_s, "requests_per_step": e.requests_per_step,
+                       "worst_step": e.worst[0], "worst_requests": e.worst[1], "late_steps": e.late_steps} for e in plan.exposures],
+    }
