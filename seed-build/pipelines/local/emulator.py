@@ -1,0 +1,33 @@
+"""Start moto's server on 127.0.0.1 for run_local and the tests, with fake credentials only."""
+import contextlib
+import os
+from collections.abc import Iterator
+
+FAKE_CREDENTIALS = {
+    "AWS_ACCESS_KEY_ID": "testing",
+    "AWS_SECRET_ACCESS_KEY": "testing",
+    "AWS_SESSION_TOKEN": "testing",
+    "AWS_DEFAULT_REGION": os.environ.get("AWS_DEFAULT_REGION", "us-east-1"),
+}
+
+
+@contextlib.contextmanager
+def embedded_emulator() -> Iterator[str]:
+    """Run moto's server on a free loopback port; point boto3 at it through AWS_ENDPOINT_URL meanwhile."""
+    from moto.server import ThreadedMotoServer
+
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    host, port = server.get_host_and_port()
+    url = f"http://{host}:{port}"
+    saved = {key: os.environ.get(key) for key in [*FAKE_CREDENTIALS, "AWS_ENDPOINT_URL"]}
+    os.environ.update(FAKE_CREDENTIALS, AWS_ENDPOINT_URL=url)
+    try:
+        yield url
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+        server.stop()

@@ -1,0 +1,167 @@
+"""Run this repo's SageMaker Pipeline on this machine, from its definition JSON, with no AWS account.
+
+The definition that SageMaker would receive is executed step by step: processing scripts and the
+built-in XGBoost algorithm run as local processes under SageMaker's container paths (mapped into the
+work folder), S3 and the model registry are those at AWS_ENDPOINT_URL. With AWS_ENDPOINT_URL unset, an
+embedded emulator (moto's server on 127.0.0.1) is started for the run and stopped at the end.
+"""
+import argparse
+import contextlib
+import json
+import os
+import sys
+import tempfile
+from pathlib import Path
+
+from pipelines import sdk  # noqa: F401  (sets the SDK's environment before it is imported)
+from pipelines.local.executor import Execution, ParameterError, StepRecord, execute, resolve_parameters
+from pipelines.project import LOCAL_DEFAULTS, Project, from_environment
+
+SEED_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_DATA = SEED_ROOT / "data" / "abalone.csv"
+
+EPILOG = """examples:
+  python -m pipelines.run_local
+  python -m pipelines.run_local --param MseThreshold=5.0 --work-dir /tmp/run1
+  python -m pipelines.run_local --param InputDataUrl=data/abalone.csv --hyperparameter max_depth=6
+  AWS_ENDPOINT_URL=http://127.0.0.1:5000 python -m pipelines.run_local   # an emulator you started
+"""
+
+
+class InputError(Exception):
+    """Bad command-line input: exit code 2, nothing run, nothing registered."""
+
+
+def parse_pairs(pairs: list[str], option: str) -> dict[str, str]:
+    result = {}
+    for pair in pairs:
+        name, sep, value = pair.partition("=")
+        if not sep or not name:
+            raise InputError(f"{option} {pair!r}: expected NAME=VALUE")
+        result[name] = value
+    return result
+
+
+def build_definition(project: Project, hyperparameters: dict[str, str]) -> tuple[dict, str]:
+    """The pipeline's definition JSON, exactly as run_pipeline would send it, and its code prefix."""
+    from pipelines.abalone.pipeline import get_pipeline
+    from pipelines.code import code_prefix
+
+    prefix = code_prefix(project.artifact_bucket, project.pipeline_name)
+    with sdk.quiet():
+        pipeline = get_pipeline(
+            region=sdk.region(),
+            role=project.pipeline_role_arn,
+            default_bucket=project.artifact_bucket,
+            model_package_group_name=project.model_package_group_name,
+            pipeline_name=project.pipeline_name,
+            code_prefix=prefix,
+            hyperparameters=hyperparameters,
+            sagemaker_session=sdk.pipeline_session(project.artifact_bucket),
+        )
+        return json.loads(pipeline.definition()), prefix
+
+
+def stage_input_data(parameters: dict, overridden: bool, project: Project) -> None:
+    """Put the input data where InputDataUrl points; a local path is uploaded and replaced by its S3 URI."""
+    import boto3
+
+    url = parameters["InputDataUrl"]
+    if overridden and url.startswith("s3://"):
+        return
+    source = Path(url) if overridden else DEFAULT_DATA
+    if not source.is_file():
+        raise InputError(f"InputDataUrl: {url}: no such file")
+    key = f"local-input/{source.name}" if overridden else url.split("/", 3)[3]
+    boto3.client("s3").upload_file(str(source), project.artifact_bucket, key)
+    parameters["InputDataUrl"] = f"s3://{project.artifact_bucket}/{key}"
+
+
+def ensure_project_resources(project: Project) -> None:
+    """The bucket and model package group the project template creates in AWS; made here if missing."""
+    import boto3
+    from botocore.exceptions import ClientError
+
+    s3 = boto3.client("s3")
+    try:
+        s3.head_bucket(Bucket=project.artifact_bucket)
+    except ClientError:
+        s3.create_bucket(Bucket=project.artifact_bucket)
+    sagemaker = boto3.client("sagemaker")
+    try:
+        sagemaker.describe_model_package_group(ModelPackageGroupName=project.model_package_group_name)
+    except ClientError:
+        sagemaker.create_model_package_group(ModelPackageGroupName=project.model_package_group_name)
+
+
+def print_step(record: StepRecord) -> None:
+    print(f"  {record.name:<28} {record.type:<14} {record.status:<10} {record.seconds:6.1f}s", flush=True)
+
+
+def print_summary(execution: Execution) -> None:
+    report = execution.property_files.get(("EvaluateAbaloneModel", "EvaluationReport"))
+    if report:
+        mse = report["regression_metrics"]["mse"]
+        print(f"test-set MSE: {mse['value']:.4f} (standard deviation of errors {mse['standard_deviation']:.4f})")
+    registered = execution.properties.get("RegisterAbaloneModel")
+    if registered:
+        print(f"registered: {registered['ModelPackageArn']}")
+    print(f"total: {sum(r.seconds for r in execution.steps):.1f}s of step time")
+
+
+@contextlib.contextmanager
+def aws_endpoint():
+    """The emulator at AWS_ENDPOINT_URL, or an embedded one for this run."""
+    if os.environ.get("AWS_ENDPOINT_URL"):
+        yield os.environ["AWS_ENDPOINT_URL"]
+        return
+    from pipelines.local.emulator import embedded_emulator
+
+    with embedded_emulator() as url:
+        print(f"started an embedded emulator at {url}")
+        yield url
+
+
+def run(args: argparse.Namespace) -> int:
+    overrides = parse_pairs(args.param, "--param")
+    hyperparameters = parse_pairs(args.hyperparameter, "--hyperparameter")
+    project = from_environment(LOCAL_DEFAULTS)
+    definition, prefix = build_definition(project, hyperparameters)
+    parameters = resolve_parameters(definition, overrides)
+    work_dir = Path(args.work_dir or tempfile.mkdtemp(prefix="pipeline-run-"))
+    with aws_endpoint():
+        from pipelines.code import upload_code
+
+        ensure_project_resources(project)
+        stage_input_data(parameters, "InputDataUrl" in overrides, project)
+        upload_code(prefix)
+        print(f"pipeline {project.pipeline_name}: running {len(definition['Steps'])} top-level steps locally")
+        execution = execute(definition, parameters, work_dir, project.pipeline_name, on_step=print_step)
+    print_summary(execution)
+    print(f"work folder: {work_dir}")
+    if execution.status != "Succeeded":
+        print(f"error: pipeline failed: {execution.failure_reason}", file=sys.stderr)
+        return 1
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m pipelines.run_local",
+        description=__doc__,
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--param", action="append", default=[], metavar="NAME=VALUE", help="a pipeline parameter (repeatable)")
+    parser.add_argument("--hyperparameter", action="append", default=[], metavar="NAME=VALUE", help="an XGBoost hyperparameter override (repeatable)")
+    parser.add_argument("--work-dir", help="folder for the steps' container folders (default: a new temporary folder)")
+    args = parser.parse_args(argv)
+    try:
+        return run(args)
+    except (InputError, ParameterError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())
