@@ -1,0 +1,309 @@
+"""Render endpoint-template.yml for both stages: fill `!FromStageConfig` slots, add per-variant resources."""
+import copy
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+
+BASE_TEMPLATE = Path(__file__).resolve().parent.parent / "endpoint-template.yml"
+STAGE_CONDITIONS = {"staging": "IsStaging", "prod": "IsProd"}
+NO_VALUE = {"Ref": "AWS::NoValue"}
+ALARM_REFS = [{"AlarmName": {"Ref": "Invocation5XXErrorsAlarm"}}, {"AlarmName": {"Ref": "ModelLatencyAlarm"}}]
+# Model Monitor's analyzer image: one registry account per region (from the SageMaker Python SDK's
+# image_uri_config/model-monitor.json); CloudFormation builds the URI with AWS::URLSuffix.
+MODEL_MONITOR_ACCOUNTS = {
+    "af-south-1": "875698925577", "ap-east-1": "001633400207", "ap-northeast-1": "574779866223",
+    "ap-northeast-2": "709848358524", "ap-northeast-3": "990339680094", "ap-south-1": "126357580389",
+    "ap-southeast-1": "245545462676", "ap-southeast-2": "563025443158", "ap-southeast-3": "669540362728",
+    "ca-central-1": "536280801234", "eu-central-1": "048819808253", "eu-central-2": "590183933784",
+    "eu-north-1": "895015795356", "eu-south-1": "933208885752", "eu-south-2": "437450045455",
+    "eu-west-1": "468650794304", "eu-west-2": "749857270468", "eu-west-3": "680080141114",
+    "il-central-1": "843974653677", "me-central-1": "588750061953", "me-south-1": "607024016150",
+    "sa-east-1": "539772159869", "us-east-1": "156813124566", "us-east-2": "777275614652",
+    "us-west-1": "890145073186", "us-west-2": "159807026194",
+}
+
+
+@dataclass(frozen=True)
+class StageSlot:
+    """Marks a value endpoint-template.yml takes from the stage configs."""
+
+    key: str
+
+
+@dataclass
+class ResolvedStage:
+    """A validated stage config with the model package ARN of each variant (and the data-quality baseline)."""
+
+    stage: str
+    config: dict
+    packages: dict[str, str]
+    baseline: dict | None = field(default=None)
+
+
+class _Loader(yaml.SafeLoader):
+    """Reads CloudFormation's short-form tags as their long form, and !FromStageConfig as a StageSlot."""
+
+
+def _intrinsic(name: str):
+    def construct(loader, node):
+        if isinstance(node, yaml.ScalarNode):
+            value = loader.construct_scalar(node)
+            if name == "Fn::GetAtt":
+                value = value.split(".", 1)
+        elif isinstance(node, yaml.SequenceNode):
+            value = loader.construct_sequence(node, deep=True)
+        else:
+            value = loader.construct_mapping(node, deep=True)
+        return {name: value}
+
+    return construct
+
+
+for _tag, _name in {"!Ref": "Ref", "!Condition": "Condition"}.items():
+    _Loader.add_constructor(_tag, _intrinsic(_name))
+for _short in ("GetAtt", "Sub", "If", "Equals", "Not", "And", "Or", "FindInMap", "Join", "Select", "Split"):
+    _Loader.add_constructor(f"!{_short}", _intrinsic(f"Fn::{_short}"))
+_Loader.add_constructor("!FromStageConfig", lambda loader, node: StageSlot(loader.construct_scalar(node)))
+
+
+def load_base(path: Path = BASE_TEMPLATE) -> dict:
+    return yaml.load(Path(path).read_text(), Loader=_Loader)  # noqa: S506 - a SafeLoader subclass
+
+
+def logical_id(stage: str, variant_name: str, kind: str) -> str:
+    return f"{stage.capitalize()}{re.sub('[^a-zA-Z0-9]', '', variant_name)}{kind}"
+
+
+def cfn_variant(stage: str, variant: dict) -> dict:
+    out = {
+        "VariantName": variant["VariantName"],
+        "ModelName": {"Fn::GetAtt": [logical_id(stage, variant["VariantName"], "Model"), "ModelName"]},
+        "InitialVariantWeight": float(variant.get("InitialVariantWeight", 1.0)),
+    }
+    for key in ("InstanceType", "InitialInstanceCount", "ServerlessConfig"):
+        if key in variant:
+            out[key] = copy.deepcopy(variant[key])
+    return out
+
+
+def cfn_data_capture(config: dict):
+    capture = config.get("DataCapture")
+    if capture is None:
+        return None
+    out = {
+        "EnableCapture": True,
+        "InitialSamplingPercentage": capture["InitialSamplingPercentage"],
+        # SageMaker appends <endpoint>/<variant>/yyyy/mm/dd/hh/ itself.
+        "DestinationS3Uri": {"Fn::Sub": "s3://${ArtifactBucket}/data-capture"},
+        "CaptureOptions": [{"CaptureMode": "Input"}, {"CaptureMode": "Output"}],
+        "CaptureContentTypeHeader": {"CsvContentTypes": ["text/csv"]},
+    }
+    if capture.get("KmsKeyId"):
+        out["KmsKeyId"] = capture["KmsKeyId"]
+    return out
+
+
+def cfn_deployment(deployment: dict) -> dict:
+    """UpdateEndpoint's DeploymentConfig, the stage alarms first in the rollback list.
+
+    CloudFormation's property is TrafficRoutingConfiguration too (TrafficRoutingConfig is only the
+    name of its type in the resource schema), so the policies pass through unchanged.
+    """
+    out = {name: copy.deepcopy(deployment[name])
+           for name in ("BlueGreenUpdatePolicy", "RollingUpdatePolicy") if name in deployment}
+    extra = deployment.get("AutoRollbackConfiguration", {}).get("Alarms", [])
+    out["AutoRollbackConfiguration"] = {"Alarms": copy.deepcopy(ALARM_REFS) + copy.deepcopy(extra)}
+    return out
+
+
+def alarm_metrics(config: dict, metric: str, stat: str, combine: str, period: int) -> list[dict]:
+    """One query per production variant of the new config, combined by a metric-math expression."""
+    queries = []
+    for index, variant in enumerate(config["ProductionVariants"], start=1):
+        dimensions = [
+            {"Name": "EndpointName", "Value": {"Ref": "EndpointName"}},
+            {"Name": "VariantName", "Value": variant["VariantName"]},
+            {"Name": "EndpointConfigName", "Value": {"Fn::GetAtt": ["EndpointConfig", "EndpointConfigName"]}},
+        ]
+        queries.append({
+            "Id": f"v{index}",
+            "MetricStat": {
+                "Metric": {"Namespace": "AWS/SageMaker", "MetricName": metric, "Dimensions": dimensions},
+                "Period": period,
+                "Stat": stat,
+            },
+            "ReturnData": False,
+        })
+    ids = ", ".join(query["Id"] for query in queries)
+    queries.append({"Id": "fleet", "Expression": f"{combine}([{ids}])", "Label": f"{metric} of the new fleet",
+                    "ReturnData": True})
+    return queries
+
+
+def slot_values(resolved: ResolvedStage) -> dict:
+    """Every `!FromStageConfig` key -> this stage's value (None: the property is left out)."""
+    config, stage = resolved.config, resolved.stage
+    errors, latency = config["Alarms"]["Invocation5XXErrors"], config["Alarms"]["ModelLatency"]
+    shadows = config.get("ShadowProductionVariants") or []
+    return {
+        "ProductionVariants": [cfn_variant(stage, v) for v in config["ProductionVariants"]],
+        "ShadowProductionVariants": [cfn_variant(stage, v) for v in shadows] or None,
+        "DataCaptureConfig": cfn_data_capture(config),
+        "DeploymentConfig": cfn_deployment(config["DeploymentConfig"]),
+        "Invocation5XXErrors.Threshold": errors["Threshold"],
+        "Invocation5XXErrors.EvaluationPeriods": errors["EvaluationPeriods"],
+        "Invocation5XXErrors.Metrics": alarm_metrics(config, "Invocation5XXErrors", "Sum", "SUM", errors["Period"]),
+        "ModelLatency.ThresholdMicroseconds": latency["ThresholdMicroseconds"],
+        "ModelLatency.EvaluationPeriods": latency["EvaluationPeriods"],
+        "ModelLatency.Metrics": alarm_metrics(config, "ModelLatency", "Average", "MAX", latency["Period"]),
+    }
+
+
+def model_resources(resolved: ResolvedStage) -> dict:
+    config = resolved.config
+    variants = config["ProductionVariants"] + (config.get("ShadowProductionVariants") or [])
+    return {
+        logical_id(resolved.stage, v["VariantName"], "Model"): {
+            "Type": "AWS::SageMaker::Model",
+            "Condition": STAGE_CONDITIONS[resolved.stage],
+            "Properties": {
+                "ExecutionRoleArn": {"Ref": "ModelExecutionRoleArn"},
+                "PrimaryContainer": {"ModelPackageName": resolved.packages[v["VariantName"]]},
+            },
+        }
+        for v in variants
+    }
+
+
+def scaling_resources(resolved: ResolvedStage) -> dict:
+    scaling = resolved.config.get("AutoScaling")
+    if not scaling:
+        return {}
+    resources, condition = {}, STAGE_CONDITIONS[resolved.stage]
+    for variant in resolved.config["ProductionVariants"]:
+        name = variant["VariantName"]
+        target = logical_id(resolved.stage, name, "ScalableTarget")
+        resources[target] = {
+            "Type": "AWS::ApplicationAutoScaling::ScalableTarget",
+            "Condition": condition,
+            "Properties": {
+                "MinCapacity": scaling["MinCapacity"],
+                "MaxCapacity": scaling["MaxCapacity"],
+                # GetAtt on the endpoint: the variant can only be registered once the endpoint exists.
+                "ResourceId": {"Fn::Sub": f"endpoint/${{Endpoint.EndpointName}}/variant/{name}"},
+                "ScalableDimension": "sagemaker:variant:DesiredInstanceCount",
+                "ServiceNamespace": "sagemaker",
+            },
+        }
+        resources[logical_id(resolved.stage, name, "ScalingPolicy")] = {
+            "Type": "AWS::ApplicationAutoScaling::ScalingPolicy",
+            "Condition": condition,
+            "Properties": {
+                "PolicyName": {"Fn::Sub": f"${{EndpointName}}-{name}-invocations-per-instance"},
+                "PolicyType": "TargetTrackingScaling",
+                "ScalingTargetId": {"Ref": target},
+                "TargetTrackingScalingPolicyConfiguration": {
+                    "TargetValue": float(scaling["TargetInvocationsPerInstance"]),
+                    "PredefinedMetricSpecification": {"PredefinedMetricType": "SageMakerVariantInvocationsPerInstance"},
+                    "ScaleInCooldown": 300,
+                    "ScaleOutCooldown": 60,
+                },
+            },
+        }
+    return resources
+
+
+def monitoring_resources(resolved: ResolvedStage) -> dict:
+    monitoring = resolved.config.get("Monitoring")
+    if not monitoring:
+        return {}
+    quality, condition = monitoring["DataQuality"], STAGE_CONDITIONS[resolved.stage]
+    job = f"{resolved.stage.capitalize()}DataQualityJobDefinition"
+    image = {"Fn::Sub": [
+        "${Account}.dkr.ecr.${AWS::Region}.${AWS::URLSuffix}/sagemaker-model-monitor-analyzer",
+        {"Account": {"Fn::FindInMap": ["ModelMonitorAccounts", {"Ref": "AWS::Region"}, "Account"]}},
+    ]}
+    return {
+        job: {
+            "Type": "AWS::SageMaker::DataQualityJobDefinition",
+            "Condition": condition,
+            "Properties": {
+                "DataQualityAppSpecification": {"ImageUri": image},
+                "DataQualityBaselineConfig": {
+                    "ConstraintsResource": {"S3Uri": resolved.baseline["Constraints"]},
+                    "StatisticsResource": {"S3Uri": resolved.baseline["Statistics"]},
+                },
+                "DataQualityJobInput": {"EndpointInput": {
+                    "EndpointName": {"Fn::GetAtt": ["Endpoint", "EndpointName"]},
+                    "LocalPath": "/opt/ml/processing/input/endpoint",
+                }},
+                "DataQualityJobOutputConfig": {"MonitoringOutputs": [{"S3Output": {
+                    "LocalPath": "/opt/ml/processing/output",
+                    "S3Uri": {"Fn::Sub": "s3://${ArtifactBucket}/monitoring/${EndpointName}/data-quality"},
+                    "S3UploadMode": "EndOfJob",
+                }}]},
+                "JobResources": {"ClusterConfig": {
+                    "InstanceCount": 1, "InstanceType": quality["InstanceType"], "VolumeSizeInGB": 20,
+                }},
+                "RoleArn": {"Ref": "ModelExecutionRoleArn"},
+                "StoppingCondition": {"MaxRuntimeInSeconds": 1800},
+            },
+        },
+        f"{resolved.stage.capitalize()}DataQualitySchedule": {
+            "Type": "AWS::SageMaker::MonitoringSchedule",
+            "Condition": condition,
+            "Properties": {
+                "MonitoringScheduleName": {"Fn::Sub": "${EndpointName}-data-quality"},
+                "MonitoringScheduleConfig": {
+                    "MonitoringJobDefinitionName": {"Fn::GetAtt": [job, "JobDefinitionName"]},
+                    "MonitoringType": "DataQuality",
+                    "ScheduleConfig": {"ScheduleExpression": quality["ScheduleExpression"]},
+                },
+            },
+        },
+    }
+
+
+def merge_stages(values: dict) -> object:
+    """One value when every stage agrees, else Fn::If on the stage; None becomes AWS::NoValue."""
+    staging, prod = values["staging"], values["prod"]
+    if staging == prod:
+        return NO_VALUE if staging is None else staging
+    pick = [NO_VALUE if v is None else v for v in (staging, prod)]
+    return {"Fn::If": ["IsStaging", *pick]}
+
+
+def fill_slots(node, slots: dict):
+    if isinstance(node, StageSlot):
+        return merge_stages(slots[node.key])
+    if isinstance(node, dict):
+        return {key: fill_slots(value, slots) for key, value in node.items()}
+    if isinstance(node, list):
+        return [fill_slots(value, slots) for value in node]
+    return node
+
+
+def render(stages: dict[str, ResolvedStage], base: dict | None = None) -> dict:
+    """The template both stages deploy, built from `stages` (keys "staging" and "prod")."""
+    base = copy.deepcopy(base or load_base())
+    values = {stage: slot_values(resolved) for stage, resolved in stages.items()}
+    slots = {key: {stage: values[stage][key] for stage in stages} for key in values["staging"]}
+    template = fill_slots(base, slots)
+    extra = {}
+    for resolved in stages.values():
+        extra |= model_resources(resolved) | scaling_resources(resolved) | monitoring_resources(resolved)
+    # Models first so the file reads in creation order.
+    template["Resources"] = {**{k: v for k, v in extra.items() if v["Type"] == "AWS::SageMaker::Model"},
+                             **template["Resources"],
+                             **{k: v for k, v in extra.items() if v["Type"] != "AWS::SageMaker::Model"}}
+    if any(r.config.get("Monitoring") for r in stages.values()):
+        template["Mappings"] = {"ModelMonitorAccounts": {
+            region: {"Account": account} for region, account in MODEL_MONITOR_ACCOUNTS.items()}}
+    return template
+
+
+def to_yaml(template: dict) -> str:
+    header = "# Rendered by build.py from endpoint-template.yml and the stage configs: edit those, not this file.\n"
+    return header + yaml.safe_dump(template, sort_keys=False, default_flow_style=False, width=120)
