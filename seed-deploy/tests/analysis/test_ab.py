@@ -1,0 +1,69 @@
+"""A/B analysis on generated captures in SageMaker's format."""
+import math
+
+import numpy as np
+import pytest
+
+from deploy.analysis.ab import analyze_ab, build_report
+from deploy.analysis.captures import load_captures, load_truth
+from deploy.analysis.report import render_markdown
+from deploy.errors import InputError
+
+
+def run(make, **kwargs):
+    folder, truth = make(**kwargs)
+    return analyze_ab(load_captures(str(folder)), load_truth(str(truth)), control="control")
+
+
+def test_ab_challenger_with_half_the_noise_is_promoted(ab_data):
+    result = run(ab_data, n=200, sd_b=1.0, seed=5)
+    assert result.verdict == "promote"
+    d = result.mse_difference
+    assert d.difference < 0 and d.ci_high < 0 and d.p_value < 0.05
+    assert result.required_per_variant is None
+    # noise sd 2 vs 1: MSE near 4 and 1
+    assert result.control.mse == pytest.approx(4, rel=0.25) and result.challenger.mse == pytest.approx(1, rel=0.25)
+
+
+def test_ab_worse_challenger_is_kept(ab_data):
+    result = run(ab_data, n=200, sd_b=3.0, seed=5)
+    assert result.verdict == "keep"
+    assert result.mse_difference.ci_low > 0
+
+
+def test_ab_no_effect_is_inconclusive_with_sample_size(ab_data):
+    result = run(ab_data, n=200, seed=5)
+    assert result.verdict == "inconclusive"
+    d = result.mse_difference
+    assert d.p_value > 0.05 and d.ci_low < 0 < d.ci_high
+    sd_a, sd_b = np.std(result.control.squared_errors, ddof=1), np.std(result.challenger.squared_errors, ddof=1)
+    by_hand = (1.959964 + 0.841621) ** 2 * (sd_a**2 + sd_b**2) / d.difference**2
+    assert result.required_per_variant == math.ceil(by_hand) or abs(result.required_per_variant - by_hand) < 1
+    assert result.required_per_variant > 200
+    assert f"collect about {result.required_per_variant} joined requests per variant" in " ".join(result.reasons)
+
+
+def test_ab_mismatched_join_is_counted_not_dropped(ab_data):
+    result = run(ab_data, n=100, seed=5, missing_truth=7, extra_truth=4)
+    assert (result.control.without_truth, result.challenger.without_truth) == (7, 7)
+    assert (result.control.joined, result.challenger.joined) == (93, 93)
+    assert result.truth_without_capture == 4
+    markdown = render_markdown(build_report(result))
+    assert "| captures without ground truth | 7 | 7 |" in markdown
+    assert "| ground truth rows without a capture (both variants) | 4 |  |" in markdown
+
+
+def test_ab_nothing_joined_is_inconclusive(ab_data, tmp_path):
+    folder, _ = ab_data(n=10)
+    truth = tmp_path / "other.csv"
+    truth.write_text("inference_id,label\nnobody,1\n")
+    result = analyze_ab(load_captures(str(folder)), load_truth(str(truth)), control="control")
+    assert result.verdict == "inconclusive"
+    assert result.mse_difference is None
+    assert "need at least 2 each" in result.reasons[0]
+
+
+def test_ab_unknown_control_lists_variants(ab_data):
+    folder, truth = ab_data(n=5)
+    with pytest.raises(InputError, match=r"--control: 'blue': no captures for that variant \(found: challenger, control\)"):
+        analyze_ab(load_captures(str(folder)), load_truth(str(truth)), control="blue")

@@ -1,0 +1,110 @@
+"""Rollout plans checked against hand computations for each strategy."""
+import pytest
+
+from deploy.analysis.plan import capacity_instances, green_instance_steps, load_prices, plan_rollout
+from deploy.errors import InputError
+
+PRICES, _ = load_prices()
+
+
+def config(policy: dict, count: int, instance_type: str = "ml.m5.large", period: int = 60, evaluations: int = 2) -> dict:
+    return {
+        "ProductionVariants": [{"VariantName": "AllTraffic", "ModelVersion": "latest", "InstanceType": instance_type,
+                                "InitialInstanceCount": count, "InitialVariantWeight": 1.0}],
+        "DeploymentConfig": policy,
+        "Alarms": {"Invocation5XXErrors": {"Threshold": 1, "Period": period, "EvaluationPeriods": evaluations}},
+    }
+
+
+def blue_green(routing: dict, termination_wait: int, timeout: int) -> dict:
+    return {"BlueGreenUpdatePolicy": {"TrafficRoutingConfiguration": routing, "TerminationWaitInSeconds": termination_wait,
+                                      "MaximumExecutionTimeoutInSeconds": timeout}}
+
+
+@pytest.mark.parametrize("total,size,expected", [
+    (3, {"Type": "CAPACITY_PERCENT", "Value": 50}, 2),   # 1.5 rounds up
+    (3, {"Type": "CAPACITY_PERCENT", "Value": 10}, 1),   # 0.3 rounds up to the minimum of one
+    (10, {"Type": "CAPACITY_PERCENT", "Value": 20}, 2),  # exact
+    (4, {"Type": "INSTANCE_COUNT", "Value": 9}, 4),      # never more than the fleet
+])
+def test_capacity_instances_rounds_percent_up_within_fleet(total, size, expected):
+    assert capacity_instances(size, total, "X") == expected
+
+
+def test_capacity_instances_bad_type_names_field():
+    with pytest.raises(InputError, match=r"X\.CanarySize: .*INSTANCE_COUNT or CAPACITY_PERCENT"):
+        capacity_instances({"Type": "PERCENT", "Value": 5}, 4, "X.CanarySize")
+
+
+def test_green_instance_steps_each_strategy():
+    assert green_instance_steps(4, {}) == [4]
+    assert green_instance_steps(10, blue_green({"Type": "CANARY", "WaitIntervalInSeconds": 60, "CanarySize": {"Type": "CAPACITY_PERCENT", "Value": 15}}, 0, 900)) == [2, 10]
+    assert green_instance_steps(5, blue_green({"Type": "LINEAR", "WaitIntervalInSeconds": 60, "LinearStepSize": {"Type": "INSTANCE_COUNT", "Value": 2}}, 0, 900)) == [2, 4, 5]
+    assert green_instance_steps(8, {"RollingUpdatePolicy": {"MaximumBatchSize": {"Type": "CAPACITY_PERCENT", "Value": 25}, "WaitIntervalInSeconds": 60}}) == [2, 4, 6, 8]
+
+
+def test_plan_all_at_once_matches_hand_computation():
+    # 2 x ml.m5.large, provisioning 600 s, then 100% and a 300 s final bake: 900 s with both fleets.
+    plan = plan_rollout(config(blue_green({"Type": "ALL_AT_ONCE", "WaitIntervalInSeconds": 0}, 300, 1200), 2), 10, PRICES)
+    assert [(s.start_s, s.green_share, s.bake_s) for s in plan.steps] == [(600, 1.0, 300)]
+    assert plan.duration_s == 900
+    assert plan.extra_instance_hours == {"ml.m5.large": pytest.approx(2 * 900 / 3600)}
+    assert plan.extra_cost == pytest.approx(0.5 * 0.115)
+    assert plan.exposures[0].requests_per_step == [60 * 2 * 10 * 1.0]
+    assert plan.verdict == "pass"
+
+
+def test_plan_canary_matches_hand_computation_and_fails_short_timeout():
+    # 10 x ml.c5.xlarge, canary 15% -> ceil(1.5) = 2 instances = 20% of traffic for 600 s, then 100%.
+    routing = {"Type": "CANARY", "WaitIntervalInSeconds": 600, "CanarySize": {"Type": "CAPACITY_PERCENT", "Value": 15}}
+    plan = plan_rollout(config(blue_green(routing, 0, 1000), 10, "ml.c5.xlarge", 60, 3), 100, PRICES)
+    assert [(s.start_s, s.green_share, s.bake_s) for s in plan.steps] == [(600, 0.2, 600), (1200, 1.0, 0)]
+    assert plan.duration_s == 1200
+    assert plan.extra_instance_hours["ml.c5.xlarge"] == pytest.approx(10 * 1200 / 3600)
+    assert plan.extra_cost == pytest.approx(10 * 1200 / 3600 * 0.204)
+    exposure = plan.exposures[0]
+    assert exposure.requests_per_step == pytest.approx([180 * 100 * 0.2, 180 * 100 * 1.0])
+    assert exposure.worst == (2, pytest.approx(18000))
+    assert exposure.late_steps == [2]  # a 0 s final bake ends before a 180 s alarm can fire
+    assert plan.verdict == "fail"
+    assert "MaximumExecutionTimeoutInSeconds 1000 s is shorter than the 1200 s" in plan.reasons[0]
+
+
+def test_plan_linear_matches_hand_computation():
+    routing = {"Type": "LINEAR", "WaitIntervalInSeconds": 120, "LinearStepSize": {"Type": "INSTANCE_COUNT", "Value": 2}}
+    plan = plan_rollout(config(blue_green(routing, 60, 600), 5), 10, PRICES, provisioning_s=300)
+    assert [(s.start_s, s.green_share, s.bake_s) for s in plan.steps] == [(300, 0.4, 120), (420, 0.8, 120), (540, 1.0, 60)]
+    assert plan.duration_s == 600
+    assert plan.extra_instance_hours["ml.m5.large"] == pytest.approx(5 * 600 / 3600)
+    assert plan.verdict == "pass"  # 600 s timeout covers exactly 600 s
+
+
+def test_plan_rolling_matches_hand_computation():
+    # 8 instances, batches of 25% = 2: each batch provisions 600 s then bakes 300 s; 2 extra instances at a time.
+    policy = {"RollingUpdatePolicy": {"MaximumBatchSize": {"Type": "CAPACITY_PERCENT", "Value": 25}, "WaitIntervalInSeconds": 300,
+                                      "MaximumExecutionTimeoutInSeconds": 3600}}
+    plan = plan_rollout(config(policy, 8), 20, PRICES)
+    assert [(s.start_s, s.green_share) for s in plan.steps] == [(600, 0.25), (1500, 0.5), (2400, 0.75), (3300, 1.0)]
+    assert plan.duration_s == 3600
+    assert plan.extra_instance_hours["ml.m5.large"] == pytest.approx(4 * 2 * 900 / 3600)
+    assert plan.exposures[0].requests_per_step == pytest.approx([120 * 20 * s for s in (0.25, 0.5, 0.75, 1.0)])
+    assert plan.verdict == "pass"
+
+
+def test_plan_without_deployment_config_is_input_error():
+    bad = config({}, 2)
+    del bad["DeploymentConfig"]
+    with pytest.raises(InputError, match="DeploymentConfig: missing"):
+        plan_rollout(bad, 10, PRICES)
+
+
+def test_plan_unknown_instance_type_lists_known_ones():
+    with pytest.raises(InputError, match=r"InstanceType: ml\.zz\.huge: no price known; add it with --prices FILE \(known: .*ml\.m5\.large"):
+        plan_rollout(config({}, 2, "ml.zz.huge"), 10, PRICES)
+
+
+def test_load_prices_override_merges_and_validates():
+    prices, currency = load_prices({"currency": "EUR", "prices": {"ml.zz.huge": 9.5}})
+    assert (prices["ml.zz.huge"], prices["ml.m5.large"], currency) == (9.5, 0.115, "EUR")
+    with pytest.raises(InputError, match=r"prices\.ml\.m5\.large: 'cheap': must be a number"):
+        load_prices({"ml.m5.large": "cheap"})

@@ -1,0 +1,48 @@
+"""Shadow comparison: identical predictions pass, shifted ones fail, unmatched requests are counted."""
+import numpy as np
+import pytest
+
+from deploy.analysis.captures import load_captures
+from deploy.analysis.shadow import compare_shadow
+
+from conftest import capture_record, write_variant
+
+
+def shadow_folder(root, shift: float, n: int = 300, only_production: int = 0, only_shadow: int = 0):
+    rng = np.random.default_rng(11)
+    predictions = rng.uniform(4, 16, n + only_production + only_shadow)
+    prod_ids = [f"req-{i}" for i in range(n + only_production)]
+    shadow_ids = [f"req-{i}" for i in range(n)] + [f"shadow-only-{i}" for i in range(only_shadow)]
+    write_variant(root, "demo-prod", "AllTraffic",
+                  [capture_record("1,2", f"{predictions[i]:.5f}", key, "2024-05-01T12:00:00Z") for i, key in enumerate(prod_ids)])
+    write_variant(root, "demo-prod", "shadow",
+                  [capture_record("1,2", f"{predictions[i] + shift:.5f}", key, "2024-05-01T12:00:00Z") for i, key in enumerate(shadow_ids)])
+    return str(root)
+
+
+def test_shadow_identical_predictions_pass(tmp_path):
+    result = compare_shadow(load_captures(shadow_folder(tmp_path, 0.0)), shadow="shadow")
+    assert result.verdict == "pass"
+    assert (result.joined, result.mae, result.agreement, result.psi, result.ks_statistic) == (300, 0.0, 1.0, 0.0, 0.0)
+    assert len(result.psi_edges) == 9  # deciles of production
+
+
+def test_shadow_shifted_predictions_fail_with_reasons(tmp_path):
+    result = compare_shadow(load_captures(shadow_folder(tmp_path, 2.0)), production="AllTraffic")
+    assert result.verdict == "fail"
+    assert result.mae == pytest.approx(2.0, abs=1e-4)
+    assert result.agreement == 0.0
+    assert result.psi > 0.25 and result.ks_statistic > 0.1 and result.ks_p_value < 0.05
+    failed = [r for r in result.reasons if r.startswith("FAIL")]
+    assert any("agree within 0.5" in r for r in failed) and any("PSI" in r for r in failed) and any("KS" in r for r in failed)
+
+
+def test_shadow_mismatched_join_counted(tmp_path):
+    result = compare_shadow(load_captures(shadow_folder(tmp_path, 0.0, n=100, only_production=5, only_shadow=3)), shadow="shadow")
+    assert (result.joined, result.production_only, result.shadow_only) == (100, 5, 3)
+
+
+def test_shadow_too_few_joined_is_inconclusive(tmp_path):
+    result = compare_shadow(load_captures(shadow_folder(tmp_path, 0.0, n=10)), shadow="shadow")
+    assert result.verdict == "inconclusive"
+    assert "only 10 requests joined" in result.reasons[0]
