@@ -36,7 +36,14 @@ def build_parser(argv: list[str]) -> argparse.ArgumentParser:
         if name not in wanted:
             sub.add_parser(name)
             continue
-        module = _load(name)
+        try:
+            module = _load(name)
+        except ModuleNotFoundError as error:
+            # Listing every command must not fail because one command's module is absent.
+            if error.name != f"deploy.commands.{COMMANDS[name]}":
+                raise
+            sub.add_parser(name, help="(not available in this copy)")
+            continue
         doc = (module.__doc__ or "").strip()
         command = sub.add_parser(
             name,
@@ -60,3 +67,12 @@ def main(argv: list[str] | None = None) -> int:
             traceback.print_exc()
         print(f"error: {error}", file=sys.stderr)
         return error.exit_code
+    except Exception as error:  # noqa: BLE001 - only AWS errors are handled, the rest re-raised
+        # boto3's errors (ClientError, EndpointConnectionError, NoCredentialsError...) are not ours but
+        # are expected: report them like a failed check, without importing botocore for every command.
+        if not type(error).__module__.startswith("botocore"):
+            raise
+        if args.debug:
+            traceback.print_exc()
+        print(f"error: AWS call failed: {error}", file=sys.stderr)
+        return DeployError.exit_code

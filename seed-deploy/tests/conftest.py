@@ -30,3 +30,51 @@ def emulator(emulator_url, monkeypatch):
     """Point boto3 at the session's emulator for one test."""
     monkeypatch.setenv("AWS_ENDPOINT_URL", emulator_url)
     return emulator_url
+
+
+@pytest.fixture
+def unique():
+    """A short unique suffix for resource names on the shared emulator."""
+    import uuid
+
+    return lambda prefix: f"{prefix}-{uuid.uuid4().hex[:8]}"
+
+
+XGBOOST_IMAGE = "registry.example/sagemaker-xgboost:1.7-1"  # moto does not pull it
+
+
+def _register_packages(sm, group: str, statuses: list[str], baseline: bool = False) -> list[str]:
+    """Create `group` and one model package per status, oldest first (versions 1..n); returns their ARNs."""
+    sm.create_model_package_group(ModelPackageGroupName=group)
+    arns = []
+    for number, status in enumerate(statuses, start=1):
+        extra = {}
+        if baseline:
+            extra["ModelMetrics"] = {"ModelDataQuality": {
+                "Statistics": {"ContentType": "application/json", "S3Uri": f"s3://bucket/{group}/{number}/statistics.json"},
+                "Constraints": {"ContentType": "application/json", "S3Uri": f"s3://bucket/{group}/{number}/constraints.json"},
+            }}
+        arns.append(sm.create_model_package(
+            ModelPackageGroupName=group,
+            InferenceSpecification={
+                "Containers": [{"Image": XGBOOST_IMAGE, "ModelDataUrl": f"s3://bucket/{group}/{number}/model.tar.gz"}],
+                "SupportedContentTypes": ["text/csv"],
+                "SupportedResponseMIMETypes": ["text/csv"],
+            },
+            ModelApprovalStatus=status,
+            **extra,
+        )["ModelPackageArn"])
+    return arns
+
+
+@pytest.fixture
+def register(emulator):
+    """register(sm, group, statuses, baseline=False) -> ARNs: a model package group with one version per status."""
+    return _register_packages
+
+
+@pytest.fixture
+def sm(emulator):
+    import boto3
+
+    return boto3.client("sagemaker")

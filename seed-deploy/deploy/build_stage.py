@@ -1,0 +1,114 @@
+"""The build stage: validate both stage configs, resolve their models, write the template and one config file per stage."""
+import json
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import boto3
+
+from deploy import registry, stage_names
+from deploy.errors import DeployError, InputError
+from deploy.stage_config import load_stage_config
+from deploy.template_render import ResolvedStage, render, to_yaml
+
+ENVIRONMENT = {
+    "project": "SAGEMAKER_PROJECT_NAME",
+    "project_id": "SAGEMAKER_PROJECT_ID",
+    "group": "MODEL_PACKAGE_GROUP_NAME",
+    "bucket": "ARTIFACT_BUCKET",
+    "role": "MODEL_EXECUTION_ROLE_ARN",
+}
+MISSING_ENVIRONMENT = "environment: {names}: not set: the build needs them (see README, environment contract)"
+NO_BASELINE = (
+    "Monitoring.DataQuality: {arn}: the model package has no ModelMetrics.ModelDataQuality baseline "
+    "(Statistics and Constraints): register one with the model, or remove Monitoring from the {stage} config"
+)
+TEMPLATE_FILE = "template-export.yml"
+CONFIG_FILE = "{stage}-config-export.json"
+
+
+@dataclass(frozen=True)
+class BuildEnvironment:
+    """What CodeBuild passes the build stage (docs/contracts.md)."""
+
+    project: str
+    project_id: str
+    group: str
+    bucket: str
+    role: str
+
+    @classmethod
+    def from_environ(cls, environ=os.environ) -> "BuildEnvironment":
+        missing = [name for name in ENVIRONMENT.values() if not environ.get(name)]
+        if missing:
+            raise InputError(MISSING_ENVIRONMENT.format(names=", ".join(missing)))
+        return cls(**{field: environ[name] for field, name in ENVIRONMENT.items()})
+
+
+def data_quality_baseline(sm, arn: str, stage: str) -> dict:
+    metrics = registry.describe(sm, arn).get("ModelMetrics", {}).get("ModelDataQuality", {})
+    baseline = {kind: metrics.get(kind, {}).get("S3Uri") for kind in ("Statistics", "Constraints")}
+    if not all(baseline.values()):
+        raise DeployError(NO_BASELINE.format(arn=arn, stage=stage))
+    return baseline
+
+
+def resolve_stage(sm, env: BuildEnvironment, stage: str, config: dict, approved) -> ResolvedStage:
+    """Every variant's model package ARN; "live" is read from the stage's endpoint as it runs now."""
+    endpoint = stage_names.endpoint_name(env.project, stage)
+    variants = config["ProductionVariants"] + config.get("ShadowProductionVariants", [])
+    packages = {}
+    for variant in variants:
+        spec, name = variant["ModelVersion"], variant["VariantName"]
+        packages[name] = (registry.live_package_arn(sm, endpoint, name) if spec == "live"
+                          else registry.resolve_version(approved, spec, env.group).arn)
+    primary = packages[config["ProductionVariants"][0]["VariantName"]]
+    baseline = data_quality_baseline(sm, primary, stage) if config.get("Monitoring") else None
+    return ResolvedStage(stage=stage, config=config, packages=packages, baseline=baseline)
+
+
+def template_configuration(env: BuildEnvironment, stage: str) -> dict:
+    """A CloudFormation template-configuration file: the stage's parameters and tags."""
+    return {
+        "Parameters": {
+            "StageName": stage,
+            "EndpointName": stage_names.endpoint_name(env.project, stage),
+            "ModelExecutionRoleArn": env.role,
+            "ArtifactBucket": env.bucket,
+        },
+        "Tags": {
+            "sagemaker:project-name": env.project,
+            "sagemaker:project-id": env.project_id,
+            "sagemaker:deployment-stage": stage,
+        },
+    }
+
+
+@dataclass(frozen=True)
+class BuildResult:
+    """The files written and, per stage, each variant's model package ARN."""
+
+    files: dict[str, Path]
+    packages: dict[str, dict[str, str]]
+
+    def lines(self) -> list[str]:
+        chosen = [f"{stage}: variant {variant} serves {arn}"
+                  for stage, packages in self.packages.items() for variant, arn in packages.items()]
+        return chosen + [f"wrote {path}" for path in self.files.values()]
+
+
+def build(env: BuildEnvironment, config_paths: dict[str, Path], output_dir: Path, sm=None) -> BuildResult:
+    """Validate, resolve, render; write the three files only once everything succeeded."""
+    configs = {stage: load_stage_config(config_paths[stage]) for stage in stage_names.STAGES}
+    sm = sm or boto3.client("sagemaker")
+    approved = registry.approved_packages(sm, env.group)
+    resolved = {stage: resolve_stage(sm, env, stage, configs[stage], approved) for stage in stage_names.STAGES}
+    contents = {TEMPLATE_FILE: to_yaml(render(resolved))}
+    for stage in stage_names.STAGES:
+        contents[CONFIG_FILE.format(stage=stage)] = json.dumps(template_configuration(env, stage), indent=2) + "\n"
+    output_dir.mkdir(parents=True, exist_ok=True)
+    written = {}
+    for name, text in contents.items():
+        written[name] = output_dir / name
+        written[name].write_text(text)
+    return BuildResult(files=written, packages={stage: r.packages for stage, r in resolved.items()})
