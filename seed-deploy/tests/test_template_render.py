@@ -1,0 +1,121 @@
+"""The rendered endpoint template: cfn-lint clean for every shipped config, stage slots, alarms, deployment config."""
+from pathlib import Path
+
+import cfnlint.api
+import pytest
+import yaml
+
+from deploy.stage_config import load_stage_config
+from deploy.template_render import ResolvedStage, load_base, merge_stages, render, to_yaml
+
+SEED = Path(__file__).resolve().parent.parent
+SHIPPED = ["staging-config.json", "prod-config.json", *sorted(p.relative_to(SEED).as_posix()
+                                                              for p in (SEED / "examples").glob("*.json"))]
+BASELINE = {"Statistics": "s3://b/statistics.json", "Constraints": "s3://b/constraints.json"}
+
+
+def resolved(stage: str, name: str) -> ResolvedStage:
+    config = load_stage_config(SEED / name)
+    variants = config["ProductionVariants"] + config.get("ShadowProductionVariants", [])
+    packages = {v["VariantName"]: f"arn:aws:sagemaker:us-east-1:123456789012:model-package/g/{n}"
+                for n, v in enumerate(variants, start=1)}
+    return ResolvedStage(stage, config, packages, BASELINE)
+
+
+def rendered(staging: str, prod: str) -> dict:
+    return render({"staging": resolved("staging", staging), "prod": resolved("prod", prod)})
+
+
+def lint(template: dict) -> list[str]:
+    return [str(match) for match in cfnlint.api.lint(to_yaml(template), regions=["us-east-1"])]
+
+
+def test_shipped_configs_list_covers_defaults_and_examples():
+    assert SHIPPED == ["staging-config.json", "prod-config.json", "examples/ab-test.json", "examples/linear.json",
+                       "examples/shadow.json"]
+
+
+def test_default_pair_renders_cfn_lint_clean():
+    assert lint(rendered("staging-config.json", "prod-config.json")) == []
+
+
+@pytest.mark.parametrize("name", SHIPPED)
+def test_every_shipped_config_renders_cfn_lint_clean_as_prod(name):
+    assert lint(rendered("staging-config.json", name)) == []
+
+
+def test_endpoint_config_has_no_fixed_name_and_endpoint_name_is_a_parameter():
+    resources = rendered("staging-config.json", "prod-config.json")["Resources"]
+    assert "EndpointConfigName" not in resources["EndpointConfig"]["Properties"]
+    assert resources["Endpoint"]["Properties"]["EndpointName"] == {"Ref": "EndpointName"}
+
+
+def test_deployment_config_differs_by_stage_and_lists_stage_alarms_first():
+    deployment = rendered("staging-config.json", "prod-config.json")["Resources"]["Endpoint"]["Properties"]
+    condition, staging, prod = deployment["DeploymentConfig"]["Fn::If"]
+    assert condition == "IsStaging"
+    assert staging["BlueGreenUpdatePolicy"]["TrafficRoutingConfiguration"]["Type"] == "ALL_AT_ONCE"
+    assert prod["BlueGreenUpdatePolicy"]["TrafficRoutingConfiguration"] == {
+        "Type": "CANARY", "WaitIntervalInSeconds": 600, "CanarySize": {"Type": "INSTANCE_COUNT", "Value": 1}}
+    assert prod["BlueGreenUpdatePolicy"]["TerminationWaitInSeconds"] == 600
+    assert prod["AutoRollbackConfiguration"]["Alarms"] == [
+        {"AlarmName": {"Ref": "Invocation5XXErrorsAlarm"}}, {"AlarmName": {"Ref": "ModelLatencyAlarm"}}]
+
+
+def test_extra_rollback_alarms_follow_the_stage_alarms():
+    stage = resolved("prod", "prod-config.json")
+    stage.config["DeploymentConfig"]["AutoRollbackConfiguration"]["Alarms"] = [{"AlarmName": "team-cpu"}]
+    template = render({"staging": stage, "prod": stage})
+    alarms = template["Resources"]["Endpoint"]["Properties"]["DeploymentConfig"]["AutoRollbackConfiguration"]["Alarms"]
+    assert alarms[2:] == [{"AlarmName": "team-cpu"}]
+
+
+def test_alarms_watch_the_new_fleet_per_variant():
+    alarm = rendered("staging-config.json", "examples/ab-test.json")["Resources"]["ModelLatencyAlarm"]["Properties"]
+    assert alarm["AlarmName"] == {"Fn::Sub": "${EndpointName}-model-latency"}
+    prod_metrics = alarm["Metrics"]["Fn::If"][2]
+    dims = prod_metrics[0]["MetricStat"]["Metric"]["Dimensions"]
+    assert {"Name": "EndpointConfigName", "Value": {"Fn::GetAtt": ["EndpointConfig", "EndpointConfigName"]}} in dims
+    assert [d["Value"] for d in dims if d["Name"] == "VariantName"] == ["Champion"]
+    assert prod_metrics[-1] == {"Id": "fleet", "Expression": "MAX([v1, v2])",
+                                "Label": "ModelLatency of the new fleet", "ReturnData": True}
+    assert alarm["Threshold"] == {"Fn::If": ["IsStaging", 500000, 300000]}
+
+
+def test_stage_values_that_agree_are_written_once():
+    template = rendered("staging-config.json", "staging-config.json")
+    errors = template["Resources"]["Invocation5XXErrorsAlarm"]["Properties"]
+    assert errors["Threshold"] == 0
+    assert template["Resources"]["EndpointConfig"]["Properties"]["ShadowProductionVariants"] == {"Ref": "AWS::NoValue"}
+
+
+def test_merge_stages_absent_in_one_stage_is_no_value():
+    assert merge_stages({"staging": None, "prod": {"a": 1}}) == {"Fn::If": ["IsStaging", {"Ref": "AWS::NoValue"}, {"a": 1}]}
+
+
+def test_data_capture_goes_under_the_artifact_bucket():
+    capture = rendered("staging-config.json", "staging-config.json")["Resources"]["EndpointConfig"]["Properties"][
+        "DataCaptureConfig"]
+    assert capture["DestinationS3Uri"] == {"Fn::Sub": "s3://${ArtifactBucket}/data-capture"}
+    assert capture["InitialSamplingPercentage"] == 100
+    assert capture["CaptureOptions"] == [{"CaptureMode": "Input"}, {"CaptureMode": "Output"}]
+
+
+def test_prod_autoscaling_and_monitoring_are_conditional_on_prod():
+    resources = rendered("staging-config.json", "prod-config.json")["Resources"]
+    target = resources["ProdAllTrafficScalableTarget"]
+    assert target["Condition"] == "IsProd"
+    assert (target["Properties"]["MinCapacity"], target["Properties"]["MaxCapacity"]) == (3, 6)
+    policy = resources["ProdAllTrafficScalingPolicy"]["Properties"]["TargetTrackingScalingPolicyConfiguration"]
+    assert policy["PredefinedMetricSpecification"] == {"PredefinedMetricType": "SageMakerVariantInvocationsPerInstance"}
+    schedule = resources["ProdDataQualitySchedule"]["Properties"]["MonitoringScheduleConfig"]
+    assert schedule["ScheduleConfig"] == {"ScheduleExpression": "cron(0 * ? * * *)"}
+    assert not any(key.startswith("Staging") and "Scal" in key for key in resources)
+
+
+def test_base_template_slots_are_all_filled():
+    text = to_yaml(rendered("staging-config.json", "prod-config.json"))
+    assert "FromStageConfig" not in text and "StageSlot" not in text
+    assert set(load_base()["Outputs"]) == {"EndpointName", "EndpointConfigName"}
+    assert yaml.safe_load(text)["Outputs"]["EndpointConfigName"]["Value"] == {
+        "Fn::GetAtt": ["EndpointConfig", "EndpointConfigName"]}
