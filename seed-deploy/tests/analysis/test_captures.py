@@ -7,7 +7,7 @@ import pytest
 from deploy.analysis.captures import endpoint_and_variant, load_captures, load_truth, parse_prediction
 from deploy.errors import InputError
 
-from conftest import capture_record, write_variant
+from .capture_files import capture_record, write_variant
 
 
 def test_endpoint_and_variant_from_sagemaker_path():

@@ -8,7 +8,7 @@ from deploy.analysis.captures import load_captures
 from deploy.analysis.drift import analyze_drift, load_baseline, parse_json
 from deploy.errors import InputError
 
-from conftest import capture_record, write_variant
+from .capture_files import capture_record, write_variant
 
 FEATURES = [("length", "Fractional", 0.5, 0.1), ("weight", "Fractional", 0.8, 0.2), ("rings_hint", "Integral", 10, 3)]
 

@@ -5,7 +5,7 @@ import pytest
 from deploy.analysis.captures import load_captures
 from deploy.analysis.shadow import compare_shadow
 
-from conftest import capture_record, write_variant
+from .capture_files import capture_record, write_variant
 
 
 def shadow_folder(root, shift: float, n: int = 300, only_production: int = 0, only_shadow: int = 0):

@@ -1,0 +1,1 @@
+"""Tests of deploy/analysis and its four commands."""
