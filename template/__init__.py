@@ -1,0 +1,1 @@
+"""The SageMaker Project stack (what the Service Catalog product provisions) and its target-account stack."""

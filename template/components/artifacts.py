@@ -1,0 +1,72 @@
+"""The project's artifact bucket and the KMS key that encrypts it (and every pipeline artifact)."""
+import aws_cdk as cdk
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_kms as kms
+from aws_cdk import aws_s3 as s3
+from constructs import Construct
+
+from template.components.nag import acknowledge
+
+
+BUCKET_READ = ["s3:GetBucketLocation", "s3:ListBucket", "s3:GetBucketVersioning"]
+OBJECT_READ = ["s3:GetObject", "s3:GetObjectVersion"]
+OBJECT_WRITE = ["s3:PutObject", "s3:DeleteObject", "s3:AbortMultipartUpload"]
+KEY_READ = ["kms:Decrypt", "kms:DescribeKey"]
+KEY_WRITE = ["kms:Encrypt", "kms:GenerateDataKey"]
+
+
+class ArtifactStore(Construct):
+    """Encrypted, TLS-only, versioned bucket with lifecycle rules; readable by the target accounts when set."""
+
+    def __init__(self, scope: Construct, construct_id: str, *, multi_account: cdk.CfnCondition,
+                 target_account_ids: list[str]) -> None:
+        super().__init__(scope, construct_id)
+        # A customer-managed key: CodePipeline cannot share artifacts across accounts under S3's default key.
+        self.key = kms.Key(self, "Key", enable_key_rotation=True, removal_policy=cdk.RemovalPolicy.RETAIN,
+                           description="Encrypts the SageMaker project's artifacts and pipeline artifacts")
+        self.bucket = s3.Bucket(
+            self, "Bucket", encryption=s3.BucketEncryption.KMS, encryption_key=self.key, bucket_key_enabled=True,
+            enforce_ssl=True, versioned=True, block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
+            object_ownership=s3.ObjectOwnership.BUCKET_OWNER_ENFORCED, removal_policy=cdk.RemovalPolicy.RETAIN,
+            lifecycle_rules=[
+                s3.LifecycleRule(id="ExpireOldVersions", noncurrent_version_expiration=cdk.Duration.days(30),
+                                 abort_incomplete_multipart_upload_after=cdk.Duration.days(7)),
+                s3.LifecycleRule(id="ExpireDataCapture", prefix="data-capture/", expiration=cdk.Duration.days(90)),
+            ])
+        acknowledge(self.bucket, "S1", "Pipeline and model artifacts only; access is audited by CloudTrail, and a "
+                                       "second log bucket per project would double the buckets a project owns.")
+        self._share_with(multi_account, target_account_ids)
+
+    def _share_with(self, multi_account: cdk.CfnCondition, account_ids: list[str]) -> None:
+        """Add read statements for the target accounts, present only under the MultiAccount condition."""
+        principals = {"AWS": [f"arn:{cdk.Aws.PARTITION}:iam::{account}:root" for account in account_ids]}
+        bucket_statement = {
+            "Sid": "TargetAccountsRead", "Effect": "Allow", "Principal": principals,
+            "Action": ["s3:GetObject", "s3:GetObjectVersion", "s3:GetBucketLocation", "s3:ListBucket"],
+            "Resource": [self.bucket.bucket_arn, f"{self.bucket.bucket_arn}/*"]}
+        key_statement = {
+            "Sid": "TargetAccountsDecrypt", "Effect": "Allow", "Principal": principals,
+            "Action": ["kms:Decrypt", "kms:DescribeKey"], "Resource": "*"}
+        policy = self.bucket.policy.node.default_child
+        # Index 1: after the deny-non-TLS statement that enforce_ssl adds first.
+        policy.add_property_override("PolicyDocument.Statement.1",
+                                     cdk.Fn.condition_if(multi_account.logical_id, bucket_statement,
+                                                         cdk.Aws.NO_VALUE))
+        self.key.node.default_child.add_property_override(
+            "KeyPolicy.Statement.1", cdk.Fn.condition_if(multi_account.logical_id, key_statement, cdk.Aws.NO_VALUE))
+
+    def grant_read_write(self, grantee: iam.IGrantable) -> None:
+        """Objects read/write in the bucket, with the key (explicit actions, not CDK's wildcard groups)."""
+        self._grant(grantee, OBJECT_READ + OBJECT_WRITE, KEY_READ + KEY_WRITE)
+
+    def grant_read(self, grantee: iam.IGrantable) -> None:
+        """Objects read in the bucket, with the key."""
+        self._grant(grantee, OBJECT_READ, KEY_READ)
+
+    def _grant(self, grantee: iam.IGrantable, object_actions: list[str], key_actions: list[str]) -> None:
+        principal = grantee.grant_principal
+        principal.add_to_principal_policy(iam.PolicyStatement(actions=BUCKET_READ,
+                                                              resources=[self.bucket.bucket_arn]))
+        principal.add_to_principal_policy(iam.PolicyStatement(actions=object_actions,
+                                                              resources=[self.bucket.arn_for_objects("*")]))
+        principal.add_to_principal_policy(iam.PolicyStatement(actions=key_actions, resources=[self.key.key_arn]))

@@ -1,0 +1,50 @@
+"""Multi-account deploys: the role ARNs the deploy stages assume in the staging and prod accounts."""
+import aws_cdk as cdk
+from aws_cdk import aws_iam as iam
+from constructs import Construct
+
+from template.components.conditional import conditional_policy
+from template.components.parameters import ProjectParameters
+from template.components.policies import ROLE_PATH
+
+# Role names the target-account stack (template/target_account_stack.py) creates; both sides use these.
+ACTION_ROLE = "sagemaker-{project_id}-deploy-action"
+CFN_ROLE = "sagemaker-{project_id}-cfn-deploy"
+MODEL_ROLE = "sagemaker-{project_id}-model-execution"
+
+
+def target_role_arn(account_id: str, template: str, project_id: str) -> str:
+    """ARN of one of the target-account stack's roles in `account_id`."""
+    # Fn::Sub rather than CDK's Fn::Join: cfn-lint (E3703) asks for Sub in pipeline role ARNs.
+    name = template.format(project_id="${ProjectId}")
+    return cdk.Fn.sub(f"arn:${{AWS::Partition}}:iam::${{AccountId}}:role{ROLE_PATH}{name}",
+                      {"AccountId": account_id, "ProjectId": project_id})
+
+
+class CrossAccountDeploy(Construct):
+    """Chooses, per stage, this account's roles or the target account's, under the MultiAccount condition."""
+
+    def __init__(self, scope: Construct, construct_id: str, *, params: ProjectParameters,
+                 local_cfn_role_arn: str) -> None:
+        super().__init__(scope, construct_id)
+        self._params = params
+        self._local_cfn_role_arn = local_cfn_role_arn
+        self.accounts = {"staging": params.staging_account_id, "prod": params.prod_account_id}
+
+    def action_role_arn(self, stage: str) -> object:
+        """The deploy action's own role: the target account's action role, or none (the pipeline's role)."""
+        return cdk.Fn.condition_if(self._params.multi_account.logical_id,
+                                   target_role_arn(self.accounts[stage], ACTION_ROLE, self._params.project_id),
+                                   cdk.Aws.NO_VALUE)
+
+    def cfn_role_arn(self, stage: str) -> object:
+        """The role CloudFormation deploys the stage stack with."""
+        return cdk.Fn.condition_if(self._params.multi_account.logical_id,
+                                   target_role_arn(self.accounts[stage], CFN_ROLE, self._params.project_id),
+                                   self._local_cfn_role_arn)
+
+    def grant_assume(self, role: iam.IRole) -> None:
+        """Let the pipeline role assume the two action roles, only when target accounts are set."""
+        arns = [target_role_arn(account, ACTION_ROLE, self._params.project_id) for account in self.accounts.values()]
+        conditional_policy(self, "AssumeTargetRoles", role=role, condition=self._params.multi_account,
+                           statements=[iam.PolicyStatement(actions=["sts:AssumeRole"], resources=arns)])

@@ -1,0 +1,126 @@
+"""Least-privilege statement sets shared by the project stack and the target-account stack."""
+import aws_cdk as cdk
+from aws_cdk import aws_iam as iam
+
+ROLE_PATH = "/sagemaker-project/"
+
+
+def _arn(service: str, resource: str, *, region: str = cdk.Aws.REGION, account: str = cdk.Aws.ACCOUNT_ID) -> str:
+    return f"arn:{cdk.Aws.PARTITION}:{service}:{region}:{account}:{resource}"
+
+
+def container_runtime_statements() -> list[iam.PolicyStatement]:
+    """Pull SageMaker's built-in images (AWS-owned ECR accounts) and write the jobs' and endpoints' logs."""
+    return [
+        # GetAuthorizationToken has no resource-level permission: "*" is the only valid resource.
+        iam.PolicyStatement(actions=["ecr:GetAuthorizationToken"], resources=["*"]),
+        iam.PolicyStatement(actions=["ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer",
+                                     "ecr:BatchCheckLayerAvailability"],
+                            resources=[_arn("ecr", "repository/*", account="*")]),
+        iam.PolicyStatement(actions=["logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents",
+                                     "logs:DescribeLogStreams"],
+                            resources=[_arn("logs", "log-group:/aws/sagemaker/*")]),
+        iam.PolicyStatement(actions=["cloudwatch:PutMetricData"], resources=["*"],
+                            conditions={"StringLike": {"cloudwatch:namespace": ["/aws/sagemaker/*", "AWS/SageMaker"]}}),
+    ]
+
+
+def model_execution_statements() -> list[iam.PolicyStatement]:
+    """The endpoint's execution role: its container runtime plus the alarms its guardrails roll back on."""
+    return [*container_runtime_statements(),
+            # DescribeAlarms is a list action without resource-level permissions.
+            iam.PolicyStatement(actions=["cloudwatch:DescribeAlarms"], resources=["*"])]
+
+
+def pipeline_job_statements(*, pipeline_role_arn: str) -> list[iam.PolicyStatement]:
+    """What the SageMaker Pipeline's steps do: processing and training jobs, passing their own role."""
+    return [
+        iam.PolicyStatement(
+            actions=["sagemaker:CreateProcessingJob", "sagemaker:DescribeProcessingJob",
+                     "sagemaker:StopProcessingJob", "sagemaker:CreateTrainingJob", "sagemaker:DescribeTrainingJob",
+                     "sagemaker:StopTrainingJob", "sagemaker:AddTags"],
+            resources=[_arn("sagemaker", "processing-job/*"), _arn("sagemaker", "training-job/*")]),
+        iam.PolicyStatement(actions=["iam:PassRole"], resources=[pipeline_role_arn],
+                            conditions={"StringEquals": {"iam:PassedToService": "sagemaker.amazonaws.com"}}),
+        *container_runtime_statements(),
+    ]
+
+
+def endpoint_deploy_statements(*, model_role_arn: str, alarm_prefix: str) -> list[iam.PolicyStatement]:
+    """CloudFormation's deploy role: the endpoint template's resources, nothing else."""
+    sagemaker_resources = [_arn("sagemaker", f"{kind}/*") for kind in (
+        "model", "endpoint-config", "endpoint", "monitoring-schedule", "data-quality-job-definition")]
+    return [
+        iam.PolicyStatement(
+            actions=["sagemaker:CreateModel", "sagemaker:DescribeModel", "sagemaker:DeleteModel",
+                     "sagemaker:CreateEndpointConfig", "sagemaker:DescribeEndpointConfig",
+                     "sagemaker:DeleteEndpointConfig", "sagemaker:CreateEndpoint", "sagemaker:UpdateEndpoint",
+                     "sagemaker:DescribeEndpoint", "sagemaker:DeleteEndpoint", "sagemaker:AddTags",
+                     "sagemaker:DeleteTags", "sagemaker:ListTags", "sagemaker:CreateMonitoringSchedule",
+                     "sagemaker:DescribeMonitoringSchedule", "sagemaker:UpdateMonitoringSchedule",
+                     "sagemaker:DeleteMonitoringSchedule", "sagemaker:CreateDataQualityJobDefinition",
+                     "sagemaker:DescribeDataQualityJobDefinition", "sagemaker:DeleteDataQualityJobDefinition"],
+            resources=sagemaker_resources),
+        # The stage alarms are named "<endpoint>-..." and the endpoints "<project>-<stage>".
+        iam.PolicyStatement(actions=["cloudwatch:PutMetricAlarm", "cloudwatch:DeleteAlarms",
+                                     "cloudwatch:TagResource"],
+                            resources=[_arn("cloudwatch", f"alarm:{alarm_prefix}-*")]),
+        iam.PolicyStatement(actions=["cloudwatch:DescribeAlarms"], resources=["*"]),
+        # Application Auto Scaling has no resource-level permissions.
+        iam.PolicyStatement(actions=["application-autoscaling:RegisterScalableTarget",
+                                     "application-autoscaling:DeregisterScalableTarget",
+                                     "application-autoscaling:DescribeScalableTargets",
+                                     "application-autoscaling:PutScalingPolicy",
+                                     "application-autoscaling:DeleteScalingPolicy",
+                                     "application-autoscaling:DescribeScalingPolicies"], resources=["*"]),
+        iam.PolicyStatement(actions=["iam:CreateServiceLinkedRole"], resources=["*"], conditions={
+            "StringEquals": {"iam:AWSServiceName": "sagemaker.application-autoscaling.amazonaws.com"}}),
+        iam.PolicyStatement(actions=["iam:PassRole"], resources=[model_role_arn],
+                            conditions={"StringEquals": {"iam:PassedToService": "sagemaker.amazonaws.com"}}),
+    ]
+
+
+def stack_arn(stack_name_pattern: str, *, account: str = cdk.Aws.ACCOUNT_ID) -> str:
+    """ARN pattern of the CloudFormation stacks named `stack_name_pattern` (any stack id)."""
+    return _arn("cloudformation", f"stack/{stack_name_pattern}/*", account=account)
+
+
+def stack_deploy_statements(*, stack_name_pattern: str, deploy_role_arn: str) -> list[iam.PolicyStatement]:
+    """CodePipeline's CloudFormation action: create or update the stage stacks with the deploy role."""
+    return [
+        iam.PolicyStatement(actions=["cloudformation:CreateStack", "cloudformation:UpdateStack",
+                                     "cloudformation:DeleteStack", "cloudformation:DescribeStacks",
+                                     "cloudformation:DescribeStackEvents"],
+                            resources=[stack_arn(stack_name_pattern)]),
+        iam.PolicyStatement(actions=["iam:PassRole"], resources=[deploy_role_arn],
+                            conditions={"StringEquals": {"iam:PassedToService": "cloudformation.amazonaws.com"}}),
+    ]
+
+
+def sagemaker_arn(resource: str) -> str:
+    """ARN of a SageMaker resource in this stack's region and account."""
+    return _arn("sagemaker", resource)
+
+
+def codebuild_statements(*, pipeline_name_pattern: str, pipeline_role_arn: str,
+                         stack_name_pattern: str) -> list[iam.PolicyStatement]:
+    """The CodeBuild role: upsert and run the SageMaker Pipeline, read stage stacks, endpoints and metrics."""
+    pipeline = _arn("sagemaker", f"pipeline/{pipeline_name_pattern}")
+    return [
+        iam.PolicyStatement(
+            actions=["sagemaker:CreatePipeline", "sagemaker:UpdatePipeline", "sagemaker:DescribePipeline",
+                     "sagemaker:StartPipelineExecution", "sagemaker:DescribePipelineExecution",
+                     "sagemaker:ListPipelineExecutionSteps", "sagemaker:ListPipelineExecutions",
+                     "sagemaker:AddTags"],
+            resources=[pipeline, f"{pipeline}/execution/*"]),
+        iam.PolicyStatement(actions=["iam:PassRole"], resources=[pipeline_role_arn],
+                            conditions={"StringEquals": {"iam:PassedToService": "sagemaker.amazonaws.com"}}),
+        iam.PolicyStatement(actions=["sagemaker:DescribeEndpoint", "sagemaker:DescribeEndpointConfig",
+                                     "sagemaker:InvokeEndpoint"],
+                            resources=[_arn("sagemaker", "endpoint/*"), _arn("sagemaker", "endpoint-config/*")]),
+        iam.PolicyStatement(actions=["cloudformation:DescribeStacks", "cloudformation:DescribeStackEvents"],
+                            resources=[stack_arn(stack_name_pattern)]),
+        # Metric reads and alarm listing have no resource-level permissions.
+        iam.PolicyStatement(actions=["cloudwatch:GetMetricData", "cloudwatch:GetMetricStatistics",
+                                     "cloudwatch:DescribeAlarms"], resources=["*"]),
+    ]

@@ -1,0 +1,47 @@
+"""The project's model package group (the model registry), shared with the target accounts when set."""
+import aws_cdk as cdk
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_sagemaker as sagemaker
+from constructs import Construct
+
+from template.components.parameters import ProjectParameters
+
+# SageMaker writes resource names lower-case into ARNs while the project name may carry capitals; the
+# project id is lower-case, so IAM patterns anchor on it: "*-<id>" matches the group "<name>-<id>".
+READ_ACTIONS = ["sagemaker:DescribeModelPackageGroup", "sagemaker:DescribeModelPackage",
+                "sagemaker:ListModelPackages"]
+
+
+class ModelRegistry(Construct):
+    """Model package group `P-I`; exposes its name and the IAM patterns of the group and its packages."""
+
+    def __init__(self, scope: Construct, construct_id: str, *, params: ProjectParameters) -> None:
+        super().__init__(scope, construct_id)
+        stack = cdk.Stack.of(self)
+        self.group_name = params.model_package_group_name
+        self.group_arn_pattern = stack.format_arn(service="sagemaker", resource="model-package-group",
+                                                  resource_name=f"*-{params.project_id}")
+        self.package_arn_pattern = stack.format_arn(service="sagemaker", resource="model-package",
+                                                    resource_name=f"*-{params.project_id}/*")
+        principals = {"AWS": [f"arn:{cdk.Aws.PARTITION}:iam::{account}:root"
+                              for account in (params.staging_account_id, params.prod_account_id)]}
+        share = {"Version": "2012-10-17", "Statement": [{
+            "Sid": "TargetAccountsRead", "Effect": "Allow", "Principal": principals, "Action": READ_ACTIONS,
+            "Resource": [self.group_arn_pattern, self.package_arn_pattern]}]}
+        self.group = sagemaker.CfnModelPackageGroup(
+            self, "Group", model_package_group_name=self.group_name,
+            model_package_group_description=f"Models of SageMaker project {params.project_name}",
+            model_package_group_policy=cdk.Fn.condition_if(params.multi_account.logical_id, share,
+                                                           cdk.Aws.NO_VALUE))
+
+    def grant_read(self, grantee: iam.IGrantable) -> None:
+        """Describe and list the group's packages (the deploy build looks up Approved versions)."""
+        grantee.grant_principal.add_to_principal_policy(iam.PolicyStatement(
+            actions=READ_ACTIONS, resources=[self.group_arn_pattern, self.package_arn_pattern]))
+
+    def grant_register(self, grantee: iam.IGrantable) -> None:
+        """Create packages in the group (the SageMaker Pipeline's register step)."""
+        self.grant_read(grantee)
+        grantee.grant_principal.add_to_principal_policy(iam.PolicyStatement(
+            actions=["sagemaker:CreateModelPackage", "sagemaker:AddTags"],
+            resources=[self.group_arn_pattern, self.package_arn_pattern]))

@@ -1,0 +1,106 @@
+"""The SageMaker Project stack: composes one construct per concern and wires the grants between them."""
+import aws_cdk as cdk
+from constructs import Construct
+
+from template.components import policies
+from template.components.artifacts import ArtifactStore
+from template.components.builds import BuildProjects
+from template.components.cross_account import CrossAccountDeploy
+from template.components.events import ProjectEvents
+from template.components.nag import SHARED_WILDCARDS, acknowledge_wildcards, logical_ref
+from template.components.parameters import UNPUBLISHED_SEED_BUCKET, ProjectParameters, declare_parameters
+from template.components.pipelines import ProjectPipelines
+from template.components.registry import ModelRegistry
+from template.components.repositories import SourceRepositories
+from template.components.roles import ProjectRoles
+
+_SM = "arn:<AWS::Partition>:sagemaker:<AWS::Region>:<AWS::AccountId>"
+_LOWER_CASE_ARN = ("SageMaker lower-cases names into ARNs while project names may carry capitals; the pattern "
+                   "anchors on the lower-case project id, so it matches this project's resources only.")
+PROJECT_WILDCARDS = {
+    f"Resource::{_SM}:model-package-group/*-<SageMakerProjectId>": _LOWER_CASE_ARN,
+    f"Resource::{_SM}:model-package/*-<SageMakerProjectId>/*": _LOWER_CASE_ARN,
+    f"Resource::{_SM}:pipeline/*-<SageMakerProjectId>-build": _LOWER_CASE_ARN,
+    f"Resource::{_SM}:pipeline/*-<SageMakerProjectId>-build/execution/*": _LOWER_CASE_ARN,
+    "Action::kms:ReEncrypt*": "CDK's CodeBuild grant on the project's own artifact key (encrypted build output).",
+    "Action::kms:GenerateDataKey*": "CDK's CodeBuild grant on the project's own artifact key.",
+    f"Resource::{_SM}:processing-job/*": "The SageMaker Pipeline names its jobs at run time (pipelines-<id>-...).",
+    f"Resource::{_SM}:training-job/*": "The SageMaker Pipeline names its jobs at run time (pipelines-<id>-...).",
+}
+
+
+class ProjectStack(cdk.Stack):
+    """Everything one SageMaker project needs; parameters as SageMaker passes them, tags on every resource."""
+
+    def __init__(self, scope: Construct, construct_id: str, *, seed_bucket: str = UNPUBLISHED_SEED_BUCKET,
+                 seed_prefix: str = "seeds/", **kwargs) -> None:
+        super().__init__(scope, construct_id, **kwargs)
+        self.params = params = declare_parameters(self, seed_bucket=seed_bucket, seed_prefix=seed_prefix)
+        self.roles = roles = ProjectRoles(self, "Roles")
+        self.artifacts = ArtifactStore(self, "Artifacts", multi_account=params.multi_account,
+                                       target_account_ids=[params.staging_account_id, params.prod_account_id])
+        self.registry = ModelRegistry(self, "Registry", params=params)
+        self.repos = SourceRepositories(self, "Repositories", params=params)
+        self.builds = BuildProjects(
+            self, "Builds", params=params, role=roles.codebuild, key=self.artifacts.key,
+            artifact_bucket_name=self.artifacts.bucket.bucket_name, model_package_group_name=self.registry.group_name,
+            pipeline_role_arn=roles.sagemaker_pipeline.role_arn, model_role_arn=roles.model_execution.role_arn)
+        self.cross_account = CrossAccountDeploy(self, "CrossAccount", params=params,
+                                                local_cfn_role_arn=roles.cloudformation.role_arn)
+        self.pipelines = ProjectPipelines(
+            self, "Pipelines", params=params, role=roles.codepipeline,
+            artifact_bucket_name=self.artifacts.bucket.bucket_name, key_arn=self.artifacts.key.key_arn,
+            repos=self.repos, builds=self.builds, cross_account=self.cross_account)
+        self.events = ProjectEvents(
+            self, "Events", params=params, role=roles.events, group_name=self.registry.group_name,
+            build_repo=self.repos.build, deploy_repo=self.repos.deploy,
+            build_pipeline_arn=self.pipelines.arn(self.pipelines.build_name),
+            deploy_pipeline_arn=self.pipelines.arn(self.pipelines.deploy_name))
+        self._wire_grants(params)
+        self._tag(params)
+        self._acknowledge_wildcards()
+
+    def _wire_grants(self, params: ProjectParameters) -> None:
+        roles = self.roles
+        for role in (roles.codebuild, roles.codepipeline, roles.sagemaker_pipeline, roles.model_execution):
+            self.artifacts.grant_read_write(role)
+        self.artifacts.grant_read(roles.cloudformation)
+        self.registry.grant_register(roles.sagemaker_pipeline)
+        self.registry.grant_read(roles.codebuild)
+        self.registry.grant_read(roles.cloudformation)
+        self.repos.grant_pull(roles.codepipeline)
+        self.builds.grant_start(roles.codepipeline)
+        self.pipelines.grant_start(roles.events)
+        self.cross_account.grant_assume(roles.codepipeline)
+        for statement in policies.pipeline_job_statements(pipeline_role_arn=roles.sagemaker_pipeline.role_arn):
+            roles.sagemaker_pipeline.add_to_principal_policy(statement)
+        for statement in policies.model_execution_statements():
+            roles.model_execution.add_to_principal_policy(statement)
+        for statement in policies.endpoint_deploy_statements(model_role_arn=roles.model_execution.role_arn,
+                                                             alarm_prefix=params.project_name):
+            roles.cloudformation.add_to_principal_policy(statement)
+        for statement in policies.stack_deploy_statements(
+                stack_name_pattern=f"sagemaker-{params.project_name}-deploy-*",
+                deploy_role_arn=roles.cloudformation.role_arn):
+            roles.codepipeline.add_to_principal_policy(statement)
+        for statement in policies.codebuild_statements(
+                pipeline_name_pattern=f"*-{params.project_id}-build", pipeline_role_arn=roles.sagemaker_pipeline.role_arn,
+                stack_name_pattern=f"sagemaker-{params.project_name}-deploy-*"):
+            roles.codebuild.add_to_principal_policy(statement)
+        self.pipelines.wait_for_policies(roles.codepipeline)
+
+    def _acknowledge_wildcards(self) -> None:
+        findings = {**SHARED_WILDCARDS, **PROJECT_WILDCARDS,
+                    f"Resource::{logical_ref(self.artifacts.bucket, 'Arn')}/*":
+                        "Objects inside the project's own artifact bucket; keys are created at run time."}
+        for project in self.builds.all:
+            ref = logical_ref(project)
+            findings[f"Resource::arn:<AWS::Partition>:logs:<AWS::Region>:<AWS::AccountId>:log-group:/aws/codebuild/"
+                     f"{ref}:*"] = "CodeBuild's own grant: the streams of this project's log group."
+            findings[f"Resource::arn:<AWS::Partition>:codebuild:<AWS::Region>:<AWS::AccountId>:report-group/"
+                     f"{ref}-*"] = "CodeBuild's own grant: the report groups of this project."
+        acknowledge_wildcards(self, findings)
+
+    def _tag(self, params: ProjectParameters) -> None:
+        cdk.Tags.of(self).add("sagemaker:project-name", params.project_name)
+        cdk.Tags.of(self).add("sagemaker:project-id", params.project_id)

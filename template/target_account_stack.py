@@ -1,0 +1,62 @@
+"""Stack for each staging or prod account of a multi-account project: the roles the deploy stages assume."""
+import aws_cdk as cdk
+from aws_cdk import aws_iam as iam
+from constructs import Construct
+
+from template.components import policies
+from template.components.cross_account import ACTION_ROLE, CFN_ROLE, MODEL_ROLE
+from template.components.nag import SHARED_WILDCARDS, acknowledge_wildcards
+from template.components.parameters import PROJECT_NAME_PATTERN
+
+TARGET_WILDCARDS = {
+    **SHARED_WILDCARDS,
+    "Resource::arn:<AWS::Partition>:s3:::<ArtifactBucketName>/*":
+        "Objects inside the project's artifact bucket (in the tooling account); keys are created at run time.",
+}
+
+
+class TargetAccountStack(cdk.Stack):
+    """Deploy-action role (trusted by the tooling account), CloudFormation deploy role, model execution role."""
+
+    def __init__(self, scope: Construct, construct_id: str, **kwargs) -> None:
+        super().__init__(scope, construct_id, **kwargs)
+        tooling = self._string("ToolingAccountId", "Account that holds the project (its pipelines and registry).",
+                               allowed_pattern=r"^\d{12}$")
+        name = self._string("SageMakerProjectName", "Name of the project.", allowed_pattern=PROJECT_NAME_PATTERN,
+                            max_length=32)
+        project_id = self._string("SageMakerProjectId", "Id of the project.", max_length=20)
+        bucket = self._string("ArtifactBucketName", "The project's artifact bucket (in the tooling account).")
+        key_arn = self._string("ArtifactKeyArn", "The KMS key that encrypts the artifact bucket.",
+                               allowed_pattern="^arn:[a-z-]+:kms:.+$")
+        bucket_arn = f"arn:{cdk.Aws.PARTITION}:s3:::{bucket}"
+        read_artifacts = [
+            iam.PolicyStatement(actions=["s3:GetObject", "s3:GetObjectVersion", "s3:GetBucketLocation",
+                                         "s3:ListBucket"], resources=[bucket_arn, f"{bucket_arn}/*"]),
+            iam.PolicyStatement(actions=["kms:Decrypt", "kms:DescribeKey"], resources=[key_arn])]
+
+        self.model_role = self._role("ModelExecutionRole", MODEL_ROLE.format(project_id=project_id),
+                                     iam.ServicePrincipal("sagemaker.amazonaws.com"),
+                                     [*read_artifacts, *policies.model_execution_statements()])
+        self.cfn_role = self._role("CloudFormationRole", CFN_ROLE.format(project_id=project_id),
+                                   iam.ServicePrincipal("cloudformation.amazonaws.com"),
+                                   policies.endpoint_deploy_statements(model_role_arn=self.model_role.role_arn,
+                                                                       alarm_prefix=name))
+        self.action_role = self._role(
+            "DeployActionRole", ACTION_ROLE.format(project_id=project_id), iam.AccountPrincipal(tooling),
+            [*read_artifacts, iam.PolicyStatement(actions=["s3:PutObject"], resources=[f"{bucket_arn}/*"]),
+             iam.PolicyStatement(actions=["kms:Encrypt", "kms:GenerateDataKey"], resources=[key_arn]),
+             *policies.stack_deploy_statements(stack_name_pattern=f"sagemaker-{name}-deploy-*",
+                                               deploy_role_arn=self.cfn_role.role_arn)])
+        cdk.Tags.of(self).add("sagemaker:project-name", name)
+        cdk.Tags.of(self).add("sagemaker:project-id", project_id)
+        acknowledge_wildcards(self, TARGET_WILDCARDS)
+
+    def _string(self, name: str, description: str, **kwargs) -> str:
+        return cdk.CfnParameter(self, name, type="String", description=description, min_length=1,
+                                **kwargs).value_as_string
+
+    def _role(self, construct_id: str, role_name: str, principal: iam.IPrincipal,
+              statements: list[iam.PolicyStatement]) -> iam.Role:
+        # Fixed names: the tooling account's pipeline builds these ARNs from the account and project id.
+        return iam.Role(self, construct_id, role_name=role_name, path=policies.ROLE_PATH, assumed_by=principal,
+                        inline_policies={"Permissions": iam.PolicyDocument(statements=statements)})
