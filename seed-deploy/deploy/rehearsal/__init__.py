@@ -1,0 +1,24 @@
+"""The offline rehearsal: an InvokeEndpoint host, the guardrail controller, traffic, and the rollout record.
+
+The public API (what scripts/demo.py and `python -m deploy rehearse` call) is re-exported here."""
+from deploy.rehearsal.alarms import AlarmWatcher, evaluate, put_stage_alarms, stage_alarm_names
+from deploy.rehearsal.capture import CaptureConfig
+from deploy.rehearsal.clock import CompressedClock
+from deploy.rehearsal.controller import ROLLED_BACK, SUCCEEDED, TIMED_OUT, GuardrailController, Outcome
+from deploy.rehearsal.endpoint_host import CONFIG_HEADER, EndpointHost
+from deploy.rehearsal.fleets import FleetSpec, VariantSpec
+from deploy.rehearsal.metrics import MetricStore
+from deploy.rehearsal.models import load_model, with_behaviour, write_artifact
+from deploy.rehearsal.session import (RolloutResult, StageConfig, fleet_spec, read_stage_config,
+                                      rehearse_rollout, sample_rows)
+from deploy.rehearsal.strategies import STRATEGIES, plan_update
+from deploy.rehearsal.timeline import Timeline
+from deploy.rehearsal.traffic import Tally, TrafficClient
+
+__all__ = [
+    "AlarmWatcher", "CONFIG_HEADER", "CaptureConfig", "CompressedClock", "EndpointHost", "FleetSpec",
+    "GuardrailController", "MetricStore", "Outcome", "ROLLED_BACK", "RolloutResult", "STRATEGIES", "SUCCEEDED",
+    "StageConfig", "TIMED_OUT", "Tally", "Timeline", "TrafficClient", "VariantSpec", "evaluate", "fleet_spec",
+    "load_model", "plan_update", "put_stage_alarms", "read_stage_config", "rehearse_rollout", "sample_rows",
+    "stage_alarm_names", "with_behaviour", "write_artifact",
+]

@@ -1,5 +1,6 @@
 """A local InvokeEndpoint server on 127.0.0.1: boto3's sagemaker-runtime works against it unchanged."""
 import json
+import socket
 import threading
 import time
 import uuid
@@ -142,6 +143,10 @@ class EndpointHost:
         with self._lock:
             endpoint.green, endpoint.green_share = None, {}
 
+    def endpoints(self) -> list[str]:
+        with self._lock:
+            return sorted(self._endpoints)
+
     def serving_config(self, name: str) -> str:
         """The endpoint config the endpoint is InService on (blue's)."""
         return self._endpoint(name).blue.config_name
@@ -280,6 +285,12 @@ def _model_error(name: str, variant: str, failure: ModelFailure, config_name: st
 def _handler_for(host: EndpointHost) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"  # keep-alive: boto3 reuses pooled connections
+
+        def setup(self) -> None:
+            super().setup()
+            # Headers and body leave in separate writes: without TCP_NODELAY, Nagle's algorithm and the
+            # client's delayed ACK add about 40 ms to every answer on a kept-alive connection.
+            self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
 
         def do_POST(self) -> None:  # noqa: N802 (http.server's naming)
             request_id = str(uuid.uuid4())

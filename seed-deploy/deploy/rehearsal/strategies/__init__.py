@@ -1,0 +1,34 @@
+"""Traffic-shifting strategies, one module each behind plan(policy, counts) -> Plan; one dict picks them."""
+from deploy.errors import InputError
+from deploy.rehearsal.strategies import all_at_once, canary, linear, rolling
+from deploy.rehearsal.strategies.base import Plan, Step
+
+STRATEGIES = {
+    "ALL_AT_ONCE": all_at_once.plan,
+    "CANARY": canary.plan,
+    "LINEAR": linear.plan,
+    "ROLLING": rolling.plan,
+}
+
+__all__ = ["STRATEGIES", "Plan", "Step", "plan_update"]
+
+
+BLUE_GREEN_TYPES = ("ALL_AT_ONCE", "CANARY", "LINEAR")  # TrafficRoutingConfiguration.Type's values
+
+
+def plan_update(deployment_config: dict | None, counts: dict[str, int]) -> Plan:
+    """DeploymentConfig (UpdateEndpoint's shape) + instance count per variant -> the update's Plan.
+
+    Neither policy means blue/green ALL_AT_ONCE, as SageMaker does."""
+    config = deployment_config or {}
+    blue_green, rolling_policy = config.get("BlueGreenUpdatePolicy"), config.get("RollingUpdatePolicy")
+    if blue_green and rolling_policy:
+        raise InputError("DeploymentConfig: BlueGreenUpdatePolicy and RollingUpdatePolicy: only one of the two")
+    if rolling_policy:
+        return STRATEGIES["ROLLING"](rolling_policy, counts)
+    policy = blue_green or {"TrafficRoutingConfiguration": {"Type": "ALL_AT_ONCE"}}
+    kind = policy.get("TrafficRoutingConfiguration", {}).get("Type")
+    if kind not in BLUE_GREEN_TYPES:
+        raise InputError(f"DeploymentConfig.BlueGreenUpdatePolicy.TrafficRoutingConfiguration.Type: {kind!r}: "
+                         f"unknown strategy (valid: {', '.join(BLUE_GREEN_TYPES)})")
+    return STRATEGIES[kind](policy, counts)

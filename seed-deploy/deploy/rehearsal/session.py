@@ -1,0 +1,134 @@
+"""One rehearsed rollout, end to end: stage config -> fleets, alarms, traffic, the guarded update, the record."""
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from deploy.errors import InputError
+from deploy.rehearsal.alarms import put_stage_alarms
+from deploy.rehearsal.capture import CaptureConfig
+from deploy.rehearsal.clock import CompressedClock
+from deploy.rehearsal.controller import GuardrailController, Outcome
+from deploy.rehearsal.endpoint_host import EndpointHost
+from deploy.rehearsal.fleets import FleetSpec, VariantSpec
+from deploy.rehearsal.timeline import Event
+from deploy.rehearsal.traffic import Tally, TrafficClient
+
+
+@dataclass(frozen=True)
+class StageConfig:
+    """The fields of a stage config (docs/contracts.md) a rehearsal needs, read without the full validator."""
+
+    variants: tuple[tuple[str, float, int], ...]  # (VariantName, InitialVariantWeight, instance count)
+    shadow: tuple[str, float, int] | None
+    deployment_config: dict
+    alarms: dict
+    capture_percentage: int | None
+
+
+def read_stage_config(path: Path) -> StageConfig:
+    """Read a stage config; a missing or malformed field is an InputError naming it."""
+    try:
+        data = json.loads(Path(path).read_text())
+    except FileNotFoundError as error:
+        raise InputError(f"--config: {path}: no such file") from error
+    except json.JSONDecodeError as error:
+        raise InputError(f"--config: {path}: not JSON: {error}") from error
+    if not isinstance(data, dict):
+        raise InputError(f"--config: {path}: must hold a JSON object")
+    variants = data.get("ProductionVariants")
+    if not isinstance(variants, list) or not variants:
+        raise InputError(f"ProductionVariants: {variants!r}: must be a list of 1-10 variants")
+    shadows = data.get("ShadowProductionVariants") or []
+    capture = data.get("DataCapture")
+    return StageConfig(
+        variants=tuple(_variant(v, f"ProductionVariants[{i}]") for i, v in enumerate(variants)),
+        shadow=_variant(shadows[0], "ShadowProductionVariants[0]") if shadows else None,
+        deployment_config=data.get("DeploymentConfig") or {},
+        alarms=data.get("Alarms") or {},
+        capture_percentage=int(capture.get("InitialSamplingPercentage", 100)) if capture else None,
+    )
+
+
+def _variant(variant: dict, field: str) -> tuple[str, float, int]:
+    if not isinstance(variant, dict) or not isinstance(variant.get("VariantName"), str):
+        raise InputError(f"{field}.VariantName: {variant!r}: required")
+    weight = variant.get("InitialVariantWeight", 1.0)
+    # A serverless variant has no instance count; the rehearsal treats it as one unit of capacity.
+    count = variant.get("InitialInstanceCount", 1 if "ServerlessConfig" in variant else None)
+    if not isinstance(count, int) or isinstance(count, bool) or count < 1:
+        raise InputError(f"{field}.InitialInstanceCount: {count!r}: must be an integer >= 1")
+    if not isinstance(weight, (int, float)) or weight < 0:
+        raise InputError(f"{field}.InitialVariantWeight: {weight!r}: must be a number >= 0")
+    return variant["VariantName"], float(weight), count
+
+
+def fleet_spec(config: StageConfig, config_name: str, model_source: str, *, shadow_source: str | None = None,
+               capture_destination: str | None = None) -> FleetSpec:
+    """The endpoint config a stage config describes, every production variant serving `model_source`."""
+    variants = tuple(VariantSpec(name, model_source, weight, count) for name, weight, count in config.variants)
+    shadow = None
+    if config.shadow:
+        name, weight, count = config.shadow
+        shadow = VariantSpec(name, shadow_source or model_source, weight, count)
+    capture = None
+    if config.capture_percentage is not None and capture_destination:
+        capture = CaptureConfig(capture_destination, config.capture_percentage)
+    return FleetSpec(config_name, variants, shadow, capture)
+
+
+def sample_rows(path: Path | None, num_features: int, count: int = 50) -> list[str]:
+    """CSV rows (no label, no header) from a file, or seeded random rows of the model's width."""
+    if path is not None:
+        if not Path(path).is_file():
+            raise InputError(f"--rows: {path}: no such file")
+        rows = [line.strip() for line in Path(path).read_text().splitlines() if line.strip()]
+        if not rows:
+            raise InputError(f"--rows: {path}: no CSV rows")
+        return rows
+    rng = np.random.default_rng(0)
+    return [",".join(f"{v:.4f}" for v in row) for row in rng.random((count, num_features))]
+
+
+@dataclass(frozen=True)
+class RolloutResult:
+    outcome: Outcome
+    traffic: dict[str, Tally]
+    total: Tally
+
+    def as_dict(self) -> dict:
+        o = self.outcome
+        return {"status": o.status, "endpoint": o.endpoint_name, "strategy": o.strategy,
+                "old_config": o.old_config, "new_config": o.new_config, "serving_config": o.serving_config,
+                "alarms": list(o.alarms), "missing_alarms": list(o.missing_alarms), "reason": o.reason,
+                "elapsed_simulated_seconds": o.elapsed_seconds,
+                "traffic": {phase: t.as_dict() for phase, t in self.traffic.items()},
+                "total": self.total.as_dict(), "timeline": o.timeline.to_dict()}
+
+
+def rehearse_rollout(*, host: EndpointHost, clock: CompressedClock, cloudwatch, endpoint_name: str,
+                     blue: FleetSpec, green: FleetSpec, deployment_config: dict, alarms: dict, rows: list[str],
+                     max_requests: int = 2000, max_seconds: float = 120.0, rate_per_second: float | None = 150.0,
+                     poll_seconds: float = 10.0, provision_seconds: float = 0.0,
+                     on_event: Callable[[Event], None] | None = None) -> RolloutResult:
+    """Serve blue, create the stage alarms over green, send traffic, run the guarded update, count answers.
+
+    The endpoint is created on `blue` unless the host already serves it. The stage's two alarms are added
+    to the DeploymentConfig's own, as the endpoint template does."""
+    if endpoint_name not in host.endpoints():
+        host.create_endpoint(endpoint_name, blue)
+    stage_alarms = put_stage_alarms(cloudwatch, endpoint=endpoint_name, endpoint_config=green.config_name,
+                                    variants=[v.name for v in green.variants], alarms=alarms)
+    controller = GuardrailController(host, clock=clock, cloudwatch=cloudwatch, poll_seconds=poll_seconds,
+                                     provision_seconds=provision_seconds, on_event=on_event)
+    traffic = TrafficClient(endpoint_name=endpoint_name, rows=rows, blue_config=host.serving_config(endpoint_name),
+                            green_config=green.config_name, phase=lambda: controller.phase, endpoint_url=host.url,
+                            max_requests=max_requests, max_seconds=max_seconds, rate_per_second=rate_per_second)
+    traffic.start(warm_up=min(10, max_requests))
+    try:
+        outcome = controller.run_update(endpoint_name, green, deployment_config, extra_alarms=stage_alarms)
+    finally:
+        by_phase = traffic.stop()
+    return RolloutResult(outcome, by_phase, traffic.total())
