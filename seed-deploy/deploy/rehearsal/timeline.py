@@ -45,6 +45,9 @@ class Timeline:
                 shares.append(shares[-1])
             times.append(event.t)
             shares.append(event.green_share)
+        if times:  # hold the last state a little, so a rollback at the very end stays visible
+            times.append(times[-1] + max(30.0, 0.05 * times[-1]))
+            shares.append(shares[-1])
         return times, shares
 
     def plot(self, path: Path, title: str) -> Path:
@@ -65,8 +68,8 @@ class Timeline:
         for event in self.events:
             if event.kind in ("alarm", "timeout"):
                 axes.axvline(event.t / 60, color="tab:red", ls="--", lw=1.2)
-                axes.text(event.t / 60, 50, f" {event.kind}: {event.detail}", color="tab:red", fontsize=7,
-                          rotation=90, va="center")
+                axes.text(event.t / 60, 50, f" {event.kind}: {event.detail[:60]}", color="tab:red", fontsize=7,
+                          rotation=90, va="center", clip_on=True)
             if event.kind == "rollback":
                 axes.axvline(event.t / 60, color="tab:orange", ls=":", lw=1.5)
         axes.set_xlabel("simulated minutes since the update began")
@@ -74,7 +77,7 @@ class Timeline:
         axes.set_ylim(-3, 112)
         axes.set_title(title, fontsize=10)
         axes.legend(loc="center right", fontsize=8)
-        figure.tight_layout()
+        figure.subplots_adjust(left=0.08, right=0.98, bottom=0.13, top=0.86)
         path.parent.mkdir(parents=True, exist_ok=True)
         figure.savefig(path, dpi=110)
         plt.close(figure)
