@@ -78,3 +78,27 @@ def sm(emulator):
     import boto3
 
     return boto3.client("sagemaker")
+
+
+ROLE = "arn:aws:iam::123456789012:role/model-execution"
+
+
+def _deploy_endpoint(sm, endpoint: str, arn: str, variants=("AllTraffic",), create: bool = True) -> str:
+    """An endpoint config (and, when `create`, the endpoint) on a model made from package `arn`; returns the config name."""
+    import uuid
+
+    model = f"{endpoint}-model-{uuid.uuid4().hex[:6]}"
+    sm.create_model(ModelName=model, ExecutionRoleArn=ROLE, PrimaryContainer={"ModelPackageName": arn})
+    config = f"{model}-config"
+    sm.create_endpoint_config(EndpointConfigName=config, ProductionVariants=[
+        {"VariantName": name, "ModelName": model, "InstanceType": "ml.m5.large", "InitialInstanceCount": 1,
+         "InitialVariantWeight": 1.0} for name in variants])
+    if create:
+        sm.create_endpoint(EndpointName=endpoint, EndpointConfigName=config)
+    return config
+
+
+@pytest.fixture
+def deploy_endpoint(emulator):
+    """deploy_endpoint(sm, endpoint, arn, variants=("AllTraffic",), create=True) -> endpoint config name."""
+    return _deploy_endpoint

@@ -72,9 +72,7 @@ def test_build_ab_test_serves_previous_as_champion_and_latest_as_challenger(proj
     assert models(template)["ProdChallengerModel"] == project["arns"][3]
 
 
-def test_build_shadow_serves_live_model_beside_the_candidate(project, sm, tmp_path):
-    from test_registry import deploy_endpoint
-
+def test_build_shadow_serves_live_model_beside_the_candidate(project, sm, tmp_path, deploy_endpoint):
     deploy_endpoint(sm, f"{project['name']}-prod", project["arns"][0])
     assert run_build(tmp_path, prod="examples/shadow.json") == 0
     template = yaml.safe_load((tmp_path / "out/template-export.yml").read_text())

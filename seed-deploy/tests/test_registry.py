@@ -4,22 +4,9 @@ import pytest
 from deploy import registry
 from deploy.errors import DeployError, InputError
 
-ROLE = "arn:aws:iam::123456789012:role/model-execution"
 STATUSES = ["Approved", "PendingManualApproval", "Rejected", "Approved", "Approved",
             "Rejected", "PendingManualApproval", "Approved", "Rejected", "PendingManualApproval",
             "Approved", "Rejected"]
-
-
-def deploy_endpoint(sm, endpoint: str, arn: str, variant: str = "AllTraffic") -> str:
-    """An endpoint on a model made from `arn`, as CloudFormation would make it; returns its config name."""
-    model = f"{endpoint}-model-{arn.rsplit('/', 1)[1]}"
-    sm.create_model(ModelName=model, ExecutionRoleArn=ROLE, PrimaryContainer={"ModelPackageName": arn})
-    config = f"{model}-config"
-    sm.create_endpoint_config(EndpointConfigName=config, ProductionVariants=[{
-        "VariantName": variant, "ModelName": model, "InstanceType": "ml.m5.large", "InitialInstanceCount": 1}])
-    sm.create_endpoint(EndpointName=endpoint, EndpointConfigName=config)
-    return config
-
 
 def test_approved_packages_across_pages_with_mixed_statuses_are_newest_first(sm, register, unique):
     group = unique("select")
@@ -66,7 +53,7 @@ def test_resolve_version_previous_with_one_approved_raises(sm, register, unique)
         registry.resolve_version(registry.approved_packages(sm, group), "previous", group)
 
 
-def test_live_package_arn_reads_endpoint_config_and_model(sm, register, unique):
+def test_live_package_arn_reads_endpoint_config_and_model(sm, register, unique, deploy_endpoint):
     group, endpoint = unique("live"), unique("live-ep")
     arns = register(sm, group, ["Approved", "Approved"])
     deploy_endpoint(sm, endpoint, arns[0])

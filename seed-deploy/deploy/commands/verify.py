@@ -1,0 +1,40 @@
+"""Fail unless the stage's endpoint is InService on exactly the endpoint config this deploy created.
+
+A guardrail rollback leaves the endpoint InService on the OLD config with no error: verify reports
+that as a failure and names the stage's alarms in ALARM state.
+"""
+import boto3
+
+from deploy.errors import DeployError, InputError
+from deploy.verify import stack_outputs, verify
+
+EPILOG = """examples:
+  python -m deploy verify --stack-name sagemaker-myproject-deploy-prod
+  python -m deploy verify --endpoint-name myproject-prod --expected-endpoint-config EndpointConfig-AbC123
+
+exit codes: 0 InService on the expected config; 1 anything else (rolled back, updating, failed,
+missing); 2 invalid arguments or an unknown stack."""
+
+
+def configure(parser) -> None:
+    source = parser.add_mutually_exclusive_group(required=True)
+    source.add_argument("--stack-name", help="read EndpointName and EndpointConfigName from this stack's outputs")
+    source.add_argument("--endpoint-name", help="the endpoint to check (with --expected-endpoint-config)")
+    parser.add_argument("--expected-endpoint-config", help="the endpoint config this deploy created")
+
+
+def run(args) -> int:
+    if args.endpoint_name and not args.expected_endpoint_config:
+        raise InputError("--endpoint-name needs --expected-endpoint-config")
+    if args.stack_name and args.expected_endpoint_config:
+        raise InputError("--stack-name reads the expected config from the stack: drop --expected-endpoint-config")
+    if args.stack_name:
+        endpoint, expected = stack_outputs(boto3.client("cloudformation"), args.stack_name)
+    else:
+        endpoint, expected = args.endpoint_name, args.expected_endpoint_config
+    verdict = verify(boto3.client("sagemaker"), boto3.client("cloudwatch"), endpoint, expected)
+    if not verdict.passed:
+        raise DeployError(verdict.message)
+    print(verdict.message)
+    return 0
+
