@@ -22,9 +22,9 @@ def plan_update(deployment_config: dict | None, counts: dict[str, int]) -> Plan:
     Neither policy means blue/green ALL_AT_ONCE, as SageMaker does."""
     config = deployment_config or {}
     blue_green, rolling_policy = config.get("BlueGreenUpdatePolicy"), config.get("RollingUpdatePolicy")
-    if blue_green and rolling_policy:
+    if "BlueGreenUpdatePolicy" in config and "RollingUpdatePolicy" in config:
         raise InputError("DeploymentConfig: BlueGreenUpdatePolicy and RollingUpdatePolicy: only one of the two")
-    if rolling_policy:
+    if rolling_policy is not None:
         return STRATEGIES["ROLLING"](rolling_policy, counts)
     policy = blue_green or {"TrafficRoutingConfiguration": {"Type": "ALL_AT_ONCE"}}
     kind = policy.get("TrafficRoutingConfiguration", {}).get("Type")
