@@ -43,6 +43,15 @@ class CrossAccountDeploy(Construct):
                                    target_role_arn(self.accounts[stage], CFN_ROLE, self._params.project_id),
                                    self._local_cfn_role_arn)
 
+    def parameter_overrides(self, stage: str) -> object:
+        """In multi-account mode the endpoint runs as the target account's model role (the endpoint template's
+        ModelExecutionRoleArn parameter); otherwise the stage's template configuration decides."""
+        name = MODEL_ROLE.format(project_id="${ProjectId}")
+        overrides = cdk.Fn.sub(
+            '{"ModelExecutionRoleArn": "arn:${AWS::Partition}:iam::${AccountId}:role' + ROLE_PATH + name + '"}',
+            {"AccountId": self.accounts[stage], "ProjectId": self._params.project_id})
+        return cdk.Fn.condition_if(self._params.multi_account.logical_id, overrides, cdk.Aws.NO_VALUE)
+
     def grant_assume(self, role: iam.IRole) -> None:
         """Let the pipeline role assume the two action roles, only when target accounts are set."""
         arns = [target_role_arn(account, ACTION_ROLE, self._params.project_id) for account in self.accounts.values()]

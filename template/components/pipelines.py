@@ -84,7 +84,8 @@ class ProjectPipelines(Construct):
                 "ActionMode": "CREATE_UPDATE", "StackName": self.stage_stack_name(stage),
                 "TemplatePath": f"{BUILD_OUTPUT}::{TEMPLATE_FILE}",
                 "TemplateConfiguration": f"{BUILD_OUTPUT}::{stage}-config-export.json",
-                "RoleArn": cross_account.cfn_role_arn(stage)}}
+                "RoleArn": cross_account.cfn_role_arn(stage),
+                "ParameterOverrides": cross_account.parameter_overrides(stage)}}
 
     def stage_stack_name(self, stage: str) -> str:
         """`sagemaker-P-deploy-<stage>`, as docs/contracts.md names the stage stacks."""

@@ -1,0 +1,109 @@
+"""cfn-lint over build/templates/*.json and seed-deploy's rendered endpoint template, plus cdk-nag's result."""
+import argparse
+import json
+import os
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+TEMPLATES_DIR = ROOT / "build" / "templates"
+NAG_REPORT = ROOT / "build" / "cdk-nag-report.json"
+SEED_DEPLOY = ROOT / "seed-deploy"
+PLACEHOLDER_BASELINE = {"Statistics": "s3://bucket/statistics.json", "Constraints": "s3://bucket/constraints.json"}
+EXAMPLES = """examples:
+  scripts/lint.py                 # after scripts/synth.py (make lint runs both)
+  scripts/lint.py --region eu-west-1
+exit codes: 0 clean (warnings allowed), 2 cfn-lint errors or cdk-nag violations or nothing to lint.
+"""
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One cfn-lint match: the file, the rule id (E..., W..., I...), the line and the message."""
+
+    source: str
+    rule: str
+    line: int
+    message: str
+
+    @property
+    def is_error(self) -> bool:
+        return self.rule.startswith("E")
+
+    def __str__(self) -> str:
+        return f"{self.source}:{self.line}: {self.rule} {self.message}"
+
+
+def cfn_lint(text: str, source: str, region: str) -> list[Finding]:
+    """cfn-lint's findings on one template given as text."""
+    import cfnlint.api
+
+    return [Finding(source, match.rule.id, match.linenumber, match.message)
+            for match in cfnlint.api.lint(text, regions=[region])]
+
+
+def rendered_endpoint_template() -> tuple[str | None, str]:
+    """seed-deploy's endpoint template rendered from its shipped stage configs, or None and why not."""
+    if not (SEED_DEPLOY / "endpoint-template.yml").exists():
+        return None, "seed-deploy/endpoint-template.yml is absent"
+    sys.path.insert(0, str(SEED_DEPLOY))
+    try:
+        from deploy.stage_config import load_stage_config
+        from deploy.template_render import ResolvedStage, render, to_yaml
+    except ImportError as error:
+        return None, f"seed-deploy's renderer cannot be imported ({error})"
+    finally:
+        sys.path.remove(str(SEED_DEPLOY))
+    stages = {}
+    for stage in ("staging", "prod"):
+        config = load_stage_config(SEED_DEPLOY / f"{stage}-config.json")
+        variants = config["ProductionVariants"] + config.get("ShadowProductionVariants", [])
+        # Placeholder package ARNs: lint checks the template's shape, not which model it deploys.
+        packages = {variant["VariantName"]: f"arn:aws:sagemaker:us-east-1:123456789012:model-package/group/{n}"
+                    for n, variant in enumerate(variants, start=1)}
+        stages[stage] = ResolvedStage(stage, config, packages, PLACEHOLDER_BASELINE)
+    return to_yaml(render(stages)), "rendered from staging-config.json and prod-config.json"
+
+
+def nag_violations(report: Path = NAG_REPORT) -> list[dict] | None:
+    """cdk-nag's violations recorded by synth.py, or None when synth has not run."""
+    return json.loads(report.read_text()) if report.exists() else None
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, epilog=EXAMPLES,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--templates-dir", type=Path, default=TEMPLATES_DIR)
+    parser.add_argument("--nag-report", type=Path, default=NAG_REPORT)
+    parser.add_argument("--region", default=os.environ.get("AWS_DEFAULT_REGION", "us-east-1"))
+    args = parser.parse_args(argv)
+    templates = sorted(args.templates_dir.glob("*.json"))
+    violations = nag_violations(args.nag_report)
+    if not templates or violations is None:
+        print(f"error: {args.templates_dir} has no templates or {args.nag_report} is missing: run "
+              "scripts/synth.py (make synth) first", file=sys.stderr)
+        return 2
+    findings = []
+    for path in templates:
+        print(f"==> cfn-lint {path.name}", flush=True)
+        findings += cfn_lint(path.read_text(), path.name, args.region)
+    endpoint, note = rendered_endpoint_template()
+    if endpoint is None:
+        print(f"==> skipped the endpoint template: {note}")
+    else:
+        print(f"==> cfn-lint seed-deploy/endpoint-template.yml ({note})", flush=True)
+        findings += cfn_lint(endpoint, "seed-deploy/endpoint-template.yml (rendered)", args.region)
+    for finding in findings:
+        print(("error: " if finding.is_error else "warning: ") + str(finding), file=sys.stderr)
+    print(f"==> cdk-nag AwsSolutions: {len(violations)} violation(s)")
+    for violation in violations:
+        print(f"error: cdk-nag {violation['rule']}: {violation['description']} at {', '.join(violation['paths'])}",
+              file=sys.stderr)
+    errors = sum(finding.is_error for finding in findings) + len(violations)
+    print(f"==> {errors} error(s), {len(findings) - sum(f.is_error for f in findings)} warning(s)")
+    return 2 if errors else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

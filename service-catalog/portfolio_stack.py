@@ -1,0 +1,162 @@
+"""The Service Catalog portfolio that shows the project template to SageMaker Studio users."""
+import aws_cdk as cdk
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_servicecatalog as servicecatalog
+from constructs import Construct
+
+MAX_STUDIO_ROLES = 5
+PRODUCT_NAME = "SageMaker MLOps: model build, train and guarded deploy"
+STUDIO_VISIBILITY_TAG = ("sagemaker:studio-visibility", "true")
+IAM5_REASONS = {
+    "Resource::*": "kms:CreateKey, iam:GetRole and the CloudFormation template checks have no resource-level "
+                   "permissions; every other action below is scoped by name pattern.",
+}
+
+
+class PortfolioStack(cdk.Stack):
+    """Portfolio, product (versioned provisioning artifact), launch role and constraint, Studio principals."""
+
+    def __init__(self, scope: Construct, construct_id: str, **kwargs) -> None:
+        super().__init__(scope, construct_id, **kwargs)
+        bucket = self._string("TemplateBucket", "Bucket holding the published project template and seed zips.",
+                              allowed_pattern="^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
+        key = self._string("TemplateKey", "Key of the project template in TemplateBucket.", min_length=1)
+        version = self._string("ProductVersion", "Version name of this provisioning artifact, e.g. 1.2.0.",
+                               min_length=1, max_length=100)
+        roles = cdk.CfnParameter(self, "StudioExecutionRoleArns", type="CommaDelimitedList",
+                                 description=f"Studio execution role ARNs that may launch the product "
+                                             f"(1-{MAX_STUDIO_ROLES}).")
+        portfolio = servicecatalog.CfnPortfolio(
+            self, "Portfolio", display_name="SageMaker MLOps project templates", provider_name="MLOps platform",
+            description="Project templates for SageMaker Studio")
+        product = servicecatalog.CfnCloudFormationProduct(
+            self, "Product", name=PRODUCT_NAME, owner="MLOps platform",
+            description="Build repo + SageMaker Pipeline, model registry, deploy pipeline with staging, tests, "
+                        "manual approval and guarded prod rollout.",
+            provisioning_artifact_parameters=[servicecatalog.CfnCloudFormationProduct.ProvisioningArtifactPropertiesProperty(
+                name=version, description=f"Project template {version}",
+                info={"LoadTemplateFromURL": cdk.Fn.sub(
+                    "https://${Bucket}.s3.${AWS::Region}.${AWS::URLSuffix}/${Key}", {"Bucket": bucket, "Key": key})})],
+            tags=[cdk.CfnTag(key=STUDIO_VISIBILITY_TAG[0], value=STUDIO_VISIBILITY_TAG[1])])
+        association = servicecatalog.CfnPortfolioProductAssociation(
+            self, "ProductAssociation", portfolio_id=portfolio.ref, product_id=product.ref)
+        self.launch_role = LaunchRole(self, "LaunchRole", template_bucket=bucket)
+        constraint = servicecatalog.CfnLaunchRoleConstraint(
+            self, "LaunchConstraint", portfolio_id=portfolio.ref, product_id=product.ref,
+            role_arn=self.launch_role.role.role_arn, description="Provision SageMaker projects with the launch role")
+        constraint.node.add_dependency(association)
+        self._associate_principals(portfolio, roles.value_as_list)
+        cdk.CfnOutput(self, "PortfolioId", value=portfolio.ref)
+        cdk.CfnOutput(self, "ProductId", value=product.ref)
+
+    def _string(self, name: str, description: str, **kwargs) -> str:
+        return cdk.CfnParameter(self, name, type="String", description=description, **kwargs).value_as_string
+
+    def _associate_principals(self, portfolio: servicecatalog.CfnPortfolio, role_arns: list[str]) -> None:
+        """One association per given ARN: slots 1..MAX, each present only when its list entry is non-empty."""
+        # Padding keeps Fn::Select inside the list whatever its length; an empty slot means "not given".
+        padded = cdk.Fn.split(",", cdk.Fn.join(",", [cdk.Fn.join(",", role_arns), "," * (MAX_STUDIO_ROLES - 1)]))
+        for index in range(MAX_STUDIO_ROLES):
+            arn = cdk.Fn.select(index, padded)
+            condition = cdk.CfnCondition(self, f"HasStudioRole{index + 1}", expression=cdk.Fn.condition_not(
+                cdk.Fn.condition_equals(arn, "")))
+            principal = servicecatalog.CfnPortfolioPrincipalAssociation(
+                self, f"StudioRole{index + 1}", portfolio_id=portfolio.ref, principal_arn=arn, principal_type="IAM")
+            principal.cfn_options.condition = condition
+
+
+class LaunchRole(Construct):
+    """The role Service Catalog provisions projects with: only the resource types the template creates."""
+
+    def __init__(self, scope: Construct, construct_id: str, *, template_bucket: str) -> None:
+        super().__init__(scope, construct_id)
+        self.role = iam.Role(self, "Role", assumed_by=iam.ServicePrincipal("servicecatalog.amazonaws.com"),
+                             description="Service Catalog launch role of the SageMaker project product",
+                             inline_policies={"Provision": iam.PolicyDocument(
+                                 statements=launch_statements(template_bucket))})
+        for finding, reason in {**IAM5_REASONS, **launch_wildcard_reasons()}.items():
+            cdk.Validations.of(self.role).acknowledge(cdk.Acknowledgment(
+                id=f"AwsSolutions::AwsSolutions-IAM5[{finding}]", reason=reason))
+
+
+def _arn(service: str, resource: str, *, region: str = cdk.Aws.REGION, account: str = cdk.Aws.ACCOUNT_ID) -> str:
+    return f"arn:{cdk.Aws.PARTITION}:{service}:{region}:{account}:{resource}"
+
+
+# (service, resource pattern, reason) of each wildcard in the launch policy; the findings are built from these.
+LAUNCH_PATTERNS = {
+    "stacks": ("cloudformation", "stack/SC-*", "Service Catalog names provisioned stacks SC-<account>-pp-<id>."),
+    "roles": ("iam", "role/sagemaker-project/*", "The project template creates its roles under this path only."),
+    "repos": ("codecommit", "sagemaker-*", "Project repositories are named sagemaker-<project>-<id>-model*."),
+    "builds": ("codebuild", "project/sagemaker-*", "CodeBuild projects are named sagemaker-<project>-<id>-*."),
+    "pipelines": ("codepipeline", "sagemaker-*", "Pipelines are named sagemaker-<project>-<id>-model*."),
+    "rules": ("events", "rule/SC-*", "CloudFormation names the rules after the SC-... stack."),
+    "groups": ("sagemaker", "model-package-group/*", "The group is named <project>-<id>; SageMaker lower-cases "
+                                                     "names into ARNs, so no project prefix can match."),
+    "keys": ("kms", "key/*", "The key id is generated at creation."),
+    "connections": ("codeconnections", "connection/*", "Customers choose the connection when they create a project."),
+    "legacy_connections": ("codestar-connections", "connection/*", "The same connections, by their older prefix."),
+}
+
+
+def _pattern_arn(name: str) -> str:
+    service, resource, _ = LAUNCH_PATTERNS[name]
+    if service == "iam":  # IAM ARNs carry no region
+        return f"arn:{cdk.Aws.PARTITION}:iam::{cdk.Aws.ACCOUNT_ID}:{resource}"
+    return _arn(service, resource)
+
+
+def launch_wildcard_reasons() -> dict[str, str]:
+    """cdk-nag IAM5 findings of the launch policy, each with its reason."""
+    findings = {}
+    for service, resource, reason in LAUNCH_PATTERNS.values():
+        if service == "iam":
+            findings[f"Resource::arn:<AWS::Partition>:iam::<AWS::AccountId>:{resource}"] = reason
+        else:
+            findings[f"Resource::arn:<AWS::Partition>:{service}:<AWS::Region>:<AWS::AccountId>:{resource}"] = reason
+    findings["Resource::arn:<AWS::Partition>:s3:::sc-*"] = ("CloudFormation names the artifact bucket after the "
+                                                            "SC-... stack, lower-cased.")
+    findings["Resource::arn:<AWS::Partition>:s3:::<TemplateBucket>/*"] = ("The published template and seed zips "
+                                                                          "(CodeCommit reads the zips as the caller).")
+    return findings
+
+
+def launch_statements(template_bucket: str) -> list[iam.PolicyStatement]:
+    """Create, update and delete exactly the resource types of the project template."""
+    statement = iam.PolicyStatement
+    return [
+        statement(actions=["cloudformation:CreateStack", "cloudformation:UpdateStack", "cloudformation:DeleteStack",
+                           "cloudformation:DescribeStacks", "cloudformation:DescribeStackEvents",
+                           "cloudformation:GetTemplate", "cloudformation:SetStackPolicy"],
+                  resources=[_pattern_arn("stacks")]),
+        statement(actions=["cloudformation:GetTemplateSummary", "cloudformation:ValidateTemplate"], resources=["*"]),
+        statement(actions=["s3:GetObject"], resources=[f"arn:{cdk.Aws.PARTITION}:s3:::{template_bucket}/*"]),
+        statement(actions=["iam:CreateRole", "iam:DeleteRole", "iam:GetRole", "iam:UpdateRole",
+                           "iam:UpdateRoleDescription", "iam:PutRolePolicy", "iam:DeleteRolePolicy",
+                           "iam:GetRolePolicy", "iam:TagRole", "iam:UntagRole", "iam:PassRole"],
+                  resources=[_pattern_arn("roles")]),
+        statement(actions=["s3:CreateBucket", "s3:DeleteBucket", "s3:PutBucketPolicy", "s3:DeleteBucketPolicy",
+                           "s3:GetBucketPolicy", "s3:PutEncryptionConfiguration", "s3:PutLifecycleConfiguration",
+                           "s3:PutBucketVersioning", "s3:PutBucketPublicAccessBlock", "s3:PutBucketOwnershipControls",
+                           "s3:PutBucketTagging", "s3:GetBucketLocation"],
+                  resources=[f"arn:{cdk.Aws.PARTITION}:s3:::sc-*"]),
+        statement(actions=["kms:CreateKey"], resources=["*"]),
+        statement(actions=["kms:PutKeyPolicy", "kms:EnableKeyRotation", "kms:DescribeKey", "kms:TagResource",
+                           "kms:ScheduleKeyDeletion", "kms:GetKeyPolicy", "kms:GetKeyRotationStatus",
+                           "kms:ListResourceTags"], resources=[_pattern_arn("keys")]),
+        statement(actions=["codecommit:CreateRepository", "codecommit:DeleteRepository", "codecommit:GetRepository",
+                           "codecommit:TagResource", "codecommit:UntagResource"], resources=[_pattern_arn("repos")]),
+        statement(actions=["codebuild:CreateProject", "codebuild:UpdateProject", "codebuild:DeleteProject",
+                           "codebuild:BatchGetProjects"], resources=[_pattern_arn("builds")]),
+        statement(actions=["codepipeline:CreatePipeline", "codepipeline:UpdatePipeline", "codepipeline:DeletePipeline",
+                           "codepipeline:GetPipeline", "codepipeline:GetPipelineState", "codepipeline:TagResource"],
+                  resources=[_pattern_arn("pipelines")]),
+        statement(actions=["events:PutRule", "events:DeleteRule", "events:DescribeRule", "events:PutTargets",
+                           "events:RemoveTargets"], resources=[_pattern_arn("rules")]),
+        statement(actions=["sagemaker:CreateModelPackageGroup", "sagemaker:DeleteModelPackageGroup",
+                           "sagemaker:DescribeModelPackageGroup", "sagemaker:PutModelPackageGroupPolicy",
+                           "sagemaker:DeleteModelPackageGroupPolicy", "sagemaker:GetModelPackageGroupPolicy",
+                           "sagemaker:AddTags", "sagemaker:ListTags"], resources=[_pattern_arn("groups")]),
+        statement(actions=["codeconnections:PassConnection"], resources=[_pattern_arn("connections")]),
+        statement(actions=["codestar-connections:PassConnection"], resources=[_pattern_arn("legacy_connections")]),
+    ]
