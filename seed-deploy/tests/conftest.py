@@ -102,3 +102,25 @@ def _deploy_endpoint(sm, endpoint: str, arn: str, variants=("AllTraffic",), crea
 def deploy_endpoint(emulator):
     """deploy_endpoint(sm, endpoint, arn, variants=("AllTraffic",), create=True) -> endpoint config name."""
     return _deploy_endpoint
+
+
+@pytest.fixture
+def queue_answers(emulator_url):
+    """queue_answers([(body, variant), ...]): moto's invoke_endpoint returns them in order.
+
+    moto caches an answer per request body and x-amzn-sagemaker-* headers (not per endpoint), so each
+    queued answer is taken by one request whose InferenceId is new: the stage test sends one per request.
+    """
+    import json as _json
+    import urllib.request
+
+    def queue(answers):
+        results = [{"Body": body, "ContentType": "text/csv", "InvokedProductionVariant": variant,
+                    "CustomAttributes": ""} for body, variant in answers]
+        request = urllib.request.Request(f"{emulator_url}/moto-api/static/sagemaker/endpoint-results",
+                                         data=_json.dumps({"results": results}).encode(), method="POST",
+                                         headers={"Content-Type": "application/json"})
+        with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310 - loopback emulator
+            assert response.status in (200, 201)
+
+    return queue

@@ -1,0 +1,57 @@
+"""Invoke a stage's endpoint with the sample rows and check it: numeric answers, variant shares, latency.
+
+Talks to sagemaker-runtime through boto3, so AWS_ENDPOINT_URL_SAGEMAKER_RUNTIME (or AWS_ENDPOINT_URL)
+points it at another implementation. Writes a JSON report whether it passes or not.
+"""
+import json
+import os
+import sys
+from pathlib import Path
+
+import boto3
+
+from deploy import stage_names
+from deploy.errors import InputError
+from deploy.stage_config import load_stage_config
+from deploy.stage_test import load_rows, run_stage_test
+
+EPILOG = """examples:
+  STAGE=staging SAGEMAKER_PROJECT_NAME=myproject python -m deploy test-stage
+  python -m deploy test-stage --endpoint-name myproject-staging --config examples/ab-test.json
+
+exit codes: 0 every check passed; 1 a check failed (each problem on stderr, all in the report);
+2 invalid arguments or config."""
+NO_ENDPOINT = "--endpoint-name: not given and SAGEMAKER_PROJECT_NAME is not set: name the endpoint"
+
+
+def configure(parser) -> None:
+    parser.add_argument("--stage", choices=stage_names.STAGES, default=os.environ.get("STAGE", "staging"),
+                        help="stage to test (default: $STAGE, else staging)")
+    parser.add_argument("--endpoint-name", help="default: $SAGEMAKER_PROJECT_NAME-<stage>")
+    parser.add_argument("--config", type=Path, help="stage config (default: <stage>-config.json)")
+    parser.add_argument("--rows", type=Path, default=Path("sample-data/sample-rows.csv"),
+                        help="one request body (CSV row) per line")
+    parser.add_argument("--report", type=Path, default=Path("stage-test-report.json"))
+
+
+def endpoint_for(args) -> str:
+    if args.endpoint_name:
+        return args.endpoint_name
+    project = os.environ.get("SAGEMAKER_PROJECT_NAME")
+    if not project:
+        raise InputError(NO_ENDPOINT)
+    return stage_names.endpoint_name(project, args.stage)
+
+
+def run(args) -> int:
+    config = load_stage_config(args.config or Path(f"{args.stage}-config.json"))
+    rows = load_rows(args.rows)
+    endpoint = endpoint_for(args)
+    report = run_stage_test(boto3.client("sagemaker-runtime"), endpoint, config, rows)
+    args.report.write_text(json.dumps(report.to_json(), indent=2) + "\n")
+    for problem in report.problems:
+        print(f"{endpoint}: {problem}", file=sys.stderr)
+    latency = report.latency_ms
+    print(f"{endpoint}: {report.requests} requests, p95 {latency['p95']:.1f} ms (budget {latency['budget']} ms), "
+          f"{'passed' if report.passed else 'FAILED'}; report {args.report}")
+    return 0 if report.passed else 1
