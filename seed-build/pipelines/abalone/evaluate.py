@@ -7,7 +7,6 @@ import json
 import os
 import sys
 import tarfile
-import tempfile
 from pathlib import Path
 
 import numpy as np
@@ -23,11 +22,10 @@ def processing_root() -> Path:
 
 
 def load_booster(model_tar: Path) -> xgboost.Booster:
-    with tempfile.TemporaryDirectory() as tmp:
-        with tarfile.open(model_tar) as archive:
-            archive.extract(MODEL_FILE, tmp, filter="data")
-        booster = xgboost.Booster()
-        booster.load_model(str(Path(tmp) / MODEL_FILE))
+    with tarfile.open(model_tar) as archive:
+        raw = archive.extractfile(MODEL_FILE).read()
+    booster = xgboost.Booster()
+    booster.load_model(bytearray(raw))  # from bytes: the format is read from the content, not a file name
     return booster
 
 

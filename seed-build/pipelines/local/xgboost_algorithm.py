@@ -2,7 +2,8 @@
 
 Reads /opt/ml/input/config/hyperparameters.json (all values strings) and the CSV channels in
 /opt/ml/input/data/<channel> (label first, no header), trains with the xgboost library, and writes
-/opt/ml/model/xgboost-model with Booster.save_model, as the 1.3-1 and later containers do.
+/opt/ml/model/xgboost-model with Booster.save_model, as the 1.3-1 and later containers do. The file
+holds XGBoost's JSON model format, which the 1.7-1 serving container and every newer xgboost load.
 """
 import json
 import os
@@ -56,7 +57,9 @@ def main() -> int:
     booster = train(ml_root)
     model_dir = ml_root / "model"
     model_dir.mkdir(parents=True, exist_ok=True)
-    booster.save_model(str(model_dir / MODEL_FILE))
+    # save_model picks the format from the extension; the container's file name has none.
+    booster.save_model(str(model_dir / f"{MODEL_FILE}.json"))
+    os.replace(model_dir / f"{MODEL_FILE}.json", model_dir / MODEL_FILE)
     print(f"train: {booster.num_boosted_rounds()} rounds")
     return 0
 

@@ -1,0 +1,127 @@
+"""Upsert this repo's SageMaker Pipeline and start an execution (what CodeBuild runs on every push).
+
+Like the first-party seed's run-pipeline: --module-name names a module with get_pipeline(**kwargs),
+--kwargs is a JSON object passed to it, --tags a JSON list of {"Key", "Value"}. The processing scripts
+are uploaded to the artifact bucket first (content-addressed), so the definition only holds s3:// URIs.
+"""
+import argparse
+import importlib
+import json
+import sys
+import time
+
+from pipelines import sdk
+
+EPILOG = """examples:
+  python -m pipelines.run_pipeline --module-name pipelines.abalone.pipeline \\
+      --role-arn "$SAGEMAKER_PIPELINE_ROLE_ARN" \\
+      --tags '[{"Key": "sagemaker:project-name", "Value": "'"$SAGEMAKER_PROJECT_NAME"'"}]' \\
+      --kwargs '{"region": "us-east-1", "default_bucket": "my-bucket", "model_package_group_name": "p-123", "pipeline_name": "p-123-build"}'
+  python -m pipelines.run_pipeline ... --wait        # follow the steps until the execution ends
+"""
+
+FINISHED = {"Succeeded", "Failed", "Stopped"}
+
+
+class InputError(Exception):
+    """Bad command-line input: exit code 2, nothing upserted."""
+
+
+def parse_json(text: str, option: str, kind: type):
+    try:
+        value = json.loads(text)
+    except json.JSONDecodeError as error:
+        raise InputError(f"{option}: not valid JSON: {error}") from None
+    if not isinstance(value, kind):
+        raise InputError(f"{option}: {text}: expected a JSON {kind.__name__}")
+    return value
+
+
+def load_pipeline(module_name: str, kwargs: dict):
+    """Import the module, upload its scripts, and call get_pipeline with the kwargs and the code prefix."""
+    from pipelines.code import code_prefix, upload_code
+
+    try:
+        module = importlib.import_module(module_name)
+    except ModuleNotFoundError as error:
+        raise InputError(f"--module-name {module_name}: {error}") from None
+    missing = [key for key in ("default_bucket", "pipeline_name") if key not in kwargs]
+    if missing:
+        raise InputError(f"--kwargs: missing {', '.join(missing)}")
+    kwargs.setdefault("region", sdk.region())
+    kwargs.setdefault("code_prefix", code_prefix(kwargs["default_bucket"], kwargs["pipeline_name"]))
+    upload_code(kwargs["code_prefix"])
+    with sdk.quiet():
+        kwargs.setdefault("sagemaker_session", sdk.pipeline_session(kwargs["default_bucket"]))
+        return module.get_pipeline(**kwargs)
+
+
+def follow(execution_arn: str, poll_seconds: float, max_polls: int) -> str:
+    """Print each step's status as it changes, until the execution ends; returns its final status."""
+    import boto3
+
+    sagemaker = boto3.client("sagemaker")
+    seen: dict[str, str] = {}
+    for _ in range(max_polls):
+        steps = sagemaker.list_pipeline_execution_steps(PipelineExecutionArn=execution_arn, SortOrder="Ascending")
+        for step in steps.get("PipelineExecutionSteps", []):
+            name, status = step["StepName"], step["StepStatus"]
+            if seen.get(name) != status:
+                seen[name] = status
+                reason = f" ({step['FailureReason']})" if step.get("FailureReason") else ""
+                print(f"  {name:<28} {status}{reason}", flush=True)
+        status = sagemaker.describe_pipeline_execution(PipelineExecutionArn=execution_arn)["PipelineExecutionStatus"]
+        if status in FINISHED:
+            return status
+        time.sleep(poll_seconds)
+    return "Executing"
+
+
+def run(args: argparse.Namespace) -> int:
+    kwargs = parse_json(args.kwargs, "--kwargs", dict)
+    tags = parse_json(args.tags, "--tags", list)
+    pipeline = load_pipeline(args.module_name, kwargs)
+    with sdk.quiet():
+        response = pipeline.upsert(role_arn=args.role_arn, description=args.description, tags=tags)
+    print(f"upserted pipeline: {response['PipelineArn']}")
+    with sdk.quiet():
+        execution = pipeline.start()
+    arn = execution.arn if hasattr(execution, "arn") else execution.pipeline_execution_arn
+    print(f"started execution: {arn}")
+    if not args.wait:
+        return 0
+    status = follow(arn, args.poll_seconds, args.max_polls)
+    print(f"execution {status}")
+    return 0 if status == "Succeeded" else 1
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m pipelines.run_pipeline",
+        description=__doc__,
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--module-name", required=True, help="module with get_pipeline(**kwargs)")
+    parser.add_argument("--role-arn", required=True, help="the pipeline's execution role ARN")
+    parser.add_argument("--tags", default="[]", help='JSON list of {"Key": ..., "Value": ...}')
+    parser.add_argument("--kwargs", default="{}", help="JSON object passed to get_pipeline")
+    parser.add_argument("--description", default="Model build pipeline of this SageMaker project")
+    parser.add_argument("--wait", action="store_true", help="follow the execution's steps until it ends")
+    parser.add_argument("--poll-seconds", type=float, default=30.0, help="seconds between status polls (--wait)")
+    parser.add_argument("--max-polls", type=int, default=480, help="give up following after this many polls")
+    args = parser.parse_args(argv)
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    try:
+        return run(args)
+    except InputError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    except (BotoCoreError, ClientError) as error:
+        print(f"error: AWS refused the request: {error}; check the role's permissions and the region", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

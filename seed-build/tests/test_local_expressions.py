@@ -1,0 +1,79 @@
+import pytest
+
+from pipelines.local.executor import ParameterError, in_dependency_order, resolve_parameters
+from pipelines.local.expressions import Context, ExpressionError, resolve
+
+PROPERTIES = {
+    "Prep": {"ProcessingOutputConfig": {"Outputs": [
+        {"OutputName": "train", "S3Output": {"S3Uri": "s3://b/train"}},
+        {"OutputName": "test", "S3Output": {"S3Uri": "s3://b/test"}},
+    ]}},
+}
+
+
+def context():
+    return Context(
+        parameters={"Threshold": 6.0},
+        execution={"PipelineExecutionId": "abc123"},
+        step_properties=dict(PROPERTIES),
+        property_files={("Eval", "Report"): {"regression_metrics": {"mse": {"value": 4.5}}, "items": [10, 20]}},
+    )
+
+
+def test_resolve_get_parameter_step_property_by_output_name_and_execution():
+    ctx = context()
+    assert resolve({"Get": "Parameters.Threshold"}, ctx) == 6.0
+    assert resolve({"Get": "Steps.Prep.ProcessingOutputConfig.Outputs['test'].S3Output.S3Uri"}, ctx) == "s3://b/test"
+    assert resolve({"Get": "Execution.PipelineExecutionId"}, ctx) == "abc123"
+
+
+def test_resolve_join_nested_in_join_and_json_get_with_index():
+    ctx = context()
+    inner = {"Std:Join": {"On": "/", "Values": ["s3://b", {"Get": "Execution.PipelineExecutionId"}]}}
+    assert resolve({"Std:Join": {"On": "/", "Values": [inner, "x.json"]}}, ctx) == "s3://b/abc123/x.json"
+    get = {"Std:JsonGet": {"PropertyFile": {"Get": "Steps.Eval.PropertyFiles.Report"}, "Path": "regression_metrics.mse.value"}}
+    assert resolve(get, ctx) == 4.5
+    indexed = {"Std:JsonGet": {"PropertyFile": {"Get": "Steps.Eval.PropertyFiles.Report"}, "Path": "items[1]"}}
+    assert resolve(indexed, ctx) == 20
+
+
+@pytest.mark.parametrize("expression, message", [
+    ({"Get": "Parameters.Nope"}, "Parameters.Nope: no such parameter"),
+    ({"Get": "Steps.Train.ModelArtifacts.S3ModelArtifacts"}, "step Train has not run"),
+    ({"Get": "Steps.Prep.ProcessingOutputConfig.Outputs['other'].S3Output.S3Uri"}, "no value at"),
+    ({"Std:JsonGet": {"PropertyFile": {"Get": "Steps.X.PropertyFiles.R"}, "Path": "a"}}, "property file not produced"),
+])
+def test_resolve_missing_reference_names_it(expression, message):
+    with pytest.raises(ExpressionError, match=message):
+        resolve(expression, context())
+
+
+DEFINITION = {"Parameters": [
+    {"Name": "Count", "Type": "Integer", "DefaultValue": 1},
+    {"Name": "Threshold", "Type": "Float", "DefaultValue": 6.0},
+    {"Name": "Flag", "Type": "Boolean", "DefaultValue": False},
+]}
+
+
+def test_resolve_parameters_converts_overrides_to_each_type():
+    values = resolve_parameters(DEFINITION, {"Count": "3", "Threshold": "1.5", "Flag": "true"})
+    assert values == {"Count": 3, "Threshold": 1.5, "Flag": True}
+
+
+@pytest.mark.parametrize("overrides, message", [
+    ({"Nope": "1"}, "unknown parameter Nope: the pipeline takes Count, Threshold, Flag"),
+    ({"Count": "two"}, "parameter Count: 'two': not a valid Integer"),
+    ({"Flag": "maybe"}, "parameter Flag: 'maybe': not a valid Boolean"),
+])
+def test_resolve_parameters_bad_override_is_named(overrides, message):
+    with pytest.raises(ParameterError, match=message):
+        resolve_parameters(DEFINITION, overrides)
+
+
+def test_in_dependency_order_follows_references_and_depends_on():
+    steps = [
+        {"Name": "C", "Arguments": {"x": {"Get": "Steps.B.Y"}}},
+        {"Name": "B", "Arguments": {}, "DependsOn": ["A"]},
+        {"Name": "A", "Arguments": {}},
+    ]
+    assert [s["Name"] for s in in_dependency_order(steps)] == ["A", "B", "C"]
