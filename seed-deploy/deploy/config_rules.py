@@ -43,6 +43,7 @@ def show(value) -> str:
 
 
 def problem(path: str, value, rule: str) -> str:
+    """One problem line; a value written "(...)" is a description (e.g. "(missing)"), shown as is, not as JSON."""
     return f"{path}: {value if isinstance(value, str) and value.startswith('(') else show(value)}: {rule}"
 
 

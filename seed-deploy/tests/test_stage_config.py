@@ -1,0 +1,153 @@
+"""Stage config validation: shipped configs are valid; every invalid fixture fails with its exact message."""
+import json
+from pathlib import Path
+
+import pytest
+
+from deploy import cli, config_rules
+from deploy.errors import InputError
+from deploy.stage_config import load_stage_config, read_config, validate_config
+
+SEED = Path(__file__).resolve().parent.parent
+FIXTURES = SEED / "tests/fixtures"
+TRAFFIC = "DeploymentConfig.BlueGreenUpdatePolicy.TrafficRoutingConfiguration"
+SHIPPED = ["staging-config.json", "prod-config.json", "examples/ab-test.json", "examples/linear.json",
+           "examples/shadow.json"]
+
+# fixture file -> the exact problems validate reports, one per line.
+INVALID = [
+    ("invalid-canary-over-half", [f"{TRAFFIC}.CanarySize.Value: 2: a canary must be at most 50% of the instance "
+                                  "count (2 of AllTraffic's 3 instance(s) is 67%)"]),
+    ("invalid-canary-percent-over-half", ['DeploymentConfig.BlueGreenUpdatePolicy.TrafficRoutingConfiguration.CanarySize.Value: 60: a canary must be at most 50% of the instance count (60%)']),
+    ("invalid-canary-on-one-instance", ["DeploymentConfig.BlueGreenUpdatePolicy.TrafficRoutingConfiguration.CanarySize.Value: 1: a canary must be at most 50% of the instance count (1 of AllTraffic's 1 instance(s) is 100%)"]),
+    ("invalid-canary-without-size", ['DeploymentConfig.BlueGreenUpdatePolicy.TrafficRoutingConfiguration.CanarySize: (missing): required when Type is CANARY']),
+    ("invalid-linear-step-under-ten-percent", ['DeploymentConfig.BlueGreenUpdatePolicy.TrafficRoutingConfiguration.LinearStepSize.Value: 5: a linear step must be 10-50% of the instance count (5%)']),
+    ("invalid-linear-step-over-half", ["DeploymentConfig.BlueGreenUpdatePolicy.TrafficRoutingConfiguration.LinearStepSize.Value: 2: a linear step must be 10-50% of the instance count (2 of AllTraffic's 3 instance(s) is 67%)"]),
+    ("invalid-linear-size-on-canary", ['DeploymentConfig.BlueGreenUpdatePolicy.TrafficRoutingConfiguration.LinearStepSize: {"Type": "INSTANCE_COUNT", "Value": 1}: LinearStepSize goes only with Type LINEAR']),
+    ("invalid-rolling-batch-over-half", ['DeploymentConfig.RollingUpdatePolicy.MaximumBatchSize.Value: 60: a rolling batch must be 5-50% of the instance count (60%)']),
+    ("invalid-rolling-batch-under-five-percent", ['DeploymentConfig.RollingUpdatePolicy.MaximumBatchSize.Value: 4: a rolling batch must be 5-50% of the instance count (4%)']),
+    ("invalid-rolling-with-two-variants", ['DeploymentConfig.RollingUpdatePolicy: (2 production variants): rolling updates need exactly one production variant (found 2)']),
+    ("invalid-rolling-serverless", ['DeploymentConfig.RollingUpdatePolicy: (serverless): rolling updates do not support serverless variants (ProductionVariants[0])']),
+    ("invalid-two-update-policies", ['DeploymentConfig: (BlueGreenUpdatePolicy, RollingUpdatePolicy): give one update policy only: BlueGreenUpdatePolicy or RollingUpdatePolicy']),
+    ("invalid-nine-extra-alarms", ['DeploymentConfig.AutoRollbackConfiguration.Alarms: (9 item(s)): at most 8 extra alarms: SageMaker allows 10 and the stage adds its own 2']),
+    ("invalid-duplicate-extra-alarm", ['DeploymentConfig.AutoRollbackConfiguration.Alarms[1].AlarmName: "x": alarm listed twice']),
+    ("invalid-variant-name-underscore", ['ProductionVariants[0].VariantName: "all_traffic": must match ^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$']),
+    ("invalid-negative-weight", ['ProductionVariants[0].InitialVariantWeight: -1: must be >= 0']),
+    ("invalid-all-weights-zero", ['ProductionVariants[*].InitialVariantWeight: 0: at least one production variant needs an InitialVariantWeight above 0']),
+    ("invalid-duplicate-variant-names", ['ProductionVariants[1].VariantName: "A": variant names must be unique across production and shadow variants']),
+    ("invalid-eleven-variants", ['ProductionVariants: 11 item(s): allows at most 10 item(s)']),
+    ("invalid-shadow-beside-two-variants", ['ShadowProductionVariants: (1 item(s)): a shadow variant needs exactly one production variant (found 2)']),
+    ("invalid-two-shadow-variants", ['ShadowProductionVariants: 2 item(s): allows at most 1 item(s)']),
+    ("invalid-instances-and-serverless", ['ProductionVariants[0]: (InitialInstanceCount, InstanceType, ServerlessConfig): give InstanceType and InitialInstanceCount, or ServerlessConfig (exactly one of the two)']),
+    ("invalid-instance-type-without-count", ['ProductionVariants[0]: (InstanceType): give InstanceType and InitialInstanceCount, or ServerlessConfig (exactly one of the two)']),
+    ("invalid-serverless-memory-not-multiple", ['ProductionVariants[0].ServerlessConfig.MemorySizeInMB: 1500: must be one of 1024, 2048, 3072, 4096, 5120, 6144']),
+    ("invalid-serverless-concurrency-over-200", ['ProductionVariants[0].ServerlessConfig.MaxConcurrency: 201: must be <= 200']),
+    ("invalid-instance-count-size-on-serverless", ['DeploymentConfig.BlueGreenUpdatePolicy.TrafficRoutingConfiguration.CanarySize.Type: "INSTANCE_COUNT": INSTANCE_COUNT sizes need instance-based variants; ProductionVariants[0] is serverless']),
+    ("invalid-wait-interval-over-hour", ['DeploymentConfig.BlueGreenUpdatePolicy.TrafficRoutingConfiguration.WaitIntervalInSeconds: 3601: must be <= 3600']),
+    ("invalid-termination-wait-over-hour", ['DeploymentConfig.BlueGreenUpdatePolicy.TerminationWaitInSeconds: 4000: must be <= 3600']),
+    ("invalid-timeout-under-600", ['DeploymentConfig.BlueGreenUpdatePolicy.MaximumExecutionTimeoutInSeconds: 500: must be >= 600']),
+    ("invalid-timeout-shorter-than-waits", ["DeploymentConfig.BlueGreenUpdatePolicy.MaximumExecutionTimeoutInSeconds: 1800: must exceed the schedule's waits (1800 s) plus provisioning (300 s) = 2100 s"]),
+    ("invalid-traffic-type", ['DeploymentConfig.BlueGreenUpdatePolicy.TrafficRoutingConfiguration.Type: "BLUE_GREEN": must be one of "ALL_AT_ONCE", "CANARY", "LINEAR"']),
+    ("invalid-capacity-size-zero", ['DeploymentConfig.BlueGreenUpdatePolicy.TrafficRoutingConfiguration.CanarySize.Value: 0: must be >= 1']),
+    ("invalid-model-version-word", ['ProductionVariants[0].ModelVersion: "newest": must be latest, previous, live or a model package version number >= 1']),
+    ("invalid-unknown-field", ['DeploymentConfiguration: {}: unknown field (see config.schema.json)']),
+    ("invalid-missing-alarms", ['Alarms: missing: required']),
+    ("invalid-alarm-period-45", ['Alarms.ModelLatency.Period: 45: must be 10, 30 or a multiple of 60 seconds']),
+    ("invalid-alarm-window-over-a-day", ['Alarms.Invocation5XXErrors.EvaluationPeriods: 25: Period x EvaluationPeriods must not exceed one day (86400 s)']),
+    ("invalid-latency-threshold-zero", ['Alarms.ModelLatency.ThresholdMicroseconds: 0: must be > 0']),
+    ("invalid-sampling-over-100", ['DataCapture.InitialSamplingPercentage: 101: must be <= 100']),
+    ("invalid-autoscaling-max-below-min", ['AutoScaling.MaxCapacity: 2: must be >= MinCapacity (4)']),
+    ("invalid-autoscaling-count-outside-range", ['ProductionVariants[0].InitialInstanceCount: 3: must lie between AutoScaling.MinCapacity and MaxCapacity (4-8)']),
+    ("invalid-monitoring-without-capture", ['DataCapture: (absent): data-quality monitoring needs DataCapture with InitialSamplingPercentage above 0']),
+    ("invalid-monitoring-schedule-not-cron", ['Monitoring.DataQuality.ScheduleExpression: "hourly": must match ^cron\\(.+\\)$']),
+    ("invalid-stage-test-tolerance-over-one", ['StageTest.VariantShareTolerance: 1.5: must be <= 1']),
+]
+
+
+@pytest.mark.parametrize("name", SHIPPED)
+def test_shipped_config_is_valid(name):
+    assert validate_config(read_config(SEED / name)) == []
+
+
+def test_every_invalid_fixture_has_a_case():
+    assert sorted(p.stem for p in FIXTURES.glob("invalid-*.json")) == sorted(name for name, _ in INVALID)
+
+
+@pytest.mark.parametrize(("name", "problems"), INVALID, ids=[name for name, _ in INVALID])
+def test_invalid_config_reports_field_value_and_rule(name, problems):
+    assert validate_config(read_config(FIXTURES / f"{name}.json")) == problems
+
+
+def test_validate_collects_every_schema_problem_at_once():
+    config = read_config(SEED / "staging-config.json")
+    config["ProductionVariants"][0]["InitialInstanceCount"] = 0
+    config["DataCapture"]["InitialSamplingPercentage"] = -5
+    config["Colour"] = "blue"
+    assert validate_config(config) == [
+        'Colour: "blue": unknown field (see config.schema.json)',
+        "DataCapture.InitialSamplingPercentage: -5: must be >= 0",
+        "ProductionVariants[0].InitialInstanceCount: 0: must be >= 1",
+    ]
+
+
+def test_rollback_batch_larger_than_fleet_is_refused():
+    config = read_config(FIXTURES / "invalid-rolling-batch-over-half.json")
+    config["DeploymentConfig"]["RollingUpdatePolicy"]["MaximumBatchSize"] = {"Type": "INSTANCE_COUNT", "Value": 1}
+    config["DeploymentConfig"]["RollingUpdatePolicy"]["RollbackMaximumBatchSize"] = {"Type": "INSTANCE_COUNT", "Value": 4}
+    assert validate_config(config) == [
+        "DeploymentConfig.RollingUpdatePolicy.RollbackMaximumBatchSize.Value: 4: a rollback batch cannot exceed the "
+        "instance count (4 of AllTraffic's 3 instance(s) is 133%)"]
+
+
+def test_schedule_waits_count_every_linear_step_and_the_final_bake():
+    deployment = {"BlueGreenUpdatePolicy": {"TrafficRoutingConfiguration": {
+        "Type": "LINEAR", "WaitIntervalInSeconds": 300, "LinearStepSize": {"Type": "INSTANCE_COUNT", "Value": 1}},
+        "TerminationWaitInSeconds": 300}}
+    assert config_rules.schedule_waits(deployment, 4) == (4 * 300 + 300, 1)
+
+
+def test_schedule_waits_rolling_counts_batches():
+    deployment = {"RollingUpdatePolicy": {"MaximumBatchSize": {"Type": "CAPACITY_PERCENT", "Value": 25},
+                                          "WaitIntervalInSeconds": 120}}
+    assert config_rules.schedule_waits(deployment, 8) == (4 * 120, 4)
+
+
+def test_load_stage_config_raises_with_every_problem_on_its_own_line():
+    with pytest.raises(InputError) as raised:
+        load_stage_config(FIXTURES / "invalid-two-update-policies.json")
+    lines = str(raised.value).splitlines()
+    assert lines[0].endswith("invalid-two-update-policies.json is not a valid stage config:")
+    assert lines[1].startswith("DeploymentConfig: (BlueGreenUpdatePolicy, RollingUpdatePolicy): give one update")
+
+
+def test_validate_cli_valid_files_exit_0(capsys):
+    assert cli.main(["validate", *(str(SEED / name) for name in SHIPPED)]) == 0
+    out = capsys.readouterr()
+    assert out.err == ""
+    assert out.out.count(": valid\n") == len(SHIPPED)
+
+
+def test_validate_cli_invalid_file_exits_2_with_one_problem_per_line(capsys):
+    bad = FIXTURES / "invalid-timeout-shorter-than-waits.json"
+    assert cli.main(["validate", str(SEED / "staging-config.json"), str(bad)]) == 2
+    err = capsys.readouterr().err.splitlines()
+    assert err == [f"{bad}: DeploymentConfig.BlueGreenUpdatePolicy.MaximumExecutionTimeoutInSeconds: 1800: must exceed "
+                   "the schedule's waits (1800 s) plus provisioning (300 s) = 2100 s"]
+
+
+def test_validate_cli_not_json_exits_2(tmp_path, capsys):
+    broken = tmp_path / "broken.json"
+    broken.write_text("{ not json")
+    assert cli.main(["validate", str(broken)]) == 2
+    assert "not valid JSON" in capsys.readouterr().err
+
+
+def test_validate_cli_missing_file_exits_2(tmp_path, capsys):
+    assert cli.main(["validate", str(tmp_path / "nope.json")]) == 2
+    assert "nope.json: No such file or directory: cannot be read" in capsys.readouterr().err
+
+
+def test_schema_descriptions_document_every_top_level_field():
+    schema = json.loads((SEED / "config.schema.json").read_text())
+    undocumented = [key for key, value in schema["properties"].items() if key != "$schema" and "description" not in value]
+    assert undocumented == []
