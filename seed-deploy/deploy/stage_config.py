@@ -8,7 +8,6 @@ from deploy import config_rules
 from deploy.errors import InputError
 
 SCHEMA_PATH = Path(__file__).resolve().parent.parent / "config.schema.json"
-STAGES = ("staging", "prod")
 
 # Schema validator keyword -> rule text; {0} is the keyword's argument from the schema.
 SCHEMA_RULES = {
