@@ -3,7 +3,7 @@ import uuid
 
 import boto3
 import pytest
-from rehearsal_fixtures import train_booster
+from rehearsal.rehearsal_fixtures import train_booster
 
 from deploy.rehearsal.clock import CompressedClock
 from deploy.rehearsal.endpoint_host import EndpointHost

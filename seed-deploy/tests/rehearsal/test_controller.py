@@ -1,7 +1,7 @@
 """The guardrail controller per strategy: shifts, waits, termination wait, rollback on alarm, timeout."""
 import boto3
 import pytest
-from rehearsal_fixtures import csv_rows, fleet
+from rehearsal.rehearsal_fixtures import csv_rows, fleet
 
 from deploy.rehearsal.alarms import put_stage_alarms
 from deploy.rehearsal.clock import CompressedClock

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import boto3
 import pytest
-from rehearsal_fixtures import csv_rows, fleet
+from rehearsal.rehearsal_fixtures import csv_rows, fleet
 
 from deploy.errors import InputError
 from deploy.rehearsal.capture import CaptureConfig

@@ -1,5 +1,5 @@
 """The traffic client: bounded, every request counted once, attributed to the fleet that answered."""
-from rehearsal_fixtures import csv_rows, fleet
+from rehearsal.rehearsal_fixtures import csv_rows, fleet
 
 from deploy.rehearsal.traffic import TrafficClient
 

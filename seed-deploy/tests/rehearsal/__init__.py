@@ -1,0 +1,1 @@
+"""Tests of the offline rehearsal: endpoint host, guardrail controller, traffic, the rehearse command."""
