@@ -42,30 +42,44 @@ def _violations(report_path: Path) -> list[dict]:
 
 def synthesize(out_dir: Path = TEMPLATES_DIR, *, seed_bucket: str | None = None, seed_prefix: str = "seeds/",
                progress=print) -> Synthesis:
-    """Synthesize the project, target-account and portfolio stacks into out_dir/<stack>.json."""
+    """Synthesize the project, target-account and portfolio stacks into out_dir/<stack>.json (the cloud
+    assembly goes to out_dir/../<out_dir name>.cdk.out)."""
     import aws_cdk as cdk
     import cdk_nag
     from portfolio_app import add_stack as add_portfolio
     from template.app import add_stacks
 
     out_dir.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(prefix="cdk-out-") as assembly:
-        app = cdk.App(outdir=assembly)
-        stacks = add_stacks(app, seed_bucket=seed_bucket, seed_prefix=seed_prefix)
-        portfolio = add_portfolio(app)
-        stacks[portfolio.stack_name] = portfolio
-        cdk.Validations.of(app).add_plugins(cdk_nag.AwsSolutionsChecks(app))
-        progress(f"==> synthesizing {', '.join(stacks)} (with cdk-nag AwsSolutions checks)")
-        try:
-            app.synth()
-        except RuntimeError as error:  # cdk-nag violations: the templates are written all the same
-            if "ValidationFailed" not in str(error):
-                raise
-        violations = _violations(Path(assembly) / "validation-report.json")
-        templates = {}
-        for name in stacks:
-            target = out_dir / f"{name}.json"
-            shutil.copyfile(Path(assembly) / f"{name}.template.json", target)
-            templates[name] = target
-            progress(f"    wrote {target.relative_to(ROOT) if target.is_relative_to(ROOT) else target}")
+    # The cloud assembly stays beside the templates: aws_cdk.assertions.Template.from_stack reads it later.
+    assembly = out_dir.parent / f"{out_dir.name}.cdk.out"
+    shutil.rmtree(assembly, ignore_errors=True)
+    app = cdk.App(outdir=str(assembly))
+    stacks = add_stacks(app, seed_bucket=seed_bucket, seed_prefix=seed_prefix)
+    portfolio = add_portfolio(app)
+    stacks[portfolio.stack_name] = portfolio
+    cdk.Validations.of(app).add_plugins(cdk_nag.AwsSolutionsChecks(app))
+    progress(f"==> synthesizing {', '.join(stacks)} (with cdk-nag AwsSolutions checks)")
+    try:
+        app.synth()
+    except RuntimeError as error:  # cdk-nag violations: the templates are written all the same
+        if "ValidationFailed" not in str(error):
+            raise
+    violations = _violations(assembly / "validation-report.json")
+    templates = {}
+    for name in stacks:
+        target = out_dir / f"{name}.json"
+        shutil.copyfile(assembly / f"{name}.template.json", target)
+        templates[name] = target
+        progress(f"    wrote {target.relative_to(ROOT) if target.is_relative_to(ROOT) else target}")
     return Synthesis(templates=templates, stacks=stacks, nag_violations=violations)
+
+
+_CACHE: dict[str, Synthesis] = {}
+
+
+def cached_synthesis() -> Synthesis:
+    """One synthesis per process into a temporary folder (tests share it: CDK synth costs seconds)."""
+    if "default" not in _CACHE:
+        out = Path(tempfile.mkdtemp(prefix="templates-"))
+        _CACHE["default"] = synthesize(out, progress=lambda _line: None)
+    return _CACHE["default"]
