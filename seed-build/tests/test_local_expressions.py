@@ -1,6 +1,6 @@
 import pytest
 
-from pipelines.local.executor import ParameterError, in_dependency_order, resolve_parameters
+from pipelines.local.executor import ParameterError, dependencies, resolve_parameters
 from pipelines.local.expressions import Context, ExpressionError, resolve
 
 PROPERTIES = {
@@ -70,10 +70,10 @@ def test_resolve_parameters_bad_override_is_named(overrides, message):
         resolve_parameters(DEFINITION, overrides)
 
 
-def test_in_dependency_order_follows_references_and_depends_on():
-    steps = [
-        {"Name": "C", "Arguments": {"x": {"Get": "Steps.B.Y"}}},
-        {"Name": "B", "Arguments": {}, "DependsOn": ["A"]},
-        {"Name": "A", "Arguments": {}},
-    ]
-    assert [s["Name"] for s in in_dependency_order(steps)] == ["A", "B", "C"]
+def test_dependencies_are_step_references_property_files_and_depends_on():
+    step = {
+        "Name": "C",
+        "Arguments": {"x": {"Get": "Steps.B.Y"}, "y": {"Std:JsonGet": {"PropertyFile": {"Get": "Steps.Eval.PropertyFiles.R"}, "Path": "a"}}},
+        "DependsOn": ["A"],
+    }
+    assert dependencies(step) == {"A", "B", "Eval"}

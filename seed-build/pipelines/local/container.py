@@ -13,6 +13,11 @@ class StepFailed(Exception):
     """A step's job failed; the message is its FailureReason."""
 
 
+def client(service: str):
+    """A client from its own session: steps run in threads, and boto3's default session is not thread-safe."""
+    return boto3.session.Session().client(service)
+
+
 def split_s3_uri(uri: str) -> tuple[str, str]:
     if not uri.startswith("s3://"):
         raise StepFailed(f"{uri}: not an s3:// URI")
@@ -31,7 +36,7 @@ def download(uri: str, destination: Path) -> int:
     """Copy an S3Prefix input as SageMaker does: the object itself, or every object under the folder."""
     bucket, prefix = split_s3_uri(uri)
     prefix = prefix.rstrip("/")
-    s3 = boto3.client("s3")
+    s3 = client("s3")
     count = 0
     for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix):
         for item in page.get("Contents", []):
@@ -54,7 +59,7 @@ def download(uri: str, destination: Path) -> int:
 def upload(source: Path, uri: str) -> None:
     """Copy a local output folder to its S3 destination, keeping relative paths."""
     bucket, prefix = split_s3_uri(uri)
-    s3 = boto3.client("s3")
+    s3 = client("s3")
     for path in sorted(p for p in source.rglob("*") if p.is_file()):
         s3.upload_file(str(path), bucket, f"{prefix.rstrip('/')}/{path.relative_to(source).as_posix()}")
 

@@ -4,6 +4,7 @@ import re
 import secrets
 import string
 import time
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -71,18 +72,8 @@ def referenced_steps(value: Any) -> set[str]:
     return set(re.findall(r'"Steps\.([A-Za-z0-9\-]+)', text))
 
 
-def in_dependency_order(steps: list[dict]) -> list[dict]:
-    names = {step["Name"] for step in steps}
-    needs = {s["Name"]: (referenced_steps(s.get("Arguments")) | set(s.get("DependsOn", []))) & names for s in steps}
-    ordered, done = [], set()
-    while len(ordered) < len(steps):
-        ready = [s for s in steps if s["Name"] not in done and needs[s["Name"]] <= done]
-        if not ready:
-            raise StepFailed(f"steps {sorted(names - done)} depend on each other in a cycle")
-        for step in ready:
-            ordered.append(step)
-            done.add(step["Name"])
-    return ordered
+def dependencies(step: dict) -> set[str]:
+    return referenced_steps(step.get("Arguments")) | referenced_steps(step.get("PropertyFiles")) | set(step.get("DependsOn", []))
 
 
 def new_execution_id() -> str:
@@ -95,44 +86,68 @@ def execute(
     work_dir: Path,
     pipeline_name: str,
     on_step: Callable[[StepRecord], None] = lambda record: None,
+    max_parallel: int = 2,
 ) -> Execution:
-    """Run every step whose turn comes, following condition branches; stop at the first failure."""
+    """Run each step once the steps it reads from are done, independent steps in parallel as SageMaker
+    does; a condition adds its chosen branch; the first failure stops new steps from starting."""
     execution = Execution(execution_id=new_execution_id())
-    context = Context(
+    context = _context(execution, parameters, pipeline_name)
+    pending, done = list(definition["Steps"]), set()
+    with ThreadPoolExecutor(max_workers=max_parallel) as pool:
+        running: dict[Future, dict] = {}
+        while running or (pending and execution.status == "Executing"):
+            for step in [s for s in pending if dependencies(s) <= done] if execution.status == "Executing" else []:
+                pending.remove(step)
+                running[pool.submit(_run_step, step, context, work_dir, execution.execution_id)] = step
+            if not running:
+                execution.status = "Failed"
+                execution.failure_reason = f"steps {[s['Name'] for s in pending]} wait on steps that never run"
+                break
+            finished, _ = wait(running, return_when=FIRST_COMPLETED)
+            for future in finished:
+                step = running.pop(future)
+                record, properties = future.result()
+                execution.steps.append(record)
+                on_step(record)
+                if record.status == "Failed":
+                    execution.status, execution.failure_reason = "Failed", record.failure_reason
+                    continue
+                done.add(step["Name"])
+                execution.properties[step["Name"]] = properties
+                if step["Type"] == "Condition":
+                    pending += step["Arguments"]["IfSteps" if properties["Outcome"] else "ElseSteps"]
+    if execution.status == "Executing":
+        execution.status = "Succeeded"
+    return execution
+
+
+def _context(execution: Execution, parameters: dict[str, Any], pipeline_name: str) -> Context:
+    now = datetime.now(timezone.utc).isoformat()
+    return Context(
         parameters=parameters,
         execution={
             "PipelineExecutionId": execution.execution_id,
             "PipelineExecutionArn": f"arn:aws:sagemaker:local:000000000000:pipeline/{pipeline_name}/execution/{execution.execution_id}",
             "PipelineName": pipeline_name,
-            "StartDateTime": datetime.now(timezone.utc).isoformat(),
-            "CurrentDateTime": datetime.now(timezone.utc).isoformat(),
+            "StartDateTime": now,
+            "CurrentDateTime": now,
         },
         step_properties=execution.properties,
         property_files=execution.property_files,
     )
-    queue = in_dependency_order(definition["Steps"])
-    while queue:
-        step = queue.pop(0)
-        record = StepRecord(step["Name"], step["Type"], "Executing", 0.0)
-        run = StepRun(step, context, work_dir / step["Name"], f"pipelines-{execution.execution_id}-{step['Name']}"[:63])
-        run.job_dir.mkdir(parents=True, exist_ok=True)
-        start = time.perf_counter()
-        try:
-            properties = runner_for(step)(run)
-        except (StepFailed, ExpressionError, PipelineFailed) as error:
-            record.seconds = time.perf_counter() - start
-            record.status, record.failure_reason = "Failed", str(error)
-            execution.steps.append(record)
-            on_step(record)
-            execution.status, execution.failure_reason = "Failed", str(error)
-            return execution
-        record.seconds = time.perf_counter() - start
+
+
+def _run_step(step: dict, context: Context, work_dir: Path, execution_id: str) -> tuple[StepRecord, dict]:
+    """Run one step in its own job folder; failures become a Failed record, never an exception."""
+    record = StepRecord(step["Name"], step["Type"], "Executing", 0.0)
+    run = StepRun(step, context, work_dir / step["Name"], f"pipelines-{execution_id}-{step['Name']}"[:63])
+    run.job_dir.mkdir(parents=True, exist_ok=True)
+    start = time.perf_counter()
+    properties = {}
+    try:
+        properties = runner_for(step)(run)
         record.status = "Succeeded"
-        execution.properties[step["Name"]] = properties
-        execution.steps.append(record)
-        on_step(record)
-        if step["Type"] == "Condition":
-            branch = step["Arguments"]["IfSteps" if properties["Outcome"] else "ElseSteps"]
-            queue = in_dependency_order(branch) + queue
-    execution.status = "Succeeded"
-    return execution
+    except (StepFailed, ExpressionError, PipelineFailed) as error:
+        record.status, record.failure_reason = "Failed", str(error)
+    record.seconds = time.perf_counter() - start
+    return record, properties

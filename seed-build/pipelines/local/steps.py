@@ -7,9 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import boto3
-
-from pipelines.local.container import StepFailed, download, host_path, local_command, run_process, upload
+from pipelines.local.container import StepFailed, client, download, host_path, local_command, run_process, upload
 from pipelines.local.expressions import Context, resolve
 
 
@@ -72,7 +70,7 @@ def run_training(run: StepRun) -> dict:
             archive.add(path, arcname=path.name)
     model_uri = f"{args['OutputDataConfig']['S3OutputPath'].rstrip('/')}/{run.job_name}/output/model.tar.gz"
     bucket, _, key = model_uri[len("s3://"):].partition("/")
-    boto3.client("s3").upload_file(str(artifact), bucket, key)
+    client("s3").upload_file(str(artifact), bucket, key)
     return {"TrainingJobName": run.job_name, "ModelArtifacts": {"S3ModelArtifacts": model_uri}}
 
 
@@ -80,7 +78,7 @@ def run_register_model(run: StepRun) -> dict:
     args = resolve(run.step["Arguments"], run.context)
     request = {key: value for key, value in args.items() if value not in ({}, None)}
     request["ModelMetrics"] = {k: v for k, v in request.get("ModelMetrics", {}).items() if v}
-    sagemaker = boto3.client("sagemaker")
+    sagemaker = client("sagemaker")
     arn = sagemaker.create_model_package(**request)["ModelPackageArn"]
     return {"ModelPackageArn": arn}
 
