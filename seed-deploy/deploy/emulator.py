@@ -1,5 +1,6 @@
 """Start moto's server on 127.0.0.1 for offline runs and tests, with fake credentials only."""
 import contextlib
+import logging
 import os
 from collections.abc import Iterator
 
@@ -16,6 +17,7 @@ def embedded_emulator() -> Iterator[str]:
     """Run moto's server on a free loopback port; point boto3 at it through AWS_ENDPOINT_URL meanwhile."""
     from moto.server import ThreadedMotoServer
 
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)  # one access-log line per request otherwise
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
     server.start()
     host, port = server.get_host_and_port()
