@@ -177,12 +177,13 @@ def put_stage_alarms(cloudwatch, *, endpoint: str, endpoint_config: str, variant
     """Create the stage's two alarms over the NEW fleet (EndpointConfigName), from the config's `Alarms`.
 
     Mirrors endpoint-template.yml: GreaterThanThreshold, TreatMissingData notBreaching, one MetricStat per
-    variant summed by an expression (5XX: Sum; latency: Average, then averaged over variants)."""
+    variant combined by an expression (5XX: Sum, summed; latency: Average, the worst variant's: MAX), as
+    deploy/template_render.py's alarm_metrics renders them."""
     errors, latency = alarms.get("Invocation5XXErrors", {}), alarms.get("ModelLatency", {})
     specs = [
         (stage_alarm_names(endpoint)[0], "Invocation5XXErrors", "Sum", "SUM", errors.get("Threshold", 0),
          errors.get("Period", 60), errors.get("EvaluationPeriods", 1)),
-        (stage_alarm_names(endpoint)[1], "ModelLatency", "Average", "AVG",
+        (stage_alarm_names(endpoint)[1], "ModelLatency", "Average", "MAX",
          latency.get("ThresholdMicroseconds", 1_000_000), latency.get("Period", 60),
          latency.get("EvaluationPeriods", 1)),
     ]
