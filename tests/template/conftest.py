@@ -11,7 +11,6 @@ for path in (ROOT, ROOT / "scripts"):
 
 from cdk_apps import cached_synthesis  # noqa: E402
 
-PROJECT = {"SageMakerProjectName": "abalone", "SageMakerProjectId": "p-abc123"}
 
 
 @pytest.fixture(scope="session")

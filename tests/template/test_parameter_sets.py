@@ -1,0 +1,104 @@
+"""One template, several parameter sets: which resources exist and what the deploy stages assume."""
+import pytest
+
+from template.resolve import ResolveError, resolve_template
+
+PROJECT = {"SageMakerProjectName": "abalone", "SageMakerProjectId": "p-abc123"}
+
+
+CONNECTION = "arn:aws:codeconnections:us-east-1:123456789012:connection/abc"
+SETS = {
+    "codecommit": {},
+    "codeconnections": {"CodeConnectionArn": CONNECTION, "BuildRepositoryId": "org/build",
+                        "DeployRepositoryId": "org/deploy"},
+    "multi-account": {"StagingAccountId": "111111111111", "ProdAccountId": "222222222222"},
+}
+
+
+def resolved(project_template, name):
+    return resolve_template(project_template, {**PROJECT, **SETS[name]})
+
+
+def kinds(template):
+    return sorted(r["Type"] for r in template["Resources"].values())
+
+
+def deploy_action(template, stage):
+    pipeline = next(r for r in template["Resources"].values() if r["Type"] == "AWS::CodePipeline::Pipeline"
+                    and r["Properties"]["Name"].endswith("-modeldeploy"))
+    return next(s for s in pipeline["Properties"]["Stages"] if s["Name"] == stage)["Actions"][0]
+
+
+def test_codecommit_set_creates_seeded_repositories_and_push_rules(project_template):
+    template = resolved(project_template, "codecommit")
+    repos = [r["Properties"] for r in template["Resources"].values() if r["Type"] == "AWS::CodeCommit::Repository"]
+    assert sorted((r["RepositoryName"], r["Code"]["S3"]["Key"]) for r in repos) == [
+        ("sagemaker-abalone-p-abc123-modelbuild", "seeds/seed-build.zip"),
+        ("sagemaker-abalone-p-abc123-modeldeploy", "seeds/seed-deploy.zip")]
+    assert kinds(template).count("AWS::Events::Rule") == 3
+    assert deploy_action(template, "Source")["ActionTypeId"]["Provider"] == "CodeCommit"
+
+
+def test_codeconnections_set_has_no_codecommit_and_uses_the_connection(project_template):
+    template = resolved(project_template, "codeconnections")
+    assert "AWS::CodeCommit::Repository" not in kinds(template)
+    assert kinds(template).count("AWS::Events::Rule") == 1
+    source = deploy_action(template, "Source")
+    assert source["ActionTypeId"]["Provider"] == "CodeStarSourceConnection"
+    assert source["Configuration"]["ConnectionArn"] == CONNECTION
+    assert source["Configuration"]["FullRepositoryId"] == "org/deploy"
+    policies = [r["Properties"]["PolicyDocument"]["Statement"] for r in template["Resources"].values()
+                if r["Type"] == "AWS::IAM::Policy"]
+    assert any(s["Resource"] == CONNECTION and "codeconnections:UseConnection" in s["Action"]
+               for statements in policies for s in statements)
+
+
+def test_single_account_deploys_with_the_local_cloudformation_role(project_template):
+    action = deploy_action(resolved(project_template, "codecommit"), "DeployProd")
+    assert "RoleArn" not in action
+    assert action["Configuration"]["RoleArn"].startswith("<RolesCloudFormation")
+    assert "ParameterOverrides" not in action["Configuration"]
+
+
+@pytest.mark.parametrize("stage, account", [("DeployStaging", "111111111111"), ("DeployProd", "222222222222")])
+def test_multi_account_stages_assume_the_target_account_roles(project_template, stage, account):
+    action = deploy_action(resolved(project_template, "multi-account"), stage)
+    prefix = f"arn:aws:iam::{account}:role/sagemaker-project/sagemaker-p-abc123"
+    assert action["RoleArn"] == f"{prefix}-deploy-action"
+    assert action["Configuration"]["RoleArn"] == f"{prefix}-cfn-deploy"
+    assert action["Configuration"]["ParameterOverrides"] == (
+        f'{{"ModelExecutionRoleArn": "{prefix}-model-execution"}}')
+
+
+def test_multi_account_shares_bucket_key_and_registry_with_both_accounts(project_template):
+    template = resolved(project_template, "multi-account")
+    roots = ["arn:aws:iam::111111111111:root", "arn:aws:iam::222222222222:root"]
+    shared = {r["Type"]: r for r in template["Resources"].values()}
+    bucket_sids = {s.get("Sid"): s for s in shared["AWS::S3::BucketPolicy"]["Properties"]["PolicyDocument"]["Statement"]}
+    assert bucket_sids["TargetAccountsRead"]["Principal"] == {"AWS": roots}
+    key_sids = {s.get("Sid"): s for s in shared["AWS::KMS::Key"]["Properties"]["KeyPolicy"]["Statement"]}
+    assert key_sids["TargetAccountsDecrypt"]["Principal"] == {"AWS": roots}
+    group_policy = shared["AWS::SageMaker::ModelPackageGroup"]["Properties"]["ModelPackageGroupPolicy"]
+    assert group_policy["Statement"][0]["Principal"] == {"AWS": roots}
+
+
+def test_single_account_shares_nothing(project_template):
+    template = resolved(project_template, "codecommit")
+    shared = {r["Type"]: r for r in template["Resources"].values()}
+    assert [s.get("Sid") for s in shared["AWS::S3::BucketPolicy"]["Properties"]["PolicyDocument"]["Statement"]] == [None]
+    assert "ModelPackageGroupPolicy" not in shared["AWS::SageMaker::ModelPackageGroup"]["Properties"]
+
+
+def test_rules_refuse_one_account_without_the_other(project_template):
+    rule = project_template["Rules"]["AccountsTogether"]["Assertions"][0]
+    assert rule["AssertDescription"].startswith("StagingAccountId/ProdAccountId: one set, one empty")
+
+
+def test_resolver_rejects_undeclared_parameter(project_template):
+    with pytest.raises(ResolveError, match=r"parameters: \['Nope'\]: not declared"):
+        resolve_template(project_template, {**PROJECT, "Nope": "x"})
+
+
+def test_resolver_rejects_missing_required_parameter(project_template):
+    with pytest.raises(ResolveError, match="parameters.SageMakerProjectId: missing"):
+        resolve_template(project_template, {"SageMakerProjectName": "abalone"})
