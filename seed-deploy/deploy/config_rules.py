@@ -2,6 +2,9 @@
 import json
 import math
 
+from deploy import capacity
+from deploy.capacity import PERCENT_OVER_100
+
 # The messages, named so tests and docs can point at them.
 DUPLICATE_VARIANT_NAME = "variant names must be unique across production and shadow variants"
 INSTANCES_OR_SERVERLESS = "give InstanceType and InitialInstanceCount, or ServerlessConfig (exactly one of the two)"
@@ -14,7 +17,6 @@ CANARY_OVER_HALF = "a canary must be at most 50% of the instance count ({detail}
 LINEAR_OUT_OF_RANGE = "a linear step must be 10-50% of the instance count ({detail})"
 ROLLING_BATCH_OUT_OF_RANGE = "a rolling batch must be 5-50% of the instance count ({detail})"
 ROLLBACK_BATCH_OVER_COUNT = "a rollback batch cannot exceed the instance count ({detail})"
-PERCENT_OVER_100 = "a CAPACITY_PERCENT value cannot exceed 100"
 INSTANCE_COUNT_NEEDS_INSTANCES = "INSTANCE_COUNT sizes need instance-based variants; {variant} is serverless"
 ROLLING_ONE_VARIANT = "rolling updates need exactly one production variant (found {count})"
 ROLLING_NO_SERVERLESS = "rolling updates do not support serverless variants ({variant})"
@@ -81,11 +83,6 @@ def check_variants(config: dict) -> list[str]:
     return problems
 
 
-def capacity_share(size: dict, count: int) -> float:
-    """A CapacitySize as a percentage of `count` instances."""
-    return size["Value"] if size["Type"] == "CAPACITY_PERCENT" else 100.0 * size["Value"] / count
-
-
 def check_size(path: str, size: dict, variants: list[tuple[str, dict]], low: float, high: float, rule: str) -> list[str]:
     """A CapacitySize against every production variant's instance count: share within [low, high] percent."""
     if size["Type"] == "CAPACITY_PERCENT":
@@ -100,7 +97,7 @@ def check_size(path: str, size: dict, variants: list[tuple[str, dict]], low: flo
             problems.append(problem(f"{path}.Type", size["Type"], INSTANCE_COUNT_NEEDS_INSTANCES.format(variant=variant_path)))
             continue
         count = variant["InitialInstanceCount"]
-        share = capacity_share(size, count)
+        share = capacity.share_percent(size, count)
         if not low <= share <= high:
             detail = f"{size['Value']} of {variant['VariantName']}'s {count} instance(s) is {share:.0f}%"
             problems.append(problem(f"{path}.Value", size["Value"], rule.format(detail=detail)))
@@ -151,8 +148,7 @@ def schedule_waits(deployment: dict, instance_count: int) -> tuple[int, int]:
     """(seconds of bakes, number of provisioning rounds) an update under `deployment` takes at least."""
     if "RollingUpdatePolicy" in deployment:
         policy = deployment["RollingUpdatePolicy"]
-        batch = policy["MaximumBatchSize"]
-        per_batch = max(1, math.floor(instance_count * capacity_share(batch, instance_count) / 100))
+        per_batch = capacity.instances(policy["MaximumBatchSize"], instance_count, "MaximumBatchSize")
         batches = math.ceil(instance_count / per_batch)
         return batches * policy["WaitIntervalInSeconds"], batches
     policy = deployment.get("BlueGreenUpdatePolicy")
@@ -161,8 +157,8 @@ def schedule_waits(deployment: dict, instance_count: int) -> tuple[int, int]:
     routing = policy["TrafficRoutingConfiguration"]
     steps = {"ALL_AT_ONCE": 1, "CANARY": 2}.get(routing["Type"])
     if steps is None:
-        share = capacity_share(routing.get("LinearStepSize", {"Type": "CAPACITY_PERCENT", "Value": 100}), instance_count)
-        steps = math.ceil(100 / max(share, 1e-9))
+        per_step = capacity.instances(routing["LinearStepSize"], instance_count, "LinearStepSize")
+        steps = math.ceil(instance_count / per_step)
     # A bake follows every traffic step, then the final termination wait.
     return steps * routing["WaitIntervalInSeconds"] + policy.get("TerminationWaitInSeconds", 0), 1
 

@@ -1,9 +1,9 @@
 """Rollout plan: the timeline, cost, blast radius and timeout of a stage config's DeploymentConfig."""
 import json
-import math
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from deploy import capacity
 from deploy.analysis.report import Report, Table
 from deploy.errors import InputError
 
@@ -15,22 +15,8 @@ TRC = "TrafficRoutingConfiguration"
 
 
 def capacity_instances(size: dict | None, total: int, field_path: str) -> int:
-    """Instances in one step for a CapacitySize, relative to the variant's instance count.
-
-    Rule: INSTANCE_COUNT is taken as is; CAPACITY_PERCENT is ceil(total * Value / 100); both at least 1
-    and at most total. Source: the SageMaker API reference (CapacitySize, TrafficRoutingConfig,
-    RollingUpdatePolicy) and the guardrails guide (deployment-guardrails-blue-green-canary/-linear,
-    deployment-guardrails-rolling) define the sizes as a share "of the variant's total instance count"
-    and require Value >= 1, but do not publish how a fractional instance count is rounded. Ceil is the
-    reading that always turns on at least one instance per step and never understates the traffic a
-    bad model receives, which is what this plan is for. Keep this rule in one place (here)."""
-    if not isinstance(size, dict) or size.get("Type") not in ("INSTANCE_COUNT", "CAPACITY_PERCENT") or not isinstance(size.get("Value"), int) or size["Value"] < 1:
-        raise InputError(f"{field_path}: {json.dumps(size)}: needs Type INSTANCE_COUNT or CAPACITY_PERCENT and an integer Value >= 1")
-    if size["Type"] == "INSTANCE_COUNT":
-        count = size["Value"]
-    else:
-        count = math.ceil(total * size["Value"] / 100)
-    return max(1, min(total, count))
+    """Instances in one step for a CapacitySize: the rule and its source are in deploy/capacity.py."""
+    return capacity.instances(size, total, field_path)
 
 
 def green_instance_steps(total_instances: int, policy: dict) -> list[int]:
@@ -43,7 +29,7 @@ def green_instance_steps(total_instances: int, policy: dict) -> list[int]:
         raise InputError(f"InitialInstanceCount: {total_instances}: must be at least 1")
     if ROLLING in policy:
         step = capacity_instances(policy[ROLLING].get("MaximumBatchSize"), total_instances, f"DeploymentConfig.{ROLLING}.MaximumBatchSize")
-        return _stairs(step, total_instances)
+        return [g["v"] for g in capacity.ramp({"v": total_instances}, {"v": step})]
     routing = (policy.get(BG) or {}).get(TRC) or {"Type": "ALL_AT_ONCE"}
     kind = routing.get("Type")
     where = f"DeploymentConfig.{BG}.{TRC}"
@@ -53,12 +39,9 @@ def green_instance_steps(total_instances: int, policy: dict) -> list[int]:
         canary = capacity_instances(routing.get("CanarySize"), total_instances, f"{where}.CanarySize")
         return [canary, total_instances] if canary < total_instances else [total_instances]
     if kind == "LINEAR":
-        return _stairs(capacity_instances(routing.get("LinearStepSize"), total_instances, f"{where}.LinearStepSize"), total_instances)
+        step = capacity_instances(routing.get("LinearStepSize"), total_instances, f"{where}.LinearStepSize")
+        return [g["v"] for g in capacity.ramp({"v": total_instances}, {"v": step})]
     raise InputError(f"{where}.Type: {kind!r}: must be one of ALL_AT_ONCE, CANARY, LINEAR")
-
-
-def _stairs(step: int, total: int) -> list[int]:
-    return list(range(step, total, step)) + [total]
 
 
 @dataclass

@@ -32,7 +32,7 @@ def test_capacity_instances_rounds_percent_up_within_fleet(total, size, expected
 
 
 def test_capacity_instances_bad_type_names_field():
-    with pytest.raises(InputError, match=r"X\.CanarySize: .*INSTANCE_COUNT or CAPACITY_PERCENT"):
+    with pytest.raises(InputError, match=r'X\.CanarySize\.Type: "PERCENT": must be one of "CAPACITY_PERCENT", "INSTANCE_COUNT"'):
         capacity_instances({"Type": "PERCENT", "Value": 5}, 4, "X.CanarySize")
 
 

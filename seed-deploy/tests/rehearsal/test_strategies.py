@@ -108,7 +108,7 @@ def test_bad_capacity_type_names_the_field():
         plan_update(blue_green({"Type": "CANARY", "WaitIntervalInSeconds": 0,
                                 "CanarySize": {"Type": "PERCENT", "Value": 10}}), {"A": 4})
     assert str(error.value).startswith(
-        "DeploymentConfig.BlueGreenUpdatePolicy.TrafficRoutingConfiguration.CanarySize.Type: 'PERCENT'")
+        'DeploymentConfig.BlueGreenUpdatePolicy.TrafficRoutingConfiguration.CanarySize.Type: "PERCENT"')
 
 
 def test_missing_wait_interval_is_an_error():
