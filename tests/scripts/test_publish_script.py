@@ -1,29 +1,11 @@
 """scripts/publish.py: input errors exit 2 before any change; dry run plans; the emulator gets what moto has."""
 import boto3
 import pytest
-from moto.server import ThreadedMotoServer
 
 import publish
 from publish import Options, PublishError, PublishInputError
 
 FAKE = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing", "AWS_DEFAULT_REGION": "us-east-1"}
-
-
-@pytest.fixture(scope="module")
-def emulator_url():
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    host, port = server.get_host_and_port()
-    yield f"http://{host}:{port}"
-    server.stop()
-
-
-@pytest.fixture
-def emulator(emulator_url, monkeypatch):
-    for key, value in FAKE.items():
-        monkeypatch.setenv(key, value)
-    monkeypatch.setenv("AWS_ENDPOINT_URL", emulator_url)
-    return emulator_url
 
 
 @pytest.mark.parametrize("options, message", [

@@ -4,7 +4,6 @@ import uuid
 
 import boto3
 import pytest
-from moto.server import ThreadedMotoServer
 
 from template.resolve import resolve_template
 
@@ -15,20 +14,11 @@ GROUP = "abalone-p-abc123"
 
 
 @pytest.fixture(scope="module")
-def emulator():
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    host, port = server.get_host_and_port()
-    yield f"http://{host}:{port}"
-    server.stop()
-
-
-@pytest.fixture(scope="module")
-def routed_queue(emulator, project_template):
+def routed_queue(emulator_url, project_template):
     """A rule with the synthesized approval pattern, targeting an SQS queue; returns (events, sqs, queue_url)."""
     session = boto3.Session(aws_access_key_id="testing", aws_secret_access_key="testing", region_name="us-east-1")
-    events = session.client("events", endpoint_url=emulator)
-    sqs = session.client("sqs", endpoint_url=emulator)
+    events = session.client("events", endpoint_url=emulator_url)
+    sqs = session.client("sqs", endpoint_url=emulator_url)
     rule = next(r for r in resolve_template(project_template, PROJECT)["Resources"].values()
                 if r["Type"] == "AWS::Events::Rule" and r["Properties"]["EventPattern"]["source"] == ["aws.sagemaker"])
     name = f"approval-{uuid.uuid4().hex[:8]}"

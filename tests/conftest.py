@@ -1,0 +1,36 @@
+"""Repository-level fixtures: scripts and CDK apps importable, one synthesis and one emulator per session."""
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+for path in (ROOT, ROOT / "scripts", ROOT / "service-catalog", ROOT / "seed-deploy"):
+    if str(path) not in sys.path:
+        sys.path.insert(0, str(path))
+
+from cdk_apps import cached_synthesis  # noqa: E402
+from deploy.emulator import FAKE_CREDENTIALS, embedded_emulator  # noqa: E402
+
+
+@pytest.fixture(scope="session")
+def synthesis():
+    return cached_synthesis()
+
+
+@pytest.fixture(scope="session")
+def emulator_url():
+    """moto's server on 127.0.0.1 for the session; tests use unique resource names. Only tests that ask
+    for `emulator` see AWS_ENDPOINT_URL: embedded_emulator() sets it process-wide while it runs."""
+    with embedded_emulator() as url, pytest.MonkeyPatch.context() as patch:
+        patch.delenv("AWS_ENDPOINT_URL")
+        yield url
+
+
+@pytest.fixture
+def emulator(emulator_url, monkeypatch):
+    """Fake credentials and boto3 pointed at the session's emulator, for one test."""
+    for key, value in FAKE_CREDENTIALS.items():
+        monkeypatch.setenv(key, value)
+    monkeypatch.setenv("AWS_ENDPOINT_URL", emulator_url)
+    return emulator_url
