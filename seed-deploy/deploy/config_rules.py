@@ -1,8 +1,7 @@
 """SageMaker's rules that a JSON Schema cannot express, each problem as `<field.path>: <value>: <rule>`."""
 import json
-import math
 
-from deploy import capacity
+from deploy import capacity, strategies
 from deploy.capacity import PERCENT_OVER_100
 
 # The messages, named so tests and docs can point at them.
@@ -34,9 +33,7 @@ SCALING_NEEDS_INSTANCES = "autoscaling needs instance-based variants; {variant} 
 MONITORING_NEEDS_CAPTURE = "data-quality monitoring needs DataCapture with InitialSamplingPercentage above 0"
 
 EXTRA_ALARM_LIMIT = 8
-MAX_EXECUTION_LIMIT = 28800
-# Time for SageMaker to provision one new fleet (blue/green) or one batch (rolling) before it shifts traffic.
-PROVISIONING_ALLOWANCE_SECONDS = 300
+MAX_EXECUTION_LIMIT = strategies.DEFAULT_TIMEOUT_SECONDS
 TRAFFIC_ROUTING = "DeploymentConfig.BlueGreenUpdatePolicy.TrafficRoutingConfiguration"
 
 
@@ -139,28 +136,9 @@ def check_rolling(config: dict, policy: dict) -> list[str]:
     return problems
 
 
-def smallest_instance_count(config: dict) -> int:
-    counts = [v["InitialInstanceCount"] for _, v in production(config) if not is_serverless(v)]
-    return min(counts) if counts else 1
-
-
-def schedule_waits(deployment: dict, instance_count: int) -> tuple[int, int]:
-    """(seconds of bakes, number of provisioning rounds) an update under `deployment` takes at least."""
-    if "RollingUpdatePolicy" in deployment:
-        policy = deployment["RollingUpdatePolicy"]
-        per_batch = capacity.instances(policy["MaximumBatchSize"], instance_count, "MaximumBatchSize")
-        batches = math.ceil(instance_count / per_batch)
-        return batches * policy["WaitIntervalInSeconds"], batches
-    policy = deployment.get("BlueGreenUpdatePolicy")
-    if policy is None:
-        return 0, 1
-    routing = policy["TrafficRoutingConfiguration"]
-    steps = {"ALL_AT_ONCE": 1, "CANARY": 2}.get(routing["Type"])
-    if steps is None:
-        per_step = capacity.instances(routing["LinearStepSize"], instance_count, "LinearStepSize")
-        steps = math.ceil(instance_count / per_step)
-    # A bake follows every traffic step, then the final termination wait.
-    return steps * routing["WaitIntervalInSeconds"] + policy.get("TerminationWaitInSeconds", 0), 1
+def instance_counts(config: dict) -> dict[str, int]:
+    """Instances per production variant; a serverless variant is one unit of capacity."""
+    return {v["VariantName"]: v.get("InitialInstanceCount", 1) for v in config["ProductionVariants"]}
 
 
 def check_timeout(config: dict) -> list[str]:
@@ -168,8 +146,10 @@ def check_timeout(config: dict) -> list[str]:
     name = "RollingUpdatePolicy" if "RollingUpdatePolicy" in deployment else "BlueGreenUpdatePolicy"
     if name not in deployment:
         return []
-    waits, rounds = schedule_waits(deployment, smallest_instance_count(config))
-    provisioning = rounds * PROVISIONING_ALLOWANCE_SECONDS
+    # The schedule the rehearsal runs and the plan draws, so a config that validates never times out there.
+    schedule = strategies.plan_update(deployment, instance_counts(config))
+    waits = round(schedule.waits)
+    provisioning = schedule.provisioning_rounds * strategies.PROVISIONING_ALLOWANCE_SECONDS
     needed = waits + provisioning
     path = f"DeploymentConfig.{name}.MaximumExecutionTimeoutInSeconds"
     timeout = deployment[name].get("MaximumExecutionTimeoutInSeconds")

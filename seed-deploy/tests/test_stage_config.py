@@ -46,7 +46,7 @@ INVALID = [
     ("invalid-wait-interval-over-hour", ['DeploymentConfig.BlueGreenUpdatePolicy.TrafficRoutingConfiguration.WaitIntervalInSeconds: 3601: must be <= 3600']),
     ("invalid-termination-wait-over-hour", ['DeploymentConfig.BlueGreenUpdatePolicy.TerminationWaitInSeconds: 4000: must be <= 3600']),
     ("invalid-timeout-under-600", ['DeploymentConfig.BlueGreenUpdatePolicy.MaximumExecutionTimeoutInSeconds: 500: must be >= 600']),
-    ("invalid-timeout-shorter-than-waits", ["DeploymentConfig.BlueGreenUpdatePolicy.MaximumExecutionTimeoutInSeconds: 1800: must exceed the schedule's waits (1800 s) plus provisioning (300 s) = 2100 s"]),
+    ("invalid-timeout-shorter-than-waits", ["DeploymentConfig.BlueGreenUpdatePolicy.MaximumExecutionTimeoutInSeconds: 1500: must exceed the schedule's waits (1200 s) plus provisioning (300 s) = 1500 s"]),
     ("invalid-traffic-type", ['DeploymentConfig.BlueGreenUpdatePolicy.TrafficRoutingConfiguration.Type: "BLUE_GREEN": must be one of "ALL_AT_ONCE", "CANARY", "LINEAR"']),
     ("invalid-capacity-size-zero", ['DeploymentConfig.BlueGreenUpdatePolicy.TrafficRoutingConfiguration.CanarySize.Value: 0: must be >= 1']),
     ("invalid-model-version-word", ['ProductionVariants[0].ModelVersion: "newest": must be latest, previous, live or a model package version number >= 1']),
@@ -99,17 +99,17 @@ def test_rollback_batch_larger_than_fleet_is_refused():
         "instance count (4 of AllTraffic's 3 instance(s) is 133%)"]
 
 
-def test_schedule_waits_count_every_linear_step_and_the_final_bake():
-    deployment = {"BlueGreenUpdatePolicy": {"TrafficRoutingConfiguration": {
-        "Type": "LINEAR", "WaitIntervalInSeconds": 300, "LinearStepSize": {"Type": "INSTANCE_COUNT", "Value": 1}},
-        "TerminationWaitInSeconds": 300}}
-    assert config_rules.schedule_waits(deployment, 4) == (4 * 300 + 300, 1)
-
-
-def test_schedule_waits_rolling_counts_batches():
-    deployment = {"RollingUpdatePolicy": {"MaximumBatchSize": {"Type": "CAPACITY_PERCENT", "Value": 25},
-                                          "WaitIntervalInSeconds": 120}}
-    assert config_rules.schedule_waits(deployment, 8) == (4 * 120, 4)
+def test_timeout_check_uses_the_rehearsed_schedule_per_variant():
+    # Two variants of 4 and 2 instances, LINEAR 1 instance a step: 4 steps (the larger variant), 3 bakes of
+    # 300 s between them, the 300 s termination wait last, one 300 s provisioning: 1500 s needed.
+    config = read_config(SEED / "examples/linear.json")
+    config["ProductionVariants"].append({**config["ProductionVariants"][0], "VariantName": "B", "InitialInstanceCount": 2})
+    config["DeploymentConfig"]["BlueGreenUpdatePolicy"]["MaximumExecutionTimeoutInSeconds"] = 1500
+    assert validate_config(config) == [
+        "DeploymentConfig.BlueGreenUpdatePolicy.MaximumExecutionTimeoutInSeconds: 1500: must exceed the schedule's "
+        "waits (1200 s) plus provisioning (300 s) = 1500 s"]
+    config["DeploymentConfig"]["BlueGreenUpdatePolicy"]["MaximumExecutionTimeoutInSeconds"] = 1501
+    assert validate_config(config) == []
 
 
 def test_load_stage_config_raises_with_every_problem_on_its_own_line():
@@ -131,8 +131,8 @@ def test_validate_cli_invalid_file_exits_2_with_one_problem_per_line(capsys):
     bad = FIXTURES / "invalid-timeout-shorter-than-waits.json"
     assert cli.main(["validate", str(SEED / "staging-config.json"), str(bad)]) == 2
     err = capsys.readouterr().err.splitlines()
-    assert err == [f"{bad}: DeploymentConfig.BlueGreenUpdatePolicy.MaximumExecutionTimeoutInSeconds: 1800: must exceed "
-                   "the schedule's waits (1800 s) plus provisioning (300 s) = 2100 s"]
+    assert err == [f"{bad}: DeploymentConfig.BlueGreenUpdatePolicy.MaximumExecutionTimeoutInSeconds: 1500: must exceed "
+                   "the schedule's waits (1200 s) plus provisioning (300 s) = 1500 s"]
 
 
 def test_validate_cli_not_json_exits_2(tmp_path, capsys):

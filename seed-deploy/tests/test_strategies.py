@@ -2,7 +2,7 @@
 import pytest
 
 from deploy.errors import InputError
-from deploy.rehearsal.strategies import STRATEGIES, plan_update
+from deploy.strategies import STRATEGIES, plan_update
 
 
 def blue_green(routing: dict, termination: int = 300, timeout: int | None = None) -> dict:
@@ -114,3 +114,20 @@ def test_bad_capacity_type_names_the_field():
 def test_missing_wait_interval_is_an_error():
     with pytest.raises(InputError, match=r"TrafficRoutingConfiguration.WaitIntervalInSeconds: missing"):
         plan_update(blue_green({"Type": "CANARY", "CanarySize": {"Type": "INSTANCE_COUNT", "Value": 1}}), {"A": 3})
+
+
+def test_schedule_totals_bake_between_steps_and_the_termination_wait_last():
+    linear = plan_update(blue_green({"Type": "LINEAR", "WaitIntervalInSeconds": 300,
+                                     "LinearStepSize": {"Type": "INSTANCE_COUNT", "Value": 1}}, 200), {"A": 4})
+    assert (linear.waits, linear.provisioning_rounds, linear.needed_seconds()) == (3 * 300 + 200, 1, 1100 + 300)
+    canary = plan_update(blue_green({"Type": "CANARY", "WaitIntervalInSeconds": 600,
+                                     "CanarySize": {"Type": "INSTANCE_COUNT", "Value": 1}}, 600), {"A": 3})
+    assert (canary.waits, canary.needed_seconds(provisioning=0)) == (1200, 1200)
+    at_once = plan_update(blue_green({"Type": "ALL_AT_ONCE", "WaitIntervalInSeconds": 120}, 60), {"A": 1})
+    assert at_once.waits == 60  # one step: its bake is the termination wait
+
+
+def test_schedule_rolling_provisions_and_bakes_every_batch():
+    rolling = plan_update({"RollingUpdatePolicy": {"MaximumBatchSize": {"Type": "CAPACITY_PERCENT", "Value": 25},
+                                                   "WaitIntervalInSeconds": 120}}, {"A": 8})
+    assert (rolling.waits, rolling.provisioning_rounds, rolling.needed_seconds(100)) == (4 * 120, 4, 480 + 400)

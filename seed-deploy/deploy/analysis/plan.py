@@ -3,12 +3,12 @@ import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from deploy import capacity
+from deploy import capacity, strategies
 from deploy.analysis.report import Report, Table
 from deploy.errors import InputError
 
 PRICES_FILE = Path(__file__).with_name("prices.json")
-DEFAULT_PROVISIONING_SECONDS = 600  # allowance to launch a fleet or batch; SageMaker publishes no figure
+DEFAULT_PROVISIONING_SECONDS = strategies.PROVISIONING_ALLOWANCE_SECONDS  # the validator's allowance
 PASS, FAIL = "pass", "fail"
 BG, ROLLING = "BlueGreenUpdatePolicy", "RollingUpdatePolicy"
 TRC = "TrafficRoutingConfiguration"
@@ -22,26 +22,12 @@ def capacity_instances(size: dict | None, total: int, field_path: str) -> int:
 def green_instance_steps(total_instances: int, policy: dict) -> list[int]:
     """Cumulative new-fleet instances taking traffic after each step, ending at total_instances.
 
-    policy is a stage config's DeploymentConfig (as UpdateEndpoint takes it); no update policy means
-    blue/green ALL_AT_ONCE. ALL_AT_ONCE -> [total]; CANARY -> [canary, total]; LINEAR and rolling ->
-    [s, 2s, ..., total]."""
+    policy is a stage config's DeploymentConfig (as UpdateEndpoint takes it); the steps are the ones
+    deploy/strategies schedules (ALL_AT_ONCE -> [total]; CANARY -> [canary, total]; LINEAR and rolling ->
+    [s, 2s, ..., total])."""
     if total_instances < 1:
         raise InputError(f"InitialInstanceCount: {total_instances}: must be at least 1")
-    if ROLLING in policy:
-        step = capacity_instances(policy[ROLLING].get("MaximumBatchSize"), total_instances, f"DeploymentConfig.{ROLLING}.MaximumBatchSize")
-        return [g["v"] for g in capacity.ramp({"v": total_instances}, {"v": step})]
-    routing = (policy.get(BG) or {}).get(TRC) or {"Type": "ALL_AT_ONCE"}
-    kind = routing.get("Type")
-    where = f"DeploymentConfig.{BG}.{TRC}"
-    if kind == "ALL_AT_ONCE":
-        return [total_instances]
-    if kind == "CANARY":
-        canary = capacity_instances(routing.get("CanarySize"), total_instances, f"{where}.CanarySize")
-        return [canary, total_instances] if canary < total_instances else [total_instances]
-    if kind == "LINEAR":
-        step = capacity_instances(routing.get("LinearStepSize"), total_instances, f"{where}.LinearStepSize")
-        return [g["v"] for g in capacity.ramp({"v": total_instances}, {"v": step})]
-    raise InputError(f"{where}.Type: {kind!r}: must be one of ALL_AT_ONCE, CANARY, LINEAR")
+    return [step.green_instances["v"] for step in strategies.plan_update(policy, {"v": total_instances}).steps]
 
 
 @dataclass
@@ -139,9 +125,10 @@ def plan_rollout(config: dict, rps: float, prices: dict[str, float], currency: s
     rolling = ROLLING in policy
     if rolling and len(variants) > 1:
         raise InputError(f"DeploymentConfig.{ROLLING}: with {len(variants)} ProductionVariants: rolling updates exclude multi-variant endpoints")
-    ladders = [green_instance_steps(v["InitialInstanceCount"], policy) for v in variants]
-    shares = _shares(variants, ladders)
-    plan = _rolling(policy, shares, everything, rps, provisioning_s) if rolling else _blue_green(policy, shares, everything, rps, provisioning_s)
+    counts = {v["VariantName"]: v["InitialInstanceCount"] for v in variants}
+    schedule = strategies.plan_update(policy, counts)
+    plan = _timeline(schedule, _weights(variants), counts, everything, rps, provisioning_s)
+    plan.timeout_s = (policy.get(ROLLING if rolling else BG) or {}).get("MaximumExecutionTimeoutInSeconds")
     plan.extra_cost = sum(hours * prices[name] for name, hours in plan.extra_instance_hours.items())
     plan.currency = currency
     plan.exposures = _exposures(config, plan)
@@ -149,51 +136,36 @@ def plan_rollout(config: dict, rps: float, prices: dict[str, float], currency: s
     return plan
 
 
-def _shares(variants: list[dict], ladders: list[list[int]]) -> list[float]:
-    """Endpoint traffic share on the new fleet after each step: each variant's green instances over its
-    total (traffic follows active capacity), weighted by InitialVariantWeight."""
-    weights = [float(v.get("InitialVariantWeight", 1.0)) for v in variants]
-    total_weight = sum(weights) or len(weights)
-    steps = max(len(ladder) for ladder in ladders)
-    return [sum(w * ladder[min(i, len(ladder) - 1)] / v["InitialInstanceCount"] for w, v, ladder in zip(weights, variants, ladders)) / total_weight
-            for i in range(steps)]
+def _weights(variants: list[dict]) -> dict[str, float]:
+    weights = {v["VariantName"]: float(v.get("InitialVariantWeight", 1.0)) for v in variants}
+    total = sum(weights.values()) or len(weights)
+    return {name: weight / total for name, weight in weights.items()}
 
 
-def _blue_green(policy, shares, everything, rps, provisioning_s) -> Plan:
-    """Blue/green: the whole green fleet is provisioned first; each step bakes WaitIntervalInSeconds,
-    the last one TerminationWaitInSeconds (the final bake); blue runs until the end."""
-    bg = policy.get(BG) or {}
-    where = f"DeploymentConfig.{BG}"
-    routing = bg.get(TRC) or {"Type": "ALL_AT_ONCE"}
-    wait = _int_field(routing, "WaitIntervalInSeconds", f"{where}.{TRC}", 0)
-    final = _int_field(bg, "TerminationWaitInSeconds", where, 0)
-    steps, t = [], float(provisioning_s)
-    for number, share in enumerate(shares, start=1):
-        last = number == len(shares)
-        bake = final if last else wait
-        steps.append(Step(number, t, share, bake, "final bake (TerminationWaitInSeconds)" if last else "bake (WaitIntervalInSeconds)"))
-        t += bake
-    hours = _instance_hours(everything, lambda count: count * t)
-    return Plan(routing.get("Type", "ALL_AT_ONCE"), rps, provisioning_s, steps, t, hours, 0.0, "USD", [],
-                _int_field(bg, "MaximumExecutionTimeoutInSeconds", where))
+def _timeline(schedule: strategies.Plan, weights: dict[str, float], counts: dict[str, int], everything: list[dict],
+              rps: float, provisioning_s: int) -> Plan:
+    """Steps with start times and the endpoint's share on green (each variant's green instances over its
+    count, as traffic follows active capacity, weighted by InitialVariantWeight).
 
-
-def _rolling(policy, shares, everything, rps, provisioning_s) -> Plan:
-    """Rolling: each batch is provisioned, takes its traffic, bakes WaitIntervalInSeconds, then as many
-    old instances are terminated; only one batch of extra instances runs at a time."""
-    rolling = policy[ROLLING]
-    where = f"DeploymentConfig.{ROLLING}"
-    wait = _int_field(rolling, "WaitIntervalInSeconds", where, 0)
-    steps, t = [], 0.0
-    for number, share in enumerate(shares, start=1):
-        t += provisioning_s
-        steps.append(Step(number, t, share, wait, "bake, then the old batch is terminated"))
-        t += wait
-    # Each batch's new instances overlap the old ones for provisioning + bake, and the batches add up to
-    # the whole fleet: extra instance-seconds = sum(batch) * (P + W) = count * (P + W).
-    hours = _instance_hours(everything, lambda count: count * (provisioning_s + wait))
-    return Plan("ROLLING", rps, provisioning_s, steps, t, hours, 0.0, "USD", [],
-                _int_field(rolling, "MaximumExecutionTimeoutInSeconds", where))
+    Blue/green provisions the whole green fleet first and blue runs until the end; rolling provisions
+    each batch, and only one batch of extra instances runs at a time."""
+    rolling = schedule.strategy == "ROLLING"
+    steps, t = [], 0.0 if rolling else float(provisioning_s)
+    for number, step in enumerate(schedule.steps, start=1):
+        t += provisioning_s if rolling else 0
+        share = sum(weights[v] * s for v, s in step.shares(counts).items())
+        note = ("bake, then the old batch is terminated" if rolling else
+                "final bake (TerminationWaitInSeconds)" if step.final else "bake (WaitIntervalInSeconds)")
+        steps.append(Step(number, t, share, step.bake_seconds, note))
+        t += step.bake_seconds
+    if rolling:
+        # Each batch's new instances overlap the old ones for provisioning + bake, and the batches add up to
+        # the whole fleet: extra instance-seconds = sum(batch) * (P + W) = count * (P + W).
+        wait = schedule.steps[0].bake_seconds
+        hours = _instance_hours(everything, lambda count: count * (provisioning_s + wait))
+    else:
+        hours = _instance_hours(everything, lambda count: count * t)
+    return Plan(schedule.strategy, rps, provisioning_s, steps, t, hours, 0.0, "USD", [], None)
 
 
 def _instance_hours(variants: list[dict], seconds_for) -> dict[str, float]:
@@ -223,12 +195,12 @@ def _decide(plan: Plan, config: dict, policy: dict) -> None:
     needed = plan.duration_s
     if plan.timeout_s is None:
         plan.notes.append("MaximumExecutionTimeoutInSeconds not set: SageMaker's default applies; nothing to check")
-    elif plan.timeout_s >= needed:
-        plan.reasons.append(f"ok: MaximumExecutionTimeoutInSeconds {plan.timeout_s} s covers the {needed:.0f} s the rollout needs "
+    elif plan.timeout_s > needed:  # the API: the timeout must be larger than the waiting time, as the validator checks
+        plan.reasons.append(f"ok: MaximumExecutionTimeoutInSeconds {plan.timeout_s} s exceeds the {needed:.0f} s the rollout needs "
                             f"(waits plus {plan.provisioning_s} s provisioning allowance{' per batch' if plan.strategy == 'ROLLING' else ''})")
     else:
         plan.verdict = FAIL
-        plan.reasons.append(f"FAIL: MaximumExecutionTimeoutInSeconds {plan.timeout_s} s is shorter than the {needed:.0f} s the rollout needs "
+        plan.reasons.append(f"FAIL: MaximumExecutionTimeoutInSeconds {plan.timeout_s} s does not exceed the {needed:.0f} s the rollout needs "
                             f"(waits plus {plan.provisioning_s} s provisioning allowance): the update would time out")
     if not plan.exposures:
         plan.notes.append("no Alarms in the config: nothing bounds how long a bad model serves")

@@ -11,7 +11,7 @@ from deploy.rehearsal.metrics import MetricStore
 from deploy.rehearsal.models import load_model, with_behaviour, write_artifact
 from deploy.rehearsal.session import (RolloutResult, StageConfig, fleet_spec, read_stage_config,
                                       rehearse_rollout, sample_rows)
-from deploy.rehearsal.strategies import STRATEGIES, plan_update
+from deploy.strategies import STRATEGIES, plan_update
 from deploy.rehearsal.timeline import Timeline
 from deploy.rehearsal.traffic import Tally, TrafficClient
 

@@ -12,7 +12,7 @@ from deploy.rehearsal.alarms import ALARM, AlarmWatcher, Evaluation
 from deploy.rehearsal.clock import CompressedClock
 from deploy.rehearsal.endpoint_host import EndpointHost
 from deploy.rehearsal.fleets import FleetSpec
-from deploy.rehearsal.strategies import Plan, Step, plan_update
+from deploy.strategies import Plan, Step, plan_update
 from deploy.rehearsal.timeline import Event, Timeline
 
 SUCCEEDED, ROLLED_BACK, TIMED_OUT = "succeeded", "rolled_back", "timed_out"

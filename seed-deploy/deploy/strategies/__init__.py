@@ -1,7 +1,7 @@
 """Traffic-shifting strategies, one module each behind plan(policy, counts) -> Plan; one dict picks them."""
 from deploy.errors import InputError
-from deploy.rehearsal.strategies import all_at_once, canary, linear, rolling
-from deploy.rehearsal.strategies.base import Plan, Step
+from deploy.strategies import all_at_once, canary, linear, rolling
+from deploy.strategies.base import DEFAULT_TIMEOUT_SECONDS, PROVISIONING_ALLOWANCE_SECONDS, Plan, Step
 
 STRATEGIES = {
     "ALL_AT_ONCE": all_at_once.plan,
@@ -10,7 +10,7 @@ STRATEGIES = {
     "ROLLING": rolling.plan,
 }
 
-__all__ = ["STRATEGIES", "Plan", "Step", "plan_update"]
+__all__ = ["DEFAULT_TIMEOUT_SECONDS", "PROVISIONING_ALLOWANCE_SECONDS", "STRATEGIES", "Plan", "Step", "plan_update"]
 
 
 BLUE_GREEN_TYPES = ("ALL_AT_ONCE", "CANARY", "LINEAR")  # TrafficRoutingConfiguration.Type's values

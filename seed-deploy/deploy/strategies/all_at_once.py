@@ -1,5 +1,5 @@
 """Blue/green ALL_AT_ONCE: every variant's traffic moves to green in one step, then the termination wait."""
-from deploy.rehearsal.strategies.base import DEFAULT_TIMEOUT_SECONDS, Plan, Step, seconds
+from deploy.strategies.base import DEFAULT_TIMEOUT_SECONDS, Plan, Step, seconds
 
 FIELD = "DeploymentConfig.BlueGreenUpdatePolicy"
 

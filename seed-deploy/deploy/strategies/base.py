@@ -1,4 +1,7 @@
-"""What every traffic-shifting strategy returns: the steps of an update (step sizes: deploy/capacity.py)."""
+"""What every traffic-shifting strategy returns: the steps of an update, their waits, and what they need in time.
+
+The one schedule of an update: the validator's timeout check, the rollout plan and the rehearsal's
+controller all read it. Step sizes come from deploy/capacity.py."""
 from dataclasses import dataclass
 
 from deploy.errors import InputError
@@ -6,6 +9,9 @@ from deploy.errors import InputError
 # BlueGreenUpdatePolicy/RollingUpdatePolicy.MaximumExecutionTimeoutInSeconds is optional; its API maximum
 # (28800 s) stands in when it is absent.
 DEFAULT_TIMEOUT_SECONDS = 28800
+# Time for SageMaker to provision one new fleet (blue/green) or one batch (rolling) before it shifts traffic.
+# SageMaker publishes no figure; the validator and the plan's default both use this one.
+PROVISIONING_ALLOWANCE_SECONDS = 300
 
 
 @dataclass(frozen=True)
@@ -32,6 +38,20 @@ class Plan:
     steps: tuple[Step, ...]
     timeout_seconds: float
     rollback_batch: dict[str, int] | None = None  # instances per rollback step; None = all at once
+
+    @property
+    def waits(self) -> float:
+        """Seconds of bakes: WaitIntervalInSeconds between traffic steps, TerminationWaitInSeconds last."""
+        return sum(step.bake_seconds for step in self.steps)
+
+    @property
+    def provisioning_rounds(self) -> int:
+        """Blue/green provisions the whole new fleet once; rolling provisions each batch."""
+        return len(self.steps) if self.strategy == "ROLLING" else 1
+
+    def needed_seconds(self, provisioning: float = PROVISIONING_ALLOWANCE_SECONDS) -> float:
+        """What MaximumExecutionTimeoutInSeconds must exceed (the API: larger than the total waiting time)."""
+        return self.waits + self.provisioning_rounds * provisioning
 
 
 def seconds(policy: dict, key: str, field: str, default: float | None = None) -> float:

@@ -1,7 +1,7 @@
 """Blue/green CANARY: a canary share of green, a bake, then all traffic on green and the termination wait."""
 from deploy.capacity import instances
 from deploy.errors import InputError
-from deploy.rehearsal.strategies.base import DEFAULT_TIMEOUT_SECONDS, Plan, Step, seconds
+from deploy.strategies.base import DEFAULT_TIMEOUT_SECONDS, Plan, Step, seconds
 
 FIELD = "DeploymentConfig.BlueGreenUpdatePolicy"
 ROUTING = f"{FIELD}.TrafficRoutingConfiguration"

@@ -1,7 +1,7 @@
 """Blue/green LINEAR: green grows by LinearStepSize a step, a bake after each, the termination wait last."""
 from deploy.capacity import instances, ramp
 from deploy.errors import InputError
-from deploy.rehearsal.strategies.base import DEFAULT_TIMEOUT_SECONDS, Plan, Step, seconds
+from deploy.strategies.base import DEFAULT_TIMEOUT_SECONDS, Plan, Step, seconds
 
 FIELD = "DeploymentConfig.BlueGreenUpdatePolicy"
 ROUTING = f"{FIELD}.TrafficRoutingConfiguration"

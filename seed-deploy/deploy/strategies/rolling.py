@@ -1,7 +1,7 @@
 """Rolling: batches of MaximumBatchSize instances move to the new fleet, a bake after each batch."""
 from deploy.capacity import instances, ramp
 from deploy.errors import InputError
-from deploy.rehearsal.strategies.base import DEFAULT_TIMEOUT_SECONDS, Plan, Step, seconds
+from deploy.strategies.base import DEFAULT_TIMEOUT_SECONDS, Plan, Step, seconds
 
 FIELD = "DeploymentConfig.RollingUpdatePolicy"
 

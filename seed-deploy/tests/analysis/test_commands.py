@@ -89,9 +89,9 @@ def test_plan_cli_without_deployment_config_exit_2(tmp_path, capsys):
 def test_plan_cli_short_timeout_exit_1_with_png(tmp_path, capsys):
     routing = {"Type": "CANARY", "WaitIntervalInSeconds": 600, "CanarySize": {"Type": "INSTANCE_COUNT", "Value": 1}}
     (tmp_path / "c.json").write_text(json.dumps(config(blue_green(routing, 600, 900), 4)))
-    code = main(["plan", str(tmp_path / "c.json"), "--rps", "10", "--png", str(tmp_path / "p.png"), "--report", str(tmp_path / "p.md")])
+    code = main(["plan", str(tmp_path / "c.json"), "--rps", "10", "--provisioning-seconds", "600", "--png", str(tmp_path / "p.png"), "--report", str(tmp_path / "p.md")])
     assert code == 1
-    assert "FAIL: MaximumExecutionTimeoutInSeconds 900 s is shorter than the 1800 s" in capsys.readouterr().out
+    assert "FAIL: MaximumExecutionTimeoutInSeconds 900 s does not exceed the 1800 s" in capsys.readouterr().out
     assert (tmp_path / "p.png").read_bytes()[:4] == b"\x89PNG"
     assert "| 1 | 600 | 10 | 0.25 | 600 | bake (WaitIntervalInSeconds) |" in (tmp_path / "p.md").read_text()
 

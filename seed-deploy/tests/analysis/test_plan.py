@@ -45,7 +45,7 @@ def test_green_instance_steps_each_strategy():
 
 def test_plan_all_at_once_matches_hand_computation():
     # 2 x ml.m5.large, provisioning 600 s, then 100% and a 300 s final bake: 900 s with both fleets.
-    plan = plan_rollout(config(blue_green({"Type": "ALL_AT_ONCE", "WaitIntervalInSeconds": 0}, 300, 1200), 2), 10, PRICES)
+    plan = plan_rollout(config(blue_green({"Type": "ALL_AT_ONCE", "WaitIntervalInSeconds": 0}, 300, 1200), 2), 10, PRICES, provisioning_s=600)
     assert [(s.start_s, s.green_share, s.bake_s) for s in plan.steps] == [(600, 1.0, 300)]
     assert plan.duration_s == 900
     assert plan.extra_instance_hours == {"ml.m5.large": pytest.approx(2 * 900 / 3600)}
@@ -57,7 +57,7 @@ def test_plan_all_at_once_matches_hand_computation():
 def test_plan_canary_matches_hand_computation_and_fails_short_timeout():
     # 10 x ml.c5.xlarge, canary 15% -> ceil(1.5) = 2 instances = 20% of traffic for 600 s, then 100%.
     routing = {"Type": "CANARY", "WaitIntervalInSeconds": 600, "CanarySize": {"Type": "CAPACITY_PERCENT", "Value": 15}}
-    plan = plan_rollout(config(blue_green(routing, 0, 1000), 10, "ml.c5.xlarge", 60, 3), 100, PRICES)
+    plan = plan_rollout(config(blue_green(routing, 0, 1000), 10, "ml.c5.xlarge", 60, 3), 100, PRICES, provisioning_s=600)
     assert [(s.start_s, s.green_share, s.bake_s) for s in plan.steps] == [(600, 0.2, 600), (1200, 1.0, 0)]
     assert plan.duration_s == 1200
     assert plan.extra_instance_hours["ml.c5.xlarge"] == pytest.approx(10 * 1200 / 3600)
@@ -67,7 +67,7 @@ def test_plan_canary_matches_hand_computation_and_fails_short_timeout():
     assert exposure.worst == (2, pytest.approx(18000))
     assert exposure.late_steps == [2]  # a 0 s final bake ends before a 180 s alarm can fire
     assert plan.verdict == "fail"
-    assert "MaximumExecutionTimeoutInSeconds 1000 s is shorter than the 1200 s" in plan.reasons[0]
+    assert "MaximumExecutionTimeoutInSeconds 1000 s does not exceed the 1200 s" in plan.reasons[0]
 
 
 def test_plan_linear_matches_hand_computation():
@@ -76,14 +76,14 @@ def test_plan_linear_matches_hand_computation():
     assert [(s.start_s, s.green_share, s.bake_s) for s in plan.steps] == [(300, 0.4, 120), (420, 0.8, 120), (540, 1.0, 60)]
     assert plan.duration_s == 600
     assert plan.extra_instance_hours["ml.m5.large"] == pytest.approx(5 * 600 / 3600)
-    assert plan.verdict == "pass"  # 600 s timeout covers exactly 600 s
+    assert plan.verdict == "fail"  # the timeout must be larger than the 600 s needed, as the API and the validator say
 
 
 def test_plan_rolling_matches_hand_computation():
     # 8 instances, batches of 25% = 2: each batch provisions 600 s then bakes 300 s; 2 extra instances at a time.
     policy = {"RollingUpdatePolicy": {"MaximumBatchSize": {"Type": "CAPACITY_PERCENT", "Value": 25}, "WaitIntervalInSeconds": 300,
-                                      "MaximumExecutionTimeoutInSeconds": 3600}}
-    plan = plan_rollout(config(policy, 8), 20, PRICES)
+                                      "MaximumExecutionTimeoutInSeconds": 3700}}
+    plan = plan_rollout(config(policy, 8), 20, PRICES, provisioning_s=600)
     assert [(s.start_s, s.green_share) for s in plan.steps] == [(600, 0.25), (1500, 0.5), (2400, 0.75), (3300, 1.0)]
     assert plan.duration_s == 3600
     assert plan.extra_instance_hours["ml.m5.large"] == pytest.approx(4 * 2 * 900 / 3600)
