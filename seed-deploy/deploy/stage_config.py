@@ -90,13 +90,19 @@ def read_config(path: Path) -> dict:
         raise InputError(INVALID_JSON.format(path=path, error=error)) from error
 
 
-def load_stage_config(path: Path) -> dict:
-    """Read and validate one stage config; raises InputError listing every problem, one a line."""
-    config = read_config(path)
+def check_stage_config(config, source="the config") -> dict:
+    """`config` if it is valid; else InputError naming `source` and listing every problem, one a line.
+
+    Every command that reads a stage config (build, test-stage, plan, rehearse) goes through here."""
     problems = validate_config(config)
     if problems:
-        raise InputError(f"{path} is not a valid stage config:\n" + "\n".join(problems))
+        raise InputError(f"{source} is not a valid stage config:\n" + "\n".join(problems))
     return config
+
+
+def load_stage_config(path: Path) -> dict:
+    """Read and validate one stage config; raises InputError listing every problem, one a line."""
+    return check_stage_config(read_config(path), path)
 
 
 def stage_test_settings(config: dict) -> dict:

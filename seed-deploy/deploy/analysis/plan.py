@@ -6,12 +6,12 @@ from pathlib import Path
 from deploy import capacity, strategies
 from deploy.analysis.report import Report, Table
 from deploy.errors import InputError
+from deploy.stage_config import check_stage_config
 
 PRICES_FILE = Path(__file__).with_name("prices.json")
 DEFAULT_PROVISIONING_SECONDS = strategies.PROVISIONING_ALLOWANCE_SECONDS  # the validator's allowance
 PASS, FAIL = "pass", "fail"
 BG, ROLLING = "BlueGreenUpdatePolicy", "RollingUpdatePolicy"
-TRC = "TrafficRoutingConfiguration"
 
 
 def capacity_instances(size: dict | None, total: int, field_path: str) -> int:
@@ -81,50 +81,29 @@ def load_prices(override: dict | None = None) -> tuple[dict[str, float], str]:
     return prices, (override or {}).get("currency", shipped["currency"])
 
 
-def _variants(config: dict) -> list[dict]:
-    variants = config.get("ProductionVariants")
-    if not isinstance(variants, list) or not variants:
-        raise InputError("ProductionVariants: missing or empty: the plan needs at least one variant")
-    for index, variant in enumerate(variants):
+def _instance_variants(config: dict) -> list[dict]:
+    """The production variants; the plan prices instances, so serverless ones are out of its scope."""
+    for index, variant in enumerate(config["ProductionVariants"]):
         if "ServerlessConfig" in variant:
             raise InputError(f"ProductionVariants[{index}].ServerlessConfig: present: the plan covers instance-based variants only")
-        count = variant.get("InitialInstanceCount")
-        if not isinstance(count, int) or isinstance(count, bool) or count < 1:
-            raise InputError(f"ProductionVariants[{index}].InitialInstanceCount: {count!r}: must be an integer >= 1")
-        if not isinstance(variant.get("InstanceType"), str):
-            raise InputError(f"ProductionVariants[{index}].InstanceType: {variant.get('InstanceType')!r}: must be an instance type such as ml.m5.large")
-    return variants
-
-
-def _deployment_config(config: dict) -> dict:
-    policy = config.get("DeploymentConfig")
-    if not isinstance(policy, dict):
-        raise InputError("DeploymentConfig: missing: the plan needs the stage's DeploymentConfig (BlueGreenUpdatePolicy or RollingUpdatePolicy)")
-    if BG in policy and ROLLING in policy:
-        raise InputError(f"DeploymentConfig: has both {BG} and {ROLLING}: use only one")
-    return policy
-
-
-def _int_field(mapping: dict, name: str, where: str, default: int | None = None) -> int | None:
-    value = mapping.get(name, default)
-    if value is not None and (not isinstance(value, int) or isinstance(value, bool) or value < 0):
-        raise InputError(f"{where}.{name}: {value!r}: must be an integer >= 0")
-    return value
+    return config["ProductionVariants"]
 
 
 def plan_rollout(config: dict, rps: float, prices: dict[str, float], currency: str = "USD",
                  provisioning_s: int = DEFAULT_PROVISIONING_SECONDS) -> Plan:
-    """Timeline, extra instance-hours and cost, alarm exposure per step, and the timeout check."""
+    """Timeline, extra instance-hours and cost, alarm exposure per step, and the timeout check.
+
+    The config must pass the stage-config validator (InputError with its messages otherwise), so the
+    plan never draws a config that build, the rehearsal or SageMaker would refuse."""
     if not rps > 0:
         raise InputError(f"--rps: {rps}: must be > 0 requests per second")
-    policy, variants = _deployment_config(config), _variants(config)
+    check_stage_config(config)
+    policy, variants = config["DeploymentConfig"], _instance_variants(config)
     everything = variants + list(config.get("ShadowProductionVariants") or [])
     unknown = sorted({v["InstanceType"] for v in everything} - set(prices))
     if unknown:
         raise InputError(f"InstanceType: {', '.join(unknown)}: no price known; add it with --prices FILE (known: {', '.join(sorted(prices))})")
     rolling = ROLLING in policy
-    if rolling and len(variants) > 1:
-        raise InputError(f"DeploymentConfig.{ROLLING}: with {len(variants)} ProductionVariants: rolling updates exclude multi-variant endpoints")
     counts = {v["VariantName"]: v["InitialInstanceCount"] for v in variants}
     schedule = strategies.plan_update(policy, counts)
     plan = _timeline(schedule, _weights(variants), counts, everything, rps, provisioning_s)
@@ -180,12 +159,8 @@ def _exposures(config: dict, plan: Plan) -> list[Exposure]:
     """Requests the new fleet serves in the time its alarm needs to fire: Period * EvaluationPeriods * rps
     * share. A step whose bake is shorter than that window moves on before the alarm can fire."""
     exposures = []
-    for name, alarm in sorted((config.get("Alarms") or {}).items()):
-        period = _int_field(alarm, "Period", f"Alarms.{name}")
-        evaluations = _int_field(alarm, "EvaluationPeriods", f"Alarms.{name}")
-        if not period or not evaluations:
-            raise InputError(f"Alarms.{name}: Period and EvaluationPeriods: both needed, integers >= 1")
-        window = period * evaluations
+    for name, alarm in sorted(config["Alarms"].items()):
+        window = alarm["Period"] * alarm["EvaluationPeriods"]
         exposures.append(Exposure(name, window, [window * plan.rps * s.green_share for s in plan.steps],
                                   [s.number for s in plan.steps if s.bake_s < window]))
     return exposures
@@ -202,8 +177,6 @@ def _decide(plan: Plan, config: dict, policy: dict) -> None:
         plan.verdict = FAIL
         plan.reasons.append(f"FAIL: MaximumExecutionTimeoutInSeconds {plan.timeout_s} s does not exceed the {needed:.0f} s the rollout needs "
                             f"(waits plus {plan.provisioning_s} s provisioning allowance): the update would time out")
-    if not plan.exposures:
-        plan.notes.append("no Alarms in the config: nothing bounds how long a bad model serves")
     if not (policy.get("AutoRollbackConfiguration") or {}).get("Alarms"):
         plan.notes.append("DeploymentConfig.AutoRollbackConfiguration lists no extra alarms; the stage's own alarms are added by the endpoint template")
     for exposure in plan.exposures:

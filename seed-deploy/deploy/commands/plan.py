@@ -6,9 +6,12 @@ instance-hours (and cost, from a price table you can override) while both fleets
 bad model can serve before each alarm can fire at each step, and whether MaximumExecutionTimeoutInSeconds
 covers the waits plus a provisioning allowance.
 Exit codes: 0 the plan fits the timeout, 1 it does not, 2 bad input."""
+from pathlib import Path
+
 from deploy.analysis import charts
 from deploy.analysis import plan as planner
 from deploy.analysis.output import add_output_options, check_writable, emit, read_json_file
+from deploy.stage_config import load_stage_config
 
 EPILOG = """examples:
   python -m deploy plan prod-config.json --rps 50
@@ -34,7 +37,7 @@ def run(args) -> int:
     if args.provisioning_seconds < 0:
         raise InputError(f"--provisioning-seconds: {args.provisioning_seconds}: must be >= 0")
     check_writable(args.report, args.json, args.png)
-    config = read_json_file(args.config, "stage config")
+    config = load_stage_config(Path(args.config))
     prices, currency = planner.load_prices(read_json_file(args.prices, "price table") if args.prices else None)
     result = planner.plan_rollout(config, args.rps, prices, currency, args.provisioning_seconds)
     emit(planner.build_report(result), args, planner.to_json(result), lambda path: charts.plan_chart(result, path))

@@ -57,10 +57,13 @@ def configure(parser) -> None:
 def run(args) -> int:
     from deploy.emulator import embedded_emulator
 
+    from deploy.rehearsal import read_stage_config
+
     _check_options(args)
+    config = read_stage_config(args.config)  # the one validator: nothing starts for an invalid config
     args.out.mkdir(parents=True, exist_ok=True)
     with embedded_emulator(), tempfile.TemporaryDirectory() as scratch:
-        result = _rehearse(args, Path(scratch))
+        result = _rehearse(args, config, Path(scratch))
     return _report(args, result)
 
 
@@ -73,13 +76,12 @@ def _check_options(args) -> None:
         raise InputError(f"--max-requests: {args.max_requests}: must be >= 1")
 
 
-def _rehearse(args, scratch: Path):
+def _rehearse(args, config, scratch: Path):
     import boto3
 
-    from deploy.rehearsal import (CompressedClock, EndpointHost, fleet_spec, load_model, read_stage_config,
-                                  rehearse_rollout, sample_rows, with_behaviour)
+    from deploy.rehearsal import (CompressedClock, EndpointHost, fleet_spec, load_model, rehearse_rollout, sample_rows,
+                                  with_behaviour)
 
-    config = read_stage_config(args.config)
     green_source = args.green
     if FAULTS[args.fault] is not None:
         green_source = str(with_behaviour(args.green, scratch / "faulty" / "model.tar.gz", FAULTS[args.fault](args)))

@@ -1,5 +1,4 @@
 """One rehearsed rollout, end to end: stage config -> fleets, alarms, traffic, the guarded update, the record."""
-import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -7,6 +6,7 @@ from pathlib import Path
 import numpy as np
 
 from deploy.errors import InputError
+from deploy.stage_config import load_stage_config, variant_weight
 from deploy.rehearsal.alarms import put_stage_alarms
 from deploy.rehearsal.capture import CaptureConfig
 from deploy.rehearsal.clock import CompressedClock
@@ -19,7 +19,7 @@ from deploy.rehearsal.traffic import Tally, TrafficClient
 
 @dataclass(frozen=True)
 class StageConfig:
-    """The fields of a stage config (docs/contracts.md) a rehearsal needs, read without the full validator."""
+    """The fields of a validated stage config (docs/contracts.md) a rehearsal needs."""
 
     variants: tuple[tuple[str, float, int], ...]  # (VariantName, InitialVariantWeight, instance count)
     shadow: tuple[str, float, int] | None
@@ -29,40 +29,27 @@ class StageConfig:
 
 
 def read_stage_config(path: Path) -> StageConfig:
-    """Read a stage config; a missing or malformed field is an InputError naming it."""
-    try:
-        data = json.loads(Path(path).read_text())
-    except FileNotFoundError as error:
-        raise InputError(f"--config: {path}: no such file") from error
-    except json.JSONDecodeError as error:
-        raise InputError(f"--config: {path}: not JSON: {error}") from error
-    if not isinstance(data, dict):
-        raise InputError(f"--config: {path}: must hold a JSON object")
-    variants = data.get("ProductionVariants")
-    if not isinstance(variants, list) or not variants:
-        raise InputError(f"ProductionVariants: {variants!r}: must be a list of 1-10 variants")
-    shadows = data.get("ShadowProductionVariants") or []
-    capture = data.get("DataCapture")
+    """Read and validate a stage config with the one validator (deploy/stage_config.py): InputError lists every problem."""
+    return stage_config_of(load_stage_config(path))
+
+
+def stage_config_of(config: dict) -> StageConfig:
+    """The rehearsal's view of a validated stage config."""
+    shadows = config.get("ShadowProductionVariants") or []
+    capture = config.get("DataCapture")
     return StageConfig(
-        variants=tuple(_variant(v, f"ProductionVariants[{i}]") for i, v in enumerate(variants)),
-        shadow=_variant(shadows[0], "ShadowProductionVariants[0]") if shadows else None,
-        deployment_config=data.get("DeploymentConfig") or {},
-        alarms=data.get("Alarms") or {},
-        capture_percentage=int(capture.get("InitialSamplingPercentage", 100)) if capture else None,
+        variants=tuple(_variant(v) for v in config["ProductionVariants"]),
+        shadow=_variant(shadows[0]) if shadows else None,
+        deployment_config=config["DeploymentConfig"],
+        alarms=config["Alarms"],
+        capture_percentage=capture["InitialSamplingPercentage"] if capture else None,
     )
 
 
-def _variant(variant: dict, field: str) -> tuple[str, float, int]:
-    if not isinstance(variant, dict) or not isinstance(variant.get("VariantName"), str):
-        raise InputError(f"{field}.VariantName: {variant!r}: required")
-    weight = variant.get("InitialVariantWeight", 1.0)
-    # A serverless variant has no instance count; the rehearsal treats it as one unit of capacity.
-    count = variant.get("InitialInstanceCount", 1 if "ServerlessConfig" in variant else None)
-    if not isinstance(count, int) or isinstance(count, bool) or count < 1:
-        raise InputError(f"{field}.InitialInstanceCount: {count!r}: must be an integer >= 1")
-    if not isinstance(weight, (int, float)) or weight < 0:
-        raise InputError(f"{field}.InitialVariantWeight: {weight!r}: must be a number >= 0")
-    return variant["VariantName"], float(weight), count
+def _variant(variant: dict) -> tuple[str, float, int]:
+    # A serverless variant has no instance count; the rehearsal treats it as one unit of capacity, as the
+    # validator's timeout check does (config_rules.instance_counts).
+    return variant["VariantName"], variant_weight(variant), variant.get("InitialInstanceCount", 1)
 
 
 def fleet_spec(config: StageConfig, config_name: str, model_source: str, *, shadow_source: str | None = None,

@@ -78,27 +78,28 @@ def test_drift_cli_statistics_not_json_exit_2(tmp_path, capsys):
     assert "s.json: not JSON" in capsys.readouterr().err
 
 
-def test_plan_cli_without_deployment_config_exit_2(tmp_path, capsys):
+def test_plan_cli_invalid_config_exit_2_with_the_validators_messages(tmp_path, capsys):
     bad = config({}, 2)
     del bad["DeploymentConfig"]
     (tmp_path / "c.json").write_text(json.dumps(bad))
     assert main(["plan", str(tmp_path / "c.json"), "--rps", "10"]) == 2
-    assert capsys.readouterr().err.startswith("error: DeploymentConfig: missing: the plan needs the stage's DeploymentConfig")
+    assert capsys.readouterr().err == f"error: {tmp_path / 'c.json'} is not a valid stage config:\nDeploymentConfig: missing: required\n"
 
 
 def test_plan_cli_short_timeout_exit_1_with_png(tmp_path, capsys):
+    # Valid (1600 s exceeds 600 + 600 s of waits + the validator's 300 s), but not with 600 s to provision.
     routing = {"Type": "CANARY", "WaitIntervalInSeconds": 600, "CanarySize": {"Type": "INSTANCE_COUNT", "Value": 1}}
-    (tmp_path / "c.json").write_text(json.dumps(config(blue_green(routing, 600, 900), 4)))
+    (tmp_path / "c.json").write_text(json.dumps(config(blue_green(routing, 600, 1600), 4)))
     code = main(["plan", str(tmp_path / "c.json"), "--rps", "10", "--provisioning-seconds", "600", "--png", str(tmp_path / "p.png"), "--report", str(tmp_path / "p.md")])
     assert code == 1
-    assert "FAIL: MaximumExecutionTimeoutInSeconds 900 s does not exceed the 1800 s" in capsys.readouterr().out
+    assert "FAIL: MaximumExecutionTimeoutInSeconds 1600 s does not exceed the 1800 s" in capsys.readouterr().out
     assert (tmp_path / "p.png").read_bytes()[:4] == b"\x89PNG"
     assert "| 1 | 600 | 10 | 0.25 | 600 | bake (WaitIntervalInSeconds) |" in (tmp_path / "p.md").read_text()
 
 
 def test_plan_cli_missing_config_exit_2(tmp_path, capsys):
     assert main(["plan", str(tmp_path / "none.json"), "--rps", "10"]) == 2
-    assert "none.json: not found" in capsys.readouterr().err
+    assert "none.json: No such file or directory: cannot be read" in capsys.readouterr().err
 
 
 def test_analyze_ab_reads_cloudwatch_from_emulator(emulator, ab_data, capsys):

@@ -57,11 +57,24 @@ def test_unexpected_outcome_exits_1(config_file, artifacts, tmp_path, capsys):
     assert "error: expected succeeded, got rolled_back" in capsys.readouterr().err
 
 
-def test_bad_config_exits_2_naming_the_field(tmp_path, artifacts, capsys):
+def test_bad_config_exits_2_with_the_validators_messages(tmp_path, artifacts, capsys):
     bad = tmp_path / "bad.json"
     bad.write_text(json.dumps({**CANARY, "ProductionVariants": [{"VariantName": "A", "InitialInstanceCount": 0}]}))
     assert rehearse(bad, artifacts, tmp_path / "out") == 2
-    assert "error: ProductionVariants[0].InitialInstanceCount: 0: must be an integer >= 1" in capsys.readouterr().err
+    assert capsys.readouterr().err == (f"error: {bad} is not a valid stage config:\n"
+                                       "ProductionVariants[0].ModelVersion: missing: required\n"
+                                       "ProductionVariants[0].InitialInstanceCount: 0: must be >= 1\n")
+
+
+def test_config_that_fails_a_sagemaker_rule_is_not_rehearsed(tmp_path, artifacts, capsys):
+    over_half = json.loads(json.dumps(CANARY))
+    over_half["DeploymentConfig"]["BlueGreenUpdatePolicy"]["TrafficRoutingConfiguration"]["CanarySize"]["Value"] = 2
+    bad = tmp_path / "over-half.json"
+    bad.write_text(json.dumps(over_half))
+    assert rehearse(bad, artifacts, tmp_path / "out") == 2
+    assert ("CanarySize.Value: 2: a canary must be at most 50% of the instance count (2 of AllTraffic's 3 instance(s) "
+            "is 67%)") in capsys.readouterr().err
+    assert not (tmp_path / "out").exists()
 
 
 def test_missing_artifact_exits_2(config_file, tmp_path, capsys):
