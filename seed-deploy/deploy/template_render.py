@@ -6,10 +6,14 @@ from pathlib import Path
 
 import yaml
 
+from deploy import stage_alarms
+
 BASE_TEMPLATE = Path(__file__).resolve().parent.parent / "endpoint-template.yml"
 STAGE_CONDITIONS = {"staging": "IsStaging", "prod": "IsProd"}
 NO_VALUE = {"Ref": "AWS::NoValue"}
-ALARM_REFS = [{"AlarmName": {"Ref": "Invocation5XXErrorsAlarm"}}, {"AlarmName": {"Ref": "ModelLatencyAlarm"}}]
+ALARM_REFS = [{"AlarmName": {"Ref": alarm.logical_id}} for alarm in stage_alarms.STAGE_ALARMS]
+ENDPOINT_REF = {"Ref": "EndpointName"}
+ENDPOINT_CONFIG_REF = {"Fn::GetAtt": ["EndpointConfig", "EndpointConfigName"]}
 # Model Monitor's analyzer image: one registry account per region (from the SageMaker Python SDK's
 # image_uri_config/model-monitor.json); CloudFormation builds the URI with AWS::URLSuffix.
 MODEL_MONITOR_ACCOUNTS = {
@@ -118,46 +122,41 @@ def cfn_deployment(deployment: dict) -> dict:
     return out
 
 
-def alarm_metrics(config: dict, metric: str, stat: str, combine: str, period: int) -> list[dict]:
-    """One query per production variant of the new config, combined by a metric-math expression."""
-    queries = []
-    for index, variant in enumerate(config["ProductionVariants"], start=1):
-        dimensions = [
-            {"Name": "EndpointName", "Value": {"Ref": "EndpointName"}},
-            {"Name": "VariantName", "Value": variant["VariantName"]},
-            {"Name": "EndpointConfigName", "Value": {"Fn::GetAtt": ["EndpointConfig", "EndpointConfigName"]}},
-        ]
-        queries.append({
-            "Id": f"v{index}",
-            "MetricStat": {
-                "Metric": {"Namespace": "AWS/SageMaker", "MetricName": metric, "Dimensions": dimensions},
-                "Period": period,
-                "Stat": stat,
-            },
-            "ReturnData": False,
-        })
-    ids = ", ".join(query["Id"] for query in queries)
-    queries.append({"Id": "fleet", "Expression": f"{combine}([{ids}])", "Label": f"{metric} of the new fleet",
-                    "ReturnData": True})
-    return queries
+def stage_alarm_definitions(alarms: dict, variants: list[str], *, endpoint: str, endpoint_config: str,
+                            base: dict | None = None) -> list[dict]:
+    """The template's two stage alarms with literal names, as put_metric_alarm's arguments (the rehearsal's)."""
+    base = base or load_base()
+    slots = stage_alarms.slot_values(alarms, variants, endpoint=endpoint, endpoint_config=endpoint_config)
+    return [_literal(base["Resources"][alarm.logical_id]["Properties"], slots, {"EndpointName": endpoint})
+            for alarm in stage_alarms.STAGE_ALARMS]
+
+
+def _literal(node, slots: dict, refs: dict):
+    """A template value with its stage slots filled and the parameters in `refs` substituted."""
+    if isinstance(node, StageSlot):
+        return slots[node.key]
+    if isinstance(node, dict) and set(node) == {"Ref"}:
+        return refs[node["Ref"]]
+    if isinstance(node, dict) and set(node) == {"Fn::Sub"}:
+        return re.sub(r"\$\{(\w+)\}", lambda match: refs[match.group(1)], node["Fn::Sub"])
+    if isinstance(node, dict):
+        return {key: _literal(value, slots, refs) for key, value in node.items()}
+    if isinstance(node, list):
+        return [_literal(value, slots, refs) for value in node]
+    return node
 
 
 def slot_values(resolved: ResolvedStage) -> dict:
     """Every `!FromStageConfig` key -> this stage's value (None: the property is left out)."""
     config, stage = resolved.config, resolved.stage
-    errors, latency = config["Alarms"]["Invocation5XXErrors"], config["Alarms"]["ModelLatency"]
     shadows = config.get("ShadowProductionVariants") or []
     return {
         "ProductionVariants": [cfn_variant(stage, v) for v in config["ProductionVariants"]],
         "ShadowProductionVariants": [cfn_variant(stage, v) for v in shadows] or None,
         "DataCaptureConfig": cfn_data_capture(config),
         "DeploymentConfig": cfn_deployment(config["DeploymentConfig"]),
-        "Invocation5XXErrors.Threshold": errors["Threshold"],
-        "Invocation5XXErrors.EvaluationPeriods": errors["EvaluationPeriods"],
-        "Invocation5XXErrors.Metrics": alarm_metrics(config, "Invocation5XXErrors", "Sum", "SUM", errors["Period"]),
-        "ModelLatency.ThresholdMicroseconds": latency["ThresholdMicroseconds"],
-        "ModelLatency.EvaluationPeriods": latency["EvaluationPeriods"],
-        "ModelLatency.Metrics": alarm_metrics(config, "ModelLatency", "Average", "MAX", latency["Period"]),
+        **stage_alarms.slot_values(config["Alarms"], [v["VariantName"] for v in config["ProductionVariants"]],
+                                   endpoint=ENDPOINT_REF, endpoint_config=ENDPOINT_CONFIG_REF),
     }
 
 

@@ -1,7 +1,7 @@
 """The offline rehearsal: an InvokeEndpoint host, the guardrail controller, traffic, and the rollout record.
 
 The public API (what scripts/demo.py and `python -m deploy rehearse` call) is re-exported here."""
-from deploy.rehearsal.alarms import AlarmWatcher, evaluate, put_stage_alarms, stage_alarm_names
+from deploy.rehearsal.alarms import AlarmWatcher, evaluate, put_stage_alarms
 from deploy.rehearsal.capture import CaptureConfig
 from deploy.rehearsal.clock import CompressedClock
 from deploy.rehearsal.controller import ROLLED_BACK, SUCCEEDED, TIMED_OUT, GuardrailController, Outcome
@@ -11,9 +11,10 @@ from deploy.rehearsal.metrics import MetricStore
 from deploy.rehearsal.models import load_model, with_behaviour, write_artifact
 from deploy.rehearsal.session import (RolloutResult, StageConfig, fleet_spec, read_stage_config,
                                       rehearse_rollout, sample_rows)
-from deploy.strategies import STRATEGIES, plan_update
 from deploy.rehearsal.timeline import Timeline
 from deploy.rehearsal.traffic import Tally, TrafficClient
+from deploy.stage_names import alarm_names as stage_alarm_names
+from deploy.strategies import STRATEGIES, plan_update
 
 __all__ = [
     "AlarmWatcher", "CONFIG_HEADER", "CaptureConfig", "CompressedClock", "EndpointHost", "FleetSpec",

@@ -9,6 +9,7 @@ import math
 from dataclasses import dataclass
 
 from deploy.rehearsal.metrics import MetricStore
+from deploy.template_render import stage_alarm_definitions
 
 ALARM, OK, INSUFFICIENT = "ALARM", "OK", "INSUFFICIENT_DATA"
 _COMPARE = {
@@ -167,38 +168,14 @@ class AlarmWatcher:
         return evaluations
 
 
-def stage_alarm_names(endpoint: str) -> list[str]:
-    """The two alarms the endpoint template creates per stage (docs/contracts.md)."""
-    return [f"{endpoint}-invocation-5xx-errors", f"{endpoint}-model-latency"]
-
-
 def put_stage_alarms(cloudwatch, *, endpoint: str, endpoint_config: str, variants: list[str],
                      alarms: dict) -> list[str]:
-    """Create the stage's two alarms over the NEW fleet (EndpointConfigName), from the config's `Alarms`.
+    """Create the stage's two alarms over the NEW fleet (EndpointConfigName) from a validated config's `Alarms`.
 
-    Mirrors endpoint-template.yml: GreaterThanThreshold, TreatMissingData notBreaching, one MetricStat per
-    variant combined by an expression (5XX: Sum, summed; latency: Average, the worst variant's: MAX), as
-    deploy/template_render.py's alarm_metrics renders them."""
-    errors, latency = alarms.get("Invocation5XXErrors", {}), alarms.get("ModelLatency", {})
-    specs = [
-        (stage_alarm_names(endpoint)[0], "Invocation5XXErrors", "Sum", "SUM", errors.get("Threshold", 0),
-         errors.get("Period", 60), errors.get("EvaluationPeriods", 1)),
-        (stage_alarm_names(endpoint)[1], "ModelLatency", "Average", "MAX",
-         latency.get("ThresholdMicroseconds", 1_000_000), latency.get("Period", 60),
-         latency.get("EvaluationPeriods", 1)),
-    ]
-    for name, metric, stat, combine, threshold, period, evaluation_periods in specs:
-        queries = [
-            {"Id": f"m{i}", "ReturnData": False, "MetricStat": {
-                "Metric": {"Namespace": "AWS/SageMaker", "MetricName": metric, "Dimensions": [
-                    {"Name": "EndpointName", "Value": endpoint}, {"Name": "VariantName", "Value": variant},
-                    {"Name": "EndpointConfigName", "Value": endpoint_config}]},
-                "Period": int(period), "Stat": stat}}
-            for i, variant in enumerate(variants)
-        ]
-        ids = ",".join(q["Id"] for q in queries)
-        queries.append({"Id": "total", "Expression": f"{combine}([{ids}])", "ReturnData": True})
-        cloudwatch.put_metric_alarm(AlarmName=name, ComparisonOperator="GreaterThanThreshold",
-                                    Threshold=float(threshold), EvaluationPeriods=int(evaluation_periods),
-                                    TreatMissingData="notBreaching", Metrics=queries)
-    return stage_alarm_names(endpoint)
+    The definitions are the endpoint template's own (template_render.stage_alarm_definitions: the
+    template's alarm resources with this endpoint's literal names), so the rehearsal watches exactly what
+    a deploy creates."""
+    definitions = stage_alarm_definitions(alarms, list(variants), endpoint=endpoint, endpoint_config=endpoint_config)
+    for definition in definitions:
+        cloudwatch.put_metric_alarm(**definition)
+    return [definition["AlarmName"] for definition in definitions]
