@@ -29,6 +29,11 @@ def _encode(data: bytes, content_type: str) -> tuple[str, str]:
     return data.decode("utf-8", errors="replace"), encoding
 
 
+def _payload(mode: str, body: bytes, content_type: str) -> dict:
+    data, encoding = _encode(body, content_type)
+    return {"observedContentType": content_type, "mode": mode, "data": data, "encoding": encoding}
+
+
 def capture_record(
     *,
     request: bytes,
@@ -42,21 +47,9 @@ def capture_record(
     """One line of a capture file, in the shape SageMaker writes."""
     capture = {}
     if config.capture_input:
-        data, encoding = _encode(request, request_type)
-        capture["endpointInput"] = {
-            "observedContentType": request_type,
-            "mode": "INPUT",
-            "data": data,
-            "encoding": encoding,
-        }
+        capture["endpointInput"] = _payload("INPUT", request, request_type)
     if config.capture_output:
-        data, encoding = _encode(response, response_type)
-        capture["endpointOutput"] = {
-            "observedContentType": response_type,
-            "mode": "OUTPUT",
-            "data": data,
-            "encoding": encoding,
-        }
+        capture["endpointOutput"] = _payload("OUTPUT", response, response_type)
     metadata = {"eventId": str(uuid.uuid4())}
     if inference_id:
         metadata["inferenceId"] = inference_id

@@ -4,11 +4,15 @@ The one schedule of an update: the validator's timeout check, the rollout plan a
 controller all read it. Step sizes come from deploy/capacity.py."""
 from dataclasses import dataclass
 
+from deploy.capacity import instances
+
 from deploy.errors import InputError
 
 # BlueGreenUpdatePolicy/RollingUpdatePolicy.MaximumExecutionTimeoutInSeconds is optional; its API maximum
 # (28800 s) stands in when it is absent.
 DEFAULT_TIMEOUT_SECONDS = 28800
+BLUE_GREEN = "DeploymentConfig.BlueGreenUpdatePolicy"
+ROUTING = f"{BLUE_GREEN}.TrafficRoutingConfiguration"
 # Time for SageMaker to provision one new fleet (blue/green) or one batch (rolling) before it shifts traffic.
 # SageMaker publishes no figure; the validator and the plan's default both use this one.
 PROVISIONING_ALLOWANCE_SECONDS = 300
@@ -61,3 +65,10 @@ def seconds(policy: dict, key: str, field: str, default: float | None = None) ->
     if not isinstance(value, (int, float)) or isinstance(value, bool) or value < 0:
         raise InputError(f"{field}.{key}: {value!r}: must be a number of seconds >= 0")
     return float(value)
+
+
+def step_sizes(routing: dict, field: str, kind: str, counts: dict[str, int]) -> dict[str, int]:
+    """Instances per variant of the TrafficRoutingConfiguration size `field` that Type `kind` requires."""
+    if field not in routing:
+        raise InputError(f"{ROUTING}.{field}: missing: required when Type is {kind}")
+    return {v: instances(routing[field], n, f"{ROUTING}.{field}") for v, n in counts.items()}
