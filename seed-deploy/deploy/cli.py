@@ -26,8 +26,18 @@ def _load(command: str):
     return importlib.import_module(f"deploy.commands.{COMMANDS[command]}")
 
 
+EPILOG = """exit codes: 0 success; 2 invalid input or config (nothing changed); 1 the command ran and what it
+checks failed, or an AWS call failed. `python -m deploy COMMAND --help` shows each command's own.
+
+examples:
+  python -m deploy validate staging-config.json prod-config.json
+  python -m deploy plan prod-config.json --rps 50
+  python -m deploy rehearse --config prod-config.json --blue v1/model.tar.gz --green v2/model.tar.gz"""
+
+
 def build_parser(argv: list[str]) -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m deploy", description=__doc__)
+    parser = argparse.ArgumentParser(prog="python -m deploy", description=__doc__, epilog=EPILOG,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--debug", action="store_true", help="show tracebacks")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     # Import only the command asked for: the analyses pull scipy and matplotlib, verify should not.

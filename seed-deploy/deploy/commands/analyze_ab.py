@@ -3,19 +3,21 @@
 Reads SageMaker data capture (a folder or an s3:// prefix; the variant of each record comes from its
 path .../<endpoint>/<variant>/yyyy/mm/dd/hh/), joins it to ground truth by inference id, and compares
 the challenger's per-request squared errors with the control's (Welch's t-test, confidence interval).
-Inconclusive results say how many joined requests per variant would detect the observed difference.
-Exit codes: 0 the analysis ran (whatever the verdict), 2 bad input, 1 an AWS error."""
+Inconclusive results say how many joined requests per variant would detect the observed difference."""
 from deploy.analysis import ab, charts
 from deploy.analysis.captures import load_captures, load_truth
 from deploy.analysis.output import add_output_options, check_writable, emit
+from deploy.errors import InputError
 
-EPILOG = """examples:
+EPILOG = """exit codes: 0 the analysis ran (whatever the verdict), 2 bad input, 1 an AWS error.
+
+ground truth CSV: a header with inference_id,label; one row per request, label numeric.
+
+examples:
   python -m deploy analyze-ab demo-output/captures/demo-prod --truth truth.csv --control AllTraffic
   python -m deploy analyze-ab s3://my-bucket/data-capture/demo-prod/ --truth s3://my-bucket/truth.csv \\
       --control champion --challenger challenger --cloudwatch --report ab.md --png ab.png
-  python -m deploy analyze-ab captures/ --truth truth.csv --control a --alpha 0.01 --power 0.9 --json ab.json
-
-ground truth CSV: a header with inference_id,label; one row per request, label numeric."""
+  python -m deploy analyze-ab captures/ --truth truth.csv --control a --alpha 0.01 --power 0.9 --json ab.json"""
 
 
 def configure(parser) -> None:
@@ -31,8 +33,6 @@ def configure(parser) -> None:
 
 
 def run(args) -> int:
-    from deploy.errors import InputError
-
     if not 0 < args.alpha < 1 or not 0 < args.power < 1:
         raise InputError(f"--alpha/--power: {args.alpha}/{args.power}: both must be between 0 and 1")
     check_writable(args.report, args.json, args.png)

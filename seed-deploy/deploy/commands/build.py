@@ -11,12 +11,12 @@ from deploy.build_stage import BuildEnvironment, build
 EPILOG = """environment: SAGEMAKER_PROJECT_NAME, SAGEMAKER_PROJECT_ID, MODEL_PACKAGE_GROUP_NAME,
 ARTIFACT_BUCKET, MODEL_EXECUTION_ROLE_ARN (and AWS_REGION or AWS_DEFAULT_REGION).
 
+exit codes: 0 files written; 2 invalid config, unknown model version or missing environment;
+1 no Approved model, "live" with no endpoint yet, or an AWS error. Nothing is written unless 0.
+
 examples:
   python build.py
-  python -m deploy build --output-dir out --prod-config examples/ab-test.json
-
-exit codes: 0 files written; 2 invalid config, unknown model version or missing environment;
-1 no Approved model, "live" with no endpoint yet, or an AWS error. Nothing is written unless 0."""
+  python -m deploy build --output-dir out --prod-config examples/ab-test.json"""
 
 
 def configure(parser) -> None:

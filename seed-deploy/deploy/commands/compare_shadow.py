@@ -3,13 +3,15 @@
 Joins the production and shadow variants' data capture by inference id and reports the prediction
 deltas (MAE between them, share within --tolerance), the two prediction distributions compared (PSI over
 the production deciles and a two-sample KS test), error counts and, with --cloudwatch, latency; then a
-verdict (pass, fail, inconclusive) with each reason. Requests seen by only one side are counted.
-Exit codes: 0 the comparison ran (whatever the verdict), 2 bad input, 1 an AWS error."""
+verdict (pass, fail, inconclusive) with each reason. Requests seen by only one side are counted."""
 from deploy.analysis import charts, shadow
 from deploy.analysis.captures import load_captures
 from deploy.analysis.output import add_output_options, check_writable, emit
+from deploy.errors import InputError
 
-EPILOG = """examples:
+EPILOG = """exit codes: 0 the comparison ran (whatever the verdict), 2 bad input, 1 an AWS error.
+
+examples:
   python -m deploy compare-shadow demo-output/captures/demo-prod --shadow shadow
   python -m deploy compare-shadow s3://my-bucket/data-capture/demo-prod/ --production AllTraffic --shadow shadow \\
       --tolerance 1.0 --cloudwatch --report shadow.md --png shadow.png
@@ -33,8 +35,6 @@ def configure(parser) -> None:
 
 
 def run(args) -> int:
-    from deploy.errors import InputError
-
     if args.tolerance < 0 or not 0 <= args.min_agreement <= 1 or not 0 < args.alpha < 1 or args.min_joined < 2:
         raise InputError("--tolerance >= 0, --min-agreement in [0, 1], --alpha in (0, 1), --min-joined >= 2: "
                          f"got {args.tolerance}, {args.min_agreement}, {args.alpha}, {args.min_joined}")

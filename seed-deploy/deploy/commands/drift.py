@@ -4,13 +4,18 @@ Reads the CSV inputs of data capture (endpointInput.data; columns in the order o
 features), computes per feature the distance from the baseline distribution (KS against the KLL
 buckets, and PSI over the same buckets) and checks the constraints: completeness, is_non_negative, data
 type, column count, and baseline drift above monitoring_config.distribution_constraints.comparison_threshold.
---violations writes them in Model Monitor's constraint_violations.json shape.
-Exit codes: 0 no violations, 1 violations found, 2 bad input."""
+--violations writes them in Model Monitor's constraint_violations.json shape."""
+import json
+from pathlib import Path
+
 from deploy.analysis import charts, drift
 from deploy.analysis.captures import load_captures
 from deploy.analysis.output import add_output_options, check_writable, emit
+from deploy.errors import InputError
 
-EPILOG = """examples:
+EPILOG = """exit codes: 0 no violations, 1 violations found, 2 bad input.
+
+examples:
   python -m deploy drift demo-output/captures/demo-prod --statistics statistics.json --constraints constraints.json
   python -m deploy drift s3://my-bucket/data-capture/demo-prod/ --variant AllTraffic \\
       --statistics s3://my-bucket/baseline/statistics.json --constraints s3://my-bucket/baseline/constraints.json \\
@@ -27,8 +32,6 @@ def configure(parser) -> None:
 
 
 def run(args) -> int:
-    from deploy.errors import InputError
-
     check_writable(args.report, args.json, args.png, args.violations)
     statistics = drift.parse_json(_text(args.statistics), args.statistics)
     constraints = drift.parse_json(_text(args.constraints), args.constraints) if args.constraints else None
@@ -42,9 +45,6 @@ def run(args) -> int:
     emit(drift.build_report(result), args, {"verdict": result.verdict, **drift.to_violations(result)},
          lambda path: charts.drift_chart(result, path))
     if args.violations:
-        import json
-        from pathlib import Path
-
         Path(args.violations).write_text(json.dumps(drift.to_violations(result), indent=2) + "\n")
     return 1 if result.violations else 0
 

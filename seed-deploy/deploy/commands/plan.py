@@ -4,22 +4,24 @@ For the config's DeploymentConfig (blue/green ALL_AT_ONCE, CANARY, LINEAR, or ro
 request rate: the traffic share on the new fleet per step and when, the total duration, the extra
 instance-hours (and cost, from a price table you can override) while both fleets run, the requests a
 bad model can serve before each alarm can fire at each step, and whether MaximumExecutionTimeoutInSeconds
-covers the waits plus a provisioning allowance.
-Exit codes: 0 the plan fits the timeout, 1 it does not, 2 bad input."""
+covers the waits plus a provisioning allowance."""
 from pathlib import Path
 
 from deploy.analysis import charts
 from deploy.analysis import plan as planner
 from deploy.analysis.output import add_output_options, check_writable, emit, read_json_file
+from deploy.errors import InputError
 from deploy.stage_config import load_stage_config
 
-EPILOG = """examples:
-  python -m deploy plan prod-config.json --rps 50
-  python -m deploy plan prod-config.json --rps 200 --provisioning-seconds 900 --png plan.png --report plan.md
-  python -m deploy plan staging-config.json --rps 5 --prices my-prices.json --json plan.json
+EPILOG = """exit codes: 0 the plan fits the timeout, 1 it does not, 2 bad input.
 
 price file: {"currency": "EUR", "prices": {"ml.m5.large": 0.13}} (per instance-hour; merged over the
-shipped table deploy/analysis/prices.json)."""
+shipped table deploy/analysis/prices.json).
+
+examples:
+  python -m deploy plan prod-config.json --rps 50
+  python -m deploy plan prod-config.json --rps 200 --provisioning-seconds 900 --png plan.png --report plan.md
+  python -m deploy plan staging-config.json --rps 5 --prices my-prices.json --json plan.json"""
 
 
 def configure(parser) -> None:
@@ -32,8 +34,6 @@ def configure(parser) -> None:
 
 
 def run(args) -> int:
-    from deploy.errors import InputError
-
     if args.provisioning_seconds < 0:
         raise InputError(f"--provisioning-seconds: {args.provisioning_seconds}: must be >= 0")
     check_writable(args.report, args.json, args.png)

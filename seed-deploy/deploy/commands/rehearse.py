@@ -15,7 +15,10 @@ from pathlib import Path
 
 from deploy.errors import InputError
 
-EPILOG = """examples:
+EPILOG = """exit codes: 0 the outcome was the expected one (--expect, default succeeded); 1 it was not;
+2 invalid input (config, artifact, option).
+
+examples:
   # canary rollout of a new model under the shipped prod config, 1 simulated minute = 1 real second
   python -m deploy rehearse --config prod-config.json --blue v1/model.tar.gz --green v2/model.tar.gz
 
@@ -25,10 +28,7 @@ EPILOG = """examples:
 
   # a slow model (500 ms a request) against the latency alarm, faster clock
   python -m deploy rehearse --config examples/linear.json --blue v1.tar.gz --green v2.tar.gz \\
-      --fault slow --fault-latency-ms 500 --speed 120
-
-exit codes: 0 the outcome was the expected one (--expect, default succeeded); 1 it was not;
-2 invalid input (config, artifact, option)."""
+      --fault slow --fault-latency-ms 500 --speed 120"""
 
 FAULTS = {
     "none": None,

@@ -13,13 +13,13 @@ import boto3
 from deploy import registry
 from deploy.errors import InputError
 
-EPILOG = """examples:
-  python -m deploy rollback --to-version 7 --reason "v8 over-predicts large abalone"
-  python -m deploy rollback --to-version 7 --group myproject-p-abc123 --dry-run
-
-exit codes: 0 rolled back (or nothing newer to reject); 2 version N unknown or not Approved,
+EPILOG = """exit codes: 0 rolled back (or nothing newer to reject); 2 version N unknown or not Approved,
 or no group; 1 an AWS error. Every rejection carries the reason in its ApprovalDescription, and one
-audit line (JSON) goes to stdout and to --audit-file."""
+audit line (JSON) goes to stdout and to --audit-file.
+
+examples:
+  python -m deploy rollback --to-version 7 --reason "v8 over-predicts large abalone"
+  python -m deploy rollback --to-version 7 --group myproject-p-abc123 --dry-run"""
 NO_GROUP = "--group: not given and MODEL_PACKAGE_GROUP_NAME is not set"
 NOTHING_NEWER = "version {version} is already the newest Approved version of {group}: nothing to reject"
 

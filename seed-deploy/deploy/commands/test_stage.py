@@ -15,12 +15,12 @@ from deploy.errors import InputError
 from deploy.stage_config import load_stage_config
 from deploy.stage_test import load_rows, run_stage_test
 
-EPILOG = """examples:
-  STAGE=staging SAGEMAKER_PROJECT_NAME=myproject python -m deploy test-stage
-  python -m deploy test-stage --endpoint-name myproject-staging --config examples/ab-test.json
+EPILOG = """exit codes: 0 every check passed; 1 a check failed (each problem on stderr, all in the report);
+2 invalid arguments or config.
 
-exit codes: 0 every check passed; 1 a check failed (each problem on stderr, all in the report);
-2 invalid arguments or config."""
+examples:
+  STAGE=staging SAGEMAKER_PROJECT_NAME=myproject python -m deploy test-stage
+  python -m deploy test-stage --endpoint-name myproject-staging --config examples/ab-test.json"""
 NO_ENDPOINT = "--endpoint-name: not given and SAGEMAKER_PROJECT_NAME is not set: name the endpoint"
 
 

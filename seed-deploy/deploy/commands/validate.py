@@ -5,12 +5,12 @@ from pathlib import Path
 from deploy.stage_config import read_config, validate_config
 from deploy.errors import InputError
 
-EPILOG = """examples:
-  python -m deploy validate staging-config.json prod-config.json
-  python -m deploy validate examples/*.json
+EPILOG = """exit codes: 0 every file valid, 2 a problem found (each on its own line on stderr:
+`FILE: <field.path>: <value>: <rule>`).
 
-exit codes: 0 every file valid, 2 a problem found (each on its own line on stderr:
-`FILE: <field.path>: <value>: <rule>`)."""
+examples:
+  python -m deploy validate staging-config.json prod-config.json
+  python -m deploy validate examples/*.json"""
 
 
 def configure(parser) -> None:

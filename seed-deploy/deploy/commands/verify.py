@@ -8,12 +8,12 @@ import boto3
 from deploy.errors import DeployError, InputError
 from deploy.verify import stack_outputs, verify
 
-EPILOG = """examples:
-  python -m deploy verify --stack-name sagemaker-myproject-deploy-prod
-  python -m deploy verify --endpoint-name myproject-prod --expected-endpoint-config EndpointConfig-AbC123
+EPILOG = """exit codes: 0 InService on the expected config; 1 anything else (rolled back, updating, failed,
+missing); 2 invalid arguments or an unknown stack.
 
-exit codes: 0 InService on the expected config; 1 anything else (rolled back, updating, failed,
-missing); 2 invalid arguments or an unknown stack."""
+examples:
+  python -m deploy verify --stack-name sagemaker-myproject-deploy-prod
+  python -m deploy verify --endpoint-name myproject-prod --expected-endpoint-config EndpointConfig-AbC123"""
 
 
 def configure(parser) -> None:
