@@ -1,13 +1,13 @@
 """Input drift: captured CSV inputs against a Model Monitor data-quality baseline (statistics + constraints)."""
 import csv
 import io
-import json
 from dataclasses import dataclass, field
 
 import numpy as np
 
 from deploy.analysis.captures import Capture
 from deploy.analysis.report import Report, Table
+from deploy.analysis.sources import parse_json_object
 from deploy.analysis.stats import bucket_cdf, ks_against_cdf, psi
 from deploy.errors import InputError
 
@@ -55,11 +55,8 @@ class DriftResult:
 
 
 def parse_json(text: str, where: str) -> dict:
-    try:
-        value = json.loads(text)
-    except json.JSONDecodeError as error:
-        raise InputError(f"{where}: not JSON: {error.msg} at line {error.lineno}") from error
-    if not isinstance(value, dict) or not isinstance(value.get("features"), list):
+    value = parse_json_object(text, where, "Model Monitor statistics or constraints")
+    if not isinstance(value.get("features"), list):
         raise InputError(f"{where}: features: missing or not a list: Model Monitor's statistics/constraints files hold a features list")
     return value
 

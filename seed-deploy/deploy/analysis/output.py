@@ -41,12 +41,6 @@ def _relative(image: str, report_path: str) -> str:
 
 
 def read_json_file(location: str, what: str) -> dict:
-    from deploy.analysis.sources import read_text
+    from deploy.analysis.sources import read_json_object
 
-    try:
-        value = json.loads(read_text(location))
-    except json.JSONDecodeError as error:
-        raise InputError(f"{location}: not JSON ({what}): {error.msg} at line {error.lineno}") from error
-    if not isinstance(value, dict):
-        raise InputError(f"{location}: {what}: must be a JSON object")
-    return value
+    return read_json_object(location, what)
