@@ -1,73 +1,61 @@
-"""`make demo`: the project's story played offline against an embedded emulator, through the template's real code.
+"""`make demo`: the project's whole lifecycle played offline against an embedded emulator, through the
+template's real code (buildspecs, build.py, the rendered endpoint template, stage configs, verify, the
+stage test, the registry rollback), with the rehearsal's endpoint host and guardrail controller.
 
-This slice: start the emulator (moto's server on 127.0.0.1), run the build seed's pipeline locally as
-a data scientist would (python -m pipelines.run_local), and show the registered model package.
-"""
+Story: 1 provision, 2 model v1, 3 approval -> event -> deploy pipeline (staging, test, approval, prod,
+verify), 4 v2 by canary, 5 a faulty v3 rolled back by its alarm, 6 registry rollback to v1,
+7 A/B and shadow experiments. Writes demo-report.md and rollout-timeline.png to the output folder."""
 import argparse
-import os
-import subprocess
 import sys
-import tempfile
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-SEED_BUILD = ROOT / "seed-build"
-SEED_DEPLOY = ROOT / "seed-deploy"
-sys.path.insert(0, str(SEED_DEPLOY))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from deploy.emulator import embedded_emulator  # noqa: E402
+from demo_story.paths import DEFAULT_OUTPUT  # noqa: E402  (sets up the import paths)
 
-PROJECT = {"SAGEMAKER_PROJECT_NAME": "abalone-demo", "SAGEMAKER_PROJECT_ID": "p-demo0001"}
-GROUP = f"{PROJECT['SAGEMAKER_PROJECT_NAME']}-{PROJECT['SAGEMAKER_PROJECT_ID']}"
-BUCKET = "sagemaker-abalone-demo-artifacts"
+EPILOG = """examples:
+  scripts/demo.py                         # about three minutes; output in demo-output/
+  scripts/demo.py --speed 120 --out /tmp/demo
+  scripts/demo.py --fast                  # the end-to-end test's settings: faster clock, less traffic
 
-
-def say(text: str) -> None:
-    print(f"\n==> {text}", flush=True)
+exit codes: 0 the story ran to its end (its expected failures included); 2 bad options; 1 a step did
+not happen as the story needs."""
+FAST_SPEED = 120.0
 
 
-def build_model(work_dir: Path, *extra: str) -> None:
-    """The build seed's own local run, pointed at the demo's emulator."""
-    env = {**os.environ, **PROJECT, "MODEL_PACKAGE_GROUP_NAME": GROUP, "ARTIFACT_BUCKET": BUCKET}
-    command = [sys.executable, "-m", "pipelines.run_local", "--work-dir", str(work_dir), *extra]
-    subprocess.run(command, cwd=SEED_BUILD, env=env, check=True)
+def parse(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__, epilog=EPILOG,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--out", type=Path, default=DEFAULT_OUTPUT, help=f"output folder (default {DEFAULT_OUTPUT})")
+    parser.add_argument("--speed", type=float, help="simulated seconds per real second (default 60; --fast 120)")
+    parser.add_argument("--fast", action="store_true", help="faster clock and less experiment traffic (the test's)")
+    parser.add_argument("--work-dir", type=Path, help="where builds and pipeline executions run (default: a temp folder)")
+    args = parser.parse_args(argv)
+    if args.speed is not None and not 0 < args.speed <= 150:
+        parser.error(f"--speed: {args.speed}: must be > 0 and <= 150 (above it a sim minute holds too few "
+                     "requests of the slow v3 for the latency alarm's three periods)")
+    return args
 
 
-def show_packages() -> list[dict]:
-    import json
+def settings_from(args: argparse.Namespace):
+    from demo_story.story import Settings
 
-    import boto3
-
-    sagemaker, s3 = boto3.client("sagemaker"), boto3.client("s3")
-    summaries = sagemaker.list_model_packages(ModelPackageGroupName=GROUP, SortBy="CreationTime", SortOrder="Ascending")
-    rows = []
-    for summary in summaries["ModelPackageSummaryList"]:
-        package = sagemaker.describe_model_package(ModelPackageName=summary["ModelPackageArn"])
-        bucket, _, key = package["ModelMetrics"]["ModelQuality"]["Statistics"]["S3Uri"][5:].partition("/")
-        report = json.loads(s3.get_object(Bucket=bucket, Key=key)["Body"].read())
-        rows.append({
-            "version": package["ModelPackageVersion"],
-            "status": package["ModelApprovalStatus"],
-            "mse": report["regression_metrics"]["mse"]["value"],
-        })
-    print(f"  {'version':<8} {'approval status':<24} test-set MSE")
-    for row in rows:
-        print(f"  {row['version']:<8} {row['status']:<24} {row['mse']:.4f}")
-    return rows
+    speed = args.speed or (FAST_SPEED if args.fast else 60.0)
+    if args.fast:
+        return Settings(out_dir=args.out, speed=speed, ab_requests=200, targeted_requests=20, shadow_requests=100,
+                        work_dir=args.work_dir)
+    return Settings(out_dir=args.out, speed=speed, work_dir=args.work_dir)
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--work-dir", type=Path, help="where the run's files go (default: a temporary folder)")
-    args = parser.parse_args(argv)
-    work_dir = args.work_dir or Path(tempfile.mkdtemp(prefix="mlops-demo-"))
-    with embedded_emulator() as url:
-        say(f"emulator (moto's server) listening on {url}")
-        say("model v1: the build seed's SageMaker Pipeline, run locally from its definition")
-        build_model(work_dir / "build-v1")
-        say(f"model registry: group {GROUP}")
-        show_packages()
-    say(f"done; files in {work_dir}")
+    args = parse(argv)
+    from demo_story.story import StoryError, run_story
+
+    try:
+        run_story(settings_from(args))
+    except StoryError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
     return 0
 
 

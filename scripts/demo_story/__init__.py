@@ -1,0 +1,1 @@
+"""The `make demo` story, in small modules: provision, events, stage runner, endpoints, segments, report, story."""
