@@ -71,7 +71,7 @@ class ProjectStack(cdk.Stack):
         self.repos.grant_pull(roles.codepipeline)
         self.builds.grant_start(roles.codepipeline)
         self.pipelines.grant_start(roles.events)
-        self.cross_account.grant_assume(roles.codepipeline)
+        self.cross_account.grant_assume(pipeline_role=roles.codepipeline, codebuild_role=roles.codebuild)
         for statement in policies.pipeline_job_statements(pipeline_role_arn=roles.sagemaker_pipeline.role_arn):
             roles.sagemaker_pipeline.add_to_principal_policy(statement)
         for statement in policies.model_execution_statements():

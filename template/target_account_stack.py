@@ -4,7 +4,7 @@ from aws_cdk import aws_iam as iam
 from constructs import Construct
 
 from template.components import policies
-from template.components.cross_account import ACTION_ROLE, CFN_ROLE, MODEL_ROLE
+from template.components.cross_account import ACTION_ROLE, CFN_ROLE, MODEL_ROLE, STAGE_TEST_ROLE
 from template.components.nag import SHARED_WILDCARDS, acknowledge_wildcards
 from template.components.parameters import PROJECT_NAME_PATTERN
 
@@ -47,6 +47,9 @@ class TargetAccountStack(cdk.Stack):
              iam.PolicyStatement(actions=["kms:Encrypt", "kms:GenerateDataKey"], resources=[key_arn]),
              *policies.stack_deploy_statements(stack_name_pattern=f"sagemaker-{name}-deploy-*",
                                                deploy_role_arn=self.cfn_role.role_arn)])
+        self.stage_test_role = self._role(
+            "StageTestRole", STAGE_TEST_ROLE.format(project_id=project_id), iam.AccountPrincipal(tooling),
+            policies.stage_test_statements(stack_name_pattern=f"sagemaker-{name}-deploy-*"))
         cdk.Tags.of(self).add("sagemaker:project-name", name)
         cdk.Tags.of(self).add("sagemaker:project-id", project_id)
         acknowledge_wildcards(self, TARGET_WILDCARDS)

@@ -11,6 +11,7 @@ from template.components.policies import ROLE_PATH
 ACTION_ROLE = "sagemaker-{project_id}-deploy-action"
 CFN_ROLE = "sagemaker-{project_id}-cfn-deploy"
 MODEL_ROLE = "sagemaker-{project_id}-model-execution"
+STAGE_TEST_ROLE = "sagemaker-{project_id}-stage-test"
 
 
 def target_role_arn(account_id: str, template: str, project_id: str) -> str:
@@ -52,8 +53,17 @@ class CrossAccountDeploy(Construct):
             {"AccountId": self.accounts[stage], "ProjectId": self._params.project_id})
         return cdk.Fn.condition_if(self._params.multi_account.logical_id, overrides, cdk.Aws.NO_VALUE)
 
-    def grant_assume(self, role: iam.IRole) -> None:
-        """Let the pipeline role assume the two action roles, only when target accounts are set."""
-        arns = [target_role_arn(account, ACTION_ROLE, self._params.project_id) for account in self.accounts.values()]
-        conditional_policy(self, "AssumeTargetRoles", role=role, condition=self._params.multi_account,
-                           statements=[iam.PolicyStatement(actions=["sts:AssumeRole"], resources=arns)])
+    def stage_test_role_arn(self, stage: str) -> str:
+        """The role the stage test assumes to reach the stage's endpoint: the target account's, or none ("")."""
+        return cdk.Token.as_string(cdk.Fn.condition_if(
+            self._params.multi_account.logical_id,
+            target_role_arn(self.accounts[stage], STAGE_TEST_ROLE, self._params.project_id), ""))
+
+    def grant_assume(self, *, pipeline_role: iam.IRole, codebuild_role: iam.IRole) -> None:
+        """Only when target accounts are set: the pipeline role may assume the deploy-action roles, the
+        CodeBuild role the stage-test roles (TestStaging and VerifyProd run in this account)."""
+        for construct_id, role, template in (("AssumeTargetRoles", pipeline_role, ACTION_ROLE),
+                                             ("AssumeStageTestRoles", codebuild_role, STAGE_TEST_ROLE)):
+            arns = [target_role_arn(account, template, self._params.project_id) for account in self.accounts.values()]
+            conditional_policy(self, construct_id, role=role, condition=self._params.multi_account,
+                               statements=[iam.PolicyStatement(actions=["sts:AssumeRole"], resources=arns)])

@@ -48,15 +48,14 @@ class ProjectPipelines(Construct):
             {"Name": "Build", "Actions": [_codebuild_action("BuildDeployment", builds.deploy_build.project_name,
                                                             outputs=[BUILD_OUTPUT])]},
             {"Name": "DeployStaging", "Actions": [self._deploy_action("staging", cross_account)]},
-            {"Name": "TestStaging", "Actions": [_codebuild_action("TestStaging", builds.stage_test.project_name,
-                                                                  env={"STAGE": "staging"})]},
+            {"Name": "TestStaging", "Actions": [self._stage_test_action("TestStaging", "staging", builds,
+                                                                         cross_account)]},
             {"Name": "ApproveDeployment", "Actions": [{
                 "Name": "ApproveDeployment", "RunOrder": 1,
                 "ActionTypeId": {"Category": "Approval", "Owner": "AWS", "Provider": "Manual", "Version": "1"},
                 "Configuration": {"CustomData": "Staging passed its tests. Approve to deploy to prod."}}]},
             {"Name": "DeployProd", "Actions": [self._deploy_action("prod", cross_account)]},
-            {"Name": "VerifyProd", "Actions": [_codebuild_action("VerifyProd", builds.stage_test.project_name,
-                                                                 env={"STAGE": "prod"})]},
+            {"Name": "VerifyProd", "Actions": [self._stage_test_action("VerifyProd", "prod", builds, cross_account)]},
         ])
 
     def _pipeline(self, construct_id: str, name: str, role: iam.Role, store: dict,
@@ -73,6 +72,12 @@ class ProjectPipelines(Construct):
         """Create the pipelines after `role`'s policy: CodePipeline checks the role when it creates them."""
         for pipeline in (self.build, self.deploy):
             pipeline.node.add_dependency(role.node.find_child("DefaultPolicy"))
+
+    @staticmethod
+    def _stage_test_action(name: str, stage: str, builds: BuildProjects, cross_account: CrossAccountDeploy) -> dict:
+        """The stage-test project for one stage; TARGET_ROLE_ARN (empty in one account) is where its endpoint is."""
+        return _codebuild_action(name, builds.stage_test.project_name,
+                                 env={"STAGE": stage, "TARGET_ROLE_ARN": cross_account.stage_test_role_arn(stage)})
 
     def _deploy_action(self, stage: str, cross_account: CrossAccountDeploy) -> dict:
         return {

@@ -115,11 +115,19 @@ def codebuild_statements(*, pipeline_name_pattern: str, pipeline_role_arn: str,
             resources=[pipeline, f"{pipeline}/execution/*"]),
         iam.PolicyStatement(actions=["iam:PassRole"], resources=[pipeline_role_arn],
                             conditions={"StringEquals": {"iam:PassedToService": "sagemaker.amazonaws.com"}}),
+        *stage_test_statements(stack_name_pattern=stack_name_pattern),
+    ]
+
+
+def stage_test_statements(*, stack_name_pattern: str, account: str = cdk.Aws.ACCOUNT_ID) -> list[iam.PolicyStatement]:
+    """Verify and test a stage: read its stack's outputs, the endpoint, its alarms; invoke the endpoint."""
+    return [
         iam.PolicyStatement(actions=["sagemaker:DescribeEndpoint", "sagemaker:DescribeEndpointConfig",
                                      "sagemaker:InvokeEndpoint"],
-                            resources=[_arn("sagemaker", "endpoint/*"), _arn("sagemaker", "endpoint-config/*")]),
+                            resources=[_arn("sagemaker", "endpoint/*", account=account),
+                                       _arn("sagemaker", "endpoint-config/*", account=account)]),
         iam.PolicyStatement(actions=["cloudformation:DescribeStacks", "cloudformation:DescribeStackEvents"],
-                            resources=[stack_arn(stack_name_pattern)]),
+                            resources=[stack_arn(stack_name_pattern, account=account)]),
         # Metric reads and alarm listing have no resource-level permissions.
         iam.PolicyStatement(actions=["cloudwatch:GetMetricData", "cloudwatch:GetMetricStatistics",
                                      "cloudwatch:DescribeAlarms"], resources=["*"]),

@@ -1,4 +1,6 @@
 """One template, several parameter sets: which resources exist and what the deploy stages assume."""
+import json
+
 import pytest
 
 from template.resolve import ResolveError, resolve_template
@@ -102,3 +104,28 @@ def test_resolver_rejects_undeclared_parameter(project_template):
 def test_resolver_rejects_missing_required_parameter(project_template):
     with pytest.raises(ResolveError, match="parameters.SageMakerProjectId: missing"):
         resolve_template(project_template, {"SageMakerProjectName": "abalone"})
+
+
+@pytest.mark.parametrize("stage, account", [("TestStaging", "111111111111"), ("VerifyProd", "222222222222")])
+def test_multi_account_stage_tests_assume_the_target_accounts_stage_test_role(project_template, stage, account):
+    variables = json.loads(deploy_action(resolved(project_template, "multi-account"), stage)["Configuration"]
+                           ["EnvironmentVariables"])
+    assert {v["name"]: v["value"] for v in variables}["TARGET_ROLE_ARN"] == (
+        f"arn:aws:iam::{account}:role/sagemaker-project/sagemaker-p-abc123-stage-test")
+
+
+def test_single_account_stage_tests_assume_nothing(project_template):
+    variables = json.loads(deploy_action(resolved(project_template, "codecommit"), "VerifyProd")["Configuration"]
+                           ["EnvironmentVariables"])
+    assert {v["name"]: v["value"] for v in variables} == {"STAGE": "prod", "TARGET_ROLE_ARN": ""}
+
+
+def test_codebuild_may_assume_the_stage_test_roles_only_in_multi_account(project_template):
+    def assumable(template):
+        return sorted(resource for r in template["Resources"].values() if r["Type"] == "AWS::IAM::Policy"
+                      for s in r["Properties"]["PolicyDocument"]["Statement"] if s["Action"] == "sts:AssumeRole"
+                      for resource in s["Resource"] if resource.endswith("-stage-test"))
+    assert assumable(resolved(project_template, "codecommit")) == []
+    assert assumable(resolved(project_template, "multi-account")) == [
+        "arn:aws:iam::111111111111:role/sagemaker-project/sagemaker-p-abc123-stage-test",
+        "arn:aws:iam::222222222222:role/sagemaker-project/sagemaker-p-abc123-stage-test"]

@@ -56,9 +56,13 @@ def test_deploy_staging_uses_the_staging_configuration_and_stack_name(template):
 
 @pytest.mark.parametrize("stage_name, stage", [("TestStaging", "staging"), ("VerifyProd", "prod")])
 def test_stage_tests_run_the_test_project_with_their_stage(template, stage_name, stage):
+    # TARGET_ROLE_ARN is a condition (multi-account or not), so the variables are joined at deploy time;
+    # tests/template/test_parameter_sets.py checks the resolved values.
     template.has_resource_properties("AWS::CodePipeline::Pipeline", {"Stages": Match.array_with([{
         "Name": stage_name, "Actions": [Match.object_like({"Configuration": Match.object_like({
-            "EnvironmentVariables": f'[{{"name": "STAGE", "value": "{stage}", "type": "PLAINTEXT"}}]'})})]}])})
+            "ProjectName": Match.any_value(),
+            "EnvironmentVariables": {"Fn::Join": ["", Match.array_with([
+                Match.string_like_regexp(f'"name": "STAGE", "value": "{stage}"')])]}})})]}])})
 
 
 def test_approval_stage_is_a_manual_approval(template):

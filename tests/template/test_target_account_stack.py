@@ -1,0 +1,29 @@
+"""The target-account stack: the roles a multi-account project's pipeline assumes in staging and prod."""
+import pytest
+
+
+@pytest.fixture(scope="module")
+def roles(synthesis):
+    template = synthesis.template("sagemaker-project-target-account")
+    return {r["Properties"]["RoleName"]["Fn::Join"][1][-1] if isinstance(r["Properties"]["RoleName"], dict)
+            else r["Properties"]["RoleName"]: r["Properties"]
+            for r in template["Resources"].values() if r["Type"] == "AWS::IAM::Role"}
+
+
+def role_named(roles, suffix):
+    (properties,) = [p for name, p in roles.items() if str(name).endswith(suffix)]
+    return properties
+
+
+def test_stage_test_role_is_trusted_by_the_tooling_account_only(roles):
+    trust = role_named(roles, "-stage-test")["AssumeRolePolicyDocument"]["Statement"]
+    assert [s["Principal"]["AWS"] for s in trust] == [
+        {"Fn::Join": ["", ["arn:", {"Ref": "AWS::Partition"}, ":iam::", {"Ref": "ToolingAccountId"}, ":root"]]}]
+
+
+def test_stage_test_role_reads_stacks_endpoints_alarms_and_invokes(roles):
+    statements = role_named(roles, "-stage-test")["Policies"][0]["PolicyDocument"]["Statement"]
+    actions = {action for s in statements for action in ([s["Action"]] if isinstance(s["Action"], str) else s["Action"])}
+    assert actions == {"sagemaker:DescribeEndpoint", "sagemaker:DescribeEndpointConfig", "sagemaker:InvokeEndpoint",
+                       "cloudformation:DescribeStacks", "cloudformation:DescribeStackEvents",
+                       "cloudwatch:GetMetricData", "cloudwatch:GetMetricStatistics", "cloudwatch:DescribeAlarms"}
