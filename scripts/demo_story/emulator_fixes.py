@@ -7,12 +7,22 @@
    guardrail rollback SageMaker leaves the endpoint InService on the OLD config; the record is put back
    through the API (the old config and its models recreated when moto deleted them, the endpoint
    recreated on the old config)."""
+import contextlib
+from collections.abc import Iterator
 
 
-def honour_endpoint_name_property() -> None:
+@contextlib.contextmanager
+def endpoint_name_property() -> Iterator[None]:
+    """While it runs, moto's CloudFormation names endpoints by their EndpointName property; restored after,
+    since moto's state is per process and other users of it (tests) may expect its own behaviour."""
     from moto.sagemaker.models import FakeEndpoint
 
+    original = FakeEndpoint.__dict__["cloudformation_name_type"]
     FakeEndpoint.cloudformation_name_type = staticmethod(lambda: "EndpointName")
+    try:
+        yield
+    finally:
+        FakeEndpoint.cloudformation_name_type = original
 
 
 def snapshot_endpoint(sm, endpoint: str) -> dict | None:

@@ -88,21 +88,21 @@ def plot_timeline(result, path: Path) -> Path:
         outcome = rollout.outcome
         times, shares = outcome.timeline.share_series()
         minutes = [t / 60 for t in times]
-        axes.fill_between(minutes, [100 * s for s in shares], step=None, color="tab:green", alpha=0.25, lw=0)
-        axes.plot(minutes, [100 * s for s in shares], color="tab:green", lw=2, label="green (new config)")
-        axes.plot(minutes, [100 - 100 * s for s in shares], color="tab:blue", lw=1.5, label="blue (old config)")
-        for start, end, _label in outcome.timeline.bakes:
-            axes.axvspan(start / 60, end / 60, color="0.88", lw=0, zorder=0)
+        for start, end, label in outcome.timeline.bakes:
+            axes.axvspan(start / 60, end / 60, color="0.9", lw=0, zorder=0)
+            axes.text((start + end) / 120, 104, label, ha="center", va="bottom", fontsize=7, color="0.35")
+        axes.plot(minutes, [100 - 100 * s for s in shares], color="tab:blue", lw=1.8, label="blue (old config)")
+        axes.plot(minutes, [100 * s for s in shares], color="tab:green", lw=2.2, label="green (new config)")
         for event in outcome.timeline.events:
             if event.kind in ("alarm", "timeout"):
                 axes.axvline(event.t / 60, color="tab:red", ls="--", lw=1.5)
-                axes.annotate(f"{event.kind}: {', '.join(outcome.alarms) or event.detail[:40]}", (event.t / 60, 55),
-                              xytext=(4, 0), textcoords="offset points", color="tab:red", fontsize=8)
+                text = f"{event.kind}: {', '.join(outcome.alarms) or event.detail[:40]}  \nrollback: all traffic to blue  "
+                axes.text(event.t / 60, 50, text, ha="right", va="center", color="tab:red", fontsize=8)
         color = "tab:green" if outcome.succeeded else "tab:red"
-        versions = _versions(rollout)
-        axes.set_title(f"execution {number}: {rollout.endpoint} -> {versions} ({outcome.strategy}): "
+        axes.set_title(f"execution {number}: {rollout.endpoint} -> {_versions(rollout)} ({outcome.strategy}): "
                        f"{outcome.status.replace('_', ' ')}", fontsize=9, color=color, loc="left")
-        axes.set_ylim(-5, 110)
+        axes.set_ylim(-5, 118)
+        axes.set_xlim(left=0)
         axes.set_ylabel("traffic %", fontsize=8)
         axes.tick_params(labelsize=8)
     axes_list[-1, 0].set_xlabel("simulated minutes since the update began (grey: bake periods)", fontsize=8)

@@ -35,6 +35,7 @@ class Settings:
     targeted_requests: int = 40
     shadow_requests: int = 200
     work_dir: Path | None = None
+    project_template: Path | None = None  # an already synthesized project template; None: synthesize now
 
 
 @dataclass
@@ -76,12 +77,12 @@ def run_story(settings: Settings) -> StoryResult:
     work = settings.work_dir or Path(tempfile.mkdtemp(prefix="mlops-demo-"))
     settings.out_dir.mkdir(parents=True, exist_ok=True)
     clock = CompressedClock(settings.speed)
-    with embedded_emulator() as emulator_url, EndpointHost(clock=clock) as host:
-        emulator_fixes.honour_endpoint_name_property()
+    with embedded_emulator() as emulator_url, emulator_fixes.endpoint_name_property(), \
+            EndpointHost(clock=clock) as host:
         session = _Session()
         console.step(f"emulator (moto's server) on {emulator_url}; endpoint host on {host.url}; "
                      f"clock {settings.speed:g} simulated s per real s")
-        project = provision_project(session, settings.out_dir)
+        project = provision_project(session, settings)
         v1 = train_model(session, project, work, result, {}, "the seed's defaults")
         rows = segments.labelled_rows(v1.test_csv)
         bridge = EndpointBridge(session, host, clock, [f for _, f in rows], settings.traffic)
@@ -112,9 +113,10 @@ def run_story(settings: Settings) -> StoryResult:
 
 
 # -- the chapters ------------------------------------------------------------------------------------
-def provision_project(session, out_dir: Path):
+def provision_project(session, settings: Settings):
     console.step("1. provision: synthesize the project template, make the project in the emulator")
-    template = provision.synthesize(out_dir / "templates")
+    template = settings.project_template or provision.synthesize(settings.out_dir / "templates")
+    console.detail(f"project template: {template}")
     project = provision.load_project(template, PROJECT_NAME, PROJECT_ID, BUCKET)
     provision.create_in_emulator(project, session)
     return project
