@@ -49,7 +49,8 @@ def settings_from(args: argparse.Namespace):
 
 def main(argv: list[str] | None = None) -> int:
     args = parse(argv)
-    from demo_story.story import StoryError, run_story
+    from demo_story.errors import StoryError
+    from demo_story.story import run_story
 
     try:
         run_story(settings_from(args))

@@ -3,6 +3,7 @@ import json
 from dataclasses import dataclass
 
 from demo_story import console
+from demo_story.errors import StoryError
 
 SOURCE = "aws.sagemaker"
 DETAIL_TYPE = "SageMaker Model Package State Change"
@@ -35,7 +36,7 @@ def emit(session, event: dict) -> None:
     """What SageMaker does after the status changes; moto emits nothing itself, so the story puts it."""
     result = session.client("events").put_events(Entries=[event])
     if result["FailedEntryCount"]:
-        raise RuntimeError(f"put_events refused the event: {result['Entries']}")
+        raise StoryError(f"put_events refused the event: {result['Entries']}")
 
 
 def delivered(session, project) -> list[Delivery]:
@@ -71,7 +72,7 @@ def status_changes(session, project, packages: list[tuple[str, int]], status: st
 
 def unrelated_events_pass(session, project) -> dict[str, int]:
     """Events the rule must not pass: another group's approval, a Pending registration. -> label: delivered."""
-    arn = f"arn:aws:sagemaker:us-east-1:123456789012:model-package/other-project-p-0000/1"
+    arn = "arn:aws:sagemaker:us-east-1:123456789012:model-package/other-project-p-0000/1"
     cases = {
         "another group's Approved": state_change("other-project-p-0000", arn, 1, "Approved"),
         "this group's PendingManualApproval": state_change(project.group, arn, 1, "PendingManualApproval"),

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from demo_story import console
+from demo_story.errors import StoryError
 from demo_story.paths import SEED_BUILD
 
 # Copied from the package being cloned; everything else describe_model_package returns is read-only.
@@ -42,7 +43,7 @@ def train(project, work_dir: Path, hyperparameters: dict[str, str], note: str, s
     for line in completed.stdout.splitlines():
         console.detail(f"  {line}")
     if completed.returncode != 0:
-        raise RuntimeError(f"the build seed's local pipeline failed (exit {completed.returncode}):\n{completed.stderr}")
+        raise StoryError(f"the build seed's local pipeline failed (exit {completed.returncode}):\n{completed.stderr}")
     return newest(session, project, work_dir, note)
 
 

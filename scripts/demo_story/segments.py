@@ -113,7 +113,7 @@ def wait_for_captures(session, host, bucket: str, endpoint: str, variant: str, e
     return counts
 
 
-def analyze(command: list[str], out_dir: Path, segment: Segment) -> None:
+def analyze(command: list[str], segment: Segment) -> None:
     """The seed's analysis command (python -m deploy ...), run from the seed as a person would."""
     console.detail("$ python -m deploy " + " ".join(command))
     completed = subprocess.run([sys.executable, "-m", "deploy", *command], cwd=SEED_DEPLOY, text=True,
@@ -147,7 +147,7 @@ def ab_segment(session, bridge, project, champion: str, challenger: str, rows: l
     segment.analysis_report = out_dir / "ab-report.md"
     analyze(["analyze-ab", f"s3://{project.bucket}/data-capture/{deploy.endpoint_name}/", "--truth", str(truth),
              "--control", "Champion", "--challenger", "Challenger", "--report", str(segment.analysis_report),
-             "--json", str(out_dir / "ab-report.json"), "--png", str(out_dir / "ab-report.png")], out_dir, segment)
+             "--json", str(out_dir / "ab-report.json"), "--png", str(out_dir / "ab-report.png")], segment)
     return segment
 
 
@@ -170,5 +170,5 @@ def shadow_segment(session, bridge, project, candidate: str, rows: list[tuple[st
     analyze(["compare-shadow", f"s3://{project.bucket}/data-capture/{deploy.endpoint_name}/",
              "--production", "AllTraffic", "--shadow", "Shadow", "--report", str(segment.analysis_report),
              "--json", str(out_dir / "shadow-report.json"), "--png", str(out_dir / "shadow-report.png")],
-            out_dir, segment)
+            segment)
     return segment

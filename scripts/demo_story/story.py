@@ -11,6 +11,7 @@ from pathlib import Path
 from demo_story import paths  # noqa: F401  (import paths first: it puts the seed and template/ on sys.path)
 from demo_story import console, emulator_fixes, events, models, provision, report, segments
 from demo_story.endpoints import EndpointBridge, TrafficSettings
+from demo_story.errors import StoryError
 from demo_story.paths import DEFAULT_OUTPUT, SEED_DEPLOY
 from demo_story.stage_runner import DeployPipeline, Execution
 
@@ -20,10 +21,6 @@ V2_HYPERPARAMETERS = {"max_depth": "4"}
 # v3 answers in ~330 ms: inside staging's 500 ms latency alarm and 1000 ms stage-test budget, over prod's
 # 300 ms alarm (prod-config.json), so it passes staging and trips the canary in prod.
 V3_BEHAVIOUR = {"extra_latency_ms": 330}
-
-
-class StoryError(RuntimeError):
-    """A step of the story did not happen as the story needs (an event not delivered, a model missing)."""
 
 
 @dataclass(frozen=True)
