@@ -7,7 +7,7 @@ import numpy as np
 
 from deploy.analysis.captures import Capture
 from deploy.analysis.report import Report, Table
-from deploy.analysis.sources import parse_json_object
+from deploy.json_input import parse_json_object
 from deploy.analysis.stats import bucket_cdf, ks_against_cdf, psi
 from deploy.errors import InputError
 

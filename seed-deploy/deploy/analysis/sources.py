@@ -1,8 +1,8 @@
 """Read input files from a local path or an s3:// URI, the two places SageMaker's data lives."""
-import json
 from pathlib import Path
 
 from deploy.errors import DeployError, InputError
+from deploy.json_input import parse_json_object
 
 
 def is_s3(location: str) -> bool:
@@ -69,17 +69,6 @@ def read_text(location: str) -> str:
         return path.read_text(encoding="utf-8")
     except UnicodeDecodeError as error:
         raise InputError(f"{location}: not UTF-8 text: {error}") from error
-
-
-def parse_json_object(text: str, where: str, what: str) -> dict:
-    """A JSON object from text read at `where`; anything else is an InputError naming the place and what it should hold."""
-    try:
-        value = json.loads(text)
-    except json.JSONDecodeError as error:
-        raise InputError(f"{where}: not JSON ({what}): {error.msg} at line {error.lineno}") from error
-    if not isinstance(value, dict):
-        raise InputError(f"{where}: {what}: must be a JSON object")
-    return value
 
 
 def read_json_object(location: str, what: str) -> dict:

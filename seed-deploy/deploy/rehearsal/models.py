@@ -11,6 +11,7 @@ from urllib.parse import urlparse
 import numpy as np
 
 from deploy.errors import InputError
+from deploy.json_input import parse_json_object
 
 MODEL_FILE = "xgboost-model"
 # Rehearsal-only: an optional file inside model.tar.gz that makes a real artifact misbehave on purpose
@@ -41,12 +42,7 @@ class ServingBehaviour:
 
 def parse_behaviour(text: str, source: str) -> ServingBehaviour:
     """serving.json -> ServingBehaviour; unknown keys and out-of-range values are errors."""
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as error:
-        raise InputError(f"{source}/{SERVING_FILE}: not JSON: {error}") from error
-    if not isinstance(data, dict):
-        raise InputError(f"{source}/{SERVING_FILE}: {data!r}: must be an object")
+    data = parse_json_object(text, f"{source}/{SERVING_FILE}", "rehearsal serving behaviour")
     unknown = sorted(set(data) - SERVING_KEYS)
     if unknown:
         raise InputError(f"{source}/{SERVING_FILE}: {unknown}: unknown keys (valid: {sorted(SERVING_KEYS)})")
