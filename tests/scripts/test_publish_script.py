@@ -45,6 +45,7 @@ def test_missing_credentials_is_a_clear_error(tmp_path, monkeypatch):
     monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "none"))
     monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "none"))
     monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
+    monkeypatch.setattr(boto3, "DEFAULT_SESSION", None)  # an earlier test's session caches its credentials
     with pytest.raises(PublishError, match="sts:GetCallerIdentity: no AWS credentials found"):
         publish.resolve_bucket(Options(studio_role_arns=["arn:aws:iam::1:role/s"]), progress=lambda _l: None)
 
