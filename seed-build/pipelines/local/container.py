@@ -1,12 +1,15 @@
 """SageMaker's container conventions on a local folder: /opt/ml mapped under a job folder, S3 in and out."""
+import functools
 import os
 import subprocess
+import threading
 import sys
 from pathlib import Path
 
 import boto3
 
 CONTAINER_ROOT = "/opt/ml"
+_CLIENT_LOCK = threading.Lock()
 
 
 class StepFailed(Exception):
@@ -14,8 +17,15 @@ class StepFailed(Exception):
 
 
 def client(service: str):
-    """A client from its own session: steps run in threads, and boto3's default session is not thread-safe."""
-    return boto3.session.Session().client(service)
+    """One client per service and endpoint for the whole run (clients are thread-safe; creating them
+    from boto3's default session is not, and a new session per call costs a service-model load)."""
+    return _client(service, os.environ.get("AWS_ENDPOINT_URL"))
+
+
+@functools.lru_cache(maxsize=None)
+def _client(service: str, endpoint_url: str | None):
+    with _CLIENT_LOCK:
+        return boto3.session.Session().client(service)
 
 
 def split_s3_uri(uri: str) -> tuple[str, str]:
