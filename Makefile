@@ -28,7 +28,7 @@ test-repo: venv
 
 ## demo: the whole lifecycle, offline, against the embedded emulator.
 demo: venv
-	$(PY) scripts/demo.py
+	$(PY) scripts/demo.py $(ARGS)
 
 ## bench: speed figures and their ratios to a floor (never part of make test).
 bench: venv
@@ -41,7 +41,7 @@ lint: synth
 	$(PY) scripts/lint.py
 
 publish: venv
-	$(PY) scripts/publish.py
+	$(PY) scripts/publish.py $(ARGS)
 
 clean:
 	rm -rf build demo-output

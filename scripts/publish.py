@@ -77,7 +77,8 @@ def validate(options: Options) -> None:
             raise PublishInputError(f"--studio-role-arn: {arn!r}: must be an IAM role ARN (arn:...:role/...)")
     if not (options.dry_run or is_emulator()) and not options.studio_role_arns:
         raise PublishInputError("--studio-role-arn: none given: at least one Studio execution role must see the "
-                                "product")
+                                "product; pass --studio-role-arn ARN (repeatable), e.g. make publish "
+                                "ARGS=\"--studio-role-arn arn:aws:iam::111122223333:role/StudioExecutionRole\"")
 
 
 @contextlib.contextmanager
