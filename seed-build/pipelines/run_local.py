@@ -63,17 +63,24 @@ def build_definition(project: Project, hyperparameters: dict[str, str]) -> tuple
         return json.loads(pipeline.definition()), prefix
 
 
-def stage_input_data(parameters: dict, overridden: bool, project: Project) -> None:
-    """Put the input data where InputDataUrl points; a local path is uploaded and replaced by its S3 URI."""
-    import boto3
-
+def local_input_file(parameters: dict, overridden: bool) -> Path | None:
+    """The local file to upload as InputDataUrl (the shipped sample by default); None for an s3:// URL."""
     url = parameters["InputDataUrl"]
     if overridden and url.startswith("s3://"):
-        return
+        return None
     source = Path(url) if overridden else DEFAULT_DATA
     if not source.is_file():
         raise InputError(f"InputDataUrl: {url}: no such file")
-    key = f"local-input/{source.name}" if overridden else url.split("/", 3)[3]
+    return source
+
+
+def stage_input_data(parameters: dict, source: Path | None, overridden: bool, project: Project) -> None:
+    """Upload a local input file where the pipeline reads it and point InputDataUrl at it."""
+    import boto3
+
+    if source is None:
+        return
+    key = f"local-input/{source.name}" if overridden else parameters["InputDataUrl"].split("/", 3)[3]
     boto3.client("s3").upload_file(str(source), project.artifact_bucket, key)
     parameters["InputDataUrl"] = f"s3://{project.artifact_bucket}/{key}"
 
@@ -128,12 +135,13 @@ def run(args: argparse.Namespace) -> int:
     project = from_environment(LOCAL_DEFAULTS)
     definition, prefix = build_definition(project, hyperparameters)
     parameters = resolve_parameters(definition, overrides)
+    input_file = local_input_file(parameters, "InputDataUrl" in overrides)
     work_dir = Path(args.work_dir or tempfile.mkdtemp(prefix="pipeline-run-"))
     with aws_endpoint():
         from pipelines.code import upload_code
 
         ensure_project_resources(project)
-        stage_input_data(parameters, "InputDataUrl" in overrides, project)
+        stage_input_data(parameters, input_file, "InputDataUrl" in overrides, project)
         upload_code(prefix)
         print(f"pipeline {project.pipeline_name}: running {len(definition['Steps'])} top-level steps locally")
         start = time.perf_counter()
