@@ -1,6 +1,4 @@
 """Repository-level fixtures: scripts and CDK apps importable, one synthesis and one emulator per session."""
-import ipaddress
-import socket
 import sys
 from pathlib import Path
 
@@ -12,33 +10,14 @@ for path in (ROOT, ROOT / "scripts", ROOT / "service-catalog", ROOT / "seed-depl
         sys.path.insert(0, str(path))
 
 from cdk_apps import cached_synthesis  # noqa: E402
-from deploy.emulator import FAKE_CREDENTIALS, embedded_emulator  # noqa: E402
-
-
-def _is_loopback(host) -> bool:
-    try:
-        return host == "localhost" or ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
+from deploy.emulator import FAKE_CREDENTIALS, embedded_emulator, loopback_only  # noqa: E402
 
 
 @pytest.fixture(autouse=True)
-def _loopback_only(monkeypatch):
+def _loopback_only():
     """Tests never reach AWS or anything else: a lookup or connection to a non-loopback host fails loudly."""
-    real_getaddrinfo, real_connect = socket.getaddrinfo, socket.socket.connect
-
-    def getaddrinfo(host, *args, **kwargs):
-        if not _is_loopback(host):
-            raise OSError(f"a test looked up {host}: tests talk to 127.0.0.1 only")
-        return real_getaddrinfo(host, *args, **kwargs)
-
-    def connect(self, address):
-        if isinstance(address, tuple) and not _is_loopback(address[0]):
-            raise OSError(f"a test connected to {address}: tests talk to 127.0.0.1 only")
-        return real_connect(self, address)
-
-    monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
-    monkeypatch.setattr(socket.socket, "connect", connect)
+    with loopback_only():
+        yield
 
 
 @pytest.fixture(scope="session")

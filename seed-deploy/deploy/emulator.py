@@ -1,7 +1,9 @@
 """Start moto's server on 127.0.0.1 for offline runs and tests, with fake credentials only."""
 import contextlib
+import ipaddress
 import logging
 import os
+import socket
 from collections.abc import Iterator
 
 FAKE_CREDENTIALS = {
@@ -33,3 +35,32 @@ def embedded_emulator() -> Iterator[str]:
             else:
                 os.environ[key] = value
         server.stop()
+
+
+def is_loopback(host) -> bool:
+    try:
+        return host == "localhost" or ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+@contextlib.contextmanager
+def loopback_only() -> Iterator[None]:
+    """Meanwhile, a lookup of or connection to any host but loopback fails loudly: offline means offline."""
+    real_getaddrinfo, real_connect = socket.getaddrinfo, socket.socket.connect
+
+    def getaddrinfo(host, *args, **kwargs):
+        if not is_loopback(host):
+            raise OSError(f"looked up {host}: offline runs and tests talk to 127.0.0.1 only")
+        return real_getaddrinfo(host, *args, **kwargs)
+
+    def connect(self, address):
+        if isinstance(address, tuple) and not is_loopback(address[0]):
+            raise OSError(f"connected to {address}: offline runs and tests talk to 127.0.0.1 only")
+        return real_connect(self, address)
+
+    socket.getaddrinfo, socket.socket.connect = getaddrinfo, connect
+    try:
+        yield
+    finally:
+        socket.getaddrinfo, socket.socket.connect = real_getaddrinfo, real_connect
