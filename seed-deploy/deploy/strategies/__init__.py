@@ -1,4 +1,10 @@
-"""Traffic-shifting strategies, one module each behind plan(policy, counts) -> Plan; one dict picks them."""
+"""Traffic-shifting strategies, one module each behind plan(policy, counts) -> Plan; one dict picks them.
+
+The schedule they share: WaitIntervalInSeconds bakes between traffic steps, TerminationWaitInSeconds is the
+final bake once green takes all traffic, and ALL_AT_ONCE bakes only that final one. Source: the SageMaker
+Developer Guide's examples (deployment-guardrails-blue-green-canary: a 600 s canary bake and a 600 s
+termination wait under a 1800 s timeout, which fits only if the final bake is the termination wait;
+deployment-guardrails-blue-green-all-at-once sets no WaitIntervalInSeconds)."""
 from deploy.errors import InputError
 from deploy.strategies import all_at_once, canary, linear, rolling
 from deploy.strategies.base import DEFAULT_TIMEOUT_SECONDS, PROVISIONING_ALLOWANCE_SECONDS, Plan, Step
