@@ -41,12 +41,13 @@ class ProjectStack(cdk.Stack):
                                        target_account_ids=[params.staging_account_id, params.prod_account_id])
         self.registry = ModelRegistry(self, "Registry", params=params)
         self.repos = SourceRepositories(self, "Repositories", params=params)
+        self.cross_account = CrossAccountDeploy(self, "CrossAccount", params=params,
+                                                local_cfn_role_arn=roles.cloudformation.role_arn)
         self.builds = BuildProjects(
             self, "Builds", params=params, role=roles.codebuild, key=self.artifacts.key,
             artifact_bucket_name=self.artifacts.bucket.bucket_name, model_package_group_name=self.registry.group_name,
-            pipeline_role_arn=roles.sagemaker_pipeline.role_arn, model_role_arn=roles.model_execution.role_arn)
-        self.cross_account = CrossAccountDeploy(self, "CrossAccount", params=params,
-                                                local_cfn_role_arn=roles.cloudformation.role_arn)
+            pipeline_role_arn=roles.sagemaker_pipeline.role_arn, model_role_arn=roles.model_execution.role_arn,
+            stage_role_arns={stage: self.cross_account.stage_test_role_arn(stage) for stage in ("staging", "prod")})
         self.pipelines = ProjectPipelines(
             self, "Pipelines", params=params, role=roles.codepipeline,
             artifact_bucket_name=self.artifacts.bucket.bucket_name, key_arn=self.artifacts.key.key_arn,

@@ -1,12 +1,13 @@
 """The build stage: validate both stage configs, resolve their models, write the template and one config file per stage."""
 import json
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import boto3
 
 from deploy import registry, stage_names
+from deploy.accounts import TARGET_ROLE_VARIABLES, stage_client
 from deploy.errors import DeployError, InputError
 from deploy.stage_config import load_stage_config
 from deploy.template_render import ResolvedStage, render, to_yaml
@@ -36,13 +37,16 @@ class BuildEnvironment:
     group: str
     bucket: str
     role: str
+    # Multi-account projects: per stage, the role to assume to read that stage's endpoint ("live").
+    target_roles: dict[str, str] = field(default_factory=dict)
 
     @classmethod
     def from_environ(cls, environ=os.environ) -> "BuildEnvironment":
         missing = [name for name in ENVIRONMENT.values() if not environ.get(name)]
         if missing:
             raise InputError(MISSING_ENVIRONMENT.format(names=", ".join(missing)))
-        return cls(**{field: environ[name] for field, name in ENVIRONMENT.items()})
+        target_roles = {stage: environ[name] for stage, name in TARGET_ROLE_VARIABLES.items() if environ.get(name)}
+        return cls(**{key: environ[name] for key, name in ENVIRONMENT.items()}, target_roles=target_roles)
 
 
 def data_quality_baseline(sm, arn: str, stage: str) -> dict:
@@ -54,13 +58,16 @@ def data_quality_baseline(sm, arn: str, stage: str) -> dict:
 
 
 def resolve_stage(sm, env: BuildEnvironment, stage: str, config: dict, approved) -> ResolvedStage:
-    """Every variant's model package ARN; "live" is read from the stage's endpoint as it runs now."""
+    """Every variant's model package ARN; "live" is read from the stage's endpoint as it runs now, in the
+    stage's own account when the project deploys to other accounts."""
     endpoint = stage_names.endpoint_name(env.project, stage)
     variants = config["ProductionVariants"] + config.get("ShadowProductionVariants", [])
+    if any(variant["ModelVersion"] == "live" for variant in variants):
+        endpoint_reader = stage_client("sagemaker", env.target_roles.get(stage), f"build-{stage}", default=sm)
     packages = {}
     for variant in variants:
         spec, name = variant["ModelVersion"], variant["VariantName"]
-        packages[name] = (registry.live_package_arn(sm, endpoint, name) if spec == "live"
+        packages[name] = (registry.live_package_arn(endpoint_reader, endpoint, name) if spec == "live"
                           else registry.resolve_version(approved, spec, env.group).arn)
     primary = packages[config["ProductionVariants"][0]["VariantName"]]
     baseline = data_quality_baseline(sm, primary, stage) if config.get("Monitoring") else None

@@ -83,6 +83,33 @@ def test_build_shadow_serves_live_model_beside_the_candidate(project, sm, tmp_pa
     assert shadow[2][0]["VariantName"] == "Shadow"
 
 
+def test_build_shadow_in_a_prod_account_reads_live_through_the_prod_role(project, sm, tmp_path, deploy_endpoint,
+                                                                         monkeypatch):
+    """Multi-account: the prod endpoint lives in account 222222222222, reachable only through its role."""
+    import boto3
+
+    role = "arn:aws:iam::222222222222:role/sagemaker-project/sagemaker-p1234-stage-test"
+    credentials = boto3.client("sts").assume_role(RoleArn=role, RoleSessionName="setup")["Credentials"]
+    prod_account = boto3.client("sagemaker", aws_access_key_id=credentials["AccessKeyId"],
+                                aws_secret_access_key=credentials["SecretAccessKey"],
+                                aws_session_token=credentials["SessionToken"])
+    deploy_endpoint(prod_account, f"{project['name']}-prod", project["arns"][1])
+    monkeypatch.setenv("PROD_TARGET_ROLE_ARN", role)
+
+    assert run_build(tmp_path, prod="examples/shadow.json") == 0
+
+    template = yaml.safe_load((tmp_path / "out/template-export.yml").read_text())
+    assert models(template)["ProdAllTrafficModel"] == project["arns"][1]
+    assert models(template)["ProdShadowModel"] == project["arns"][3]
+
+
+def test_build_environment_reads_the_target_roles_of_a_multi_account_project():
+    environ = {"SAGEMAKER_PROJECT_NAME": "p", "SAGEMAKER_PROJECT_ID": "i", "MODEL_PACKAGE_GROUP_NAME": "p-i",
+               "ARTIFACT_BUCKET": "b", "MODEL_EXECUTION_ROLE_ARN": ROLE,
+               "STAGING_TARGET_ROLE_ARN": "arn:aws:iam::111111111111:role/s", "PROD_TARGET_ROLE_ARN": ""}
+    assert BuildEnvironment.from_environ(environ).target_roles == {"staging": "arn:aws:iam::111111111111:role/s"}
+
+
 def test_build_shadow_before_first_prod_deploy_fails_and_writes_nothing(project, tmp_path, capsys):
     assert run_build(tmp_path, prod="examples/shadow.json") == 1
     assert f"endpoint {project['name']}-prod does not exist yet" in capsys.readouterr().err

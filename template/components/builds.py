@@ -17,7 +17,7 @@ class BuildProjects(Construct):
 
     def __init__(self, scope: Construct, construct_id: str, *, params: ProjectParameters, role: iam.IRole,
                  key: kms.IKey, artifact_bucket_name: str, model_package_group_name: str,
-                 pipeline_role_arn: str, model_role_arn: str) -> None:
+                 pipeline_role_arn: str, model_role_arn: str, stage_role_arns: dict[str, str]) -> None:
         super().__init__(scope, construct_id)
         common = {"SAGEMAKER_PROJECT_NAME": params.project_name, "SAGEMAKER_PROJECT_ID": params.project_id,
                   "MODEL_PACKAGE_GROUP_NAME": model_package_group_name, "ARTIFACT_BUCKET": artifact_bucket_name,
@@ -26,8 +26,11 @@ class BuildProjects(Construct):
                                          {**common, "SAGEMAKER_PIPELINE_ROLE_ARN": pipeline_role_arn},
                                          "Runs the SageMaker Pipeline of the model-build repository")
         deploy_env = {**common, "MODEL_EXECUTION_ROLE_ARN": model_role_arn}
+        # Multi-account: build.py reads a stage's live endpoint ("live" variants) through the stage's role.
+        target_roles = {f"{stage.upper()}_TARGET_ROLE_ARN": arn for stage, arn in stage_role_arns.items()}
         self.deploy_build = self._project("DeployBuild", f"{params.prefix}-modeldeploy", BUILD_SPEC, role, key,
-                                          deploy_env, "Finds the approved model and renders the stage configs")
+                                          {**deploy_env, **target_roles},
+                                          "Finds the approved model and renders the stage configs")
         # STAGE is set by each pipeline action (staging for TestStaging, prod for VerifyProd).
         self.stage_test = self._project("StageTest", f"{params.prefix}-stagetest", TEST_SPEC, role, key,
                                         {**deploy_env, "STAGE": "staging"}, "Tests and verifies a deployed stage")

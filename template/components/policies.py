@@ -120,12 +120,14 @@ def codebuild_statements(*, pipeline_name_pattern: str, pipeline_role_arn: str,
 
 
 def stage_test_statements(*, stack_name_pattern: str, account: str = cdk.Aws.ACCOUNT_ID) -> list[iam.PolicyStatement]:
-    """Verify and test a stage: read its stack's outputs, the endpoint, its alarms; invoke the endpoint."""
+    """Verify and test a stage: read its stack's outputs, the endpoint (and the models it serves, for build.py's
+    "live" variants), its alarms; invoke the endpoint."""
     return [
         iam.PolicyStatement(actions=["sagemaker:DescribeEndpoint", "sagemaker:DescribeEndpointConfig",
-                                     "sagemaker:InvokeEndpoint"],
+                                     "sagemaker:DescribeModel", "sagemaker:InvokeEndpoint"],
                             resources=[_arn("sagemaker", "endpoint/*", account=account),
-                                       _arn("sagemaker", "endpoint-config/*", account=account)]),
+                                       _arn("sagemaker", "endpoint-config/*", account=account),
+                                       _arn("sagemaker", "model/*", account=account)]),
         iam.PolicyStatement(actions=["cloudformation:DescribeStacks", "cloudformation:DescribeStackEvents"],
                             resources=[stack_arn(stack_name_pattern, account=account)]),
         # Metric reads and alarm listing have no resource-level permissions.

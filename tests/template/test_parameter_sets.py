@@ -129,3 +129,21 @@ def test_codebuild_may_assume_the_stage_test_roles_only_in_multi_account(project
     assert assumable(resolved(project_template, "multi-account")) == [
         "arn:aws:iam::111111111111:role/sagemaker-project/sagemaker-p-abc123-stage-test",
         "arn:aws:iam::222222222222:role/sagemaker-project/sagemaker-p-abc123-stage-test"]
+
+
+def deploy_build_environment(template) -> dict:
+    (project,) = [r["Properties"] for r in template["Resources"].values() if r["Type"] == "AWS::CodeBuild::Project"
+                  and r["Properties"]["Name"].endswith("-modeldeploy")]
+    return {v["Name"]: v["Value"] for v in project["Environment"]["EnvironmentVariables"]}
+
+
+def test_multi_account_deploy_build_reads_live_endpoints_through_the_stage_roles(project_template):
+    environment = deploy_build_environment(resolved(project_template, "multi-account"))
+    prefix = "role/sagemaker-project/sagemaker-p-abc123-stage-test"
+    assert environment["STAGING_TARGET_ROLE_ARN"] == f"arn:aws:iam::111111111111:{prefix}"
+    assert environment["PROD_TARGET_ROLE_ARN"] == f"arn:aws:iam::222222222222:{prefix}"
+
+
+def test_single_account_deploy_build_has_no_target_roles(project_template):
+    environment = deploy_build_environment(resolved(project_template, "codecommit"))
+    assert (environment["STAGING_TARGET_ROLE_ARN"], environment["PROD_TARGET_ROLE_ARN"]) == ("", "")

@@ -73,7 +73,7 @@ def test_approval_stage_is_a_manual_approval(template):
 
 @pytest.mark.parametrize("suffix, spec, extra", [
     ("-modelbuild", "buildspec.yml", {"SAGEMAKER_PIPELINE_ROLE_ARN"}),
-    ("-modeldeploy", "buildspec.yml", {"MODEL_EXECUTION_ROLE_ARN"}),
+    ("-modeldeploy", "buildspec.yml", {"MODEL_EXECUTION_ROLE_ARN", "STAGING_TARGET_ROLE_ARN", "PROD_TARGET_ROLE_ARN"}),
     ("-stagetest", "test-buildspec.yml", {"MODEL_EXECUTION_ROLE_ARN", "STAGE"}),
 ])
 def test_codebuild_projects_get_the_contract_environment(project_template, suffix, spec, extra):

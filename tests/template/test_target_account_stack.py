@@ -21,9 +21,10 @@ def test_stage_test_role_is_trusted_by_the_tooling_account_only(roles):
         {"Fn::Join": ["", ["arn:", {"Ref": "AWS::Partition"}, ":iam::", {"Ref": "ToolingAccountId"}, ":root"]]}]
 
 
-def test_stage_test_role_reads_stacks_endpoints_alarms_and_invokes(roles):
+def test_stage_test_role_reads_stacks_endpoints_models_alarms_and_invokes(roles):
     statements = role_named(roles, "-stage-test")["Policies"][0]["PolicyDocument"]["Statement"]
     actions = {action for s in statements for action in ([s["Action"]] if isinstance(s["Action"], str) else s["Action"])}
-    assert actions == {"sagemaker:DescribeEndpoint", "sagemaker:DescribeEndpointConfig", "sagemaker:InvokeEndpoint",
+    assert actions == {"sagemaker:DescribeEndpoint", "sagemaker:DescribeEndpointConfig", "sagemaker:DescribeModel",
+                       "sagemaker:InvokeEndpoint",
                        "cloudformation:DescribeStacks", "cloudformation:DescribeStackEvents",
                        "cloudwatch:GetMetricData", "cloudwatch:GetMetricStatistics", "cloudwatch:DescribeAlarms"}
