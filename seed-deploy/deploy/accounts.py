@@ -1,17 +1,17 @@
-"""Clients for a stage that lives in another account (multi-account projects): assume the stage's role first."""
+"""A stage that lives in another account (multi-account projects) is reached through its role there."""
 import boto3
 
-# The deploy pipeline passes, per stage, the role to assume in that stage's account (empty in one account).
+# Per stage, the role to assume in that stage's account; empty or unset when the stage is in this account.
 TARGET_ROLE_VARIABLES = {"staging": "STAGING_TARGET_ROLE_ARN", "prod": "PROD_TARGET_ROLE_ARN"}
+TARGET_ROLE_HELP = "role to assume in the stage's account (multi-account projects; default: $TARGET_ROLE_ARN)"
 
 
-def stage_client(service: str, role_arn: str | None, session_name: str, default):
-    """`default` when the stage is in this account; else a client with the role's temporary credentials."""
+def stage_session(role_arn: str | None, session_name: str) -> boto3.session.Session:
+    """This account's session, or one with `role_arn`'s temporary credentials."""
     if not role_arn:
-        return default
+        return boto3.session.Session()
     credentials = boto3.client("sts").assume_role(RoleArn=role_arn, RoleSessionName=session_name)["Credentials"]
-    return boto3.client(
-        service,
+    return boto3.session.Session(
         aws_access_key_id=credentials["AccessKeyId"],
         aws_secret_access_key=credentials["SecretAccessKey"],
         aws_session_token=credentials["SessionToken"],

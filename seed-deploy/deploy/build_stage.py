@@ -7,7 +7,7 @@ from pathlib import Path
 import boto3
 
 from deploy import registry, stage_names
-from deploy.accounts import TARGET_ROLE_VARIABLES, stage_client
+from deploy.accounts import TARGET_ROLE_VARIABLES, stage_session
 from deploy.errors import DeployError, InputError
 from deploy.stage_config import load_stage_config
 from deploy.template_render import ResolvedStage, render, to_yaml
@@ -62,8 +62,8 @@ def resolve_stage(sm, env: BuildEnvironment, stage: str, config: dict, approved)
     stage's own account when the project deploys to other accounts."""
     endpoint = stage_names.endpoint_name(env.project, stage)
     variants = config["ProductionVariants"] + config.get("ShadowProductionVariants", [])
-    if any(variant["ModelVersion"] == "live" for variant in variants):
-        endpoint_reader = stage_client("sagemaker", env.target_roles.get(stage), f"build-{stage}", default=sm)
+    role = env.target_roles.get(stage)
+    endpoint_reader = stage_session(role, f"build-{stage}").client("sagemaker") if role else sm
     packages = {}
     for variant in variants:
         spec, name = variant["ModelVersion"], variant["VariantName"]

@@ -56,7 +56,30 @@ def test_verify_rollback_without_alarm_in_alarm_says_so(sm, cw, register, unique
         from deploy.commands.verify import run
         import argparse
 
-        run(argparse.Namespace(stack_name=None, endpoint_name=endpoint, expected_endpoint_config="EndpointConfig-new"))
+        run(argparse.Namespace(stack_name=None, endpoint_name=endpoint, expected_endpoint_config="EndpointConfig-new",
+                               target_role_arn=None))
+
+
+def other_account(role: str):
+    """A SageMaker client in the role's account (moto keeps one backend per account)."""
+    credentials = boto3.client("sts").assume_role(RoleArn=role, RoleSessionName="setup")["Credentials"]
+    return boto3.client("sagemaker", aws_access_key_id=credentials["AccessKeyId"],
+                        aws_secret_access_key=credentials["SecretAccessKey"],
+                        aws_session_token=credentials["SessionToken"])
+
+
+def test_verify_a_stage_in_another_account_through_its_role(sm, register, unique, deploy_endpoint, monkeypatch,
+                                                           capsys):
+    role = "arn:aws:iam::222222222222:role/sagemaker-project/sagemaker-p1-stage-test"
+    endpoint = unique("remote")
+    config = deploy_endpoint(other_account(role), endpoint, register(sm, unique("g"), ["Approved"])[0])
+    argv = ["verify", "--endpoint-name", endpoint, "--expected-endpoint-config", config]
+
+    assert cli.main(argv) == 1  # this account has no such endpoint
+    assert f"endpoint {endpoint}: not found" in capsys.readouterr().err
+    monkeypatch.setenv("TARGET_ROLE_ARN", role)
+    assert cli.main(argv) == 0
+    assert f"endpoint {endpoint} is InService on {config}" in capsys.readouterr().out
 
 
 def test_verify_missing_endpoint_exits_1(unique, emulator, capsys):

@@ -8,9 +8,9 @@ import os
 import sys
 from pathlib import Path
 
-import boto3
 
 from deploy import stage_names
+from deploy.accounts import TARGET_ROLE_HELP, stage_session
 from deploy.errors import InputError
 from deploy.stage_config import load_stage_config
 from deploy.stage_test import load_rows, run_stage_test
@@ -32,6 +32,7 @@ def configure(parser) -> None:
     parser.add_argument("--rows", type=Path, default=Path("sample-data/sample-rows.csv"),
                         help="one request body (CSV row) per line")
     parser.add_argument("--report", type=Path, default=Path("stage-test-report.json"))
+    parser.add_argument("--target-role-arn", default=os.environ.get("TARGET_ROLE_ARN"), help=TARGET_ROLE_HELP)
 
 
 def endpoint_for(args) -> str:
@@ -47,7 +48,8 @@ def run(args) -> int:
     config = load_stage_config(args.config or Path(f"{args.stage}-config.json"))
     rows = load_rows(args.rows)
     endpoint = endpoint_for(args)
-    report = run_stage_test(boto3.client("sagemaker-runtime"), endpoint, config, rows)
+    runtime = stage_session(args.target_role_arn, "stage-test").client("sagemaker-runtime")
+    report = run_stage_test(runtime, endpoint, config, rows)
     args.report.write_text(json.dumps(report.to_json(), indent=2) + "\n")
     for problem in report.problems:
         print(f"{endpoint}: {problem}", file=sys.stderr)

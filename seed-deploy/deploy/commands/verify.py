@@ -3,8 +3,9 @@
 A guardrail rollback leaves the endpoint InService on the OLD config with no error: verify reports
 that as a failure and names the stage's alarms in ALARM state.
 """
-import boto3
+import os
 
+from deploy.accounts import TARGET_ROLE_HELP, stage_session
 from deploy.errors import DeployError, InputError
 from deploy.verify import stack_outputs, verify
 
@@ -21,6 +22,7 @@ def configure(parser) -> None:
     source.add_argument("--stack-name", help="read EndpointName and EndpointConfigName from this stack's outputs")
     source.add_argument("--endpoint-name", help="the endpoint to check (with --expected-endpoint-config)")
     parser.add_argument("--expected-endpoint-config", help="the endpoint config this deploy created")
+    parser.add_argument("--target-role-arn", default=os.environ.get("TARGET_ROLE_ARN"), help=TARGET_ROLE_HELP)
 
 
 def run(args) -> int:
@@ -28,11 +30,12 @@ def run(args) -> int:
         raise InputError("--endpoint-name needs --expected-endpoint-config")
     if args.stack_name and args.expected_endpoint_config:
         raise InputError("--stack-name reads the expected config from the stack: drop --expected-endpoint-config")
+    session = stage_session(args.target_role_arn, "verify")
     if args.stack_name:
-        endpoint, expected = stack_outputs(boto3.client("cloudformation"), args.stack_name)
+        endpoint, expected = stack_outputs(session.client("cloudformation"), args.stack_name)
     else:
         endpoint, expected = args.endpoint_name, args.expected_endpoint_config
-    verdict = verify(boto3.client("sagemaker"), boto3.client("cloudwatch"), endpoint, expected)
+    verdict = verify(session.client("sagemaker"), session.client("cloudwatch"), endpoint, expected)
     if not verdict.passed:
         raise DeployError(verdict.message)
     print(verdict.message)
