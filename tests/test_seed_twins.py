@@ -1,0 +1,20 @@
+"""Code that both seeds carry (each seed stands alone) stays the same in both."""
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def body(path: str) -> str:
+    """The file after its module docstring, which says what the module is for in its own seed."""
+    text = (ROOT / path).read_text()
+    return text[text.index('"""', 3) + 3:]
+
+
+def test_both_seeds_carry_the_same_emulator():
+    assert body("seed-build/pipelines/local/emulator.py") == body("seed-deploy/deploy/emulator.py")
+
+
+def test_both_seeds_test_the_emulator_the_same_way():
+    build = (ROOT / "seed-build/tests/test_emulator.py").read_text()
+    deploy = (ROOT / "seed-deploy/tests/test_emulator.py").read_text()
+    assert build.replace("pipelines.local.emulator", "deploy.emulator") == deploy
