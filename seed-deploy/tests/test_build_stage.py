@@ -7,6 +7,7 @@ import pytest
 import yaml
 
 from deploy import cli
+from deploy.accounts import stage_session
 from deploy.build_stage import BuildEnvironment, build
 from deploy.errors import InputError
 
@@ -86,14 +87,8 @@ def test_build_shadow_serves_live_model_beside_the_candidate(project, sm, tmp_pa
 def test_build_shadow_in_a_prod_account_reads_live_through_the_prod_role(project, sm, tmp_path, deploy_endpoint,
                                                                          monkeypatch):
     """Multi-account: the prod endpoint lives in account 222222222222, reachable only through its role."""
-    import boto3
-
     role = "arn:aws:iam::222222222222:role/sagemaker-project/sagemaker-p1234-stage-test"
-    credentials = boto3.client("sts").assume_role(RoleArn=role, RoleSessionName="setup")["Credentials"]
-    prod_account = boto3.client("sagemaker", aws_access_key_id=credentials["AccessKeyId"],
-                                aws_secret_access_key=credentials["SecretAccessKey"],
-                                aws_session_token=credentials["SessionToken"])
-    deploy_endpoint(prod_account, f"{project['name']}-prod", project["arns"][1])
+    deploy_endpoint(stage_session(role, "setup").client("sagemaker"), f"{project['name']}-prod", project["arns"][1])
     monkeypatch.setenv("PROD_TARGET_ROLE_ARN", role)
 
     assert run_build(tmp_path, prod="examples/shadow.json") == 0

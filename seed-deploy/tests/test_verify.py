@@ -3,6 +3,7 @@ import boto3
 import pytest
 
 from deploy import cli
+from deploy.accounts import stage_session
 from deploy.build_stage import BuildEnvironment, build
 from deploy.errors import DeployError
 from deploy.verify import verify
@@ -60,19 +61,12 @@ def test_verify_rollback_without_alarm_in_alarm_says_so(sm, cw, register, unique
                                target_role_arn=None))
 
 
-def other_account(role: str):
-    """A SageMaker client in the role's account (moto keeps one backend per account)."""
-    credentials = boto3.client("sts").assume_role(RoleArn=role, RoleSessionName="setup")["Credentials"]
-    return boto3.client("sagemaker", aws_access_key_id=credentials["AccessKeyId"],
-                        aws_secret_access_key=credentials["SecretAccessKey"],
-                        aws_session_token=credentials["SessionToken"])
-
-
 def test_verify_a_stage_in_another_account_through_its_role(sm, register, unique, deploy_endpoint, monkeypatch,
                                                            capsys):
     role = "arn:aws:iam::222222222222:role/sagemaker-project/sagemaker-p1-stage-test"
     endpoint = unique("remote")
-    config = deploy_endpoint(other_account(role), endpoint, register(sm, unique("g"), ["Approved"])[0])
+    # moto keeps one backend per account: the endpoint exists only in the role's account.
+    config = deploy_endpoint(stage_session(role, "setup").client("sagemaker"), endpoint, register(sm, unique("g"), ["Approved"])[0])
     argv = ["verify", "--endpoint-name", endpoint, "--expected-endpoint-config", config]
 
     assert cli.main(argv) == 1  # this account has no such endpoint
