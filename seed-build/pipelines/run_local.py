@@ -15,6 +15,7 @@ import time
 from pathlib import Path
 
 from pipelines import sdk  # noqa: F401  (sets the SDK's environment before it is imported)
+from pipelines.local import definition_cache
 from pipelines.local.executor import Execution, ParameterError, StepRecord, execute, resolve_parameters
 from pipelines.project import LOCAL_DEFAULTS, Project, from_environment
 
@@ -25,6 +26,7 @@ EPILOG = """examples:
   python -m pipelines.run_local
   python -m pipelines.run_local --param MseThreshold=5.0 --work-dir /tmp/run1
   python -m pipelines.run_local --param InputDataUrl=data/abalone.csv --hyperparameter max_depth=6
+  python -m pipelines.run_local --no-cache     # rebuild the definition even if the pipeline is unchanged
   AWS_ENDPOINT_URL=http://127.0.0.1:5000 python -m pipelines.run_local   # an emulator you started
 """
 
@@ -61,6 +63,20 @@ def build_definition(project: Project, hyperparameters: dict[str, str]) -> tuple
             sagemaker_session=sdk.pipeline_session(project.artifact_bucket),
         )
         return json.loads(pipeline.definition()), prefix
+
+
+def load_definition(project: Project, hyperparameters: dict[str, str], use_cache: bool) -> tuple[dict, str, str]:
+    """The definition and code prefix from the cache when nothing that shapes them changed, else built
+    (and cached); the third value says which: "cached" or "built"."""
+    key = definition_cache.cache_key({
+        "region": sdk.region(), "project": vars(project), "hyperparameters": hyperparameters,
+    })
+    entry = definition_cache.load(key) if use_cache else None
+    if entry:
+        return entry["definition"], entry["code_prefix"], "cached"
+    definition, prefix = build_definition(project, hyperparameters)
+    definition_cache.store(key, {"definition": definition, "code_prefix": prefix})
+    return definition, prefix, "built"
 
 
 def local_input_file(parameters: dict, overridden: bool) -> Path | None:
@@ -133,7 +149,8 @@ def run(args: argparse.Namespace) -> int:
     overrides = parse_pairs(args.param, "--param")
     hyperparameters = parse_pairs(args.hyperparameter, "--hyperparameter")
     project = from_environment(LOCAL_DEFAULTS)
-    definition, prefix = build_definition(project, hyperparameters)
+    definition, prefix, origin = load_definition(project, hyperparameters, use_cache=not args.no_cache)
+    print(f"definition: {origin}")
     parameters = resolve_parameters(definition, overrides)
     input_file = local_input_file(parameters, "InputDataUrl" in overrides)
     work_dir = Path(args.work_dir or tempfile.mkdtemp(prefix="pipeline-run-"))
@@ -165,6 +182,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--param", action="append", default=[], metavar="NAME=VALUE", help="a pipeline parameter (repeatable)")
     parser.add_argument("--hyperparameter", action="append", default=[], metavar="NAME=VALUE", help="an XGBoost hyperparameter override (repeatable)")
     parser.add_argument("--work-dir", help="folder for the steps' container folders (default: a new temporary folder)")
+    parser.add_argument("--no-cache", action="store_true", help="build the definition with the SDK even if a cached one matches")
     args = parser.parse_args(argv)
     try:
         return run(args)
