@@ -6,8 +6,9 @@ work folder), S3 and the model registry are those at AWS_ENDPOINT_URL. With AWS_
 embedded emulator (moto's server on 127.0.0.1) is started for the run and stopped at the end.
 """
 import argparse
-import contextlib
+import gc
 import json
+import logging
 import os
 import sys
 import tempfile
@@ -16,6 +17,7 @@ from pathlib import Path
 
 from pipelines import sdk  # noqa: F401  (sets the SDK's environment before it is imported)
 from pipelines.local import definition_cache
+from pipelines.local.emulator import emulator_for_run
 from pipelines.local.executor import Execution, ParameterError, StepRecord, execute, resolve_parameters
 from pipelines.project import LOCAL_DEFAULTS, Project, from_environment
 
@@ -75,6 +77,7 @@ def load_definition(project: Project, hyperparameters: dict[str, str], use_cache
     if entry:
         return entry["definition"], entry["code_prefix"], "cached"
     definition, prefix = build_definition(project, hyperparameters)
+    gc.freeze()  # the SDK's many objects live on; later collections need not walk them again
     definition_cache.store(key, {"definition": definition, "code_prefix": prefix})
     return definition, prefix, "built"
 
@@ -132,19 +135,6 @@ def print_summary(execution: Execution) -> None:
         print(f"registered: {registered['ModelPackageArn']}")
 
 
-@contextlib.contextmanager
-def aws_endpoint():
-    """The emulator at AWS_ENDPOINT_URL, or an embedded one for this run."""
-    if os.environ.get("AWS_ENDPOINT_URL"):
-        yield os.environ["AWS_ENDPOINT_URL"]
-        return
-    from pipelines.local.emulator import embedded_emulator
-
-    with embedded_emulator() as url:
-        print(f"started an embedded emulator at {url}")
-        yield url
-
-
 def run(args: argparse.Namespace) -> int:
     overrides = parse_pairs(args.param, "--param")
     hyperparameters = parse_pairs(args.hyperparameter, "--hyperparameter")
@@ -154,7 +144,8 @@ def run(args: argparse.Namespace) -> int:
     parameters = resolve_parameters(definition, overrides)
     input_file = local_input_file(parameters, "InputDataUrl" in overrides)
     work_dir = Path(args.work_dir or tempfile.mkdtemp(prefix="pipeline-run-"))
-    with aws_endpoint():
+    with emulator_for_run() as (url, started):
+        print(f"{'started an embedded emulator' if started else 'using the emulator'} at {url}")
         from pipelines.code import upload_code
 
         ensure_project_resources(project)
@@ -191,5 +182,15 @@ def main(argv: list[str] | None = None) -> int:
         return 2
 
 
+def exit_promptly(code: int) -> None:
+    """Exit without the interpreter's teardown: after a built definition, the SDK's objects would take
+    seconds of garbage collection to tear down, and nothing is left to release (files and the emulator
+    are closed by now, the steps' processes have ended); only the output buffers still need flushing."""
+    logging.shutdown()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    exit_promptly(main())
