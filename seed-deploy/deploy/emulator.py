@@ -1,4 +1,4 @@
-"""Start moto's server on 127.0.0.1 for run_local and the tests, with fake credentials only.
+"""Start moto's server on 127.0.0.1 for offline runs and tests, with fake credentials only.
 
 The model-build and model-deploy seeds carry this same module (a seed never imports the other); the
 project template's repository tests that the two copies stay equal.
