@@ -18,6 +18,7 @@ from pathlib import Path
 from pipelines import sdk  # noqa: F401  (sets the SDK's environment before it is imported)
 from pipelines.local import definition_cache
 from pipelines.local.emulator import emulator_for_run
+from pipelines.local.warm_start import WarmLauncher, warm_processes
 from pipelines.local.executor import Execution, ParameterError, StepRecord, execute, resolve_parameters
 from pipelines.project import LOCAL_DEFAULTS, Project, from_environment
 
@@ -136,6 +137,11 @@ def print_summary(execution: Execution) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    with warm_processes() as launcher:  # its forkserver imports the step libraries meanwhile
+        return run_with(args, launcher)
+
+
+def run_with(args: argparse.Namespace, launcher: WarmLauncher) -> int:
     overrides = parse_pairs(args.param, "--param")
     hyperparameters = parse_pairs(args.hyperparameter, "--hyperparameter")
     project = from_environment(LOCAL_DEFAULTS)
@@ -155,6 +161,7 @@ def run(args: argparse.Namespace) -> int:
         start = time.perf_counter()
         execution = execute(definition, parameters, work_dir, project.pipeline_name, on_step=print_step)
         print(f"steps done in {time.perf_counter() - start:.1f}s (independent steps run in parallel)")
+        print(f"step processes: {launcher.summary()}")
     print_summary(execution)
     print(f"work folder: {work_dir}")
     if execution.status != "Succeeded":

@@ -8,6 +8,8 @@ from pathlib import Path
 
 import boto3
 
+from pipelines.local import warm_start
+
 CONTAINER_ROOT = "/opt/ml"
 _CLIENT_LOCK = threading.Lock()
 
@@ -78,7 +80,7 @@ def run_process(command: list[str], job_dir: Path, log_path: Path) -> None:
     """Run a container entry point as a local process with /opt/ml mapped through ML_ROOT."""
     env = {**os.environ, "ML_ROOT": str(job_dir / CONTAINER_ROOT.lstrip("/"))}
     with log_path.open("w") as log:
-        code = subprocess.call(command, cwd=job_dir, env=env, stdout=log, stderr=subprocess.STDOUT)
+        code = warm_start.call(command, cwd=job_dir, env=env, stdout=log, stderr=subprocess.STDOUT)
     if code != 0:
         lines = [line for line in log_path.read_text().splitlines() if line.strip()]
         raise StepFailed(lines[-1] if lines else f"exited with code {code}")
