@@ -123,7 +123,7 @@ def ensure_project_resources(project: Project) -> None:
 
 
 def print_step(record: StepRecord) -> None:
-    print(f"  {record.name:<28} {record.type:<14} {record.status:<10} {record.seconds:6.1f}s", flush=True)
+    print(f"  {record.name:<28} {record.type:<14} {record.status:<10} {record.seconds:6.2f}s", flush=True)
 
 
 def print_summary(execution: Execution) -> None:
