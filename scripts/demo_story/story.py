@@ -21,6 +21,9 @@ V2_HYPERPARAMETERS = {"max_depth": "4"}
 # v3 answers in ~330 ms: inside staging's 500 ms latency alarm and 1000 ms stage-test budget, over prod's
 # 300 ms alarm (prod-config.json), so it passes staging and trips the canary in prod.
 V3_BEHAVIOUR = {"extra_latency_ms": 330}
+# The stage test's requests in flight at once: the same 50 requests, each timed, without waiting out
+# v3's 330 ms fifty times in a row (the host serves each connection on its own thread, as an endpoint does).
+STAGE_TEST_CONCURRENCY = "10"
 
 
 @dataclass(frozen=True)
@@ -84,7 +87,8 @@ def run_story(settings: Settings) -> StoryResult:
         rows = segments.labelled_rows(v1.test_csv)
         bridge = EndpointBridge(session, host, clock, [f for _, f in rows], settings.traffic)
         pipeline = DeployPipeline(project, session, bridge, SEED_DEPLOY, work / "pipeline",
-                                  {"AWS_ENDPOINT_URL_SAGEMAKER_RUNTIME": host.url})
+                                  {"AWS_ENDPOINT_URL_SAGEMAKER_RUNTIME": host.url,
+                                   "STAGE_TEST_CONCURRENCY": STAGE_TEST_CONCURRENCY})
         console.step("3. the approver approves v1; the event starts the deploy pipeline")
         result.unrelated_events = events.unrelated_events_pass(session, project)
         deploy_on_decision(session, project, pipeline, result, [v1], "Approved", "v1 meets the MSE bar")
