@@ -1,5 +1,6 @@
 """Run each seed's own tests in a copy of the seed, alone, as they run once copied into a project repo."""
 import argparse
+import os
 import shutil
 import subprocess
 import sys
@@ -16,7 +17,10 @@ def run_seed_tests(seed: str, pytest_args: list[str]) -> int:
         copy = Path(tmp) / seed
         shutil.copytree(ROOT / seed, copy, ignore=IGNORED)
         print(f"==> {seed}: running its tests in {copy}", flush=True)
-        return subprocess.call([sys.executable, "-m", "pytest", "-q", *pytest_args], cwd=copy)
+        # run_local's definition cache stays the original seed's (declared, git-ignored): its keys cover
+        # everything that shapes a definition, so the copy's identical code hits the same entries.
+        env = {**os.environ, "PIPELINE_DEFINITION_CACHE": str(ROOT / seed / ".cache" / "definitions")}
+        return subprocess.call([sys.executable, "-m", "pytest", "-q", *pytest_args], cwd=copy, env=env)
 
 
 def main() -> int:

@@ -84,3 +84,12 @@ def test_no_cache_rebuilds_even_when_an_entry_matches():
     load_definition(project, {}, use_cache=True)
     assert load_definition(project, {}, use_cache=False)[2] == "built"
     assert load_definition(project, {}, use_cache=True)[2] == "cached"
+
+
+def test_cache_folder_is_the_seeds_own_unless_the_variable_names_another(tmp_path, monkeypatch):
+    monkeypatch.delenv(definition_cache.CACHE_VARIABLE, raising=False)
+    assert definition_cache.cache_dir() == SEED / ".cache" / "definitions"
+    monkeypatch.setenv(definition_cache.CACHE_VARIABLE, str(tmp_path))
+    definition_cache.store("k", {"definition": {}, "code_prefix": "s3://b/p"})
+    assert definition_cache.load("k") == {"definition": {}, "code_prefix": "s3://b/p"}
+    assert (tmp_path / "k.json").is_file()

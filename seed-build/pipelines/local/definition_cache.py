@@ -4,8 +4,9 @@ Building the definition imports the SageMaker SDK and runs every step's construc
 the JSON only changes when the pipeline's code, the SDK or the build parameters change. The key is a
 digest of exactly those: the content of every .py file of the `pipelines` package outside `local/`
 (the pipeline, its scripts, the helpers it uses), the installed SDK distributions' versions, and the
-parameters get_pipeline is called with. Entries live in CACHE_DIR inside the repo (git-ignored);
-deleting the folder is always safe.
+parameters get_pipeline is called with. Entries live in CACHE_DIR inside the repo (git-ignored), or
+in the folder $PIPELINE_DEFINITION_CACHE names (the repository's test runner points copies of the seed
+at the original's); deleting the folder is always safe.
 """
 import hashlib
 import json
@@ -16,6 +17,7 @@ from pathlib import Path
 
 PACKAGE_DIR = Path(__file__).resolve().parent.parent
 CACHE_DIR = PACKAGE_DIR.parent / ".cache" / "definitions"
+CACHE_VARIABLE = "PIPELINE_DEFINITION_CACHE"
 SDK_DISTRIBUTIONS = ("sagemaker", "sagemaker-core", "sagemaker-mlops", "sagemaker-train", "sagemaker-serve")
 
 
@@ -42,22 +44,27 @@ def sdk_versions() -> dict[str, str | None]:
     return versions
 
 
-def load(key: str, cache_dir: Path = CACHE_DIR) -> dict | None:
+def cache_dir() -> Path:
+    return Path(os.environ.get(CACHE_VARIABLE) or CACHE_DIR)
+
+
+def load(key: str, folder: Path | None = None) -> dict | None:
     """The cached entry for key, or None (missing or unreadable: the caller rebuilds)."""
     try:
-        return json.loads((cache_dir / f"{key}.json").read_text())
+        return json.loads(((folder or cache_dir()) / f"{key}.json").read_text())
     except (OSError, ValueError):
         return None
 
 
-def store(key: str, entry: dict, cache_dir: Path = CACHE_DIR) -> None:
+def store(key: str, entry: dict, folder: Path | None = None) -> None:
     """Write atomically (temporary file, then rename): a reader never sees half an entry."""
-    cache_dir.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(dir=cache_dir, prefix=f".{key}.", suffix=".tmp")
+    folder = folder or cache_dir()
+    folder.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(dir=folder, prefix=f".{key}.", suffix=".tmp")
     try:
         with os.fdopen(handle, "w") as file:
             json.dump(entry, file)
-        os.replace(temporary, cache_dir / f"{key}.json")
+        os.replace(temporary, folder / f"{key}.json")
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise
