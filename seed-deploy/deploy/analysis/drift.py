@@ -51,6 +51,13 @@ class BaselineFeature:
 
 
 @dataclass
+class Baseline:
+    features: list[BaselineFeature]
+    unknown_constraints: list[str]  # names constraints.json gives that the statistics lack
+    notes: list[str]
+
+
+@dataclass
 class FeatureDrift:
     feature: BaselineFeature
     rows: int
@@ -83,8 +90,8 @@ def parse_json(text: str, where: str) -> dict:
 
 def kll_sketch(name: str, numbers: dict) -> tuple[np.ndarray, np.ndarray] | None:
     """The sketch's items with their weights: level h of kll.sketch.data weighs 2 ** h (Deequ's KLL, which the
-    analyzer serialises: awslabs/deequ KLLSketch.scala, QuantileNonSample.scala). None when absent or when the
-    weights do not add up to num_present (not a KLL sketch of this feature)."""
+    analyzer serialises: awslabs/deequ KLLSketch.scala, QuantileNonSample.scala). None when absent; InputError
+    when the weights do not add up to num_present (then it is not a KLL sketch of this feature)."""
     levels = (((numbers.get("distribution") or {}).get("kll") or {}).get("sketch") or {}).get("data")
     if not isinstance(levels, list) or not levels:
         return None
@@ -93,23 +100,28 @@ def kll_sketch(name: str, numbers: dict) -> tuple[np.ndarray, np.ndarray] | None
         weights = np.concatenate([np.full(len(level), 2.0 ** h) for h, level in enumerate(levels)])
     except (TypeError, ValueError):
         raise InputError(f"statistics: {name}: kll.sketch.data: must be a list of lists of numbers") from None
-    present = ((numbers.get("common") or {}).get("num_present"))
+    present = (numbers.get("common") or {}).get("num_present")
     if not len(items) or (present is not None and weights.sum() != present):
-        return None
+        raise InputError(f"statistics: {name}: kll.sketch.data: its levels stand for {weights.sum():g} values, "
+                         f"num_present is {present}: not a KLL sketch of this feature")
     return items, weights
 
 
-def load_baseline(statistics: dict, constraints: dict | None) -> tuple[list[BaselineFeature], list[str]]:
-    """Baseline features in file order (the order of the captured columns), and the names constraints.json
-    gives that the statistics lack."""
-    features = []
+def load_baseline(statistics: dict, constraints: dict | None) -> Baseline:
+    """Baseline features in file order (the order of the captured columns), the names constraints.json gives
+    that the statistics lack, and notes on sketches that could not be used (their buckets are, instead)."""
+    features, notes = [], []
     for index, item in enumerate(statistics["features"]):
         if not isinstance(item, dict) or "name" not in item or "inferred_type" not in item:
             raise InputError(f"statistics.features[{index}]: needs name and inferred_type")
         numbers = item.get("numerical_statistics") or {}
         buckets = ((numbers.get("distribution") or {}).get("kll") or {}).get("buckets") or []
-        features.append(BaselineFeature(item["name"], item["inferred_type"], numbers.get("mean"), buckets,
-                                        kll_sketch(item["name"], numbers)))
+        try:
+            sketch = kll_sketch(item["name"], numbers)
+        except InputError as error:
+            sketch = None
+            notes.append(f"{error}; its buckets are used instead")
+        features.append(BaselineFeature(item["name"], item["inferred_type"], numbers.get("mean"), buckets, sketch))
     by_name = {f.name: f for f in features}
     unknown = []
     for item in (constraints or {}).get("features", []):
@@ -121,7 +133,7 @@ def load_baseline(statistics: dict, constraints: dict | None) -> tuple[list[Base
         feature.completeness = item.get("completeness")
         feature.non_negative = bool((item.get("num_constraints") or {}).get("is_non_negative", False))
         feature.domains = (item.get("string_constraints") or {}).get("domains")
-    return features, unknown
+    return Baseline(features, unknown, notes)
 
 
 def monitoring_config(constraints: dict | None) -> dict:
@@ -202,18 +214,20 @@ def feature_drift(feature: BaselineFeature, cells: list[str], rows: int) -> Feat
 
 def analyze_drift(captures: list[Capture], statistics: dict, constraints: dict | None) -> DriftResult:
     """Per-feature distance and Model Monitor's constraint violations for the captured rows."""
-    features, unknown = load_baseline(statistics, constraints)
+    baseline = load_baseline(statistics, constraints)
+    features = baseline.features
     config = monitoring_config(constraints)
     rows = dataset_rows(captures)
     width = max((len(r) for r in rows), default=0)
     columns = [[row[i] if i < len(row) else "" for row in rows] for i in range(len(features))]
     comparison = config.get("distribution_constraints") or {}
     threshold = float(comparison.get("comparison_threshold", 0.1)) if comparison.get("perform_comparison", "Enabled") == "Enabled" else None
-    result = DriftResult([feature_drift(f, columns[i], len(rows)) for i, f in enumerate(features)], len(rows), width, threshold)
+    result = DriftResult([feature_drift(f, columns[i], len(rows)) for i, f in enumerate(features)], len(rows), width, threshold,
+                         notes=list(baseline.notes))
     if not rows:
         result.verdict = INCONCLUSIVE
         return result
-    result.violations = _column_violations(result, features, unknown) + [
+    result.violations = _column_violations(result, features, baseline.unknown_constraints) + [
         v for drift in result.features for v in _feature_violations(drift, config, threshold)
     ]
     result.notes += [f"{d.feature.name}: {d.negatives} negative values where the baseline's num_constraints.is_non_negative "

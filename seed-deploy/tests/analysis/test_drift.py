@@ -104,7 +104,7 @@ def test_drift_constraint_for_a_feature_the_statistics_lack_is_a_violation(tmp_p
     # The SDK's own tests/data/monitor/constraints.json names "second_message", absent from its statistics.json.
     statistics, constraints = baseline
     constraints["features"].append({"name": "height", "inferred_type": "Fractional", "completeness": 1.0})
-    assert load_baseline(statistics, constraints)[1] == ["height"]
+    assert load_baseline(statistics, constraints).unknown_constraints == ["height"]
     result = analyze_drift(captured(tmp_path), statistics, constraints)
     assert result.verdict == "fail"
     assert result.violations == [{"feature_name": "height", "constraint_check_type": "missing_column_check",
@@ -161,3 +161,14 @@ def test_drift_unreadable_payload_is_refused_naming_file_line_and_content_type(t
 def test_parse_json_rejects_non_baseline():
     with pytest.raises(InputError, match="features: missing or not a list"):
         parse_json(json.dumps({"version": 0}), "statistics.json")
+
+
+def test_drift_a_sketch_that_is_not_kll_falls_back_to_the_buckets_with_a_note(tmp_path, baseline):
+    # What this template wrote before: sorted quantiles in one level (here 63), standing for 63 values, not 2000.
+    statistics, constraints = baseline
+    sketch = statistics["features"][1]["numerical_statistics"]["distribution"]["kll"]["sketch"]
+    sketch["data"] = [sorted(sketch["data"][0])[::32][:64]]
+    result = analyze_drift(captured(tmp_path), statistics, constraints)
+    assert result.notes == ["statistics: length: kll.sketch.data: its levels stand for 63 values, num_present is 2000: "
+                            "not a KLL sketch of this feature; its buckets are used instead"]
+    assert result.verdict == "pass" and result.features[1].distance < 0.1
