@@ -8,7 +8,7 @@ import pytest
 from deploy.cli import main
 
 from .baseline_files import baseline_files
-from .capture_files import capture_record, write_variant
+from .capture_files import capture_record, truth_record, write_jsonl, write_variant
 from .test_plan import blue_green, config
 
 
@@ -38,6 +38,29 @@ def test_analyze_ab_bad_truth_csv_exit_2(ab_data, tmp_path, capsys):
     truth.write_text("inference_id,label\nx,not-a-number\n")
     assert main(["analyze-ab", str(folder), "--truth", str(truth), "--control", "control"]) == 2
     assert "bad.csv:2: label: 'not-a-number': must be a number" in capsys.readouterr().err
+
+
+def test_analyze_ab_cli_reads_model_monitor_ground_truth_and_joins_on_event_id(tmp_path, capsys):
+    rng = np.random.default_rng(9)
+    truth = []
+    for variant, sd in (("control", 2.0), ("challenger", 2.0)):
+        labels = rng.uniform(3, 20, 40)
+        write_variant(tmp_path / "c", "ep", variant, [capture_record("1", f"{y + rng.normal(0, sd):.4f}", None, "t", event_id=f"{variant}{i}")
+                                                       for i, y in enumerate(labels)])
+        truth += [truth_record(f"{variant}{i}", f"{y:.4f}") for i, y in enumerate(labels)]
+    write_jsonl(tmp_path / "gt" / "2024" / "05" / "01" / "13", truth)
+    assert main(["analyze-ab", str(tmp_path / "c"), "--truth", str(tmp_path / "gt"), "--control", "control",
+                 "--json", str(tmp_path / "ab.json")]) == 0
+    assert "control 0 by inferenceId, 40 by eventId; challenger 0 by inferenceId, 40 by eventId" in capsys.readouterr().out
+    assert json.loads((tmp_path / "ab.json").read_text())["control"]["joined_by"] == {"inferenceId": 0, "eventId": 40}
+
+
+def test_analyze_ab_cli_truncated_capture_line_exit_2_naming_file_and_line(ab_data, capsys):
+    folder, truth = ab_data(n=5)
+    path = sorted(folder.rglob("*.jsonl"))[0]
+    path.write_text(path.read_text() + '{"captureData": {"endpointIn\n')
+    assert main(["analyze-ab", str(folder), "--truth", str(truth), "--control", "control"]) == 2
+    assert capsys.readouterr().err.startswith(f"error: 1 capture records could not be read:\n  {path}:6: not JSON (a truncated or corrupt line)")
 
 
 def test_compare_shadow_cli_identical_passes(tmp_path, capsys):
