@@ -5,7 +5,7 @@ Three figures, each from ROUNDS runs, and their ratios to the floor:
   builds the definition, starts the embedded emulator and the forkserver, runs every step;
 - rerun with the definition cached: the same command without --no-cache, as a data scientist reruns
   after editing nothing that shapes the definition;
-- compute floor: the four scripts' own main() (preprocess, baseline, the XGBoost stand-in, evaluate),
+- compute floor: the four scripts' own main() (preprocess, the XGBoost stand-in, baseline, evaluate),
   called one after another in this warm process on the job folders a run left: what no executor can
   go below.
 Cold and cached runs alternate (paired), since the machine is shared and its load drifts.
@@ -25,10 +25,10 @@ SEED = Path(__file__).resolve().parent.parent / "seed-build"
 ROUNDS = int(os.environ.get("BENCH_ROUNDS", "5"))
 GOALS = {"cold": 8.0, "cached": 5.0, "step start": 0.2}  # seconds, median
 ROW = re.compile(r"^\s+(\S+)\s+(\S+)\s+(Succeeded|Failed)\s+([\d.]+)s$")
-SCRIPTS = {  # step name -> (module with main(), its file name) as the pipeline runs them
+SCRIPTS = {  # step name -> the module whose main() the step runs, in the pipeline's order
     "PreprocessAbaloneData": "pipelines.abalone.preprocess",
-    "DataQualityBaseline": "pipelines.abalone.baseline",
     "TrainAbaloneModel": "pipelines.local.xgboost_algorithm",
+    "DataQualityBaseline": "pipelines.abalone.baseline",
     "EvaluateAbaloneModel": "pipelines.abalone.evaluate",
 }
 
