@@ -1,6 +1,7 @@
 """Warm-started step processes keep subprocess.call's contract: argv, env, cwd, output files, exit code, timeout."""
 import json
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -110,3 +111,13 @@ def test_where_fork_is_unavailable_every_step_runs_as_a_plain_process_and_the_su
 def test_without_an_active_launcher_call_is_subprocess_call(tmp_path):
     assert warm_start._active is None
     assert warm_start.call([sys.executable, "-c", "import sys; sys.exit(7)"], cwd=tmp_path) == 7
+
+
+def test_a_launcher_closed_before_its_forkserver_is_ready_ends_it_at_once():
+    if warm_start.unavailable_reason():
+        pytest.skip(warm_start.unavailable_reason())
+    launcher = warm_start.WarmLauncher(("numpy", "pandas", "xgboost"))
+    server = launcher._server
+    launcher.close()
+    assert server.returncode == -signal.SIGKILL  # ended at once, not waited for while it imports
+    assert not os.path.exists(launcher._folder)

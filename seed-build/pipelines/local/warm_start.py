@@ -164,7 +164,9 @@ class WarmLauncher:
     def _stop_server(self) -> None:
         if self._server is None:
             return
-        self._server.stdin.close()  # the forkserver exits on end of input
+        if not self._ready.is_set():
+            self._server.kill()  # still importing (a run that ended early): nothing of it is needed
+        self._server.stdin.close()  # a ready forkserver exits on end of input
         try:
             self._server.wait(timeout=5)
         except subprocess.TimeoutExpired:
