@@ -9,8 +9,9 @@ Three figures, each from ROUNDS runs, and their ratios to the floor:
   called one after another in this warm process on the job folders a run left: what no executor can
   go below.
 Cold and cached runs alternate (paired), since the machine is shared and its load drifts.
-Per step: its time in the run minus its script's own time (start, S3 in and out), and the bare start
-of a step process: an empty script, warm-started and as a plain process.
+Per step: its time in the run minus its script's own time (start, S3 in and out; the first step also
+waits for the forkserver's imports), and the start of a step process by itself: warm-started and as a
+plain process, for a script that only imports the step libraries and for an empty one.
 """
 import os
 import re
@@ -61,20 +62,26 @@ def script_times(work: Path) -> dict[str, float]:
 
 
 def start_times() -> dict[str, list[float]]:
-    """An empty script as a step process: warm-started from the forkserver, and plain."""
+    """A step process that only imports the step libraries (what every step of this pipeline starts
+    with), and an empty one: warm-started from the forkserver, and as a plain process (as a step on
+    another interpreter, e.g. a separate training environment, always runs)."""
     from pipelines.local import warm_start
 
-    times: dict[str, list[float]] = {"warm-started": [], "plain process": []}
+    scripts = {"imports only": "import " + ", ".join(warm_start.PRELOAD) + "\n", "empty": ""}
+    times: dict[str, list[float]] = {}
     with tempfile.TemporaryDirectory() as folder, open(os.devnull, "w") as log:
-        script = Path(folder) / "empty.py"
-        script.write_text("")
+        paths = {}
+        for name, text in scripts.items():
+            paths[name] = Path(folder) / f"{name.replace(' ', '_')}.py"
+            paths[name].write_text(text)
         with warm_start.warm_processes() as launcher:
-            launcher.call([sys.executable, str(script)], cwd=folder, stdout=log)  # waits for the forkserver
+            launcher.call([sys.executable, str(paths["empty"])], cwd=folder, stdout=log)  # waits for the forkserver
             for _ in range(ROUNDS):
-                for kind, call in (("warm-started", launcher.call), ("plain process", subprocess.call)):
-                    start = time.perf_counter()
-                    call([sys.executable, str(script)], cwd=folder, stdout=log)
-                    times[kind].append(time.perf_counter() - start)
+                for name, path in paths.items():
+                    for kind, call in (("warm-started", launcher.call), ("plain process", subprocess.call)):
+                        start = time.perf_counter()
+                        call([sys.executable, str(path)], cwd=folder, stdout=log)
+                        times.setdefault(f"{name}, {kind}", []).append(time.perf_counter() - start)
     return times
 
 
@@ -112,7 +119,7 @@ def main() -> int:
         own = statistics.median(f[step] for f in floors)
         overheads.append(in_run - own)
         print(f"  {step:<32} {in_run:6.2f} s   {own:6.3f} s   +{in_run - own:5.2f} s")
-    print("bare start of a step process (empty script):")
+    print("start of a step process (script that only imports the step libraries; empty script):")
     for kind, values in start_times().items():
         print(f"  {kind:<32} {spread(values)}")
     figures = {"cold": statistics.median(cold), "cached": statistics.median(cached), "step start": max(overheads)}

@@ -108,7 +108,7 @@ class WarmLauncher:
         return self._call_warm(args, cwd, env, stdout, stderr, timeout)
 
     def _cannot_warm_start(self, args, cwd, env) -> str | None:
-        if self.unavailable or not self._wait_ready():
+        if self.unavailable:
             return self.unavailable
         if len(args) < 2 or os.path.abspath(args[0]) != os.path.abspath(sys.executable):
             return "not this interpreter"
@@ -119,6 +119,8 @@ class WarmLauncher:
                    and step_env.get(k) != self._startup_env.get(k)}
         if changed:
             return f"other interpreter settings: {', '.join(sorted(changed))}"
+        if not self._wait_ready():  # only a step that can use the forkserver waits for it
+            return self.unavailable
         return None
 
     def _wait_ready(self) -> bool:
