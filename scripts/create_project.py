@@ -8,9 +8,8 @@ patterns, which botocore itself does not check) before it is sent."""
 import argparse
 import re
 import sys
-import traceback
 
-from publish import PublishError, PublishInputError, aws_errors
+from publish import PublishInputError, aws_errors, run_reporting_errors
 
 TEMPLATE_NAME = "sagemaker-project"  # CfnTemplateProvider.TemplateName: the template's id within the project
 EXAMPLES = """examples:
@@ -123,18 +122,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--dry-run", action="store_true", help="check and print the request; send nothing")
     parser.add_argument("--debug", action="store_true", help="show tracebacks")
     args = parser.parse_args(argv)
-    try:
+
+    def action() -> None:
         request = build_request(args.name, product_id=args.product_id, artifact_id=args.provisioning_artifact_id,
                                 path_id=args.path_id, template_url=args.template_url, role_arn=args.role_arn,
                                 parameters=_pairs(args.parameter, "--parameter"), description=args.description,
                                 tags=_pairs(args.tag, "--tag"))
         create_project(request, dry_run=args.dry_run)
-    except PublishError as error:
-        if args.debug:
-            traceback.print_exc()
-        print(f"error: {error}", file=sys.stderr)
-        return error.exit_code
-    return 0
+    return run_reporting_errors(action, debug=args.debug)
 
 
 if __name__ == "__main__":

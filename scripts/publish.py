@@ -381,10 +381,16 @@ def main(argv: list[str] | None = None) -> int:
     options = Options(version=args.version, asset_bucket=args.asset_bucket, studio_role_arns=args.studio_role_arns,
                       stack_name=args.stack_name, dry_run=args.dry_run, s3_template=args.s3_template,
                       studio_domain_id=args.studio_domain_id)
+    return run_reporting_errors(lambda: publish(options), debug=args.debug)
+
+
+def run_reporting_errors(action, *, debug: bool) -> int:
+    """Run a command's action: 0, or a PublishError as "error: ..." on stderr and its exit code (the admin
+    scripts' one edge; tracebacks only with --debug)."""
     try:
-        publish(options)
+        action()
     except PublishError as error:
-        if args.debug:
+        if debug:
             traceback.print_exc()
         print(f"error: {error}", file=sys.stderr)
         return error.exit_code

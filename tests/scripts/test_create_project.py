@@ -8,7 +8,7 @@ import pytest
 from botocore.stub import Stubber
 
 import create_project
-from publish import PublishInputError
+from publish import PublishError, PublishInputError
 
 URL = "https://assets.s3.us-east-1.amazonaws.com/sagemaker-project/1.0.0/sagemaker-project.yaml"
 ROLE = "arn:aws:iam::111122223333:role/sagemaker-project-launch-role-LaunchRole-ABC"
@@ -92,7 +92,7 @@ def test_aws_refusal_is_exit_1(sagemaker):
     client, stubber = sagemaker
     stubber.add_client_error("create_project", "ResourceLimitExceeded", "too many projects")
     request = create_project.build_request("churn", product_id="prod-abc123")
-    with pytest.raises(create_project.PublishError, match="sagemaker:CreateProject churn: ResourceLimitExceeded: "
+    with pytest.raises(PublishError, match="sagemaker:CreateProject churn: ResourceLimitExceeded: "
                                                           "too many projects") as error:
         create_project.create_project(request, sagemaker=client)
     assert error.value.exit_code == 1
