@@ -141,3 +141,8 @@ def test_launch_role_policy_is_the_service_catalog_one_with_the_s3_stack_prefix(
     assert s3_path == catalog.replace("stack/SC-*", "stack/SP-*").replace("rule/SC-*", "rule/SP-*").replace(
         ":s3:::sc-*", ":s3:::sp-*")
     assert "stack/SP-*" in s3_path and "SC-" not in s3_path
+
+
+def test_launch_role_template_is_cfn_lint_clean(synthesis):
+    text = synthesis.templates["sagemaker-project-launch-role"].read_text()
+    assert [str(f) for f in cfn_lint(text, "sagemaker-project-launch-role", "us-east-1")] == []
