@@ -229,3 +229,33 @@ def test_a_stack_cloudformation_could_not_delete_is_reported_with_its_reasons():
         left = teardown.delete_stage(teardown.Stage("prod", stack, "UPDATE_COMPLETE"), session, lambda _l: None)
     assert left == [f"{stack}: AWS::SageMaker::Endpoint arn:aws:sagemaker:us-east-1:1:endpoint/p-prod: "
                     "AccessDenied: sagemaker:DeleteEndpoint"]
+
+
+def test_everything_the_deploy_bills_for_is_a_resource_of_the_stage_stack_deleted_before_the_endpoint(
+        endpoint_template):
+    """Why deleting the stage stacks is enough: the alarms, autoscaling and monitoring schedule are resources of
+    the same stack, and each refers to the endpoint, so CloudFormation deletes them before it (reverse
+    dependency order)."""
+    import yaml
+
+    resources = yaml.safe_load(endpoint_template)["Resources"]
+    by_type = {}
+    for logical_id, resource in resources.items():
+        by_type.setdefault(resource["Type"], []).append(logical_id)
+    assert {"AWS::SageMaker::Endpoint", "AWS::CloudWatch::Alarm", "AWS::ApplicationAutoScaling::ScalableTarget",
+            "AWS::ApplicationAutoScaling::ScalingPolicy", "AWS::SageMaker::MonitoringSchedule"} <= set(by_type)
+
+    def refers_to(node, target: str) -> bool:
+        text = json.dumps(node)
+        return f'"{target}"' in text or f"${{{target}." in text or f'"Ref": "{target}"' in text
+
+    def depends_on_endpoint(logical_id: str, seen=()) -> bool:
+        node = resources[logical_id]
+        if refers_to(node.get("Properties", {}), "Endpoint"):
+            return True
+        return any(other not in seen and refers_to(node.get("Properties", {}), other)
+                   and depends_on_endpoint(other, seen + (logical_id,)) for other in resources if other != logical_id)
+
+    for kind in ("AWS::ApplicationAutoScaling::ScalableTarget", "AWS::ApplicationAutoScaling::ScalingPolicy",
+                 "AWS::SageMaker::MonitoringSchedule", "AWS::SageMaker::DataQualityJobDefinition"):
+        assert all(depends_on_endpoint(logical_id) for logical_id in by_type[kind]), kind
