@@ -5,6 +5,7 @@ import json
 import re
 
 import boto3
+import pytest
 import yaml
 
 import publish
@@ -12,6 +13,13 @@ from cdk_apps import synthesize
 from publish import Options
 
 BUCKET, VERSION = "parity-assets", "5.0.0"
+
+
+@pytest.fixture(autouse=True)
+def _no_lint(monkeypatch):
+    """publish lints every template first (seconds of cfn-lint per call; test_publish_script covers it): these
+    tests are about what lands in S3, IAM and the requests, so they skip it."""
+    monkeypatch.setattr(publish, "lint", lambda synthesis, region, progress: None)
 
 
 def _product_template_key(synthesis, monkeypatch) -> str:

@@ -22,6 +22,13 @@ from publish import Options, PublishInputError
 VERSION_PREFIX = "sagemaker-project/4.0.0/"
 
 
+@pytest.fixture(autouse=True)
+def _no_lint(monkeypatch):
+    """publish lints every template first (seconds of cfn-lint per call; test_publish_script covers it): these
+    tests are about what lands in S3, IAM and the requests, so they skip it."""
+    monkeypatch.setattr(publish, "lint", lambda synthesis, region, progress: None)
+
+
 def test_yaml_and_json_are_the_same_template(synthesis):
     json_text = synthesis.templates["sagemaker-project"].read_text()
     yaml_text = publish.project_template_yaml(synthesis)
