@@ -6,13 +6,16 @@ endpoint config, the endpoint, its alarms, autoscaling and monitoring schedule. 
 stacks by their exact names and nothing else; DeleteStack is idempotent (a stack that is gone is a no-op),
 so an interrupted teardown is finished by running it again. Whatever a stack could not delete is reported
 as still running, with CloudFormation's reason."""
+import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from deploy import stage_names
-from deploy.errors import DeployError
+from deploy.errors import DeployError, InputError
 
+# SageMaker's project names (ProjectEntityName in botocore's sagemaker model, CreateProject.ProjectName).
+PROJECT_NAME = "[a-zA-Z0-9](-*[a-zA-Z0-9]){0,31}"
 HOURS_PER_MONTH = 730  # the month AWS's pricing pages use (24 x 365 / 12)
 WAIT_SECONDS, WAIT_ATTEMPTS = 10, 180  # at most 30 minutes per stack (an endpoint takes minutes to delete)
 BUSY = ("CREATE_IN_PROGRESS", "UPDATE_IN_PROGRESS", "UPDATE_COMPLETE_CLEANUP_IN_PROGRESS", "ROLLBACK_IN_PROGRESS",
@@ -163,3 +166,21 @@ def teardown(project: str, sessions: dict, prices: dict[str, float], *, dry_run:
         raise DeployError("teardown incomplete; still running: " + "; ".join(still_running)
                           + ". Fix the cause and run teardown again (it continues where it stopped)")
     return stages
+
+
+def check_project_name(project: str) -> None:
+    if not re.fullmatch(PROJECT_NAME, project or ""):
+        raise InputError(f"--project: {project!r}: must match {PROJECT_NAME} (a SageMaker project name)")
+
+
+def delete_project(sm, project: str) -> bool:
+    """DeleteProject; False when the project is already gone (a rerun after a complete teardown)."""
+    from botocore.exceptions import ClientError
+
+    try:
+        sm.delete_project(ProjectName=project)
+    except ClientError as error:
+        if "does not exist" in str(error) or error.response.get("Error", {}).get("Code") == "ResourceNotFound":
+            return False
+        raise DeployError(f"DeleteProject {project}: {error}") from error
+    return True

@@ -259,3 +259,19 @@ def test_everything_the_deploy_bills_for_is_a_resource_of_the_stage_stack_delete
     for kind in ("AWS::ApplicationAutoScaling::ScalableTarget", "AWS::ApplicationAutoScaling::ScalingPolicy",
                  "AWS::SageMaker::MonitoringSchedule", "AWS::SageMaker::DataQualityJobDefinition"):
         assert all(depends_on_endpoint(logical_id) for logical_id in by_type[kind]), kind
+
+
+def test_a_bad_project_name_exits_2_naming_the_rule(capsys):
+    assert cli.main(["teardown", "--project", "my_project"]) == 2
+    assert capsys.readouterr().err == ("error: --project: 'my_project': must match [a-zA-Z0-9](-*[a-zA-Z0-9]){0,31} "
+                                       "(a SageMaker project name)\n")
+
+
+def test_delete_project_of_a_project_already_gone_is_a_no_op():
+    sm = boto3.client("sagemaker", region_name="us-east-1")
+    with Stubber(sm) as stubber:
+        stubber.add_client_error("delete_project", "ValidationException", "Project gone does not exist.")
+        assert teardown.delete_project(sm, "gone") is False
+        stubber.add_client_error("delete_project", "AccessDeniedException", "not allowed")
+        with pytest.raises(teardown.DeployError, match="DeleteProject gone: .*AccessDeniedException"):
+            teardown.delete_project(sm, "gone")

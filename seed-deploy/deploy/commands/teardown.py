@@ -10,8 +10,7 @@ import os
 from deploy.accounts import TARGET_ROLE_VARIABLES, stage_session
 from deploy.analysis.output import read_json_file
 from deploy.analysis.plan import load_prices
-from deploy.errors import DeployError, InputError
-from deploy.teardown import teardown
+from deploy.teardown import check_project_name, delete_project, teardown
 
 EPILOG = """exit codes: 0 nothing of the project's deploys is left (or the dry run listed it); 1 something
 still runs (named, with CloudFormation's reason), or an AWS call failed; 2 invalid arguments.
@@ -40,8 +39,7 @@ def configure(parser) -> None:
 
 
 def run(args) -> int:
-    if not args.project or "/" in args.project:
-        raise InputError(f"--project: {args.project!r}: must be the project name")
+    check_project_name(args.project)
     prices, currency = load_prices(read_json_file(args.prices, "price table") if args.prices else None)
     sessions = {stage: stage_session(getattr(args, f"{stage}_role_arn"), "teardown") for stage in TARGET_ROLE_VARIABLES}
     print(f"==> {'dry run: ' if args.dry_run else ''}tearing down the deploys of project {args.project}")
@@ -77,13 +75,7 @@ def _delete_project(project: str, dry_run: bool) -> None:
     if dry_run:
         print(f"    would delete SageMaker project {project} (its stack: repositories, pipelines, builds, rules, "
               "roles, the model package group; the artifact bucket and its key are retained)")
-        return
-    sm = boto3.client("sagemaker")
-    try:
-        sm.delete_project(ProjectName=project)
-    except sm.exceptions.ClientError as error:
-        if "does not exist" in str(error) or error.response.get("Error", {}).get("Code") == "ResourceNotFound":
-            print(f"    project {project}: already deleted")
-            return
-        raise DeployError(f"DeleteProject {project}: {error}") from error
-    print(f"    deleting SageMaker project {project}: aws sagemaker describe-project --project-name {project}")
+    elif delete_project(boto3.client("sagemaker"), project):
+        print(f"    deleting SageMaker project {project}: aws sagemaker describe-project --project-name {project}")
+    else:
+        print(f"    project {project}: already deleted")
