@@ -13,15 +13,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlparse
 
-from cdk_apps import ROOT, TEMPLATES_DIR, Synthesis, synthesize
 import s3_template
+from cdk_apps import ROOT, TEMPLATES_DIR, Synthesis, synthesize
 from lint import cfn_lint
-from projects_launch_role import LAUNCH_ROLE_STACK
 from seed_zips import zip_seeds
 
 PROJECT_TEMPLATE = "sagemaker-project"
 TARGET_TEMPLATE = "sagemaker-project-target-account"
 PORTFOLIO_STACK = "sagemaker-project-portfolio"
+LAUNCH_ROLE_STACK = "sagemaker-project-launch-role"  # service-catalog/projects_launch_role.py (not imported: CDK is slow to load)
 BOOTSTRAP_BUCKET = "cdk-hnb659fds-assets-{account}-{region}"
 VISIBILITY_TAGGING = f"{s3_template.VISIBILITY_TAG['Key']}={s3_template.VISIBILITY_TAG['Value']}"
 WAIT_SECONDS, WAIT_ATTEMPTS = 10, 90  # at most 15 minutes for the portfolio stack

@@ -153,3 +153,10 @@ def test_launch_role_policy_is_the_service_catalog_one_with_the_s3_stack_prefix(
 def test_launch_role_template_is_cfn_lint_clean(synthesis):
     text = synthesis.templates["sagemaker-project-launch-role"].read_text()
     assert [str(f) for f in cfn_lint(text, "sagemaker-project-launch-role", "us-east-1")] == []
+
+
+def test_publish_names_the_launch_role_stack_as_its_cdk_app_does(synthesis):
+    import projects_launch_role
+
+    assert publish.LAUNCH_ROLE_STACK == projects_launch_role.LAUNCH_ROLE_STACK
+    assert publish.LAUNCH_ROLE_STACK in synthesis.templates
