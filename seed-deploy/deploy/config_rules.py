@@ -1,24 +1,13 @@
 """SageMaker's rules that a JSON Schema cannot express, each problem as `<field.path>: <value>: <rule>`."""
-import json
-
-from deploy import capacity, strategies
-from deploy.capacity import PERCENT_OVER_100
+from deploy import strategies
+from deploy.problems import problem
+from deploy.strategies.base import is_serverless, production
 
 # The messages, named so tests and docs can point at them.
 DUPLICATE_VARIANT_NAME = "variant names must be unique across production and shadow variants"
 INSTANCES_OR_SERVERLESS = "give InstanceType and InitialInstanceCount, or ServerlessConfig (exactly one of the two)"
 ALL_WEIGHTS_ZERO = "at least one production variant needs an InitialVariantWeight above 0"
 SHADOW_NEEDS_ONE_PRODUCTION = "a shadow variant needs exactly one production variant (found {count})"
-ONE_UPDATE_POLICY = "give one update policy only: BlueGreenUpdatePolicy or RollingUpdatePolicy"
-SIZE_REQUIRED = "required when Type is {type}"
-SIZE_NOT_ALLOWED = "{field} goes only with Type {type}"
-CANARY_OVER_HALF = "a canary must be at most 50% of the instance count ({detail})"
-LINEAR_OUT_OF_RANGE = "a linear step must be 10-50% of the instance count ({detail})"
-ROLLING_BATCH_OUT_OF_RANGE = "a rolling batch must be 5-50% of the instance count ({detail})"
-ROLLBACK_BATCH_OVER_COUNT = "a rollback batch cannot exceed the instance count ({detail})"
-INSTANCE_COUNT_NEEDS_INSTANCES = "INSTANCE_COUNT sizes need instance-based variants; {variant} is serverless"
-ROLLING_ONE_VARIANT = "rolling updates need exactly one production variant (found {count})"
-ROLLING_NO_SERVERLESS = "rolling updates do not support serverless variants ({variant})"
 TOO_MANY_ALARMS = "at most {limit} extra alarms: SageMaker allows 10 and the stage adds its own 2"
 DUPLICATE_ALARM = "alarm listed twice"
 TIMEOUT_TOO_SHORT = (
@@ -34,20 +23,6 @@ MONITORING_NEEDS_CAPTURE = "data-quality monitoring needs DataCapture with Initi
 
 EXTRA_ALARM_LIMIT = 8
 MAX_EXECUTION_LIMIT = strategies.DEFAULT_TIMEOUT_SECONDS
-TRAFFIC_ROUTING = "DeploymentConfig.BlueGreenUpdatePolicy.TrafficRoutingConfiguration"
-
-
-def show(value) -> str:
-    return json.dumps(value, sort_keys=True)
-
-
-def problem(path: str, value, rule: str) -> str:
-    """One problem line; a value written "(...)" is a description (e.g. "(missing)"), shown as is, not as JSON."""
-    return f"{path}: {value if isinstance(value, str) and value.startswith('(') else show(value)}: {rule}"
-
-
-def is_serverless(variant: dict) -> bool:
-    return "ServerlessConfig" in variant
 
 
 def all_variants(config: dict) -> list[tuple[str, dict]]:
@@ -80,62 +55,6 @@ def check_variants(config: dict) -> list[str]:
     return problems
 
 
-def check_size(path: str, size: dict, variants: list[tuple[str, dict]], low: float, high: float, rule: str) -> list[str]:
-    """A CapacitySize against every production variant's instance count: share within [low, high] percent."""
-    if size["Type"] == "CAPACITY_PERCENT":
-        if size["Value"] > 100:
-            return [problem(f"{path}.Value", size["Value"], PERCENT_OVER_100)]
-        if not low <= size["Value"] <= high:
-            return [problem(f"{path}.Value", size["Value"], rule.format(detail=f"{size['Value']}%"))]
-        return []
-    problems = []
-    for variant_path, variant in variants:
-        if is_serverless(variant):
-            problems.append(problem(f"{path}.Type", size["Type"], INSTANCE_COUNT_NEEDS_INSTANCES.format(variant=variant_path)))
-            continue
-        count = variant["InitialInstanceCount"]
-        share = capacity.share_percent(size, count)
-        if not low <= share <= high:
-            detail = f"{size['Value']} of {variant['VariantName']}'s {count} instance(s) is {share:.0f}%"
-            problems.append(problem(f"{path}.Value", size["Value"], rule.format(detail=detail)))
-    return problems
-
-
-def production(config: dict) -> list[tuple[str, dict]]:
-    return [(f"ProductionVariants[{i}]", v) for i, v in enumerate(config["ProductionVariants"])]
-
-
-def check_blue_green(config: dict, policy: dict) -> list[str]:
-    routing = policy["TrafficRoutingConfiguration"]
-    kind, problems = routing["Type"], []
-    for field, wanted, low, high, rule in (
-        ("CanarySize", "CANARY", 0, 50, CANARY_OVER_HALF),
-        ("LinearStepSize", "LINEAR", 10, 50, LINEAR_OUT_OF_RANGE),
-    ):
-        path = f"{TRAFFIC_ROUTING}.{field}"
-        if kind == wanted and field not in routing:
-            problems.append(problem(path, "(missing)", SIZE_REQUIRED.format(type=wanted)))
-        elif kind != wanted and field in routing:
-            problems.append(problem(path, routing[field], SIZE_NOT_ALLOWED.format(field=field, type=wanted)))
-        elif field in routing:
-            problems.extend(check_size(path, routing[field], production(config), low, high, rule))
-    return problems
-
-
-def check_rolling(config: dict, policy: dict) -> list[str]:
-    path = "DeploymentConfig.RollingUpdatePolicy"
-    variants = production(config)
-    if len(variants) != 1:
-        return [problem(path, f"({len(variants)} production variants)", ROLLING_ONE_VARIANT.format(count=len(variants)))]
-    if is_serverless(variants[0][1]):
-        return [problem(path, "(serverless)", ROLLING_NO_SERVERLESS.format(variant=variants[0][0]))]
-    problems = check_size(f"{path}.MaximumBatchSize", policy["MaximumBatchSize"], variants, 5, 50, ROLLING_BATCH_OUT_OF_RANGE)
-    if "RollbackMaximumBatchSize" in policy:
-        problems += check_size(f"{path}.RollbackMaximumBatchSize", policy["RollbackMaximumBatchSize"], variants, 0, 100,
-                               ROLLBACK_BATCH_OVER_COUNT)
-    return problems
-
-
 def instance_counts(config: dict) -> dict[str, int]:
     """Instances per production variant; a serverless variant is one unit of capacity."""
     return {v["VariantName"]: v.get("InitialInstanceCount", 1) for v in config["ProductionVariants"]}
@@ -162,13 +81,7 @@ def check_timeout(config: dict) -> list[str]:
 
 def check_deployment(config: dict) -> list[str]:
     deployment = config["DeploymentConfig"]
-    if "BlueGreenUpdatePolicy" in deployment and "RollingUpdatePolicy" in deployment:
-        return [problem("DeploymentConfig", "(BlueGreenUpdatePolicy, RollingUpdatePolicy)", ONE_UPDATE_POLICY)]
-    problems = []
-    if "BlueGreenUpdatePolicy" in deployment:
-        problems += check_blue_green(config, deployment["BlueGreenUpdatePolicy"])
-    if "RollingUpdatePolicy" in deployment:
-        problems += check_rolling(config, deployment["RollingUpdatePolicy"])
+    problems = strategies.check(config)  # the strategy's own rules live in its module
     alarms = deployment.get("AutoRollbackConfiguration", {}).get("Alarms", [])
     path = "DeploymentConfig.AutoRollbackConfiguration.Alarms"
     if len(alarms) > EXTRA_ALARM_LIMIT:
