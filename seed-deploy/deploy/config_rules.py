@@ -1,5 +1,6 @@
 """SageMaker's rules that a JSON Schema cannot express, each problem as `<field.path>: <value>: <rule>`."""
-from deploy import strategies
+from deploy import guardrail_rules, strategies
+from deploy.guardrail_rules import instance_counts
 from deploy.problems import problem
 from deploy.strategies.base import is_serverless, production
 
@@ -55,11 +56,6 @@ def check_variants(config: dict) -> list[str]:
     return problems
 
 
-def instance_counts(config: dict) -> dict[str, int]:
-    """Instances per production variant; a serverless variant is one unit of capacity."""
-    return {v["VariantName"]: v.get("InitialInstanceCount", 1) for v in config["ProductionVariants"]}
-
-
 def check_timeout(config: dict) -> list[str]:
     deployment = config["DeploymentConfig"]
     name = "RollingUpdatePolicy" if "RollingUpdatePolicy" in deployment else "BlueGreenUpdatePolicy"
@@ -88,17 +84,23 @@ def check_deployment(config: dict) -> list[str]:
         problems.append(problem(path, f"({len(alarms)} item(s))", TOO_MANY_ALARMS.format(limit=EXTRA_ALARM_LIMIT)))
     names = [alarm["AlarmName"] for alarm in alarms]
     problems += [problem(f"{path}[{i}].AlarmName", n, DUPLICATE_ALARM) for i, n in enumerate(names) if n in names[:i]]
-    return problems + (check_timeout(config) if not problems else [])
+    # The timeout is measured against the schedule: only once the strategy's rules hold.
+    return problems or check_timeout(config)
 
 
 def check_alarms(config: dict) -> list[str]:
+    """CloudWatch's limits on every alarm window the config gives: the stage's own and the extra ones'."""
+    windows = [(f"Alarms.{name}", alarm) for name, alarm in config["Alarms"].items()]
+    extra = config["DeploymentConfig"].get("AutoRollbackConfiguration", {}).get("Alarms", [])
+    windows += [(f"DeploymentConfig.AutoRollbackConfiguration.Alarms[{i}]", alarm) for i, alarm in enumerate(extra)
+                if "Period" in alarm and "EvaluationPeriods" in alarm]
     problems = []
-    for name, alarm in config["Alarms"].items():
+    for path, alarm in windows:
         period = alarm["Period"]
         if period not in (10, 30) and period % 60:
-            problems.append(problem(f"Alarms.{name}.Period", period, ALARM_PERIOD))
+            problems.append(problem(f"{path}.Period", period, ALARM_PERIOD))
         if period * alarm["EvaluationPeriods"] > 86400:
-            problems.append(problem(f"Alarms.{name}.EvaluationPeriods", alarm["EvaluationPeriods"], ALARM_WINDOW))
+            problems.append(problem(f"{path}.EvaluationPeriods", alarm["EvaluationPeriods"], ALARM_WINDOW))
     return problems
 
 
@@ -130,10 +132,19 @@ def check_monitoring(config: dict) -> list[str]:
                     MONITORING_NEEDS_CAPTURE)]
 
 
+def warnings(config: dict) -> list[str]:
+    """Warnings of a config that passes check(): accepted by SageMaker, but a weaker guardrail than it looks."""
+    return guardrail_rules.warnings(config)
+
+
 def check(config: dict) -> list[str]:
     """Every rule problem of a schema-valid config."""
     variant_problems = check_variants(config)
     # Sizes are measured against instance counts: only meaningful once the variants are sound.
     deployment_problems = [] if variant_problems else check_deployment(config)
-    return (variant_problems + deployment_problems + check_alarms(config) + check_scaling(config)
-            + check_monitoring(config))
+    alarm_problems = check_alarms(config)
+    problems = (variant_problems + deployment_problems + alarm_problems + check_scaling(config)
+                + check_monitoring(config))
+    # Whether the alarms can trip is measured against the schedule and sound alarm windows.
+    sound = not (variant_problems or deployment_problems or alarm_problems)
+    return problems + (guardrail_rules.check(config) if sound else [])

@@ -117,8 +117,9 @@ def cfn_deployment(deployment: dict) -> dict:
     """
     out = {name: copy.deepcopy(deployment[name])
            for name in ("BlueGreenUpdatePolicy", "RollingUpdatePolicy") if name in deployment}
-    extra = deployment.get("AutoRollbackConfiguration", {}).get("Alarms", [])
-    out["AutoRollbackConfiguration"] = {"Alarms": copy.deepcopy(ALARM_REFS) + copy.deepcopy(extra)}
+    # Only AlarmName is SageMaker's; the config's Period, EvaluationPeriods, ... are for the validator.
+    extra = [{"AlarmName": a["AlarmName"]} for a in deployment.get("AutoRollbackConfiguration", {}).get("Alarms", [])]
+    out["AutoRollbackConfiguration"] = {"Alarms": copy.deepcopy(ALARM_REFS) + extra}
     return out
 
 

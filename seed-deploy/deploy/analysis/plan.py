@@ -6,7 +6,7 @@ from pathlib import Path
 from deploy import capacity, strategies
 from deploy.analysis.report import Report, Table
 from deploy.errors import InputError
-from deploy.stage_config import check_stage_config
+from deploy.stage_config import check_stage_config, config_warnings
 
 PRICES_FILE = Path(__file__).with_name("prices.json")
 DEFAULT_PROVISIONING_SECONDS = strategies.PROVISIONING_ALLOWANCE_SECONDS  # the validator's allowance
@@ -112,6 +112,7 @@ def plan_rollout(config: dict, rps: float, prices: dict[str, float], currency: s
     plan.currency = currency
     plan.exposures = _exposures(config, plan)
     _decide(plan, config, policy)
+    plan.notes += [f"warning: {line}" for line in config_warnings(config)]
     return plan
 
 

@@ -80,6 +80,12 @@ class Strategy:
     plan: Callable[[dict, dict[str, int]], Plan]
     check: Callable[[dict, dict], list[str]]
     description: str = ""
+    step_name: str = ""              # what one step of size_field is called in messages ("canary", ...)
+
+    def size_path(self) -> str:
+        """The size field's path in a stage config."""
+        holder = ROUTING if self.policy == "BlueGreenUpdatePolicy" else f"DeploymentConfig.{self.policy}"
+        return f"{holder}.{self.size_field}"
 
 
 def seconds(policy: dict, key: str, field: str, default: float | None = None) -> float:

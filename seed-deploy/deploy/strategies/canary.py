@@ -24,4 +24,4 @@ def check(config: dict, policy: dict) -> list[str]:
 
 
 STRATEGY = Strategy("CANARY", "BlueGreenUpdatePolicy", SIZE_FIELD, plan, check,
-                    "a canary of the new fleet, a bake, then the rest and the termination wait")
+                    "a canary of the new fleet, a bake, then the rest and the termination wait", "canary")

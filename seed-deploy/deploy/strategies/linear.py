@@ -28,4 +28,4 @@ def check(config: dict, policy: dict) -> list[str]:
 
 
 STRATEGY = Strategy("LINEAR", "BlueGreenUpdatePolicy", SIZE_FIELD, plan, check,
-                    "equal steps of the new fleet, a bake after each, the termination wait last")
+                    "equal steps of the new fleet, a bake after each, the termination wait last", "linear step")

@@ -48,4 +48,4 @@ def check(config: dict, policy: dict) -> list[str]:
 
 
 STRATEGY = Strategy("ROLLING", "RollingUpdatePolicy", SIZE_FIELD, plan, check,
-                    "batches of the fleet replaced in place, a bake after each")
+                    "batches of the fleet replaced in place, a bake after each", "rolling batch")
