@@ -175,7 +175,7 @@ class EndpointHost:
         models = {variant.name: self._model(variant.model_source) for variant in spec.variants}
         shadow = self._model(spec.shadow.model_source) if spec.shadow else None
         capture = CaptureWriter(spec.capture) if spec.capture else None
-        return Fleet(spec=spec, models=models, shadow_model=shadow, capture=capture)
+        return Fleet(spec=spec, models=models, shadow_model=shadow, capture=capture, started=self.clock.elapsed())
 
     def _model(self, source: str) -> LoadedModel:
         with self._lock:
@@ -223,7 +223,7 @@ class EndpointHost:
     def _serve(self, endpoint, fleet, variant, model, body, content_type, accept, inference_id, started) -> Answer:
         model_started = time.perf_counter()
         try:
-            output, output_type = model.invoke(body, content_type, accept)
+            output, output_type = model.invoke(body, content_type, accept, self.clock.elapsed() - fleet.started)
         except ModelFailure as failure:
             self._record(endpoint.name, variant, fleet, started, model_started, failure.status)
             raise _model_error(endpoint.name, variant, failure, fleet.config_name) from failure

@@ -38,6 +38,7 @@ class Fleet:
     models: dict[str, LoadedModel]
     shadow_model: LoadedModel | None
     capture: CaptureWriter | None
+    started: float = 0.0  # simulated seconds (the host's clock) when the fleet began serving
     picker: "WeightedPicker" = field(init=False)
 
     def __post_init__(self) -> None:
