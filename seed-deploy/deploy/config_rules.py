@@ -1,6 +1,5 @@
 """SageMaker's rules that a JSON Schema cannot express, each problem as `<field.path>: <value>: <rule>`."""
-from deploy import guardrail_rules, strategies
-from deploy.guardrail_rules import instance_counts
+from deploy import guardrail_rules, inference_components, strategies
 from deploy.problems import problem
 from deploy.strategies.base import is_serverless, production
 
@@ -20,6 +19,9 @@ ALARM_WINDOW = "Period x EvaluationPeriods must not exceed one day (86400 s)"
 SCALING_MAX_BELOW_MIN = "must be >= MinCapacity ({minimum})"
 SCALING_COUNT_OUTSIDE = "must lie between AutoScaling.MinCapacity and MaxCapacity ({minimum}-{maximum})"
 SCALING_NEEDS_INSTANCES = "autoscaling needs instance-based variants; {variant} is serverless"
+SCALING_ZERO_NEEDS_COMPONENTS = "0 instances only for inference components' copies (scale to zero)"
+SCALING_ZERO_NEEDS_SCALE_TO_ZERO = ("0 copies need {path}'s variant to scale to zero "
+                                    "(ManagedInstanceScaling Status ENABLED, MinInstanceCount 0)")
 MONITORING_NEEDS_CAPTURE = "data-quality monitoring needs DataCapture with InitialSamplingPercentage above 0"
 
 EXTRA_ALARM_LIMIT = 8
@@ -62,7 +64,7 @@ def check_timeout(config: dict) -> list[str]:
     if name not in deployment:
         return []
     # The schedule the rehearsal runs and the plan draws, so a config that validates never times out there.
-    schedule = strategies.plan_update(deployment, instance_counts(config))
+    schedule = strategies.plan_for(config)
     waits = round(schedule.waits)
     provisioning = schedule.provisioning_rounds * strategies.PROVISIONING_ALLOWANCE_SECONDS
     needed = waits + provisioning
@@ -111,12 +113,31 @@ def check_scaling(config: dict) -> list[str]:
     low, high = scaling["MinCapacity"], scaling["MaxCapacity"]
     if high < low:
         return [problem("AutoScaling.MaxCapacity", high, SCALING_MAX_BELOW_MIN.format(minimum=low))]
+    if inference_components.uses_components(config):
+        return check_component_scaling(config, low, high)
+    if low == 0:
+        return [problem("AutoScaling.MinCapacity", 0, SCALING_ZERO_NEEDS_COMPONENTS)]
     problems = []
     for path, variant in production(config):
         if is_serverless(variant):
             problems.append(problem(f"{path}.ServerlessConfig", "(serverless)", SCALING_NEEDS_INSTANCES.format(variant=path)))
         elif not low <= variant["InitialInstanceCount"] <= high:
             problems.append(problem(f"{path}.InitialInstanceCount", variant["InitialInstanceCount"],
+                                    SCALING_COUNT_OUTSIDE.format(minimum=low, maximum=high)))
+    return problems
+
+
+def check_component_scaling(config: dict, low: int, high: int) -> list[str]:
+    """With inference components AutoScaling scales each component's copies (sagemaker:inference-component:
+    DesiredCopyCount); MinCapacity 0 only where the component's variant may scale to zero."""
+    variants = {v["VariantName"]: v for v in config["ProductionVariants"]}
+    problems = []
+    for i, component in enumerate(config["InferenceComponents"]):
+        copies, path = component["RuntimeConfig"]["CopyCount"], f"InferenceComponents[{i}]"
+        if low == 0 and not inference_components.scales_to_zero(variants.get(component["VariantName"], {})):
+            problems.append(problem("AutoScaling.MinCapacity", 0, SCALING_ZERO_NEEDS_SCALE_TO_ZERO.format(path=path)))
+        if not low <= copies <= high:
+            problems.append(problem(f"{path}.RuntimeConfig.CopyCount", copies,
                                     SCALING_COUNT_OUTSIDE.format(minimum=low, maximum=high)))
     return problems
 
@@ -139,7 +160,7 @@ def warnings(config: dict) -> list[str]:
 
 def check(config: dict) -> list[str]:
     """Every rule problem of a schema-valid config."""
-    variant_problems = check_variants(config)
+    variant_problems = check_variants(config) + inference_components.check(config)
     # Sizes are measured against instance counts: only meaningful once the variants are sound.
     deployment_problems = [] if variant_problems else check_deployment(config)
     alarm_problems = check_alarms(config)

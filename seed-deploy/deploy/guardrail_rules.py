@@ -17,10 +17,10 @@ documentation allows the setting but it weakens or distorts the guardrail. Sourc
 from dataclasses import dataclass
 
 from deploy import strategies
-from deploy.capacity import instances
+from deploy.capacity import COMPONENT_TYPES, TYPES, instances
+from deploy.inference_components import uses_components
 from deploy.problems import problem
 from deploy.stage_alarms import STAGE_ALARMS
-from deploy.strategies.base import production
 
 ALARM_OUTLASTS_BAKE = ("alarm {alarm} needs its window Period {period} s x EvaluationPeriods {periods} = {window} s "
                        "to reach ALARM, longer than this {bake} s bake ({step}) it must fit in: it cannot roll the "
@@ -33,7 +33,7 @@ WINDOW_NEEDS_BOTH = "give Period and EvaluationPeriods together (the alarm's win
 WHOLE_ENDPOINT_5XX = ("watches the whole endpoint (dimensions {dimensions}): the old fleet's errors count too, so it "
                       "can roll back a good update and dilutes the new fleet's; add the dimension EndpointConfigName "
                       "to watch only the new fleet")
-ROUNDED_SHARE = ("{percent}% of {variant}'s {count} instance(s) rounds up to {rounded} instance(s): the {step} "
+ROUNDED_SHARE = ("{percent}% of {variant}'s {count} {unit} rounds up to {rounded} {unit}: the {step} "
                  "takes {real:.0f}% of {variant}'s traffic, not {percent}%")
 EXTRA_ALARMS = "DeploymentConfig.AutoRollbackConfiguration.Alarms"
 
@@ -62,15 +62,10 @@ def watched_alarms(config: dict) -> list[WatchedAlarm]:
     return alarms
 
 
-def instance_counts(config: dict) -> dict[str, int]:
-    """Instances per production variant; a serverless variant is one unit of capacity."""
-    return {v["VariantName"]: v.get("InitialInstanceCount", 1) for v in config["ProductionVariants"]}
-
-
 def check_bakes(config: dict) -> list[str]:
     """Every bake of the update's schedule against every watched alarm's window: one line per bake field and alarm
     (the steps that share a field, e.g. every rolling batch's WaitIntervalInSeconds, share the line)."""
-    schedule = strategies.plan_update(config["DeploymentConfig"], instance_counts(config))
+    schedule = strategies.plan_for(config)
     by_field: dict[str, list] = {}
     for step in schedule.steps:
         by_field.setdefault(step.bake_field, []).append(step)
@@ -110,22 +105,25 @@ def check(config: dict) -> list[str]:
 
 # -- warnings ---------------------------------------------------------------------------------------
 def warn_rounded_shares(config: dict) -> list[str]:
-    strategy, policy = strategies.strategy_of(config["DeploymentConfig"])
+    components = uses_components(config)
+    strategy, policy = strategies.strategy_of(config["DeploymentConfig"], components)
     holder = policy.get("TrafficRoutingConfiguration", {}) if strategy.policy == "BlueGreenUpdatePolicy" else policy
     size = holder.get(strategy.size_field) if strategy.size_field else None
     if not size or size["Type"] != "CAPACITY_PERCENT":
         return []
+    unit, types = ("copies", COMPONENT_TYPES) if components else ("instance(s)", TYPES)
+    serverless = {v["VariantName"] for v in config["ProductionVariants"] if "ServerlessConfig" in v}
     warnings = []
-    for _, variant in production(config):
-        if "InitialInstanceCount" not in variant:
+    for name, count in strategies.unit_counts(config).items():
+        if name in serverless or count == 0:
             continue
-        count, percent = variant["InitialInstanceCount"], size["Value"]
-        rounded = instances(size, count, strategy.size_path())
+        percent = size["Value"]
+        rounded = instances(size, count, strategy.size_path(), types)
         real = 100.0 * rounded / count
         if round(real) != percent:
             warnings.append(problem(f"{strategy.size_path()}.Value", percent, ROUNDED_SHARE.format(
-                percent=percent, variant=variant["VariantName"], count=count, rounded=rounded, step=strategy.step_name,
-                real=real)))
+                percent=percent, variant=name, count=count, rounded=rounded, step=strategy.step_name, real=real,
+                unit=unit)))
     return warnings
 
 

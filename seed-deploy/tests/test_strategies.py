@@ -17,7 +17,7 @@ def ramp(plan) -> list[dict]:
 
 
 def test_registry_holds_one_entry_per_strategy():
-    assert sorted(STRATEGIES) == ["ALL_AT_ONCE", "CANARY", "LINEAR", "ROLLING"]
+    assert sorted(STRATEGIES) == ["ALL_AT_ONCE", "CANARY", "INFERENCE_COMPONENT_ROLLING", "LINEAR", "ROLLING"]
 
 
 def test_canary_instance_count_then_everything_with_waits():

@@ -51,6 +51,7 @@ class Plan:
     steps: tuple[Step, ...]
     timeout_seconds: float
     rollback_batch: dict[str, int] | None = None  # instances per rollback step; None = all at once
+    provisions_each_step: bool = False  # rolling updates provision every batch; blue/green the fleet once
 
     @property
     def waits(self) -> float:
@@ -59,8 +60,8 @@ class Plan:
 
     @property
     def provisioning_rounds(self) -> int:
-        """Blue/green provisions the whole new fleet once; rolling provisions each batch."""
-        return len(self.steps) if self.strategy == "ROLLING" else 1
+        """Blue/green provisions the whole new fleet once; rolling updates provision each batch."""
+        return len(self.steps) if self.provisions_each_step else 1
 
     def needed_seconds(self, provisioning: float = PROVISIONING_ALLOWANCE_SECONDS) -> float:
         """What MaximumExecutionTimeoutInSeconds must exceed (the API: larger than the total waiting time)."""
@@ -81,7 +82,7 @@ class Strategy:
     check: Callable[[dict, dict], list[str]]
     description: str = ""
     step_name: str = ""              # what one step of size_field is called in messages ("canary", ...)
-
+    for_components: bool = False     # updates inference components (copies) rather than the endpoint
     def size_path(self) -> str:
         """The size field's path in a stage config."""
         holder = ROUTING if self.policy == "BlueGreenUpdatePolicy" else f"DeploymentConfig.{self.policy}"
@@ -120,7 +121,7 @@ def production(config: dict) -> list[tuple[str, dict]]:
 
 
 def check_share(path: str, size: dict, variants: list[tuple[str, dict]], low: float, high: float,
-                rule: str) -> list[str]:
+                rule: str, unit: str = "instance(s)") -> list[str]:
     """A CapacitySize against every production variant's instance count: share within [low, high] percent."""
     if size["Type"] == "CAPACITY_PERCENT":
         if size["Value"] > 100:
@@ -136,7 +137,7 @@ def check_share(path: str, size: dict, variants: list[tuple[str, dict]], low: fl
         count = variant["InitialInstanceCount"]
         share = capacity.share_percent(size, count)
         if not low <= share <= high:
-            detail = f"{size['Value']} of {variant['VariantName']}'s {count} instance(s) is {share:.0f}%"
+            detail = f"{size['Value']} of {variant['VariantName']}'s {count} {unit} is {share:.0f}%"
             problems.append(problem(f"{path}.Value", size["Value"], rule.format(detail=detail)))
     return problems
 

@@ -31,7 +31,7 @@ def plan(policy: dict, counts: dict[str, int]) -> Plan:
         size = instances(policy["RollbackMaximumBatchSize"], count, f"{FIELD}.RollbackMaximumBatchSize")
         rollback = None if size >= count else {variant: size}  # 100% = the blue/green rollback: all at once
     timeout = seconds(policy, "MaximumExecutionTimeoutInSeconds", FIELD, DEFAULT_TIMEOUT_SECONDS)
-    return Plan("ROLLING", steps, timeout, rollback)
+    return Plan("ROLLING", steps, timeout, rollback, True)
 
 
 def check(config: dict, policy: dict) -> list[str]:
