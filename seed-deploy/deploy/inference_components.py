@@ -17,7 +17,6 @@ from deploy.problems import problem
 INSTANCE_TYPES_FILE = Path(__file__).with_name("instance_types.json")
 
 VARIANT_NAMES_A_MODEL = "its inference components carry the model: a variant that hosts them names no model"
-MODEL_VERSION_REQUIRED = "required (or deploy the model as InferenceComponents)"
 COMPONENTS_NEED_INSTANCES = "inference components run on instance-based variants only; {variant} is serverless"
 UNKNOWN_VARIANT = "names no production variant (known: {known})"
 DUPLICATE_COMPONENT = "component names must be unique"
@@ -74,13 +73,11 @@ def copies_per_instance(component: dict, instance: dict) -> tuple[int, str]:
 
 
 def check_variants(config: dict) -> list[str]:
-    """Every production variant names a model unless the config deploys components, which need instances."""
+    """A variant that hosts components names no model and has instances; scale to zero needs components."""
     problems = []
     for i, variant in enumerate(config["ProductionVariants"]):
         path = f"ProductionVariants[{i}]"
-        if not uses_components(config):
-            if "ModelVersion" not in variant:
-                problems.append(problem(f"{path}.ModelVersion", "(missing)", MODEL_VERSION_REQUIRED))
+        if not uses_components(config):  # the schema requires ModelVersion then
             if scales_to_zero(variant):
                 problems.append(problem(f"{path}.ManagedInstanceScaling.MinInstanceCount", 0,
                                         SCALE_TO_ZERO_NEEDS_COMPONENTS))

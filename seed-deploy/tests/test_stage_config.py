@@ -11,8 +11,8 @@ from deploy.stage_config import config_warnings, load_stage_config, read_config,
 SEED = Path(__file__).resolve().parent.parent
 FIXTURES = SEED / "tests/fixtures"
 TRAFFIC = "DeploymentConfig.BlueGreenUpdatePolicy.TrafficRoutingConfiguration"
-SHIPPED = ["staging-config.json", "prod-config.json", "examples/ab-test.json", "examples/linear.json",
-           "examples/shadow.json"]
+SHIPPED = ["staging-config.json", "prod-config.json", "examples/ab-test.json", "examples/ic-scale-to-zero.json",
+           "examples/inference-components.json", "examples/linear.json", "examples/shadow.json"]
 
 # fixture file -> the exact problems validate reports, one per line.
 INVALID = [
@@ -93,6 +93,20 @@ INVALID = [
     ("invalid-latency-threshold-beyond-invocation-timeout", [
         "Alarms.ModelLatency.ThresholdMicroseconds: 60000000: an average ModelLatency cannot exceed the 60 s a model "
         "has to answer (InvokeEndpoint): the alarm can never fire; use a threshold below 60000000 microseconds"]),
+    # Inference components (deploy/inference_components.py, deploy/strategies/component_rolling.py).
+    ('invalid-ic-batch-in-instances', ["DeploymentConfig.RollingUpdatePolicy.MaximumBatchSize.Type: \"INSTANCE_COUNT\": inference components update by copies: use COPY_COUNT or CAPACITY_PERCENT"]),
+    ('invalid-ic-blue-green-policy', ["DeploymentConfig.BlueGreenUpdatePolicy: (present): inference components update by RollingUpdatePolicy only (InferenceComponentDeploymentConfig)"]),
+    ('invalid-ic-copies-do-not-fit-the-variant', ["InferenceComponents[0].RuntimeConfig.CopyCount: 6: 6 copies need 3 instance(s) of ml.m5.large (2 per instance, limited by cores), more than the variant's 2 (ManagedInstanceScaling.MaxInstanceCount)"]),
+    ('invalid-ic-copy-bake-shorter-than-latency-window', ["DeploymentConfig.RollingUpdatePolicy.WaitIntervalInSeconds: 60: alarm Alarms.ModelLatency needs its window Period 60 s x EvaluationPeriods 2 = 120 s to reach ALARM, longer than this 60 s bake (copy batch 1/2 and 1 more step(s) with this wait) it must fit in: it cannot roll the update back there; bake at least 120 s or shorten the alarm's window"]),
+    ('invalid-ic-copy-batch-over-half', ["DeploymentConfig.RollingUpdatePolicy.MaximumBatchSize.Value: 2: a copy batch must be 5-50% of the copy count (2 of model's 2 copies is 100%)"]),
+    ('invalid-ic-cores-exceed-instance', ["InferenceComponents[0].ComputeResourceRequirements.NumberOfCpuCoresRequired: 4: one copy needs more cores than a ml.m5.large has (2 vCPUs)"]),
+    ('invalid-ic-on-serverless-variant', ["ProductionVariants[0].ServerlessConfig: (serverless): inference components run on instance-based variants only; ProductionVariants[0] is serverless"]),
+    ('invalid-ic-unknown-instance-type', ["InferenceComponents[0].VariantName: \"AllTraffic\": its InstanceType ml.p5.48xlarge is not in deploy/instance_types.json, so what one copy needs cannot be checked against it: add the type with its vCPUs and memory (and their source)"]),
+    ('invalid-ic-unknown-variant', ["InferenceComponents[0].VariantName: \"Other\": names no production variant (known: AllTraffic)"]),
+    ('invalid-ic-variant-names-a-model', ["ProductionVariants[0].ModelVersion: \"latest\": its inference components carry the model: a variant that hosts them names no model"]),
+    ('invalid-ic-zero-copies-scaling-without-scale-to-zero', ["AutoScaling.MinCapacity: 0: 0 copies need InferenceComponents[0]'s variant to scale to zero (ManagedInstanceScaling Status ENABLED, MinInstanceCount 0)"]),
+    ('invalid-ic-zero-copies-without-scale-to-zero', ["InferenceComponents[0].RuntimeConfig.CopyCount: 0: 0 copies only where the variant may scale to zero (ManagedInstanceScaling Status ENABLED, MinInstanceCount 0)"]),
+    ('invalid-scale-to-zero-without-components', ["ProductionVariants[0].ManagedInstanceScaling.MinInstanceCount: 0: scaling to zero instances needs InferenceComponents on the endpoint"]),
 ]
 
 # fixture file -> the exact warnings of a valid config (SageMaker accepts it; the guardrail is weaker than it looks).
