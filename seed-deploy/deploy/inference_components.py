@@ -32,6 +32,8 @@ ZERO_COPIES_NEED_SCALE_TO_ZERO = ("0 copies only where the variant may scale to 
 SCALE_TO_ZERO_NEEDS_COMPONENTS = "scaling to zero instances needs InferenceComponents on the endpoint"
 SCALING_RANGE = "must lie between ManagedInstanceScaling.MinInstanceCount and MaxInstanceCount ({low}-{high})"
 SCALING_MAX_BELOW_MIN = "must be >= MinInstanceCount ({minimum})"
+LIVE_NOT_FOR_COMPONENTS = ("live reads a production variant's model; for a component give latest, previous or a "
+                           "version number")
 NO_SHADOW_WITH_COMPONENTS = "this template does not render shadow variants beside inference components"
 
 
@@ -121,6 +123,8 @@ def check_components(config: dict) -> list[str]:
         if component["ComponentName"] in seen:
             problems.append(problem(f"{path}.ComponentName", component["ComponentName"], DUPLICATE_COMPONENT))
         seen.add(component["ComponentName"])
+        if component["ModelVersion"] == "live":
+            problems.append(problem(f"{path}.ModelVersion", "live", LIVE_NOT_FOR_COMPONENTS))
         variant = variants.get(component["VariantName"])
         if variant is None:
             problems.append(problem(f"{path}.VariantName", component["VariantName"],
