@@ -112,3 +112,21 @@ def test_load_prices_override_merges_and_validates():
     assert (prices["ml.zz.huge"], prices["ml.m5.large"], currency) == (9.5, 0.115, "EUR")
     with pytest.raises(InputError, match=r"prices\.ml\.m5\.large: 'cheap': must be a number"):
         load_prices({"ml.m5.large": "cheap"})
+
+
+def test_plan_inference_component_rolling_update_and_scale_to_zero_from_the_shipped_example():
+    import json
+    from pathlib import Path
+
+    example = json.loads((Path(__file__).resolve().parents[2] / "examples/ic-scale-to-zero.json").read_text())
+    plan = plan_rollout(example, 2, PRICES, provisioning_s=300)
+    # 2 copies in batches of 1 copy: each batch provisions (300 s) then bakes 120 s; half the copies, then all.
+    assert plan.strategy == "INFERENCE_COMPONENT_ROLLING"
+    assert [(s.start_s, s.green_share, s.bake_s) for s in plan.steps] == [(300, 0.5, 120), (720, 1.0, 120)]
+    assert plan.duration_s == 840
+    # One copy (1 core, 1 GiB) per batch fits on one more ml.m5.large (2 vCPUs: 2 copies) for 420 s a batch.
+    assert plan.extra_instance_hours == {"ml.m5.large": pytest.approx(2 * 420 / 3600)}
+    assert plan.scale_to_zero == [{"variant": "AllTraffic", "instance_type": "ml.m5.large", "idle_cost_per_hour": 0.0,
+                                   "one_instance_per_day": pytest.approx(0.115 * 24),
+                                   "first_request_wait_seconds": 300}]
+    assert plan.verdict == "pass"
