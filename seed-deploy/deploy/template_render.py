@@ -135,10 +135,12 @@ def cfn_deployment(deployment: dict) -> dict:
 
 
 def stage_alarm_definitions(alarms: dict, variants: list[str], *, endpoint: str, endpoint_config: str,
-                            base: dict | None = None) -> list[dict]:
-    """The template's two stage alarms with literal names, as put_metric_alarm's arguments (the rehearsal's)."""
+                            base: dict | None = None, components: list[str] | None = None) -> list[dict]:
+    """The template's two stage alarms with literal names, as put_metric_alarm's arguments (the rehearsal's);
+    `components`: InferenceComponentName of each component, when the stage deploys them."""
     base = base or load_base()
-    slots = stage_alarms.slot_values(alarms, variants, endpoint=endpoint, endpoint_config=endpoint_config)
+    slots = stage_alarms.slot_values(alarms, variants, endpoint=endpoint, endpoint_config=endpoint_config,
+                                     components=components)
     return [_literal(base["Resources"][alarm.logical_id]["Properties"], slots, {"EndpointName": endpoint})
             for alarm in stage_alarms.STAGE_ALARMS]
 

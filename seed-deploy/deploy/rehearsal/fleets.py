@@ -14,7 +14,8 @@ class VariantSpec:
     name: str
     model_source: str
     weight: float = 1.0
-    instance_count: int = 1
+    instance_count: int = 1  # instances; for an inference component, its copies
+    hosted_on: str | None = None  # an inference component: the production variant it runs on
 
 
 @dataclass(frozen=True)
@@ -25,6 +26,7 @@ class FleetSpec:
     variants: tuple[VariantSpec, ...]
     shadow: VariantSpec | None = None
     capture: CaptureConfig | None = None
+    components: bool = False  # the "variants" are inference components, named by InferenceComponentName
 
     def instance_counts(self) -> dict[str, int]:
         return {variant.name: variant.instance_count for variant in self.variants}
