@@ -48,4 +48,4 @@ def test_leak_fault_is_slow_only_once_the_fleet_has_served_long_enough(artifacts
     started = time.perf_counter()
     model.invoke(row, "text/csv", "text/csv", serving_seconds=100.0)
     slow = time.perf_counter() - started
-    assert fast < 0.1 and slow >= 0.2
+    assert slow >= 0.2 and slow - fast >= 0.15  # the 200 ms only once the fleet has served 100 s
