@@ -143,6 +143,8 @@ def start(sm, test: ShadowTest, now: dt.datetime | None = None) -> list[str]:
         if existing["EndpointMetadata"]["EndpointName"] != test.endpoint or shadow_models != [test.candidate_model]:
             raise InputError(OTHER_EXPERIMENT.format(name=test.name, existing=existing["EndpointMetadata"]["EndpointName"],
                                                      model=", ".join(shadow_models) or "(none)"))
+    # The API reference: SageMaker begins an experiment at its scheduled StartTime (now, here); one still
+    # Creating/Created, e.g. after an interrupted start, is started explicitly.
     if existing["Status"] in NOT_STARTED:
         sm.start_inference_experiment(Name=test.name)
         done.append(f"started shadow test {test.name}")
@@ -189,7 +191,9 @@ def status(sm, name: str) -> dict:
 
 def experiment_captures(sm, name: str) -> tuple[str, str, str]:
     """The boundary compare-shadow reads through: (where the test's captures are, production variant, shadow
-    variant). DeployError when the test stored no captures (it was created without a capture destination)."""
+    variant). DeployError when the test stored no captures (it was created without a capture destination).
+    DataStorageConfig is SageMaker's data capture (CreateInferenceExperiment: "see Capture data"), so the
+    files are read as compare-shadow reads any capture: <Destination>/<endpoint>/<variant>/yyyy/mm/dd/hh/."""
     info = status(sm, name)
     if not info["captures"]:
         raise DeployError(f"shadow test {name}: no DataStorageConfig: it captured nothing to compare; "
