@@ -4,13 +4,11 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-
-class ExpressionError(Exception):
-    """A definition expression refers to something that does not exist (yet)."""
+from pipelines.local.errors import ExpressionError
 
 
 # "ProcessingOutputConfig.Outputs['train'].S3Output.S3Uri" -> names, ['quoted'] keys and [0] indices.
-_TOKEN = re.compile(r"([A-Za-z0-9_]+)|\['([^']*)'\]|\[(\d+)\]")
+_TOKEN = re.compile(r"([A-Za-z0-9_\-]+)|\['([^']*)'\]|\[(\d+)\]")
 
 
 @dataclass
