@@ -74,9 +74,8 @@ def prepare_resources(definition: dict, maps: dict[str, str]) -> None:
     check_maps(maps)
     s3 = client("s3")
     existing = {b["Name"] for b in s3.list_buckets().get("Buckets", [])}
-    for bucket in sorted(_buckets(definition) | _buckets(list(maps)) - existing):
-        if bucket not in existing:
-            s3.create_bucket(Bucket=bucket)
+    for bucket in sorted((_buckets(definition) | _buckets(list(maps))) - existing):
+        s3.create_bucket(Bucket=bucket)
     sagemaker = client("sagemaker")
     for step in all_steps(definition["Steps"]):
         group = step.get("Arguments", {}).get("ModelPackageGroupName") if step.get("Type") == "RegisterModel" else None

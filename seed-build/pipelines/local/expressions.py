@@ -76,6 +76,8 @@ def _named_item(items: Any, key: str) -> Any:
     if isinstance(items, dict):
         return items.get(key)
     for item in items if isinstance(items, list) else []:
+        if set(item) == {"Name", "Value"} and item["Name"] == key:
+            return item["Value"]  # an OutputParameter (Lambda, Callback): the reference is its value
         if any(k.endswith("Name") and v == key for k, v in item.items()):
             return item
     return None
