@@ -6,7 +6,7 @@ import string
 import time
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -167,6 +167,7 @@ def _context(execution: Execution, parameters: dict[str, Any], pipeline_name: st
             "PipelineExecutionId": execution.execution_id,
             "PipelineExecutionArn": f"arn:aws:sagemaker:local:000000000000:pipeline/{pipeline_name}/execution/{execution.execution_id}",
             "PipelineName": pipeline_name,
+            "PipelineArn": f"arn:aws:sagemaker:local:000000000000:pipeline/{pipeline_name}",
             "StartDateTime": now,
             "CurrentDateTime": now,
         },
@@ -181,7 +182,10 @@ def _run_step(step: dict, context: Context, work_dir: Path, execution_id: str, s
     if step["Name"] in stubs:
         record.status = "Stubbed"
         return record, stubs[step["Name"]]
-    run = StepRun(step, context, work_dir / step["Name"], f"pipelines-{execution_id}-{step['Name']}"[:63], timeout)
+    job_name = f"pipelines-{execution_id}-{step['Name']}"[:63]
+    # ExecutionVariables.TRAINING_JOB_NAME / PROCESSING_JOB_NAME name the job of the step that reads them.
+    context = replace(context, execution={**context.execution, "TrainingJobName": job_name, "ProcessingJobName": job_name})
+    run = StepRun(step, context, work_dir / step["Name"], job_name, timeout)
     run.job_dir.mkdir(parents=True, exist_ok=True)
     start = time.perf_counter()
     properties = {}

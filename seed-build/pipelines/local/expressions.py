@@ -48,6 +48,8 @@ def _get(reference: str, context: Context) -> Any:
             raise ExpressionError(f"{reference}: no such parameter")
         return context.parameters[rest]
     if scope == "Execution":
+        if rest not in context.execution:
+            raise ExpressionError(f"{reference}: no such execution variable; local runs know {', '.join(context.execution)}")
         return context.execution[rest]
     if scope == "Steps":
         step, _, path = rest.partition(".")
