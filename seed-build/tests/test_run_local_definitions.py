@@ -98,6 +98,9 @@ def sources(tmp_path_factory):
     write_wheel(root / "wheel" / WHEEL)
     (root / "script-mode").mkdir()
     (root / "script-mode" / "train.py").write_text(textwrap.dedent(TRAIN_SCRIPT))
+    (root / "sourcedir").mkdir()
+    with tarfile.open(root / "sourcedir" / "sourcedir.tar.gz", "w:gz") as archive:  # what SDK v2 estimators upload
+        archive.add(root / "script-mode" / "train.py", arcname="train.py")
     return root
 
 
@@ -119,6 +122,7 @@ def maps(sources):
         "--map", f"s3://{BUCKET}/batch={sources / 'batch'}",
         "--map", f"s3://{BUCKET}/script-mode={sources / 'script-mode'}",
         "--map", f"s3://{BUCKET}/wheel={sources / 'wheel'}",
+        "--map", f"s3://{BUCKET}/sourcedir={sources / 'sourcedir'}",
     ]
 
 
@@ -269,7 +273,50 @@ def build_script_mode(session, sources):
     return Pipeline(name="script-mode", steps=[step], sagemaker_session=session).definition()
 
 
+def build_toolkit_mode(session, sources):
+    """The script-mode contract of SDK v2 estimators (SKLearn(entry_point=...)): sagemaker_program and
+    sagemaker_submit_directory hyperparameters, read by sagemaker-training-toolkit in the container."""
+    from sagemaker.core import image_uris
+    from sagemaker.mlops.workflow import Pipeline, TrainingStep
+    from sagemaker.train.configs import Compute, InputData, OutputDataConfig
+    from sagemaker.train.model_trainer import ModelTrainer
+
+    trainer = ModelTrainer(
+        training_image=image_uris.retrieve("sklearn", REGION, version="1.2-1"),
+        compute=Compute(instance_type="ml.m5.xlarge", instance_count=1),
+        output_data_config=OutputDataConfig(s3_output_path=f"s3://{BUCKET}/toolkit-model"),
+        hyperparameters={"alpha": 2.0, "sagemaker_program": "train.py",
+                         "sagemaker_submit_directory": f"s3://{BUCKET}/sourcedir/sourcedir.tar.gz"},
+        base_job_name="toolkit", sagemaker_session=session, role=ROLE,
+    )
+    step = TrainingStep(name="Fit_Ridge", step_args=trainer.train(
+        input_data_config=[InputData(channel_name="train", data_source=f"s3://{BUCKET}/train")]
+    ))
+    return Pipeline(name="toolkit-mode", steps=[step], sagemaker_session=session).definition()
+
+
+def build_old_xgboost(session, sources):
+    """The built-in XGBoost 1.0-1, whose container pickles its model: refused, not trained as 1.7-1."""
+    from sagemaker.core import image_uris
+    from sagemaker.mlops.workflow import Pipeline, TrainingStep
+    from sagemaker.train.configs import Compute, InputData, OutputDataConfig
+    from sagemaker.train.model_trainer import ModelTrainer
+
+    trainer = ModelTrainer(
+        training_image=image_uris.retrieve("xgboost", REGION, version="1.0-1"),
+        compute=Compute(instance_type="ml.m5.xlarge", instance_count=1),
+        output_data_config=OutputDataConfig(s3_output_path=f"s3://{BUCKET}/old-model"),
+        hyperparameters={"num_round": 5}, base_job_name="old", sagemaker_session=session, role=ROLE,
+    )
+    step = TrainingStep(name="Train_Old", step_args=trainer.train(
+        input_data_config=[InputData(channel_name="train", data_source=f"s3://{BUCKET}/train")]
+    ))
+    return Pipeline(name="old-xgboost", steps=[step], sagemaker_session=session).definition()
+
+
 BUILDERS = {
+    "toolkit_mode": build_toolkit_mode,
+    "old_xgboost": build_old_xgboost,
     "branches": build_branches,
     "lambda_branch": build_lambda_branch,
     "pip": build_single("pip_probe.py", ["--wheel", f"/opt/ml/processing/input/wheel/{WHEEL}"], "pip",
@@ -422,3 +469,21 @@ def test_script_mode_training_on_the_sklearn_image_gets_hyperparameters_and_sm_v
         assert sorted(archive.getnames()) == ["model.joblib", "trained.json"]
         trained = json.loads(archive.extractfile("trained.json").read())
     assert trained == {"alpha": 0.25, "hyperparameters": {"alpha": "0.25"}, "hosts": '["algo-1"]'}
+
+
+def test_toolkit_script_mode_runs_sagemaker_program_from_the_submit_directory(definitions, sources, emulator, tmp_path):
+    code, stdout, stderr = run(["--definition", str(definitions["toolkit_mode"]), *maps(sources), "--work-dir", str(tmp_path), "--json", str(tmp_path / "r.json")])
+    assert code == 0, stdout + stderr
+    uri = json.loads((tmp_path / "r.json").read_text())["properties"]["Fit_Ridge"]["ModelArtifacts"]["S3ModelArtifacts"]
+    bucket, _, key = uri.removeprefix("s3://").partition("/")
+    with tarfile.open(fileobj=io.BytesIO(boto3.client("s3").get_object(Bucket=bucket, Key=key)["Body"].read())) as archive:
+        trained = json.loads(archive.extractfile("trained.json").read())
+    assert trained["alpha"] == 2.0  # the hyperparameter came as --alpha; sagemaker_* ones did not
+    assert trained["hyperparameters"]["sagemaker_program"] in ("train.py", '"train.py"')
+
+
+def test_builtin_xgboost_of_another_version_is_refused_before_the_run(definitions, sources, emulator, tmp_path):
+    code, stdout, stderr = run(["--definition", str(definitions["old_xgboost"]), *maps(sources), "--work-dir", str(tmp_path / "w")])
+    assert code == 2
+    assert "error: step Train_Old: built-in XGBoost 1.0-1: local runs train the built-in algorithm of version 1.7-1 only" in stderr
+    assert not (tmp_path / "w").exists()
