@@ -16,7 +16,7 @@ import time
 from pathlib import Path
 
 from pipelines import sdk  # noqa: F401  (sets the SDK's environment before it is imported)
-from pipelines.local.definitions import load_definition, prepare_resources, read_stubs, stage_maps
+from pipelines.local.definitions import check_maps, load_definition, prepare_resources, read_stubs, stage_maps
 from pipelines.local.errors import InputError, LocalRunError
 from pipelines.local.executor import Execution, StepRecord, check_definition, execute, resolve_parameters
 from pipelines.local.container import STEP_TIMEOUT_SECONDS
@@ -160,6 +160,7 @@ def run(args: argparse.Namespace) -> int:
     overrides = parse_pairs(args.param, "--param")
     stubs = read_stubs(parse_pairs(args.stub, "--stub"))
     maps = parse_pairs(args.map, "--map")
+    check_maps(maps)
     if args.definition:
         definition, pipeline_name = load_definition(Path(args.definition))
         if args.hyperparameter:

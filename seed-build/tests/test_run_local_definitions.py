@@ -418,7 +418,8 @@ def test_nested_condition_else_branch_fails_with_the_join_message(definitions, s
 def test_unsupported_step_refuses_the_run_with_one_line_and_runs_nothing(definitions, sources, emulator, tmp_path):
     code, stdout, stderr = run(["--definition", str(definitions["lambda_branch"]), *maps(sources), "--work-dir", str(tmp_path / "w")])
     assert code == 2
-    assert "error: step Notify_Team: type Lambda does not run locally\n" in stderr
+    assert ("error: step Notify_Team: type Lambda does not run locally; local runs support Processing, Training, "
+            "Transform, Model, RegisterModel, Condition, Fail\n") in stderr
     assert "--stub STEP=outputs.json" in stderr
     assert stdout == "" and not (tmp_path / "w").exists()
 
@@ -486,4 +487,29 @@ def test_builtin_xgboost_of_another_version_is_refused_before_the_run(definition
     code, stdout, stderr = run(["--definition", str(definitions["old_xgboost"]), *maps(sources), "--work-dir", str(tmp_path / "w")])
     assert code == 2
     assert "error: step Train_Old: built-in XGBoost 1.0-1: local runs train the built-in algorithm of version 1.7-1 only" in stderr
+    assert not (tmp_path / "w").exists()
+
+
+def test_describe_pipeline_output_is_read_for_its_definition_and_name(definitions, sources, emulator, tmp_path):
+    described = tmp_path / "described.json"
+    described.write_text(json.dumps({"PipelineName": "from-describe", "PipelineDefinition": definitions["failing"].read_text()}))
+    code, stdout, _ = run(["--definition", str(described), *maps(sources), "--work-dir", str(tmp_path / "w")])
+    assert code == 1
+    assert "pipeline from-describe: running 1 top-level steps locally" in stdout
+
+
+@pytest.mark.parametrize("extra, message", [
+    (["--map", "bucket/key=."], "error: --map bucket/key: expected s3://BUCKET/KEY=PATH"),
+    (["--map", f"s3://{BUCKET}/x=/no/such/folder"], f"error: --map s3://{BUCKET}/x=/no/such/folder: no such file or folder"),
+    (["--stub", "Nope={stub}"], "error: --stub Nope: no such step; the definition's steps: Run_Script"),
+    (["--stub", "Run_Script=/no/such.json"], "error: --stub Run_Script=/no/such.json: No such file or directory"),
+    (["--hyperparameter", "a=1"], "error: --hyperparameter: only for this repo's pipeline"),
+])
+def test_bad_definition_options_exit_2_and_run_nothing(definitions, emulator, tmp_path, extra, message):
+    stub = tmp_path / "stub.json"
+    stub.write_text("{}")
+    extra = [item.replace("{stub}", str(stub)) for item in extra]
+    code, stdout, stderr = run(["--definition", str(definitions["failing"]), *extra, "--work-dir", str(tmp_path / "w")])
+    assert code == 2
+    assert message in stderr
     assert not (tmp_path / "w").exists()

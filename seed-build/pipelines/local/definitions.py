@@ -57,7 +57,6 @@ def check_maps(maps: dict[str, str]) -> None:
 
 def stage_maps(maps: dict[str, str]) -> None:
     """Upload each mapped file to its key, each mapped folder's files under its prefix."""
-    check_maps(maps)
     s3 = client("s3")
     for uri, local in maps.items():
         bucket, key = split_s3_uri(uri)
@@ -71,7 +70,6 @@ def stage_maps(maps: dict[str, str]) -> None:
 
 def prepare_resources(definition: dict, maps: dict[str, str]) -> None:
     """Make what the pipeline expects to exist in the account: its buckets and model package groups."""
-    check_maps(maps)
     s3 = client("s3")
     existing = {b["Name"] for b in s3.list_buckets().get("Buckets", [])}
     for bucket in sorted((_buckets(definition) | _buckets(list(maps))) - existing):

@@ -14,7 +14,8 @@ from typing import Any
 from pipelines.local.container import STEP_TIMEOUT_SECONDS
 from pipelines.local.errors import ParameterError, StepFailed, UnsupportedStepError
 from pipelines.local.expressions import Context
-from pipelines.local.steps import STEP_RUNNERS, StepRun, check_step
+from pipelines.local.jobs import StepRun
+from pipelines.local.steps import STEP_RUNNERS, check_step
 
 
 PARAMETER_TYPES: dict[str, Callable[[str], Any]] = {
@@ -104,10 +105,7 @@ def check_definition(definition: dict, stubs: dict[str, dict]) -> None:
         raise UnsupportedStepError(f"--stub {unknown[0]}: no such step; the definition's steps: {', '.join(sorted(names))}")
     problems = [problem for step in steps if step["Name"] not in stubs for problem in [check_step(step)] if problem]
     if problems:
-        raise UnsupportedStepError(
-            "\n".join(problems) + f"\nlocal runs support {', '.join(STEP_RUNNERS)}; "
-            "give any other step its properties with --stub STEP=outputs.json"
-        )
+        raise UnsupportedStepError("\n".join(problems) + "\n(nothing ran; to skip a step, give its properties: --stub STEP=outputs.json)")
 
 
 def new_execution_id() -> str:

@@ -82,13 +82,28 @@ def check_step(step: dict) -> str | None:
     """One line naming the step, its type and why it cannot run locally; None when it can."""
     kind = step.get("Type")
     if kind not in STEP_RUNNERS:
-        return f"step {step['Name']}: type {kind} does not run locally"
+        return f"step {step['Name']}: type {kind} does not run locally; local runs support {', '.join(STEP_RUNNERS)}"
     if kind == "Training":
         return check_training(step)
-    if kind == "Processing" and not step.get("Arguments", {}).get("AppSpecification", {}).get("ContainerEntrypoint"):
-        return f"step {step['Name']}: Processing without AppSpecification.ContainerEntrypoint: local runs start the entry point the definition names"
+    if kind == "Processing":
+        return _check_processing(step)
     if kind == "Condition":
         unknown = sorted(map(str, _condition_types(step["Arguments"].get("Conditions", [])) - set(CONDITION_TYPES)))
         if unknown:
             return f"step {step['Name']}: condition type {unknown[0]} is not one of {', '.join(CONDITION_TYPES)}"
+    return None
+
+
+def _check_processing(step: dict) -> str | None:
+    args = step.get("Arguments", {})
+    if not args.get("AppSpecification", {}).get("ContainerEntrypoint"):
+        return (f"step {step['Name']}: Processing without AppSpecification.ContainerEntrypoint: local runs start "
+                f"the entry point the definition names (an image's own entry point is not known here)")
+    for item in args.get("ProcessingInputs", []):
+        s3_input = item.get("S3Input")
+        if s3_input is None:
+            return f"step {step['Name']}: Processing input {item.get('InputName')}: local runs read S3Input only (not DatasetDefinition)"
+        for field, supported in (("S3DataType", "S3Prefix"), ("S3InputMode", "File"), ("S3CompressionType", "None")):
+            if s3_input.get(field, supported) != supported:
+                return f"step {step['Name']}: Processing input {item.get('InputName')}: {field} {s3_input[field]}: local runs read {supported}"
     return None
