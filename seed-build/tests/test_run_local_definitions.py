@@ -48,6 +48,15 @@ print("loading the data")
 raise ValueError("column rings: expected integers")
 """
 SLEEP_SCRIPT = "import time\ntime.sleep(60)\n"
+# The scikit-learn serving contract (sagemaker-inference-toolkit): model_fn, and predict_fn when defined.
+INFERENCE_SCRIPT = """
+import os
+import joblib
+def model_fn(model_dir):
+    return joblib.load(os.path.join(model_dir, "model.joblib"))
+def predict_fn(data, model):
+    return model.predict(data) * 10
+"""
 # Script mode on the scikit-learn image: SM_* variables, --hyperparameters, /opt/ml/model.
 TRAIN_SCRIPT = """
 import argparse, glob, json, os
@@ -99,8 +108,11 @@ def sources(tmp_path_factory):
     (root / "script-mode").mkdir()
     (root / "script-mode" / "train.py").write_text(textwrap.dedent(TRAIN_SCRIPT))
     (root / "sourcedir").mkdir()
+    (root / "inference.py").write_text(textwrap.dedent(INFERENCE_SCRIPT))
     with tarfile.open(root / "sourcedir" / "sourcedir.tar.gz", "w:gz") as archive:  # what SDK v2 estimators upload
         archive.add(root / "script-mode" / "train.py", arcname="train.py")
+    with tarfile.open(root / "sourcedir" / "inference.tar.gz", "w:gz") as archive:
+        archive.add(root / "inference.py", arcname="inference.py")
     return root
 
 
@@ -254,9 +266,12 @@ def build_single(script, arguments=(), name="single", inputs=()):
 
 
 def build_script_mode(session, sources):
-    """SDK v3 ModelTrainer script mode on the scikit-learn image."""
+    """SDK v3 ModelTrainer script mode on the scikit-learn image, then batch transform through the
+    model's inference script."""
     from sagemaker.core import image_uris
-    from sagemaker.mlops.workflow import Pipeline, TrainingStep
+    from sagemaker.core.transformer import Transformer
+    from sagemaker.mlops.workflow import ModelStep, Pipeline, TrainingStep, TransformStep
+    from sagemaker.serve.model_builder import ModelBuilder
     from sagemaker.train.configs import Compute, InputData, OutputDataConfig, SourceCode
     from sagemaker.train.model_trainer import ModelTrainer
 
@@ -270,7 +285,17 @@ def build_script_mode(session, sources):
     step = TrainingStep(name="Fit_Ridge", step_args=trainer.train(
         input_data_config=[InputData(channel_name="train", data_source=f"s3://{BUCKET}/train")]
     ))
-    return Pipeline(name="script-mode", steps=[step], sagemaker_session=session).definition()
+    model = ModelStep(name="Ridge_Model", step_args=ModelBuilder(
+        image_uri=image_uris.retrieve("sklearn", REGION, version="1.2-1"),
+        s3_model_data_url=step.properties.ModelArtifacts.S3ModelArtifacts, role_arn=ROLE, sagemaker_session=session,
+        dependencies={}, env_vars={"SAGEMAKER_PROGRAM": "inference.py",
+                                   "SAGEMAKER_SUBMIT_DIRECTORY": f"s3://{BUCKET}/sourcedir/inference.tar.gz"},
+    ).build())
+    transform = TransformStep(name="Ridge_Scores", step_args=Transformer(
+        model_name=model.properties.ModelName, instance_count=1, instance_type="ml.m5.xlarge",
+        output_path=f"s3://{BUCKET}/out/ridge", assemble_with="Line", sagemaker_session=session,
+    ).transform(data=f"s3://{BUCKET}/batch", content_type="text/csv", split_type="Line"))
+    return Pipeline(name="script-mode", steps=[step, model, transform], sagemaker_session=session).definition()
 
 
 def build_toolkit_mode(session, sources):
@@ -461,7 +486,7 @@ def test_step_over_its_time_limit_is_stopped(definitions, sources, emulator, tmp
     assert "error: pipeline failed: timed out after 2s (the step's time limit)" in stderr
 
 
-def test_script_mode_training_on_the_sklearn_image_gets_hyperparameters_and_sm_variables(definitions, sources, emulator, tmp_path):
+def test_script_mode_training_on_the_sklearn_image_then_transform_through_its_inference_script(definitions, sources, emulator, tmp_path):
     code, stdout, stderr = run(["--definition", str(definitions["script_mode"]), *maps(sources), "--work-dir", str(tmp_path), "--json", str(tmp_path / "r.json")])
     assert code == 0, stdout + stderr
     uri = json.loads((tmp_path / "r.json").read_text())["properties"]["Fit_Ridge"]["ModelArtifacts"]["S3ModelArtifacts"]
@@ -470,6 +495,14 @@ def test_script_mode_training_on_the_sklearn_image_gets_hyperparameters_and_sm_v
         assert sorted(archive.getnames()) == ["model.joblib", "trained.json"]
         trained = json.loads(archive.extractfile("trained.json").read())
     assert trained == {"alpha": 0.25, "hyperparameters": {"alpha": "0.25"}, "hosts": '["algo-1"]'}
+    # Transform through the inference script: model_fn loads model.joblib, predict_fn scales by 10.
+    import joblib
+
+    with tarfile.open(fileobj=io.BytesIO(boto3.client("s3").get_object(Bucket=bucket, Key=key)["Body"].read())) as archive:
+        archive.extract("model.joblib", tmp_path / "model", filter="data")
+    expected = joblib.load(tmp_path / "model" / "model.joblib").predict(np.loadtxt(sources / "batch" / "batch.csv", delimiter=",", ndmin=2)) * 10
+    body = boto3.client("s3").get_object(Bucket=BUCKET, Key="out/ridge/batch.csv.out")["Body"].read().decode()
+    assert [float(line) for line in body.splitlines()] == pytest.approx(expected.tolist())
 
 
 def test_toolkit_script_mode_runs_sagemaker_program_from_the_submit_directory(definitions, sources, emulator, tmp_path):
