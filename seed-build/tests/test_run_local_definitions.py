@@ -359,6 +359,22 @@ def run(argv):
     return code, out.getvalue(), err.getvalue()
 
 
+def model_members(uri, folder):
+    """Extract a model.tar.gz from S3 into folder; its member names."""
+    bucket, _, key = uri.removeprefix("s3://").partition("/")
+    with tarfile.open(fileobj=io.BytesIO(boto3.client("s3").get_object(Bucket=bucket, Key=key)["Body"].read())) as archive:
+        archive.extractall(folder, filter="data")
+        return sorted(archive.getnames())
+
+
+def trained_run(definition, sources, tmp_path):
+    """Run a training definition; the members of Fit_Ridge's model.tar.gz, extracted into tmp_path/model."""
+    code, stdout, stderr = run(["--definition", str(definition), *maps(sources), "--work-dir", str(tmp_path / "w"), "--json", str(tmp_path / "r.json")])
+    assert code == 0, stdout + stderr
+    uri = json.loads((tmp_path / "r.json").read_text())["properties"]["Fit_Ridge"]["ModelArtifacts"]["S3ModelArtifacts"]
+    return model_members(uri, tmp_path / "model")
+
+
 def s3_json(key):
     return json.loads(boto3.client("s3").get_object(Bucket=BUCKET, Key=key)["Body"].read())
 
@@ -408,7 +424,7 @@ def test_underscore_step_names_resolve_model_artifacts_and_model_name(branches_r
     assert model["PrimaryContainer"]["ModelDataUrl"] == artifacts
 
 
-def test_transform_after_create_model_in_a_branch_scores_every_line(branches_run, sources, emulator):
+def test_transform_after_create_model_in_a_branch_scores_every_line(branches_run, sources, emulator, tmp_path):
     _, report, _ = branches_run
     body = boto3.client("s3").get_object(Bucket=BUCKET, Key=f"{execution_prefix(report)}/scores/batch.csv.out")["Body"].read()
     scores = [float(line) for line in body.decode().splitlines()]
@@ -416,10 +432,9 @@ def test_transform_after_create_model_in_a_branch_scores_every_line(branches_run
     # The same model, loaded from the artifact the training step wrote, predicts the same numbers.
     import xgboost
 
-    bucket, _, key = report["properties"]["Train_Model"]["ModelArtifacts"]["S3ModelArtifacts"].removeprefix("s3://").partition("/")
-    with tarfile.open(fileobj=io.BytesIO(boto3.client("s3").get_object(Bucket=bucket, Key=key)["Body"].read())) as archive:
-        booster = xgboost.Booster()
-        booster.load_model(bytearray(archive.extractfile("xgboost-model").read()))
+    assert model_members(report["properties"]["Train_Model"]["ModelArtifacts"]["S3ModelArtifacts"], tmp_path) == ["xgboost-model"]
+    booster = xgboost.Booster()
+    booster.load_model(bytearray((tmp_path / "xgboost-model").read_bytes()))
     expected = booster.predict(xgboost.DMatrix(np.loadtxt(sources / "batch" / "batch.csv", delimiter=",", ndmin=2)))
     assert scores == pytest.approx(expected.tolist(), rel=1e-5)
 
@@ -487,31 +502,21 @@ def test_step_over_its_time_limit_is_stopped(definitions, sources, emulator, tmp
 
 
 def test_script_mode_training_on_the_sklearn_image_then_transform_through_its_inference_script(definitions, sources, emulator, tmp_path):
-    code, stdout, stderr = run(["--definition", str(definitions["script_mode"]), *maps(sources), "--work-dir", str(tmp_path), "--json", str(tmp_path / "r.json")])
-    assert code == 0, stdout + stderr
-    uri = json.loads((tmp_path / "r.json").read_text())["properties"]["Fit_Ridge"]["ModelArtifacts"]["S3ModelArtifacts"]
-    bucket, _, key = uri.removeprefix("s3://").partition("/")
-    with tarfile.open(fileobj=io.BytesIO(boto3.client("s3").get_object(Bucket=bucket, Key=key)["Body"].read())) as archive:
-        assert sorted(archive.getnames()) == ["model.joblib", "trained.json"]
-        trained = json.loads(archive.extractfile("trained.json").read())
+    assert trained_run(definitions["script_mode"], sources, tmp_path) == ["model.joblib", "trained.json"]
+    trained = json.loads((tmp_path / "model" / "trained.json").read_text())
     assert trained == {"alpha": 0.25, "hyperparameters": {"alpha": "0.25"}, "hosts": '["algo-1"]'}
     # Transform through the inference script: model_fn loads model.joblib, predict_fn scales by 10.
     import joblib
 
-    with tarfile.open(fileobj=io.BytesIO(boto3.client("s3").get_object(Bucket=bucket, Key=key)["Body"].read())) as archive:
-        archive.extract("model.joblib", tmp_path / "model", filter="data")
-    expected = joblib.load(tmp_path / "model" / "model.joblib").predict(np.loadtxt(sources / "batch" / "batch.csv", delimiter=",", ndmin=2)) * 10
+    batch = np.loadtxt(sources / "batch" / "batch.csv", delimiter=",", ndmin=2)
+    expected = joblib.load(tmp_path / "model" / "model.joblib").predict(batch) * 10
     body = boto3.client("s3").get_object(Bucket=BUCKET, Key="out/ridge/batch.csv.out")["Body"].read().decode()
     assert [float(line) for line in body.splitlines()] == pytest.approx(expected.tolist())
 
 
 def test_toolkit_script_mode_runs_sagemaker_program_from_the_submit_directory(definitions, sources, emulator, tmp_path):
-    code, stdout, stderr = run(["--definition", str(definitions["toolkit_mode"]), *maps(sources), "--work-dir", str(tmp_path), "--json", str(tmp_path / "r.json")])
-    assert code == 0, stdout + stderr
-    uri = json.loads((tmp_path / "r.json").read_text())["properties"]["Fit_Ridge"]["ModelArtifacts"]["S3ModelArtifacts"]
-    bucket, _, key = uri.removeprefix("s3://").partition("/")
-    with tarfile.open(fileobj=io.BytesIO(boto3.client("s3").get_object(Bucket=bucket, Key=key)["Body"].read())) as archive:
-        trained = json.loads(archive.extractfile("trained.json").read())
+    trained_run(definitions["toolkit_mode"], sources, tmp_path)
+    trained = json.loads((tmp_path / "model" / "trained.json").read_text())
     assert trained["alpha"] == 2.0  # the hyperparameter came as --alpha; sagemaker_* ones did not
     assert trained["hyperparameters"]["sagemaker_program"] in ("train.py", '"train.py"')
 
