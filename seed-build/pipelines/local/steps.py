@@ -87,6 +87,8 @@ def check_step(step: dict) -> str | None:
         return check_training(step)
     if kind == "Processing":
         return _check_processing(step)
+    if kind == "Transform" and step.get("Arguments", {}).get("DataProcessing"):
+        return f"step {step['Name']}: Transform with DataProcessing (InputFilter, JoinSource, OutputFilter): local batch transform does not apply it"
     if kind == "Condition":
         unknown = sorted(map(str, _condition_types(step["Arguments"].get("Conditions", [])) - set(CONDITION_TYPES)))
         if unknown:

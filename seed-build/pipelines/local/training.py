@@ -97,7 +97,7 @@ def run_training(run: StepRun) -> dict:
     for folder in ("model", "output/data"):
         (root / folder).mkdir(parents=True, exist_ok=True)
     try:
-        environment = {**env, **_sm_environment(root, channels, hyperparameters, cwd_code)}
+        environment = {**{k: str(v) for k, v in args.get("Environment", {}).items()}, **env, **_sm_environment(root, channels, hyperparameters, cwd_code)}
         run_process(command, run.job_dir, run.job_dir / "job.log", env=environment, timeout=run.time_limit(args), cwd=cwd_code)
     except StepFailed as error:
         failure = root / "output/failure"
