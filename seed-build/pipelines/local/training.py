@@ -122,12 +122,14 @@ def _write_config(root: Path, args: dict, hyperparameters: dict) -> None:
     config = root / "input/config"
     config.mkdir(parents=True, exist_ok=True)
     (config / "hyperparameters.json").write_text(json.dumps(hyperparameters))
-    (config / "inputdataconfig.json").write_text(json.dumps({
-        c["ChannelName"]: {k: c[k] for k in ("ContentType", "TrainingInputMode", "S3DistributionType") if k in c}
-        | {"TrainingInputMode": c.get("InputMode", "File"),
-           "S3DistributionType": c["DataSource"]["S3DataSource"].get("S3DataDistributionType", "FullyReplicated")}
-        for c in args.get("InputDataConfig", [])
-    }))
+    channels = {}
+    for channel in args.get("InputDataConfig", []):
+        channels[channel["ChannelName"]] = {
+            "TrainingInputMode": channel.get("InputMode", "File"),
+            "S3DistributionType": channel["DataSource"]["S3DataSource"].get("S3DataDistributionType", "FullyReplicated"),
+            **({"ContentType": channel["ContentType"]} if "ContentType" in channel else {}),
+        }
+    (config / "inputdataconfig.json").write_text(json.dumps(channels))
     (config / "resourceconfig.json").write_text(json.dumps(
         {"current_host": "algo-1", "hosts": ["algo-1"], "network_interface_name": "eth0"}
     ))
