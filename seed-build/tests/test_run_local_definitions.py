@@ -487,12 +487,17 @@ def test_pip_install_in_a_step_lands_in_the_step_folder_not_the_project(definiti
     assert importlib.util.find_spec("localrun_probe") is None
 
 
-def test_failing_script_shows_the_tail_of_its_log(definitions, sources, emulator, tmp_path):
-    code, stdout, stderr = run(["--definition", str(definitions["failing"]), *maps(sources), "--work-dir", str(tmp_path)])
+def test_failing_script_shows_the_tail_of_its_log_and_reports_it_in_json(definitions, sources, emulator, tmp_path):
+    code, stdout, stderr = run(["--definition", str(definitions["failing"]), *maps(sources), "--work-dir", str(tmp_path / "w"), "--json", str(tmp_path / "r.json")])
     assert code == 1
+    log = tmp_path / "w" / "Run_Script" / "job.log"
     assert "error: pipeline failed: ValueError: column rings: expected integers" in stderr
-    assert f"last lines of {tmp_path / 'Run_Script' / 'job.log'}:" in stdout
+    assert f"last lines of {log}:" in stdout
     assert "    | loading the data" in stdout
+    report = json.loads((tmp_path / "r.json").read_text())
+    assert report["status"] == "Failed" and report["failure_reason"] == "ValueError: column rings: expected integers"
+    assert report["steps"] == [{"name": "Run_Script", "type": "Processing", "status": "Failed", "seconds": report["steps"][0]["seconds"],
+                                "failure_reason": "ValueError: column rings: expected integers", "log": str(log)}]
 
 
 def test_step_over_its_time_limit_is_stopped(definitions, sources, emulator, tmp_path):

@@ -57,6 +57,9 @@ def check_training(step: dict) -> str | None:
     image = args.get("AlgorithmSpecification", {}).get("TrainingImage")
     if not isinstance(image, str):
         return f"step {step['Name']}: TrainingImage {image!r}: local runs need the image named in the definition"
+    count = args.get("ResourceConfig", {}).get("InstanceCount", 1)
+    if isinstance(count, int) and count != 1:
+        return f"step {step['Name']}: Training on {count} instances: local runs train on one instance"
     name, version = image_name_and_version(image)
     if _script_mode(args):
         if name in FRAMEWORK_IMAGES:
