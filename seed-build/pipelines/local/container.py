@@ -1,4 +1,5 @@
 """SageMaker's container conventions on a local folder: /opt/ml mapped under a job folder, S3 in and out."""
+import contextlib
 import functools
 import os
 import signal
@@ -120,7 +121,8 @@ def run_process(
         try:
             code = process.wait(timeout=timeout)
         except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)  # the step's own process group, started above
+            with contextlib.suppress(ProcessLookupError):  # it may have ended meanwhile
+                os.killpg(process.pid, signal.SIGKILL)  # the step's own process group, started above
             process.wait()
             raise StepFailed(f"timed out after {timeout:g}s (the step's time limit)", log_path, _tail(log_path)) from None
     if code != 0:
@@ -157,7 +159,7 @@ def _step_environment(job_dir: Path, root: Path, bin_dir: Path, extra: dict[str,
 
 
 def step_interpreter(folder: Path) -> Path:
-    """A virtual environment (made once per step folder, 0.1 s) over the project's packages; its bin folder.
+    """A virtual environment (made once per step folder, in milliseconds: no pip copied in) over the project's packages; its bin folder.
 
     Its site-packages holds a .pth that adds the project's site-packages (with their own .pth files), so
     the step imports what the project installed while pip's installs land in the throwaway folder."""
