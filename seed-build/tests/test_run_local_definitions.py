@@ -48,6 +48,11 @@ print("loading the data")
 raise ValueError("column rings: expected integers")
 """
 SLEEP_SCRIPT = "import time\ntime.sleep(60)\n"
+SECOND_FAILS_SCRIPT = """
+import json
+if json.load(open("/opt/ml/config/resourceconfig.json"))["current_host"] == "algo-2":
+    raise SystemExit("error: algo-2 has no data")
+"""
 # The scikit-learn serving contract (sagemaker-inference-toolkit): model_fn, and predict_fn when defined.
 INFERENCE_SCRIPT = """
 import os
@@ -91,7 +96,8 @@ def sources(tmp_path_factory):
     code = root / "code"
     code.mkdir()
     for name, text in {"shard.py": SHARD_SCRIPT, "pip_probe.py": PIP_SCRIPT, "arg.py": ARG_SCRIPT,
-                       "failing.py": FAILING_SCRIPT, "sleep.py": SLEEP_SCRIPT}.items():
+                       "failing.py": FAILING_SCRIPT, "sleep.py": SLEEP_SCRIPT,
+                       "second_fails.py": SECOND_FAILS_SCRIPT}.items():
         (code / name).write_text(textwrap.dedent(text))
     records = root / "records"
     records.mkdir()
@@ -252,11 +258,11 @@ def build_lambda_branch(session, sources):
     return Pipeline(name="lambda-branch", parameters=[mode], steps=[check], sagemaker_session=session).definition()
 
 
-def build_single(script, arguments=(), name="single", inputs=()):
+def build_single(script, arguments=(), name="single", inputs=(), count=1):
     def build(session, sources):
         from sagemaker.mlops.workflow import Pipeline, ProcessingStep
 
-        step = ProcessingStep(name="Run_Script", step_args=_processor(session).run(
+        step = ProcessingStep(name="Run_Script", step_args=_processor(session, count).run(
             code=f"s3://{BUCKET}/code/{script}", arguments=list(arguments), inputs=[_input(*i) for i in inputs],
             outputs=[_output("result", f"s3://{BUCKET}/out/{name}")],
         ))
@@ -348,6 +354,7 @@ BUILDERS = {
                         [("wheel", f"s3://{BUCKET}/wheel", "/opt/ml/processing/input/wheel")]),
     "failing": build_single("failing.py", name="failing"),
     "sleep": build_single("sleep.py", name="sleep"),
+    "second_fails": build_single("second_fails.py", name="second-fails", count=2),
     "script_mode": build_script_mode,
 }
 
@@ -556,3 +563,10 @@ def test_bad_definition_options_exit_2_and_run_nothing(definitions, emulator, tm
     assert code == 2
     assert message in stderr
     assert not (tmp_path / "w").exists()
+
+
+def test_one_failing_instance_fails_the_processing_step_and_names_it(definitions, sources, emulator, tmp_path):
+    code, stdout, stderr = run(["--definition", str(definitions["second_fails"]), *maps(sources), "--work-dir", str(tmp_path)])
+    assert code == 1
+    assert "error: pipeline failed: algo-2: error: algo-2 has no data" in stderr
+    assert f"last lines of {tmp_path / 'Run_Script' / 'algo-2' / 'job.log'}:" in stdout
