@@ -6,7 +6,7 @@ import sys
 from conftest import SEED
 from pipelines.local import definition_cache
 from pipelines.project import LOCAL_DEFAULTS, from_environment
-from pipelines.run_local import load_definition
+from pipelines.run_local import cached_definition
 
 PARAMETERS = {"region": "us-east-1", "hyperparameters": {}}
 
@@ -61,13 +61,13 @@ def test_cached_definition_equals_the_built_one_and_skips_the_sdk_import(monkeyp
     for name in CONTRACT_VARIABLES:
         monkeypatch.delenv(name, raising=False)
     project = from_environment(LOCAL_DEFAULTS)
-    built, prefix, origin = load_definition(project, {}, use_cache=False)
+    built, prefix, origin = cached_definition(project, {}, use_cache=False)
     assert origin == "built"
     probe = (
         "import json, sys\n"
         "from pipelines.project import LOCAL_DEFAULTS, from_environment\n"
-        "from pipelines.run_local import load_definition\n"
-        "definition, prefix, origin = load_definition(from_environment(LOCAL_DEFAULTS), {}, use_cache=True)\n"
+        "from pipelines.run_local import cached_definition\n"
+        "definition, prefix, origin = cached_definition(from_environment(LOCAL_DEFAULTS), {}, use_cache=True)\n"
         "sdk = sorted(name for name in sys.modules if name == 'sagemaker' or name.startswith('sagemaker.'))\n"
         "print(json.dumps({'definition': definition, 'prefix': prefix, 'origin': origin, 'sdk': sdk}))\n"
     )
@@ -81,9 +81,9 @@ def test_cached_definition_equals_the_built_one_and_skips_the_sdk_import(monkeyp
 
 def test_no_cache_rebuilds_even_when_an_entry_matches():
     project = from_environment(LOCAL_DEFAULTS)
-    load_definition(project, {}, use_cache=True)
-    assert load_definition(project, {}, use_cache=False)[2] == "built"
-    assert load_definition(project, {}, use_cache=True)[2] == "cached"
+    cached_definition(project, {}, use_cache=True)
+    assert cached_definition(project, {}, use_cache=False)[2] == "built"
+    assert cached_definition(project, {}, use_cache=True)[2] == "cached"
 
 
 def test_cache_folder_is_the_seeds_own_unless_the_variable_names_another(tmp_path, monkeypatch):

@@ -121,3 +121,36 @@ def test_a_launcher_closed_before_its_forkserver_is_ready_ends_it_at_once():
     launcher.close()
     assert server.returncode == -signal.SIGKILL  # ended at once, not waited for while it imports
     assert not os.path.exists(launcher._folder)
+
+
+def test_a_warm_started_step_gets_the_same_opt_ml_mapping_and_environment_as_a_plain_one(tmp_path):
+    """run_process's contract, through the forkserver: the /opt/ml mapping (pandas and tarfile, imported
+    by the forkserver before any step), the step's virtual environment, its PYTHONPATH and settings."""
+    if warm_start.unavailable_reason():
+        pytest.skip(warm_start.unavailable_reason())
+    from test_local_container import SCRIPT
+
+    from pipelines.local.container import container_root, forkserver_environment, run_process
+
+    probe = SCRIPT.replace('"sm_env"', '"prefix": sys.prefix, "executable": sys.executable, '
+                                       '"in_venv": sys.prefix != sys.base_prefix, "path1": sys.path[1], "sm_env"')
+    probe = probe.replace("import glob, json", "import sys, glob, json")
+    reports = {}
+    with warm_start.warm_processes(env=forkserver_environment()) as launcher:
+        for kind in ("warm", "plain"):
+            folder = tmp_path / kind
+            folder.mkdir()
+            (folder / "script.py").write_text(probe)
+            env = {"PYTHONOPTIMIZE": "1"} if kind == "plain" else {}  # another setting: a plain process
+            run_process(["python3", str(folder / "script.py")], folder, folder / "job.log", env=env)
+            output = container_root(folder) / "processing" / "output"
+            reports[kind] = json.loads((output / "report.json").read_text())
+            assert (output / "nested" / "a.txt").read_text() == "a"
+            assert reports[kind]["prefix"] == str(folder / "python-env")
+            assert reports[kind]["executable"] == str(folder / "python-env" / "bin" / "python")
+    assert launcher.warm == 1 and "1 plain process (other interpreter settings: PYTHONOPTIMIZE)" in launcher.summary()
+    for report in reports.values():
+        del report["prefix"], report["executable"]
+    assert reports["warm"] == reports["plain"]
+    assert reports["warm"]["in_venv"] and reports["warm"]["sm_env"] == "1" and reports["warm"]["rows"] == 2
+    assert reports["warm"]["path1"].endswith("bootstrap")

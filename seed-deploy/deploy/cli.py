@@ -19,6 +19,8 @@ COMMANDS = {
     "compare-shadow": "compare_shadow",
     "drift": "drift",
     "plan": "plan",
+    "shadow-test": "shadow_test",
+    "teardown": "teardown",
 }
 
 

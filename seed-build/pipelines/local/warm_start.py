@@ -4,40 +4,50 @@ imported the step libraries, instead of a new interpreter that imports them agai
 A step's process is almost all interpreter start and imports (pandas, numpy, and xgboost, which pulls
 in scikit-learn and scipy): about a second each, while this pipeline's scripts compute for
 milliseconds. One "forkserver" process per run imports PRELOAD once; for every step it forks a child
-that takes the step's own argv, environment, working folder and stdout/stderr files (so its own
-/opt/ml view through ML_ROOT), runs the script as `python script.py` would (runpy, __main__), and
-reports the exit code. The idea is multiprocessing's "forkserver" start method, and the same caveats
-hold: the child ends with os._exit after its atexit functions, as multiprocessing's children do.
+that takes the step's own interpreter (run_process's virtual environment over this one), argv,
+environment (PYTHONPATH and the ADOPTED settings applied as a new interpreter would, sitecustomize
+rerun, so run_process's /opt/ml mapping moves to the step's folder), working folder and
+stdout/stderr files, runs the script as `python script.py` would (runpy, __main__), and reports the
+exit code. The idea is multiprocessing's "forkserver" start method, and its caveats hold: the child
+ends with os._exit after its atexit functions, and a preloaded library stays the project's version
+even if the step pip-installs another.
 
 call() has subprocess.call's contract (args, cwd, env, stdout, stderr, timeout -> exit code, or
-subprocess.TimeoutExpired after killing the process group). A command that is not a .py script on
-this very interpreter with the same interpreter settings (another Python, such as a separate training
-environment, flags like -u, other PYTHON* variables) runs as a plain process, and so does every command
-where fork is not available (anything but Linux): summary() says which steps ran how, and why.
+subprocess.TimeoutExpired after killing the step's process group; each step has its own session).
+A command that is not a .py script on this interpreter (or a virtual environment over it), or that
+differs in another PYTHON* setting or interpreter flag, runs as a plain process, and so does every
+command where fork is not available (anything but Linux): summary() says which ran how, and why.
 """
 import atexit
 import contextlib
 import importlib
+import io
 import json
 import os
 import runpy
 import selectors
 import shutil
 import signal
+import site
 import socket
 import struct
 import subprocess
 import sys
+import sysconfig
 import tempfile
 import threading
 import time
 import traceback
 from collections.abc import Iterator
+from pathlib import Path
 
 # The libraries this repo's steps import; add the heavy ones your scripts use. Missing ones are skipped.
 PRELOAD = ("numpy", "pandas", "xgboost")
 READY_TIMEOUT_SECONDS = 120  # the forkserver's imports, on a loaded machine
 _HEADER = struct.Struct("!Q")
+# Interpreter settings a forked child takes over from the step's environment as a new interpreter would
+# read them at start; a step that differs from the forkserver in any other PYTHON* variable runs plain.
+ADOPTED = {"PYTHONPATH", "PYTHONUNBUFFERED", "PYTHONNOUSERSITE", "PYTHONUSERBASE", "PYTHONDONTWRITEBYTECODE"}
 _active: "WarmLauncher | None" = None
 
 
@@ -46,15 +56,27 @@ def call(args: list[str], *, cwd=None, env=None, stdout=None, stderr=None, timeo
     launcher = _active
     if launcher is not None:
         return launcher.call(args, cwd=cwd, env=env, stdout=stdout, stderr=stderr, timeout=timeout)
-    return subprocess.call(args, cwd=cwd, env=env, stdout=stdout, stderr=stderr, timeout=timeout)
+    return call_plain(args, cwd=cwd, env=env, stdout=stdout, stderr=stderr, timeout=timeout)
+
+
+def call_plain(args: list[str], *, cwd=None, env=None, stdout=None, stderr=None, timeout: float | None = None) -> int:
+    """A new process in its own session; past timeout its whole process group is killed and
+    subprocess.TimeoutExpired raised, as on any interruption (it would not see the terminal's Ctrl-C)."""
+    process = subprocess.Popen(args, cwd=cwd, env=env, stdout=stdout, stderr=stderr, start_new_session=True)
+    try:
+        return process.wait(timeout=timeout)
+    except BaseException:
+        _kill_group(process.pid)
+        process.wait()
+        raise
 
 
 @contextlib.contextmanager
-def warm_processes(preload: tuple[str, ...] = PRELOAD) -> Iterator["WarmLauncher"]:
+def warm_processes(preload: tuple[str, ...] = PRELOAD, env: dict[str, str] | None = None) -> Iterator["WarmLauncher"]:
     """Meanwhile, call() warm-starts what it can; the forkserver starts now (its imports overlap the
-    caller's work) and stops at the end."""
+    caller's work) with this environment plus env, and stops at the end."""
     global _active
-    launcher = WarmLauncher(preload)
+    launcher = WarmLauncher(preload, env)
     _active = launcher
     try:
         yield launcher
@@ -73,7 +95,7 @@ def unavailable_reason() -> str | None:
 class WarmLauncher:
     """The caller's side: starts the forkserver, sends it one request per step, counts what ran how."""
 
-    def __init__(self, preload: tuple[str, ...]):
+    def __init__(self, preload: tuple[str, ...], env: dict[str, str] | None = None):
         self.preload = preload
         self.warm = 0
         self.plain: dict[str, int] = {}  # reason -> count
@@ -82,12 +104,12 @@ class WarmLauncher:
         self._server: subprocess.Popen | None = None
         self._folder = tempfile.mkdtemp(prefix="warm-start-")
         self._socket_path = os.path.join(self._folder, "forkserver.sock")
-        self._startup_env = dict(os.environ)
+        self._startup_env = {**os.environ, **(env or {})}
         self.unavailable = unavailable_reason()
         if self.unavailable is None:
             self._server = subprocess.Popen(
                 [sys.executable, os.path.abspath(__file__), self._socket_path, *preload],
-                stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+                stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, env=self._startup_env,
             )
 
     def summary(self) -> str:
@@ -102,7 +124,7 @@ class WarmLauncher:
         if reason:
             with self._lock:
                 self.plain[reason] = self.plain.get(reason, 0) + 1
-            return subprocess.call(args, cwd=cwd, env=env, stdout=stdout, stderr=stderr, timeout=timeout)
+            return call_plain(args, cwd=cwd, env=env, stdout=stdout, stderr=stderr, timeout=timeout)
         with self._lock:
             self.warm += 1
         return self._call_warm(args, cwd, env, stdout, stderr, timeout)
@@ -110,12 +132,12 @@ class WarmLauncher:
     def _cannot_warm_start(self, args, cwd, env) -> str | None:
         if self.unavailable:
             return self.unavailable
-        if len(args) < 2 or os.path.abspath(args[0]) != os.path.abspath(sys.executable):
+        if len(args) < 2 or not _same_interpreter(args[0]):
             return "not this interpreter"
         if not args[1].endswith(".py") or not os.path.isfile(os.path.join(cwd or os.getcwd(), args[1])):
             return "not a .py script"
         step_env = os.environ if env is None else env
-        changed = {k for k in {*step_env, *self._startup_env} if k.startswith("PYTHON")
+        changed = {k for k in {*step_env, *self._startup_env} if k.startswith("PYTHON") and k not in ADOPTED
                    and step_env.get(k) != self._startup_env.get(k)}
         if changed:
             return f"other interpreter settings: {', '.join(sorted(changed))}"
@@ -196,6 +218,29 @@ class _Lines:
             self.buffer += chunk
         line, _, self.buffer = self.buffer.partition(b"\n")
         return line.decode()
+
+
+def _same_interpreter(python: str) -> bool:
+    """This interpreter, or a virtual environment over it that sees its packages (run_process's step
+    environments: the same binary, a .pth file adding this interpreter's site-packages)."""
+    if os.path.abspath(python) == os.path.abspath(sys.executable):
+        return True
+    folder = _venv_folder(python)
+    if folder is None or os.path.realpath(python) != os.path.realpath(sys.executable):
+        return False
+    packages = [p for p in site.getsitepackages() if os.path.isdir(p)]
+    purelib = _purelib(folder)
+    text = "".join(path.read_text(errors="replace") for path in Path(purelib).glob("*.pth")) if os.path.isdir(purelib) else ""
+    return all(repr(p) in text or p in text.split() for p in packages)
+
+
+def _venv_folder(python: str) -> str | None:
+    folder = os.path.dirname(os.path.dirname(os.path.abspath(python)))
+    return folder if os.path.isfile(os.path.join(folder, "pyvenv.cfg")) else None
+
+
+def _purelib(folder: str) -> str:
+    return sysconfig.get_path("purelib", vars={"base": folder, "platbase": folder})
 
 
 def _fileno(stream, default: int) -> int:
@@ -292,7 +337,7 @@ def _run_script(request: dict, fds: list[int]) -> None:
         os.environ.update(request["env"])
         script = os.path.abspath(request["argv"][1])
         sys.argv = request["argv"][1:]
-        sys.path[0] = os.path.dirname(script)
+        _adopt_interpreter(request["argv"][0], request["env"], os.path.dirname(script))
         if "numpy" in sys.modules:  # a fresh interpreter seeds numpy's global generator anew; so does each child
             sys.modules["numpy"].random.seed()
         runpy.run_path(script, run_name="__main__")
@@ -307,6 +352,37 @@ def _run_script(request: dict, fds: list[int]) -> None:
             sys.stdout.flush()
             sys.stderr.flush()
         os._exit(code)
+
+
+def _adopt_interpreter(python: str, env: dict[str, str], script_dir: str) -> None:
+    """Become, as far as a running interpreter can, `python` started with env: its virtual environment
+    (sys.executable, sys.prefix, its site-packages first), PYTHONPATH, the ADOPTED settings and the
+    sitecustomize PYTHONPATH brings (run_process's bootstrap moves the /opt/ml mapping to this step)."""
+    folder = _venv_folder(python)
+    if folder is not None and os.path.abspath(python) != os.path.abspath(sys.executable):
+        sys.executable, sys.prefix, sys.exec_prefix = python, folder, folder
+        purelib = _purelib(folder)
+        project = [p for p in site.getsitepackages() if p in sys.path]
+        site.addsitedir(purelib)  # also runs its .pth files; what they add is already on sys.path
+        sys.path.remove(purelib)
+        sys.path.insert(sys.path.index(project[0]) if project else len(sys.path), purelib)
+    extra = [p for p in env.get("PYTHONPATH", "").split(os.pathsep) if p]
+    sys.path[:] = [script_dir, *extra, *[p for p in sys.path[1:] if p not in extra]]
+    if env.get("PYTHONNOUSERSITE") and site.USER_SITE in sys.path:
+        sys.path.remove(site.USER_SITE)
+    sys.dont_write_bytecode = bool(env.get("PYTHONDONTWRITEBYTECODE"))
+    if env.get("PYTHONUNBUFFERED"):
+        for name, fd in (("stdout", 1), ("stderr", 2)):
+            old = getattr(sys, name)
+            setattr(sys, name, io.TextIOWrapper(io.FileIO(fd, "w", closefd=False), encoding=old.encoding,
+                                                errors=old.errors, write_through=True))
+    if any(os.path.isfile(os.path.join(p, "sitecustomize.py")) for p in extra):
+        sys.modules.pop("sitecustomize", None)
+        try:
+            importlib.import_module("sitecustomize")
+        except Exception as error:  # as site.py reports it, and the script still runs
+            print(f"Error in sitecustomize; set PYTHONVERBOSE for traceback:\n{type(error).__name__}: {error}",
+                  file=sys.stderr)
 
 
 def _exit_code(value) -> int:
