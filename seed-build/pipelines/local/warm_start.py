@@ -360,9 +360,10 @@ def _adopt_interpreter(python: str, env: dict[str, str], script_dir: str) -> Non
     sitecustomize PYTHONPATH brings (run_process's bootstrap moves the /opt/ml mapping to this step)."""
     folder = _venv_folder(python)
     if folder is not None and os.path.abspath(python) != os.path.abspath(sys.executable):
-        sys.executable, sys.prefix, sys.exec_prefix = python, folder, folder
-        purelib = _purelib(folder)
         project = [p for p in site.getsitepackages() if p in sys.path]
+        sys.executable, sys.prefix, sys.exec_prefix = python, folder, folder
+        site.PREFIXES[:] = [folder, folder]
+        purelib = _purelib(folder)
         site.addsitedir(purelib)  # also runs its .pth files; what they add is already on sys.path
         sys.path.remove(purelib)
         sys.path.insert(sys.path.index(project[0]) if project else len(sys.path), purelib)
