@@ -189,8 +189,12 @@ def run_experiments(session, bridge, project, result: StoryResult, champion, cha
     shutil.rmtree(out, ignore_errors=True)
     result.ab = segments.ab_segment(session, bridge, project, champion.arn, challenger.arn, segments.labelled_rows(
         champion.test_csv), settings.ab_requests, settings.targeted_requests, out)
-    result.shadow = segments.shadow_segment(session, bridge, project, challenger.arn,
-                                            segments.labelled_rows(champion.test_csv), settings.shadow_requests, out)
+    try:  # the A/B analysis runs while the shadow segment does
+        result.shadow = segments.shadow_segment(session, bridge, project, challenger.arn,
+                                                segments.labelled_rows(champion.test_csv), settings.shadow_requests, out)
+    finally:
+        segments.finish_analysis(result.ab)
+    segments.finish_analysis(result.shadow)
 
 
 def serving_now(session, host, project) -> dict[str, dict[str, object]]:
