@@ -4,6 +4,7 @@ from constructs import Construct
 
 from template.components import policies
 from template.components.artifacts import ArtifactStore
+from template.components.boundary import attach_boundary
 from template.components.builds import BuildProjects
 from template.components.cross_account import CrossAccountDeploy
 from template.components.events import ProjectEvents
@@ -58,6 +59,8 @@ class ProjectStack(cdk.Stack):
             build_pipeline_arn=self.pipelines.arn(self.pipelines.build_name),
             deploy_pipeline_arn=self.pipelines.arn(self.pipelines.deploy_name))
         self._wire_grants(params)
+        # Every role of the project, created by the Service Catalog launch role, carries the admin's boundary.
+        attach_boundary(self)
         self._tag(params)
         self._acknowledge_wildcards()
 

@@ -4,6 +4,7 @@ from aws_cdk import aws_iam as iam
 from constructs import Construct
 
 from template.components import policies
+from template.components.boundary import boundary_policy
 from template.components.cross_account import ACTION_ROLE, CFN_ROLE, MODEL_ROLE, STAGE_TEST_ROLE
 from template.components.nag import SHARED_WILDCARDS, acknowledge_wildcards
 from template.components.parameters import PROJECT_NAME_PATTERN
@@ -50,6 +51,9 @@ class TargetAccountStack(cdk.Stack):
         self.stage_test_role = self._role(
             "StageTestRole", STAGE_TEST_ROLE.format(project_id=project_id), iam.AccountPrincipal(tooling),
             policies.stage_test_statements(stack_name_pattern=f"sagemaker-{name}-deploy-*"))
+        # The target account has no portfolio stack: this stack brings the same ceiling for its own roles.
+        boundary = boundary_policy(self, "RoleBoundary", name=None)
+        iam.PermissionsBoundary.of(self).apply(boundary)
         cdk.Tags.of(self).add("sagemaker:project-name", name)
         cdk.Tags.of(self).add("sagemaker:project-id", project_id)
         acknowledge_wildcards(self, TARGET_WILDCARDS)
