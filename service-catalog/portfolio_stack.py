@@ -6,6 +6,7 @@ from constructs import Construct
 
 from template.components.boundary import boundary_arn, boundary_policy
 from template.components.policies import ROLE_PATH
+from template.components.roles import service_principal
 
 MAX_STUDIO_ROLES = 5
 PRODUCT_NAME = "SageMaker MLOps: model build, train and guarded deploy"
@@ -112,11 +113,6 @@ TAGGED_RESOURCE = {"Null": {f"aws:ResourceTag/{PROJECT_TAG}": "false"}}
 TAGGED_REQUEST = {"Null": {f"aws:RequestTag/{PROJECT_TAG}": "false"}}
 # The services the launch role hands project roles to (CodeBuild projects, pipelines, rule targets).
 PASSED_TO = ["codebuild.amazonaws.com", "codepipeline.amazonaws.com", "events.amazonaws.com"]
-
-
-def service_principal(service: str) -> iam.ServicePrincipal:
-    """`service`, only when it acts for this account (aws:SourceAccount: no confused deputy)."""
-    return iam.ServicePrincipal(service, conditions={"StringEquals": {"aws:SourceAccount": cdk.Aws.ACCOUNT_ID}})
 
 
 def _pattern_arn(name: str) -> str:

@@ -6,7 +6,7 @@ from template.components import policies
 from template.components.artifacts import ArtifactStore
 from template.components.boundary import attach_boundary
 from template.components.builds import BuildProjects
-from template.components.cross_account import CrossAccountDeploy
+from template.components.cross_account import ACTION_ROLE, MODEL_ROLE, CrossAccountDeploy, target_roles_share
 from template.components.events import ProjectEvents
 from template.components.nag import SHARED_WILDCARDS, acknowledge_wildcards, logical_ref
 from template.components.parameters import UNPUBLISHED_SEED_BUCKET, ProjectParameters, declare_parameters
@@ -37,9 +37,9 @@ class ProjectStack(cdk.Stack):
                  seed_prefix: str = "seeds/", **kwargs) -> None:
         super().__init__(scope, construct_id, **kwargs)
         self.params = params = declare_parameters(self, seed_bucket=seed_bucket, seed_prefix=seed_prefix)
-        self.roles = roles = ProjectRoles(self, "Roles")
+        self.roles = roles = ProjectRoles(self, "Roles", name_prefix=params.prefix)
         self.artifacts = ArtifactStore(self, "Artifacts", multi_account=params.multi_account,
-                                       target_account_ids=[params.staging_account_id, params.prod_account_id])
+                                       target_share=target_roles_share(params, ACTION_ROLE, MODEL_ROLE))
         self.registry = ModelRegistry(self, "Registry", params=params)
         self.repos = SourceRepositories(self, "Repositories", params=params)
         self.cross_account = CrossAccountDeploy(self, "CrossAccount", params=params,
@@ -59,6 +59,12 @@ class ProjectStack(cdk.Stack):
             build_pipeline_arn=self.pipelines.arn(self.pipelines.build_name),
             deploy_pipeline_arn=self.pipelines.arn(self.pipelines.deploy_name))
         self._wire_grants(params)
+        # Multi-account: each target account's stack trusts exactly these two roles (ToolingPipelineRoleName,
+        # ToolingBuildRoleName), by name, so the admin passes these outputs to it.
+        cdk.CfnOutput(self, "PipelineRoleName", value=roles.codepipeline.role_name,
+                      description="ToolingPipelineRoleName of the target-account stacks")
+        cdk.CfnOutput(self, "BuildRoleName", value=roles.codebuild.role_name,
+                      description="ToolingBuildRoleName of the target-account stacks")
         # Every role of the project, created by the Service Catalog launch role, carries the admin's boundary.
         attach_boundary(self)
         self._tag(params)

@@ -4,6 +4,7 @@ from aws_cdk import aws_iam as iam
 from aws_cdk import aws_sagemaker as sagemaker
 from constructs import Construct
 
+from template.components.cross_account import CFN_ROLE, MODEL_ROLE, target_roles_share
 from template.components.parameters import ProjectParameters
 
 # SageMaker writes resource names lower-case into ARNs while the project name may carry capitals; the
@@ -23,10 +24,11 @@ class ModelRegistry(Construct):
                                                   resource_name=f"*-{params.project_id}")
         self.package_arn_pattern = stack.format_arn(service="sagemaker", resource="model-package",
                                                     resource_name=f"*-{params.project_id}/*")
-        principals = {"AWS": [f"arn:{cdk.Aws.PARTITION}:iam::{account}:root"
-                              for account in (params.staging_account_id, params.prod_account_id)]}
+        # The target accounts' CloudFormation role creates models from the packages, run as the model role.
+        principals, condition = target_roles_share(params, CFN_ROLE, MODEL_ROLE)
         share = {"Version": "2012-10-17", "Statement": [{
-            "Sid": "TargetAccountsRead", "Effect": "Allow", "Principal": principals, "Action": READ_ACTIONS,
+            "Sid": "TargetAccountsRead", "Effect": "Allow", "Principal": principals, "Condition": condition,
+            "Action": READ_ACTIONS,
             "Resource": [self.group_arn_pattern, self.package_arn_pattern]}]}
         self.group = sagemaker.CfnModelPackageGroup(
             self, "Group", model_package_group_name=self.group_name,
