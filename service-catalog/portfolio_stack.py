@@ -6,6 +6,7 @@ from constructs import Construct
 
 from template.components.boundary import boundary_arn, boundary_policy
 from template.components.policies import ROLE_PATH
+from template.components.registry import APPROVER_PATH
 from template.components.roles import service_principal
 
 MAX_STUDIO_ROLES = 5
@@ -130,6 +131,8 @@ def launch_wildcard_reasons() -> dict[str, str]:
             findings[f"Resource::arn:<AWS::Partition>:iam::<AWS::AccountId>:{resource}"] = reason
         else:
             findings[f"Resource::arn:<AWS::Partition>:{service}:<AWS::Region>:<AWS::AccountId>:{resource}"] = reason
+    findings[f"Resource::arn:<AWS::Partition>:iam::<AWS::AccountId>:policy{APPROVER_PATH}*"] = (
+        "Each project's approver policy; CloudFormation names it after the SC-... stack.")
     findings["Resource::arn:<AWS::Partition>:s3:::sc-*"] = ("CloudFormation names the artifact bucket after the "
                                                             "SC-... stack, lower-cased.")
     findings["Resource::arn:<AWS::Partition>:s3:::<TemplateBucket>/*"] = ("The published template and seed zips "
@@ -176,6 +179,11 @@ def launch_statements(template_bucket: str) -> list[iam.PolicyStatement]:
                            "iam:ListAttachedRolePolicies"], resources=[_pattern_arn("roles")]),
         statement(sid="PassProjectRoles", actions=["iam:PassRole"], resources=[_pattern_arn("roles")],
                   conditions={"StringEquals": {"iam:PassedToService": PASSED_TO}}),
+        # The project's approver policy (registry.py), under its own path; the launch role attaches it to nobody.
+        statement(sid="ApproverPolicies", actions=["iam:CreatePolicy", "iam:DeletePolicy", "iam:GetPolicy",
+                                                   "iam:GetPolicyVersion", "iam:ListPolicyVersions",
+                                                   "iam:CreatePolicyVersion", "iam:DeletePolicyVersion"],
+                  resources=[f"arn:{cdk.Aws.PARTITION}:iam::{cdk.Aws.ACCOUNT_ID}:policy{APPROVER_PATH}*"]),
         # The boundary itself is the admin's: never changed, detached or deleted by a template run.
         statement(sid="KeepBoundary", effect=iam.Effect.DENY,
                   actions=["iam:CreatePolicyVersion", "iam:DeletePolicy", "iam:DeletePolicyVersion",

@@ -59,6 +59,10 @@ class ProjectStack(cdk.Stack):
             build_pipeline_arn=self.pipelines.arn(self.pipelines.build_name),
             deploy_pipeline_arn=self.pipelines.arn(self.pipelines.deploy_name))
         self._wire_grants(params)
+        approver = self.registry.approver_policy(
+            deploy_pipeline_arn=self.pipelines.arn(self.pipelines.deploy_name))
+        cdk.CfnOutput(self, "ApproverPolicyArn", value=approver.managed_policy_arn,
+                      description="Attach to whoever approves this project's models (README: Security)")
         # Multi-account: each target account's stack trusts exactly these two roles (ToolingPipelineRoleName,
         # ToolingBuildRoleName), by name, so the admin passes these outputs to it.
         cdk.CfnOutput(self, "PipelineRoleName", value=roles.codepipeline.role_name,

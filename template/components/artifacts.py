@@ -5,7 +5,7 @@ from aws_cdk import aws_kms as kms
 from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
-from template.components.nag import acknowledge
+from template.components.nag import acknowledge, skip_checkov
 
 
 BUCKET_READ = ["s3:GetBucketLocation", "s3:ListBucket", "s3:GetBucketVersioning"]
@@ -33,8 +33,10 @@ class ArtifactStore(Construct):
                                  abort_incomplete_multipart_upload_after=cdk.Duration.days(7)),
                 s3.LifecycleRule(id="ExpireDataCapture", prefix="data-capture/", expiration=cdk.Duration.days(90)),
             ])
-        acknowledge(self.bucket, "S1", "Pipeline and model artifacts only; access is audited by CloudTrail, and a "
-                                       "second log bucket per project would double the buckets a project owns.")
+        no_access_log = ("Pipeline and model artifacts only; access is audited by CloudTrail, and a second log "
+                         "bucket per project would double the buckets a project owns.")
+        acknowledge(self.bucket, "S1", no_access_log)
+        skip_checkov(self.bucket, "CKV_AWS_18", no_access_log)
         self._share_with(multi_account, target_share)
 
     def _share_with(self, multi_account: cdk.CfnCondition, share: tuple[dict, dict]) -> None:

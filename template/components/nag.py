@@ -56,3 +56,14 @@ def logical_ref(construct: IConstruct, attribute: str = "") -> str:
     resource = construct.node.default_child if construct.node.default_child is not None else construct
     logical_id = cdk.Stack.of(construct).get_logical_id(resource)
     return f"<{logical_id}.{attribute}>" if attribute else f"<{logical_id}>"
+
+
+def skip_checkov(construct: IConstruct, check_id: str, reason: str) -> None:
+    """Skip checkov check `check_id` on `construct`'s resource, with the reason in the template's metadata
+    (checkov reads Metadata.checkov.skip[].id/comment)."""
+    if not reason.strip():
+        raise ValueError(f"skip_checkov: {check_id}: empty reason: every skip carries a written reason")
+    resource = construct.node.default_child if construct.node.default_child is not None else construct
+    metadata = resource.get_metadata("checkov") or {"skip": []}
+    metadata["skip"].append({"id": check_id, "comment": reason})
+    resource.add_metadata("checkov", metadata)

@@ -66,12 +66,14 @@ def endpoint_deploy_statements(*, model_role_arn: str, alarm_prefix: str) -> lis
                                      "cloudwatch:TagResource"],
                             resources=[_arn("cloudwatch", f"alarm:{alarm_prefix}-*")]),
         iam.PolicyStatement(actions=["cloudwatch:DescribeAlarms"], resources=["*"]),
-        # Application Auto Scaling has no resource-level permissions.
+        # Application Auto Scaling: the targets' ARNs are generated, so "*", held to SageMaker's namespace by
+        # condition (application-autoscaling:service-namespace; the describe calls take no condition).
         iam.PolicyStatement(actions=["application-autoscaling:RegisterScalableTarget",
                                      "application-autoscaling:DeregisterScalableTarget",
-                                     "application-autoscaling:DescribeScalableTargets",
                                      "application-autoscaling:PutScalingPolicy",
-                                     "application-autoscaling:DeleteScalingPolicy",
+                                     "application-autoscaling:DeleteScalingPolicy"], resources=["*"],
+                            conditions={"StringEquals": {"application-autoscaling:service-namespace": "sagemaker"}}),
+        iam.PolicyStatement(actions=["application-autoscaling:DescribeScalableTargets",
                                      "application-autoscaling:DescribeScalingPolicies"], resources=["*"]),
         iam.PolicyStatement(actions=["iam:CreateServiceLinkedRole"], resources=["*"], conditions={
             "StringEquals": {"iam:AWSServiceName": "sagemaker.application-autoscaling.amazonaws.com"}}),

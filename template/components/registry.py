@@ -9,6 +9,12 @@ from template.components.parameters import ProjectParameters
 
 # SageMaker writes resource names lower-case into ARNs while the project name may carry capitals; the
 # project id is lower-case, so IAM patterns anchor on it: "*-<id>" matches the group "<name>-<id>".
+PENDING = "PendingManualApproval"
+DECISIONS = ["Approved", "Rejected"]
+APPROVAL_STAGE = "ApproveDeployment"  # stage and action name in the deploy pipeline (pipelines.py)
+# Its own path: the launch role creates policies there only, far from the boundary's (boundary.py).
+APPROVER_PATH = "/sagemaker-project-approvers/"
+APPROVER_DESCRIPTION = "Approve or reject this SageMaker project's models, and its prod deployments"
 READ_ACTIONS = ["sagemaker:DescribeModelPackageGroup", "sagemaker:DescribeModelPackage",
                 "sagemaker:ListModelPackages"]
 
@@ -42,8 +48,26 @@ class ModelRegistry(Construct):
             actions=READ_ACTIONS, resources=[self.group_arn_pattern, self.package_arn_pattern]))
 
     def grant_register(self, grantee: iam.IGrantable) -> None:
-        """Create packages in the group (the SageMaker Pipeline's register step)."""
+        """Create packages in the group (the SageMaker Pipeline's register step), PendingManualApproval only:
+        ModelApprovalStatus is a pipeline parameter, and an Approved registration would start a deploy with no
+        approver. A request without the status is refused too (the condition key is then absent)."""
         self.grant_read(grantee)
+        resources = [self.group_arn_pattern, self.package_arn_pattern]
         grantee.grant_principal.add_to_principal_policy(iam.PolicyStatement(
-            actions=["sagemaker:CreateModelPackage", "sagemaker:AddTags"],
-            resources=[self.group_arn_pattern, self.package_arn_pattern]))
+            actions=["sagemaker:CreateModelPackage"], resources=resources,
+            conditions={"StringEquals": {"sagemaker:ModelApprovalStatus": PENDING}}))
+        grantee.grant_principal.add_to_principal_policy(iam.PolicyStatement(actions=["sagemaker:AddTags"],
+                                                                            resources=resources))
+
+    def approver_policy(self, *, deploy_pipeline_arn: str) -> iam.ManagedPolicy:
+        """What an approver needs, and nothing more: read the group's packages, set one Approved or Rejected
+        (the registry rollback is a Rejected), and answer the deploy pipeline's ApproveDeployment step.
+        Attach it to the people (or their role) who approve models of this project."""
+        approval_action = f"{deploy_pipeline_arn}/{APPROVAL_STAGE}/{APPROVAL_STAGE}"
+        return iam.ManagedPolicy(self, "ApproverPolicy", description=APPROVER_DESCRIPTION, path=APPROVER_PATH,
+                                 statements=[
+            iam.PolicyStatement(actions=READ_ACTIONS, resources=[self.group_arn_pattern, self.package_arn_pattern]),
+            iam.PolicyStatement(actions=["sagemaker:UpdateModelPackage"], resources=[self.package_arn_pattern],
+                                conditions={"StringEquals": {"sagemaker:ModelApprovalStatus": DECISIONS}}),
+            iam.PolicyStatement(actions=["codepipeline:PutApprovalResult"], resources=[approval_action]),
+            iam.PolicyStatement(actions=["codepipeline:GetPipelineState"], resources=[deploy_pipeline_arn])])
