@@ -57,7 +57,7 @@ class Call:
     operation: str
     params: dict
     region: str
-    caller: str = ""
+    caller: str = ""  # file:line:function of the code that made the call (a transfer worker: the pool's)
     actor: str = ""
 
 
@@ -100,7 +100,11 @@ def _resource(service: dict, privilege: dict, call: Call, *, account: str, parti
         variables = [v for v in _VARIABLE.findall(template) if v not in fixed]
         values = {v: call.params.get(PARAMETER_FOR.get(v, v)) for v in variables}
         given = {v: value for v, value in values.items() if isinstance(value, str)}
+        prefix = _VARIABLE.sub(lambda m: fixed.get(m.group(1), "\0"), template).split("\0")[0]
         arn_given = [value for value in given.values() if value.startswith("arn:")]
+        # A parameter holding this resource's ARN under another name (UpdateModelPackage's ModelPackageArn).
+        arn_given += [value for value in call.params.values() if isinstance(value, str) and "/" in prefix
+                      and value.startswith(prefix.replace("${Partition}", fixed["Partition"]))]
         if arn_given:
             return arn_given[0]  # e.g. DescribeModelPackage(ModelPackageName=<arn>)
         filled = _VARIABLE.sub(lambda m: fixed.get(m.group(1)) or given.get(m.group(1)) or "*", template)
@@ -117,7 +121,7 @@ def _caller() -> str:
     """The first frame outside boto3/botocore/s3transfer and this module: the code that made the call."""
     for frame in reversed(traceback.extract_stack()[:-2]):
         if not re.search(r"(botocore|boto3|s3transfer)[/\\]|iam_actions\.py$|sitecustomize\.py$", frame.filename):
-            return f"{frame.filename}:{frame.lineno}"
+            return f"{frame.filename}:{frame.lineno}:{frame.name}"
     return ""
 
 
@@ -129,11 +133,16 @@ def _json_safe(value):
     return value if isinstance(value, str | int | float | bool) or value is None else "<binary>"
 
 
-def _record_to(sink):
-    """Patch botocore's BaseClient._make_api_call so that every call of this process goes to `sink` first."""
+def intercept(sink):
+    """Patch botocore's BaseClient._make_api_call so that every call of this process goes to `sink` first, and
+    boto3's managed transfers (upload_file/download_file run their requests in worker threads) as the one
+    PutObject/GetObject the caller asked for, attributed to the caller."""
+    import boto3.s3.transfer
     import botocore.client
 
     original = botocore.client.BaseClient._make_api_call
+    upload, download = boto3.s3.transfer.S3Transfer.upload_file, boto3.s3.transfer.S3Transfer.download_file
+    region = os.environ.get("AWS_DEFAULT_REGION", "us-east-1")
 
     def recorded(self, operation_name, api_params):
         model = self.meta.service_model
@@ -141,21 +150,37 @@ def _record_to(sink):
                   region=self.meta.region_name, caller=_caller()))
         return original(self, operation_name, api_params)
 
+    def recorded_upload(self, filename, bucket, key, *args, **kwargs):
+        sink(Call("s3", "PutObject", {"Bucket": bucket, "Key": key}, region, caller=_caller()))
+        return upload(self, filename, bucket, key, *args, **kwargs)
+
+    def recorded_download(self, bucket, key, filename, *args, **kwargs):
+        sink(Call("s3", "GetObject", {"Bucket": bucket, "Key": key}, region, caller=_caller()))
+        return download(self, bucket, key, filename, *args, **kwargs)
+
     botocore.client.BaseClient._make_api_call = recorded
-    return original
+    boto3.s3.transfer.S3Transfer.upload_file = recorded_upload
+    boto3.s3.transfer.S3Transfer.download_file = recorded_download
+    return original, upload, download
+
+
+def restore(saved) -> None:
+    import boto3.s3.transfer
+    import botocore.client
+
+    botocore.client.BaseClient._make_api_call = saved[0]
+    boto3.s3.transfer.S3Transfer.upload_file, boto3.s3.transfer.S3Transfer.download_file = saved[1:]
 
 
 @contextlib.contextmanager
 def recording():
     """Record every boto3 call made in this process while the block runs; yields the list of Calls."""
-    import botocore.client
-
     calls: list[Call] = []
-    original = _record_to(calls.append)
+    saved = intercept(calls.append)
     try:
         yield calls
     finally:
-        botocore.client.BaseClient._make_api_call = original
+        restore(saved)
 
 
 def record_child_process() -> None:
@@ -168,7 +193,7 @@ def record_child_process() -> None:
         with open(path, "a", encoding="utf-8") as sink:
             sink.write(json.dumps(call.__dict__) + "\n")
 
-    _record_to(append)
+    intercept(append)
 
 
 def child_environment(record_file: Path) -> dict[str, str]:

