@@ -18,8 +18,9 @@ CHECKOV_TIMEOUT = 300
 EXAMPLES = """examples:
   scripts/lint.py                 # after scripts/synth.py and make tools (make lint runs all three)
   scripts/lint.py --region eu-west-1
-  scripts/lint.py --skip-checkov  # cfn-lint and cdk-nag only
-exit codes: 0 clean (warnings allowed), 2 cfn-lint errors, cdk-nag violations, checkov failures or nothing to lint.
+  scripts/lint.py --skip-checkov --skip-permissions   # cfn-lint and cdk-nag only
+exit codes: 0 clean (warnings allowed), 2 cfn-lint errors, cdk-nag violations, checkov failures, a recorded call
+the policies refuse, or nothing to lint.
 """
 
 
@@ -116,7 +117,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--templates-dir", type=Path, default=TEMPLATES_DIR)
     parser.add_argument("--nag-report", type=Path, default=NAG_REPORT)
     parser.add_argument("--region", default=os.environ.get("AWS_DEFAULT_REGION", "us-east-1"))
-    parser.add_argument("--skip-checkov", action="store_true", help="cfn-lint and cdk-nag only")
+    parser.add_argument("--skip-checkov", action="store_true", help="no checkov")
+    parser.add_argument("--skip-permissions", action="store_true",
+                        help="no recorded-call permissions table (scripts/permissions.py, about a minute)")
     parser.add_argument("--checkov-bin", type=Path, default=CHECKOV, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     templates = sorted(args.templates_dir.glob("*.json"))
@@ -144,6 +147,12 @@ def main(argv: list[str] | None = None) -> int:
     errors = sum(finding.is_error for finding in findings) + len(violations)
     if not args.skip_checkov:
         errors += _report_checkov(args.templates_dir, args.checkov_bin)
+    if not args.skip_permissions:
+        print("==> permissions: every call of the demo's story against its actor's policy (scripts/permissions.py)",
+              flush=True)
+        import permissions
+
+        errors += permissions.main(["--templates-dir", str(args.templates_dir)])
     print(f"==> {errors} error(s), {len(findings) - sum(f.is_error for f in findings)} warning(s)")
     return 2 if errors else 0
 

@@ -23,7 +23,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from iam_actions import Call, authorization, child_environment, intercept, read_records, recording, restore  # noqa: E402
+from iam_actions import (Call, authorization, child_environment, intercept, read_records,  # noqa: E402
+                         recording, restore)
 from iam_policy import ALLOW, Principal, Request  # noqa: E402
 
 ACCOUNT = "123456789012"  # moto's default account, and template.resolve's AWS::AccountId

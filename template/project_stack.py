@@ -61,20 +61,26 @@ class ProjectStack(cdk.Stack):
             build_pipeline_arn=self.pipelines.arn(self.pipelines.build_name),
             deploy_pipeline_arn=self.pipelines.arn(self.pipelines.deploy_name))
         self._wire_grants(params)
-        approver = self.registry.approver_policy(
-            deploy_pipeline_arn=self.pipelines.arn(self.pipelines.deploy_name))
-        cdk.CfnOutput(self, "ApproverPolicyArn", value=approver.managed_policy_arn,
-                      description="Attach to whoever approves this project's models (README: Security)")
-        # Multi-account: each target account's stack trusts exactly these two roles (ToolingPipelineRoleName,
-        # ToolingBuildRoleName), by name, so the admin passes these outputs to it.
-        cdk.CfnOutput(self, "PipelineRoleName", value=roles.codepipeline.role_name,
-                      description="ToolingPipelineRoleName of the target-account stacks")
-        cdk.CfnOutput(self, "BuildRoleName", value=roles.codebuild.role_name,
-                      description="ToolingBuildRoleName of the target-account stacks")
+        self._outputs(roles)
         # Every role of the project, created by the Service Catalog launch role, carries the admin's boundary.
         attach_boundary(self)
         self._tag(params)
         self._acknowledge_wildcards()
+
+    def _outputs(self, roles: ProjectRoles) -> None:
+        """The approver policy to attach to approvers, and what each target-account stack takes (multi-account):
+        it trusts exactly the CodePipeline and CodeBuild roles, by name."""
+        approver = self.registry.approver_policy(deploy_pipeline_arn=self.pipelines.arn(self.pipelines.deploy_name))
+        outputs = {
+            "ApproverPolicyArn": (approver.managed_policy_arn,
+                                  "Attach to whoever approves this project's models (README: Security)"),
+            "PipelineRoleName": (roles.codepipeline.role_name, "ToolingPipelineRoleName of the target-account stacks"),
+            "BuildRoleName": (roles.codebuild.role_name, "ToolingBuildRoleName of the target-account stacks"),
+            "ArtifactBucketName": (self.artifacts.bucket.bucket_name, "ArtifactBucketName of the target-account stacks"),
+            "ArtifactKeyArn": (self.artifacts.key.key_arn, "ArtifactKeyArn of the target-account stacks"),
+        }
+        for name, (value, description) in outputs.items():
+            cdk.CfnOutput(self, name, value=value, description=description)
 
     def _wire_grants(self, params: ProjectParameters) -> None:
         roles = self.roles
