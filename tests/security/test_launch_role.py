@@ -81,3 +81,12 @@ def test_launch_role_trusts_service_catalog_for_this_account_only(portfolio):
     assert trust_matches(role, principal=service, context={"aws:SourceAccount": ACCOUNT})
     assert not trust_matches(role, principal=service, context={"aws:SourceAccount": "999999999999"})
     assert not trust_matches(role, principal=service, context={})
+
+
+def test_launch_role_creates_policies_only_on_the_approvers_path(launch_role):
+    approvers = f"arn:aws:iam::{ACCOUNT}:policy/sagemaker-project-approvers/SC-1-pp-x-ApproverPolicy-1"
+    assert launch_role.decide(Request("iam:CreatePolicy", approvers)) == ALLOW
+    assert launch_role.decide(Request("iam:CreatePolicy", f"arn:aws:iam::{ACCOUNT}:policy/sagemaker-project/x")) == (
+        IMPLICIT_DENY)
+    assert launch_role.decide(Request("iam:AttachRolePolicy", ROLE, {"iam:PermissionsBoundary": BOUNDARY_ARN,
+                                                                     "iam:PolicyARN": approvers})) == IMPLICIT_DENY
