@@ -176,11 +176,11 @@ def principals(templates_dir: Path) -> dict[str, Principal]:
 
     project = resolve_template(json.loads((templates_dir / "sagemaker-project.json").read_text()),
                                {"SageMakerProjectName": PROJECT_NAME, "SageMakerProjectId": PROJECT_ID})
-    project = _physical(project)
+    project = physical(project)
     portfolio = json.loads((templates_dir / "sagemaker-project-portfolio.json").read_text())
     (boundary,) = [r["Properties"] for r in portfolio["Resources"].values() if r["Type"] == "AWS::IAM::ManagedPolicy"]
     arn = f"arn:aws:iam::{ACCOUNT}:policy{boundary['Path']}{boundary['ManagedPolicyName']}"
-    roles = role_principals(project, {arn: _physical(boundary["PolicyDocument"])["Statement"]})
+    roles = role_principals(project, {arn: physical(boundary["PolicyDocument"])["Statement"]})
     found = {}
     for actor, description in ROLE_DESCRIPTIONS.items():
         (logical_id,) = [lid for lid, r in project["Resources"].items()
@@ -192,14 +192,14 @@ def principals(templates_dir: Path) -> dict[str, Principal]:
     return found
 
 
-def _physical(node, resources: dict | None = None):
+def physical(node, resources: dict | None = None):
     """Resource attributes the resolver left as <LogicalId.Attr> / <LogicalId>, with this check's names."""
     if resources is None and isinstance(node, dict) and "Resources" in node:
         resources = node["Resources"]
     if isinstance(node, dict):
-        return {key: _physical(value, resources) for key, value in node.items()}
+        return {key: physical(value, resources) for key, value in node.items()}
     if isinstance(node, list):
-        return [_physical(value, resources) for value in node]
+        return [physical(value, resources) for value in node]
     if not isinstance(node, str) or resources is None:
         return node
     for logical_id, resource in resources.items():
