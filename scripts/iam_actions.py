@@ -29,7 +29,7 @@ OPERATION_ACTIONS = {
     ("s3", "ListObjectVersions"): "ListBucketVersions",
 }
 # Request parameters that name an ARN variable of the database under another name.
-PARAMETER_FOR = {"BucketName": "Bucket", "ObjectName": "Key"}
+PARAMETER_FOR = {"BucketName": "Bucket", "ObjectName": "Key", "RoleNameWithPath": "RoleName"}
 _VARIABLE = re.compile(r"\$\{([A-Za-z]+)\}")
 
 

@@ -9,8 +9,10 @@ Actors recorded (how each call is attributed):
 - the CodeBuild role: every call of the deploy seed's buildspecs (build.py, verify, test-stage), which
   CodeBuild runs as this role;
 - the approver: the registry decision (UpdateModelPackage), against the project's approver policy.
-Not recorded: what CloudFormation does as the deploy role (the emulator's CloudFormation makes those calls
-inside moto), CodePipeline's and EventBridge's own calls, and the model's execution role (SageMaker's hosting).
+- the CloudFormation deploy role: the emulator's CloudFormation makes its calls inside moto, so they are not
+  recorded; instead each resource type of the rendered endpoint stack contributes its create/read/update/delete
+  handler permissions from the CloudFormation registry schemas that cfn-lint bundles (AWS's own list).
+Not covered: CodePipeline's and EventBridge's own calls, and the model's execution role (SageMaker's hosting).
 """
 import argparse
 import contextlib
@@ -32,8 +34,28 @@ REGION = "us-east-1"
 PROJECT_NAME, PROJECT_ID = "perm-check", "p-perm0001"
 BUCKET = f"sagemaker-{PROJECT_NAME}-artifacts"
 PIPELINE_ROLE, CODEBUILD_ROLE, APPROVER = "SageMaker Pipeline role", "CodeBuild role", "approver policy"
+CLOUDFORMATION_ROLE = "CloudFormation role"
 ROLE_DESCRIPTIONS = {PIPELINE_ROLE: "Runs the SageMaker Pipeline's jobs and registers models",
-                     CODEBUILD_ROLE: "Runs the project's CodeBuild projects"}
+                     CODEBUILD_ROLE: "Runs the project's CodeBuild projects",
+                     CLOUDFORMATION_ROLE: "Deploys the staging and prod endpoint stacks in this account"}
+HANDLERS = ("create", "read", "update", "delete")
+# Handler permissions the endpoint stack cannot need, each with the reason.
+NOT_APPLICABLE = {
+    "lambda:GetProvisionedConcurrencyConfig": "scalable targets of Lambda functions only; ours scale SageMaker variants",
+    "lambda:PutProvisionedConcurrencyConfig": "scalable targets of Lambda functions only",
+    "lambda:DeleteProvisionedConcurrencyConfig": "scalable targets of Lambda functions only",
+    "application-autoscaling:PutScheduledAction": "the endpoint template defines no scheduled actions",
+    "application-autoscaling:DeleteScheduledAction": "the endpoint template defines no scheduled actions",
+    "kms:DescribeKey": "only with an endpoint config KmsKeyId, which the stage configs do not set",
+}
+# What CloudFormation's requests name for the stage stack's resources, so that each action maps to the ARN IAM
+# evaluates; the stage alarms and endpoint are named <project>-<stage>-... (seed-deploy's endpoint template).
+STAGE_NAMES = {"AlarmName": f"{PROJECT_NAME}-staging-model-latency", "EndpointName": f"{PROJECT_NAME}-staging",
+               "EndpointConfigName": "staging-config", "ModelName": "staging-model",
+               "MonitoringScheduleName": "staging-monitoring", "JobDefinitionName": "staging-quality",
+               "ResourceId": f"endpoint/{PROJECT_NAME}-staging/variant/AllTraffic",
+               "PassedToService": "sagemaker.amazonaws.com",
+               "AWSServiceName": "sagemaker.application-autoscaling.amazonaws.com", "service-namespace": "sagemaker"}
 # Why a granted action has no recorded call. Keys are actions or "service:*" for a whole service.
 UNUSED_REASONS = {
     "sagemaker:CreateProcessingJob": "SageMaker Pipelines' own call in AWS; run_local runs the step locally",
@@ -165,6 +187,40 @@ def acting_as(principal: Principal, *, account: str = ACCOUNT):
         restore(saved)
 
 
+def handler_permissions(resource_type: str) -> set[str]:
+    """CloudFormation's create/read/update/delete handler permissions of `resource_type` (us-east-1 schemas)."""
+    import cfnlint
+
+    schemas = Path(cfnlint.__file__).parent / "data" / "schemas"
+    providers = json.loads((schemas / "providers" / "us-east-1.json").read_text())
+    schema = json.loads((schemas / "resources" / f"{providers[resource_type]}.json").read_text())
+    return {p for handler in HANDLERS for p in schema.get("handlers", {}).get(handler, {}).get("permissions", [])}
+
+
+def cloudformation_calls(endpoint_template: dict, model_role_arn: str) -> list[Call]:
+    """The endpoint stack's handler permissions as calls of the CloudFormation role (not applicable ones left
+    out); PassRole passes the model's execution role to SageMaker."""
+    kinds = sorted({resource["Type"] for resource in endpoint_template["Resources"].values()})
+    calls = []
+    for action in sorted({a for kind in kinds for a in handler_permissions(kind)} - set(NOT_APPLICABLE)):
+        prefix, name = action.split(":")
+        params = {**STAGE_NAMES, **({"RoleName": model_role_arn} if action == "iam:PassRole" else {})}
+        calls.append(Call(prefix, name, params, REGION, caller="CloudFormation resource handler",
+                          actor=CLOUDFORMATION_ROLE))
+    return calls
+
+
+def endpoint_template() -> dict:
+    """seed-deploy's endpoint template rendered from its shipped stage configs (as make lint lints it)."""
+    import yaml
+    from lint import rendered_endpoint_template
+
+    text, note = rendered_endpoint_template()
+    if text is None:
+        raise RuntimeError(f"the endpoint template cannot be rendered: {note}")
+    return yaml.safe_load(text)
+
+
 # -- evaluation -----------------------------------------------------------------------------------------------
 def principals(templates_dir: Path) -> dict[str, Principal]:
     """The recorded actors as IAM sees them in the synthesized templates (single-account project)."""
@@ -177,7 +233,9 @@ def principals(templates_dir: Path) -> dict[str, Principal]:
     project = resolve_template(json.loads((templates_dir / "sagemaker-project.json").read_text()),
                                {"SageMakerProjectName": PROJECT_NAME, "SageMakerProjectId": PROJECT_ID})
     project = physical(project)
-    portfolio = json.loads((templates_dir / "sagemaker-project-portfolio.json").read_text())
+    portfolio = resolve_template(json.loads((templates_dir / "sagemaker-project-portfolio.json").read_text()), {
+        "TemplateBucket": "template-bucket", "TemplateKey": "template.json", "ProductVersion": "1",
+        "StudioExecutionRoleArns": [f"arn:aws:iam::{ACCOUNT}:role/studio"]})
     (boundary,) = [r["Properties"] for r in portfolio["Resources"].values() if r["Type"] == "AWS::IAM::ManagedPolicy"]
     arn = f"arn:aws:iam::{ACCOUNT}:policy{boundary['Path']}{boundary['ManagedPolicyName']}"
     roles = role_principals(project, {arn: physical(boundary["PolicyDocument"])["Statement"]})
@@ -190,6 +248,14 @@ def principals(templates_dir: Path) -> dict[str, Principal]:
                    if r["Type"] == "AWS::IAM::ManagedPolicy" and r["Properties"]["Description"] == APPROVER_DESCRIPTION]
     found[APPROVER] = Principal(APPROVER, approver["PolicyDocument"]["Statement"])
     return found
+
+
+def model_role_arn(templates_dir: Path) -> str:
+    """The model execution role's ARN as physical() names it."""
+    project = json.loads((templates_dir / "sagemaker-project.json").read_text())
+    (logical_id,) = [lid for lid, r in project["Resources"].items() if r["Type"] == "AWS::IAM::Role"
+                     and r["Properties"].get("Description") == "Execution role of the project's models and endpoints"]
+    return f"arn:aws:iam::{ACCOUNT}:role/sagemaker-project/{logical_id}"
 
 
 def physical(node, resources: dict | None = None):
@@ -266,7 +332,9 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory(prefix="permissions-") as work:
         calls = record_story(args.templates_dir / "sagemaker-project.json", Path(work),
                              progress=lambda line: print(line, flush=True))
-    report = evaluate(calls, principals(args.templates_dir))
+    actors = principals(args.templates_dir)
+    calls[CLOUDFORMATION_ROLE] = cloudformation_calls(endpoint_template(), model_role_arn(args.templates_dir))
+    report = evaluate(calls, actors)
     print(table(report))
     for row in report.refused:
         print(f"error: {row.actor}: {row.action} on {row.resource}: {row.decision}", file=sys.stderr)
