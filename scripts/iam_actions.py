@@ -26,7 +26,7 @@ OPERATION_ACTIONS = {
     ("s3", "ListObjectsV2"): "ListBucket", ("s3", "ListObjects"): "ListBucket", ("s3", "HeadBucket"): "ListBucket",
     ("s3", "HeadObject"): "GetObject", ("s3", "CreateMultipartUpload"): "PutObject",
     ("s3", "UploadPart"): "PutObject", ("s3", "CompleteMultipartUpload"): "PutObject",
-    ("s3", "ListObjectVersions"): "ListBucketVersions",
+    ("s3", "ListObjectVersions"): "ListBucketVersions", ("s3", "ListBuckets"): "ListAllMyBuckets",
 }
 # Request parameters that name an ARN variable of the database under another name.
 PARAMETER_FOR = {"BucketName": "Bucket", "ObjectName": "Key", "RoleNameWithPath": "RoleName"}

@@ -39,6 +39,8 @@ ROLE_DESCRIPTIONS = {PIPELINE_ROLE: "Runs the SageMaker Pipeline's jobs and regi
                      CODEBUILD_ROLE: "Runs the project's CodeBuild projects",
                      CLOUDFORMATION_ROLE: "Deploys the staging and prod endpoint stacks in this account"}
 HANDLERS = ("create", "read", "update", "delete")
+# Files of the build seed's local runner that prepare the emulated account rather than run a step as SageMaker.
+LOCAL_RUNNER_ONLY = ("/pipelines/local/definitions.py",)
 # Handler permissions the endpoint stack cannot need, each with the reason.
 NOT_APPLICABLE = {
     "lambda:GetProvisionedConcurrencyConfig": "scalable targets of Lambda functions only; ours scale SageMaker variants",
@@ -159,9 +161,11 @@ def record_story(project_template: Path, work: Path, progress=print) -> dict[str
         execution = pipeline.run(", ".join(f"v{d.version} {d.status}" for d in deliveries))
         if execution.status != "Succeeded":
             raise RuntimeError(f"the deploy pipeline execution {execution.status}: the recording is incomplete")
-    # The local runner's own calls (run_local.py: input upload, the group made if missing) are no AWS actor's;
-    # a transfer's worker-thread requests are recorded once more as the step's own upload or download.
-    steps = [call for call in read_records(build_record, PIPELINE_ROLE) if "/pipelines/local/" in call.caller]
+    # The local runner's own calls (run_local.py and local/definitions.py: code and input uploads, buckets and
+    # the group made if missing) are no AWS actor's; a transfer's worker-thread requests are recorded once more
+    # as the step's own upload or download.
+    steps = [call for call in read_records(build_record, PIPELINE_ROLE)
+             if "/pipelines/local/" in call.caller and not any(part in call.caller for part in LOCAL_RUNNER_ONLY)]
     return {PIPELINE_ROLE: steps, CODEBUILD_ROLE: read_records(deploy_record, CODEBUILD_ROLE),
             APPROVER: [Call(**{**call.__dict__, "actor": APPROVER}) for call in approver]}
 

@@ -5,7 +5,8 @@ import lint
 
 # The skips, and only these, each with its reason in the template's metadata (template/components/nag.py).
 EXPECTED_SKIPS = {("sagemaker-project.json", "CKV_AWS_18")} | {
-    (template, check) for template in ("sagemaker-project-portfolio.json", "sagemaker-project-target-account.json")
+    (template, check) for template in ("sagemaker-project-portfolio.json", "sagemaker-project-target-account.json",
+                                       "sagemaker-project-launch-role.json")
     for check in ("CKV_AWS_107", "CKV_AWS_108", "CKV_AWS_109", "CKV_AWS_111")}
 
 
