@@ -26,6 +26,11 @@ def _wildcard(pattern: str, value: str, *, case_sensitive: bool = True) -> bool:
     return re.fullmatch(regex, value, 0 if case_sensitive else re.IGNORECASE) is not None
 
 
+def action_matches(pattern: str, action: str) -> bool:
+    """IAM's action matching: `*`/`?` wildcards, case-insensitive (kms:GenerateDataKey* covers kms:GenerateDataKey)."""
+    return _wildcard(pattern, action, case_sensitive=False)
+
+
 def _string_test(operator: str):
     tests = {
         "StringEquals": lambda p, v: p == v,

@@ -27,7 +27,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from iam_actions import (Call, authorization, child_environment, intercept, read_records,  # noqa: E402
                          recording, restore)
-from iam_policy import ALLOW, Principal, Request  # noqa: E402
+from iam_policy import ALLOW, Principal, Request, action_matches, role_principals  # noqa: E402
 
 ACCOUNT = "123456789012"  # moto's default account, and template.resolve's AWS::AccountId
 REGION = "us-east-1"
@@ -228,11 +228,8 @@ def endpoint_template() -> dict:
 # -- evaluation -----------------------------------------------------------------------------------------------
 def principals(templates_dir: Path) -> dict[str, Principal]:
     """The recorded actors as IAM sees them in the synthesized templates (single-account project)."""
-    from template.components.boundary import boundary_arn  # noqa: F401  (the same ARN the template names)
     from template.components.registry import APPROVER_DESCRIPTION
     from template.resolve import resolve_template
-
-    from iam_policy import role_principals
 
     project = resolve_template(json.loads((templates_dir / "sagemaker-project.json").read_text()),
                                {"SageMakerProjectName": PROJECT_NAME, "SageMakerProjectId": PROJECT_ID})
@@ -296,15 +293,9 @@ def evaluate(calls: dict[str, list[Call]], actors: dict[str, Principal]) -> Repo
             key = (actor, auth.action, auth.resource, decision)
             counted[key] = counted.get(key, 0) + 1
         report.unused[actor] = {action: unused_reason(action) for action in sorted(principal.allowed_actions())
-                                if not any(_covers(action, name) for name in used)}
+                                if not any(action_matches(action, name) for name in used)}
     report.rows = [Row(*key, calls=count) for key, count in counted.items()]
     return report
-
-
-def _covers(granted: str, action: str) -> bool:
-    from iam_policy import _wildcard
-
-    return _wildcard(granted, action, case_sensitive=False)
 
 
 def unused_reason(action: str) -> str:
