@@ -91,8 +91,9 @@ def authorization(call: Call, *, account: str, partition: str = "aws") -> Author
 
 
 def _resource(service: dict, privilege: dict, call: Call, *, account: str, partition: str) -> str:
-    """The ARN of the first resource type whose variables the request names; else "*" (an action without
-    resource types, or a list call whose resource is the collection)."""
+    """The resource ARN IAM evaluates: an ARN the request passes for one of the action's resource types; else the
+    first resource type whose name variables the request all names; else one it partly names; else the first
+    with "*" for what it does not name (a list call: the collection); "*" for an action without resource types."""
     candidates = [service["resources"][kind]["arn"] for kind in privilege["resource_types"] if kind]
     fixed = {"Partition": partition, "Region": call.region, "Account": account}
     best = None
@@ -104,7 +105,7 @@ def _resource(service: dict, privilege: dict, call: Call, *, account: str, parti
         arn_given = [value for value in given.values() if value.startswith("arn:")]
         # A parameter holding this resource's ARN under another name (UpdateModelPackage's ModelPackageArn).
         arn_given += [value for value in call.params.values() if isinstance(value, str) and "/" in prefix
-                      and value.startswith(prefix.replace("${Partition}", fixed["Partition"]))]
+                      and value.startswith(prefix)]
         if arn_given:
             return arn_given[0]  # e.g. DescribeModelPackage(ModelPackageName=<arn>)
         filled = _VARIABLE.sub(lambda m: fixed.get(m.group(1)) or given.get(m.group(1)) or "*", template)

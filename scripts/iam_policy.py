@@ -56,13 +56,13 @@ def _condition_holds(operator: str, key: str, expected, context: dict) -> bool:
     present = {k.lower(): v for k, v in context.items()}
     if base == "Null":
         return (key.lower() not in present) == (str(_as_list(expected)[0]).lower() == "true")
+    test = _string_test(base)  # an unknown operator raises here, whatever the context holds
     if key.lower() not in present:
         if if_exists:
             return True
         # A missing key fails every positive operator and, single-valued, satisfies the negated ones.
         return base.startswith(("StringNot", "ArnNot")) and qualifier != "ForAnyValue"
     negated = base.startswith(("StringNot", "ArnNot"))
-    test = _string_test(base)
     values = _as_list(present[key.lower()])
     patterns = [str(p) for p in _as_list(expected)]
     if qualifier == "ForAllValues":
