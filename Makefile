@@ -5,6 +5,8 @@ PY := $(abspath $(VENV))/bin/python
 STAMP := $(VENV)/.installed
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 export AWS_DEFAULT_REGION ?= us-east-1
+# Both seeds (and their copies under test) build the XGBoost container's Python once, here (xgboost_env.py).
+export XGBOOST_ENVS_DIR ?= $(abspath .)
 
 .PHONY: venv test test-seeds test-repo demo bench synth lint publish clean
 

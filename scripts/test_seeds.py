@@ -7,7 +7,7 @@ import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-IGNORED = shutil.ignore_patterns("__pycache__", ".pytest_cache", "*.pyc", "build", "demo-output")
+IGNORED = shutil.ignore_patterns("__pycache__", ".pytest_cache", "*.pyc", "build", "demo-output", ".venv-xgboost-*")
 
 
 def run_seed_tests(seed: str, pytest_args: list[str]) -> int:

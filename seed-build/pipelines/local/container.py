@@ -84,9 +84,9 @@ def run_process(command: list[str], job_dir: Path, log_path: Path) -> None:
         raise StepFailed(lines[-1] if lines else f"exited with code {code}")
 
 
-def local_command(entrypoint: list[str], job_dir: Path) -> list[str]:
-    """python3 -> this interpreter; /opt/ml/... arguments -> their mapped paths."""
+def local_command(entrypoint: list[str], job_dir: Path, python: str = sys.executable) -> list[str]:
+    """python3 -> `python` (the image's interpreter); /opt/ml/... arguments -> their mapped paths."""
     mapped = [str(host_path(job_dir, arg)) if arg.startswith(CONTAINER_ROOT) else arg for arg in entrypoint]
     if mapped and mapped[0] in ("python", "python3"):
-        mapped[0] = sys.executable
+        mapped[0] = python
     return mapped

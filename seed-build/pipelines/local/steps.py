@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from pipelines.local import xgboost_env
 from pipelines.local.container import StepFailed, client, download, host_path, local_command, run_process, upload
 from pipelines.local.expressions import Context, resolve
 
@@ -33,7 +34,8 @@ def run_processing(run: StepRun) -> dict:
     outputs = args.get("ProcessingOutputConfig", {}).get("Outputs", [])
     for item in outputs:
         host_path(run.job_dir, item["S3Output"]["LocalPath"]).mkdir(parents=True, exist_ok=True)
-    command = local_command(args["AppSpecification"]["ContainerEntrypoint"], run.job_dir)
+    python = python_for_image(args["AppSpecification"]["ImageUri"])
+    command = local_command(args["AppSpecification"]["ContainerEntrypoint"], run.job_dir, python)
     run_process(command + args["AppSpecification"].get("ContainerArguments", []), run.job_dir, run.job_dir / "job.log")
     for item in outputs:
         upload(host_path(run.job_dir, item["S3Output"]["LocalPath"]), item["S3Output"]["S3Uri"])
@@ -54,15 +56,18 @@ def run_training(run: StepRun) -> dict:
     """The built-in XGBoost algorithm's container contract, served by pipelines.local.xgboost_algorithm."""
     args = resolve(run.step["Arguments"], run.context)
     image = args["AlgorithmSpecification"]["TrainingImage"]
-    if "sagemaker-xgboost" not in image:
+    if "/sagemaker-xgboost:" not in image:
         raise StepFailed(f"{image}: only the built-in XGBoost algorithm runs locally")
+    python = python_for_image(image)
     ml_root = run.job_dir / "opt/ml"
     for channel in args.get("InputDataConfig", []):
         download(channel["DataSource"]["S3DataSource"]["S3Uri"], ml_root / "input/data" / channel["ChannelName"])
     config = ml_root / "input/config"
     config.mkdir(parents=True, exist_ok=True)
     (config / "hyperparameters.json").write_text(json.dumps(args.get("HyperParameters", {})))
-    command = [sys.executable, str(Path(__file__).with_name("xgboost_algorithm.py"))]
+    channels = {c["ChannelName"]: {k: v for k, v in c.items() if k == "ContentType"} for c in args.get("InputDataConfig", [])}
+    (config / "inputdataconfig.json").write_text(json.dumps(channels))
+    command = [python, str(Path(__file__).with_name("xgboost_algorithm.py"))]
     run_process(command, run.job_dir, run.job_dir / "job.log")
     artifact = run.job_dir / "model.tar.gz"
     with tarfile.open(artifact, "w:gz") as archive:
@@ -72,6 +77,16 @@ def run_training(run: StepRun) -> dict:
     bucket, _, key = model_uri[len("s3://"):].partition("/")
     client("s3").upload_file(str(artifact), bucket, key)
     return {"TrainingJobName": run.job_name, "ModelArtifacts": {"S3ModelArtifacts": model_uri}}
+
+
+def python_for_image(image: str) -> str:
+    """The interpreter for a step in `image`: the XGBoost container's own Python for its images, else this one."""
+    if "/sagemaker-xgboost:" not in image:
+        return sys.executable
+    try:
+        return str(xgboost_env.python_for(xgboost_env.image_version(image)))
+    except xgboost_env.XGBoostEnvError as error:
+        raise StepFailed(str(error)) from None
 
 
 def run_register_model(run: StepRun) -> dict:
