@@ -60,9 +60,9 @@ def python_for(version: str) -> Path:
 
 
 def _stamp(requirements: Path) -> str:
-    """What the environment was built from: the pins and this Python's version."""
-    content = requirements.read_bytes() + sys.version.encode()
-    return hashlib.sha256(content).hexdigest()
+    """What the environment was built from: the pins (comments aside, so both seeds' files agree) and this Python."""
+    pins = [line.strip() for line in requirements.read_text().splitlines() if line.strip() and not line.startswith("#")]
+    return hashlib.sha256("\n".join([*pins, sys.version]).encode()).hexdigest()
 
 
 def _stamp_of(target: Path) -> str | None:

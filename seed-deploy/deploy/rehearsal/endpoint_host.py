@@ -52,6 +52,7 @@ class Answer:
     content_type: str
     variant: str
     config_name: str
+    status: int = 200  # the container's success status: 204 for an empty request body
 
 
 class EndpointHost:
@@ -198,7 +199,7 @@ class EndpointHost:
         if inference_id is not None and not 1 <= len(inference_id) <= 64:
             raise validation_error(f"InferenceId: {inference_id[:80]!r}: must be 1-64 characters.")
         fleet, variant = self._route(endpoint, headers.get("x-amzn-sagemaker-target-variant"))
-        content_type = headers.get("content-type") or "application/octet-stream"
+        content_type = headers.get("content-type")  # absent: the container reads the body as LIBSVM
         accept = headers.get("accept") or "*/*"
         answer = self._serve(endpoint, fleet, variant, fleet.models[variant], body, content_type, accept,
                              inference_id, started)
@@ -223,13 +224,13 @@ class EndpointHost:
     def _serve(self, endpoint, fleet, variant, model, body, content_type, accept, inference_id, started) -> Answer:
         model_started = time.perf_counter()
         try:
-            output, output_type = model.invoke(body, content_type, accept)
+            status, output, output_type = model.invoke(body, content_type, accept)
         except ModelFailure as failure:
             self._record(endpoint.name, variant, fleet, started, model_started, failure.status)
             raise _model_error(endpoint.name, variant, failure, fleet.config_name) from failure
-        self._record(endpoint.name, variant, fleet, started, model_started, 200)
+        self._record(endpoint.name, variant, fleet, started, model_started, status)
         self._capture(endpoint.name, fleet, variant, body, content_type, output, output_type, inference_id)
-        return Answer(output, output_type, variant, fleet.config_name)
+        return Answer(output, output_type, variant, fleet.config_name, status)
 
     def _mirror(self, name, fleet, body, content_type, accept, inference_id) -> None:
         """Send a copy to the shadow variant; its answer is captured and recorded, never returned."""
@@ -238,11 +239,11 @@ class EndpointHost:
         def run() -> None:
             started = time.perf_counter()
             try:
-                output, output_type = fleet.shadow_model.invoke(body, content_type, accept)
+                status, output, output_type = fleet.shadow_model.invoke(body, content_type, accept)
             except ModelFailure as failure:
                 self._record(name, variant, fleet, started, started, failure.status)
                 return
-            self._record(name, variant, fleet, started, started, 200)
+            self._record(name, variant, fleet, started, started, status)
             self._capture(name, fleet, variant, body, content_type, output, output_type, inference_id)
 
         try:
@@ -301,7 +302,7 @@ def _handler_for(host: EndpointHost) -> type[BaseHTTPRequestHandler]:
             except InvokeError as error:
                 self._send_error(error, request_id)
                 return
-            self._send(200, answer.body, {
+            self._send(answer.status, answer.body, {
                 "Content-Type": answer.content_type,
                 "x-Amzn-Invoked-Production-Variant": answer.variant,
                 CONFIG_HEADER: answer.config_name,
