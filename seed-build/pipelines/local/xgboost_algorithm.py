@@ -86,6 +86,8 @@ def read_channel(folder: Path, content_type: str | None, hyperparameters: dict, 
         weights = "&weight_column=1" if str(hyperparameters.get("csv_weights", "0")) == "1" else ""
         uri = f"{flat}?format=csv&label_column=0&delimiter={delimiter}{weights}"
     elif media in LIBSVM_TYPES:
+        for path in files:
+            _check_libsvm(path)
         uri = f"{flat}?format=libsvm"
     else:
         raise AlgorithmError(f"channel {folder.name}: ContentType {content_type}: supported locally: text/csv, text/libsvm")
@@ -101,6 +103,24 @@ def _sniff_delimiter(path: Path) -> str:
         return csv.Sniffer().sniff(first).delimiter
     except csv.Error as error:
         raise AlgorithmError(f"{path.name}: could not determine the CSV delimiter on line {first[:50]!r}") from error
+
+
+def _check_libsvm(path: Path) -> None:
+    """data_utils._validate_libsvm_format: the first line with features must read <label> <index>:<value> ...
+    (xgboost's own parser does not check, and can crash on other text)."""
+    with path.open(errors="ignore") as file:
+        for line in file:
+            label, *items = line.rstrip("\n").split(" ")
+            try:
+                [float(part) for part in label.split(":")]
+                valid = len(label.split(":")) <= 2 and all(len(item.split(":")) == 2 for item in items)
+            except ValueError:
+                valid = False
+            if not valid:
+                raise AlgorithmError(f"{path.name}: first line {line[:50]!r} is not LIBSVM "
+                                     "(<label> <index>:<value> ...); check the channel's ContentType")
+            if items:
+                return
 
 
 def _content_types(path: Path) -> dict[str, str | None]:

@@ -94,3 +94,18 @@ def _run(command: list[str], what: str) -> None:
     if result.returncode != 0:
         tail = "\n".join((result.stderr or result.stdout).strip().splitlines()[-5:])
         raise XGBoostEnvError(f"{what} failed (exit {result.returncode}); check the package index, then rerun:\n{tail}")
+
+
+def main(argv: list[str]) -> int:
+    """python -m <this module> [VERSION ...]: build (or find) each version's environment and print its interpreter."""
+    try:
+        for version in argv or sorted(IMAGE_VERSIONS):
+            print(python_for(version))
+    except XGBoostEnvError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
