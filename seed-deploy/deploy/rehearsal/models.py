@@ -87,17 +87,19 @@ class LoadedModel:
         if not body:
             return serving_formats.NO_CONTENT, b"", "text/html; charset=utf-8"
         rows = serving_formats.parse_payload(body, content_type)
-        scores = self.predict(rows)
+        scores = self.predict(rows, serving_formats.content_kind(content_type))
         accept_type = serving_formats.accept_type(accept)
         output, output_type = serving_formats.encode(scores, accept_type)
         return 200, output, output_type
 
-    def predict(self, rows) -> np.ndarray:
-        """serve_utils.predict: more columns than the model has features is the container's 400."""
+    def predict(self, rows, kind: str = serving_formats.CSV) -> np.ndarray:
+        """serve_utils.predict: more columns than the model has features is the container's 400 (a pickled
+        model's dense input may have exactly as many, or one fewer)."""
         import xgboost
 
         columns = rows.shape[1]
-        if self.model_format == PKL_FORMAT and columns not in (self.num_features, self.num_features - 1):
+        dense = kind != serving_formats.LIBSVM
+        if self.model_format == PKL_FORMAT and dense and columns not in (self.num_features, self.num_features - 1):
             raise ModelFailure(400, f"Unable to evaluate payload provided: Feature size of inference data {columns} "
                                     f"is not consistent with feature size of trained model {self.num_features}.")
         if columns > self.num_features:
