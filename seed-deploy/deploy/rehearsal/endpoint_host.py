@@ -1,6 +1,7 @@
 """A local InvokeEndpoint server on 127.0.0.1: boto3's sagemaker-runtime works against it unchanged."""
 import json
 import socket
+import sys
 import threading
 import time
 import uuid
@@ -71,7 +72,7 @@ class EndpointHost:
     # -- lifecycle -------------------------------------------------------------------------------
     def start(self, port: int = 0) -> str:
         """Serve on 127.0.0.1 (port 0 picks a free port); returns the URL for AWS_ENDPOINT_URL_SAGEMAKER_RUNTIME."""
-        self._server = ThreadingHTTPServer(("127.0.0.1", port), _handler_for(self))
+        self._server = _Server(("127.0.0.1", port), _handler_for(self))
         self._server.daemon_threads = True
         self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05},
                                         name="endpoint-host", daemon=True)
@@ -268,6 +269,13 @@ class EndpointHost:
                                 response_type=output_type, inference_time=when, inference_id=inference_id,
                                 config=fleet.capture.config)
         fleet.capture.add(name, variant, record, when)
+
+
+class _Server(ThreadingHTTPServer):
+    def handle_error(self, request, client_address) -> None:
+        # A client closing its kept-alive connection (boto3 at exit) is no server error worth a traceback.
+        if not isinstance(sys.exc_info()[1], ConnectionError):
+            super().handle_error(request, client_address)
 
 
 def _model_error(name: str, variant: str, failure: ModelFailure, config_name: str) -> InvokeError:

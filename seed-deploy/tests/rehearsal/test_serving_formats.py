@@ -3,11 +3,11 @@
 Expected behaviour read from aws/sagemaker-xgboost-container, tag v1.7-1-1 (algorithm_mode/serve.py,
 serve_utils.py, encoder.py) and sagemaker-containers 2.8.6 (_encoders.py); the error shapes and codes from
 botocore's sagemaker-runtime model (InvokeEndpoint: ModelError 424 with OriginalStatusCode and
-OriginalMessage, ValidationError 400). The RecordIO-protobuf fixtures are that container's own test files
-(test/resources/data/recordio_protobuf/pb_files/train.pb and sparse/train.pb, Apache-2.0; its
-test_data_utils.py reads both as 5 rows x 5 columns).
+OriginalMessage, ValidationError 400). RecordIO-protobuf requests are built here, byte by byte, from
+SageMaker's Record message (field numbers of sagemaker-containers 2.8.6's record_pb2.py) in RecordIO
+framing (magic 0xced7230a, length, padding to 4 bytes: the SageMaker SDK's _write_recordio).
 """
-from pathlib import Path
+import struct
 
 import numpy as np
 import pytest
@@ -18,7 +18,33 @@ from scipy.sparse import csr_matrix
 from deploy.rehearsal.metrics import dimensions
 from deploy.rehearsal.models import load_model
 
-FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
+
+
+def _varint(value: int) -> bytes:
+    out = bytearray()
+    while True:
+        out.append((value & 0x7F) | (0x80 if value > 0x7F else 0))
+        value >>= 7
+        if not value:
+            return bytes(out)
+
+
+def _field(number: int, payload: bytes) -> bytes:
+    """A length-delimited protobuf field (wire type 2)."""
+    return _varint(number << 3 | 2) + _varint(len(payload)) + payload
+
+
+def recordio_protobuf(rows: list[list[float]], keys: list[list[int]] | None = None, width: int | None = None) -> bytes:
+    """Records with features["values"] as a Float32Tensor: values=1, keys=2, shape=3 (packed);
+    Value.float32_tensor=2; Record.features=1 (map entry: key=1, value=2)."""
+    body = b""
+    for number, values in enumerate(rows):
+        tensor = _field(1, struct.pack(f"<{len(values)}f", *values))
+        if keys is not None:
+            tensor += _field(2, b"".join(_varint(k) for k in keys[number])) + _field(3, _varint(width))
+        record = _field(1, _field(1, b"values") + _field(2, _field(2, tensor)))
+        body += struct.pack("<II", 0xCED7230A, len(record)) + record + b"\0" * (-len(record) % 4)
+    return body
 
 
 @pytest.fixture
@@ -98,19 +124,25 @@ def test_missing_content_type_is_read_as_libsvm_like_the_container(runtime, endp
     assert response["OriginalStatusCode"] == 415 and "Loading libsvm data failed" in response["OriginalMessage"]
 
 
-def test_dense_recordio_protobuf_from_the_containers_tests(runtime, endpoint, booster):
-    body = (FIXTURES / "recordio-protobuf-dense-5x5.pb").read_bytes()
+def test_dense_recordio_protobuf_predicts_as_the_same_csv_rows(runtime, endpoint):
+    rows = [[float(c) for c in row.split(",")] for row in csv_rows(4, seed=5)]
+    body = recordio_protobuf(rows)
     answer = scores(call(runtime, endpoint, body, ContentType="application/x-recordio-protobuf"))
-    same_rows = "\n".join(["1,0,0,0,0"] * 4 + ["0,1,0,0,0"])
-    assert answer == pytest.approx(scores(call(runtime, endpoint, same_rows, ContentType="text/csv")), rel=1e-6)
+    same_rows = "\n".join(",".join(f"{v:.7g}" for v in struct.unpack(f"<{FEATURES}f", struct.pack(f"<{FEATURES}f", *row)))
+                          for row in rows)
+    assert answer == pytest.approx(scores(call(runtime, endpoint, same_rows, ContentType="text/csv")), rel=1e-5)
 
 
-def test_sparse_recordio_protobuf_from_the_containers_tests(runtime, endpoint):
-    body = (FIXTURES / "recordio-protobuf-sparse-5x5.pb").read_bytes()
+def test_sparse_recordio_protobuf_predicts_as_the_same_libsvm_rows(runtime, endpoint):
+    body = recordio_protobuf([[1.0, 0.5], [0.25]], keys=[[0, 3], [9]], width=FEATURES)
     answer = scores(call(runtime, endpoint, body, ContentType="application/x-recordio-protobuf"))
-    same_rows = "\n".join(["0 0:1"] * 4 + ["0 1:1"])  # absent entries are missing values in both
-    expected = scores(call(runtime, endpoint, same_rows, ContentType="text/libsvm"))
-    assert len(answer) == 5 and answer == pytest.approx(expected, rel=1e-6)
+    expected = scores(call(runtime, endpoint, "0 0:1 3:0.5\n0 9:0.25", ContentType="text/libsvm"))
+    assert len(answer) == 2 and answer == pytest.approx(expected, rel=1e-6)
+
+
+def test_recordio_protobuf_that_is_not_recordio_is_a_415(runtime, endpoint):
+    response = model_error(runtime, endpoint, b"\x00" * 16, ContentType="application/x-recordio-protobuf")
+    assert response["OriginalStatusCode"] == 415 and "not a RecordIO record" in response["OriginalMessage"]
 
 
 def test_unknown_content_type_is_a_415_naming_the_supported_ones(host, runtime, endpoint):
