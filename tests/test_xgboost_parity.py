@@ -31,9 +31,9 @@ def local_run(tmp_path_factory):
     env = {k: v for k, v in os.environ.items() if k != "AWS_ENDPOINT_URL"} | FAKE_CREDENTIALS
     subprocess.run([sys.executable, "-m", "pipelines.run_local", "--work-dir", str(work)], cwd=ROOT / "seed-build",
                    env=env, check=True, capture_output=True, timeout=300)
-    [model] = work.rglob("processing/model/model.tar.gz")  # what the evaluate step scored
-    test = model.parent.parent / "test" / "test.csv"  # the split the evaluate step scored it on
     [evaluation] = work.rglob("evaluation.json")
+    processing = evaluation.parent.parent  # the evaluate step's /opt/ml/processing: the model, the split it scored
+    model, test = processing / "model" / "model.tar.gz", processing / "test" / "test.csv"
     return model, test, json.loads(evaluation.read_text())
 
 

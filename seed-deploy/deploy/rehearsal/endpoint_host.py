@@ -15,6 +15,7 @@ from deploy.rehearsal.clock import CompressedClock
 from deploy.rehearsal.fleets import Fleet, FleetSpec, SplitCounter
 from deploy.rehearsal.metrics import MetricStore
 from deploy.rehearsal.models import LoadedModel, ModelFailure, load_model
+from deploy.rehearsal.serving_formats import success_status
 
 MAX_BODY_BYTES = 6 * 1024 * 1024  # InvokeEndpoint's documented 6 MB payload limit
 ACCOUNT = "123456789012"  # moto's default account: the emulator's ARNs use it too
@@ -225,10 +226,11 @@ class EndpointHost:
     def _serve(self, endpoint, fleet, variant, model, body, content_type, accept, inference_id, started) -> Answer:
         model_started = time.perf_counter()
         try:
-            status, output, output_type = model.invoke(body, content_type, accept)
+            output, output_type = model.invoke(body, content_type, accept)
         except ModelFailure as failure:
             self._record(endpoint.name, variant, fleet, started, model_started, failure.status)
             raise _model_error(endpoint.name, variant, failure, fleet.config_name) from failure
+        status = success_status(body)
         self._record(endpoint.name, variant, fleet, started, model_started, status)
         self._capture(endpoint.name, fleet, variant, body, content_type, output, output_type, inference_id)
         return Answer(output, output_type, variant, fleet.config_name, status)
@@ -240,11 +242,11 @@ class EndpointHost:
         def run() -> None:
             started = time.perf_counter()
             try:
-                status, output, output_type = fleet.shadow_model.invoke(body, content_type, accept)
+                output, output_type = fleet.shadow_model.invoke(body, content_type, accept)
             except ModelFailure as failure:
                 self._record(name, variant, fleet, started, started, failure.status)
                 return
-            self._record(name, variant, fleet, started, started, status)
+            self._record(name, variant, fleet, started, started, success_status(body))
             self._capture(name, fleet, variant, body, content_type, output, output_type, inference_id)
 
         try:

@@ -75,22 +75,20 @@ class LoadedModel:
         ratio = self.behaviour.fail_ratio
         return int((n + 1) * ratio) > int(n * ratio)
 
-    def invoke(self, body: bytes, content_type: str | None, accept: str | None) -> tuple[int, bytes, str]:
-        """(status, body, Content-Type) as the container's /invocations answers; raises ModelFailure for its errors.
-
-        The checks run in the container's order (serve.invocations): empty body, payload, prediction, Accept.
-        """
+    def invoke(self, body: bytes, content_type: str | None, accept: str | None) -> tuple[bytes, str]:
+        """(body, Content-Type) as the container's /invocations answers (status: serving_formats.success_status);
+        raises ModelFailure for its errors. The checks run in the container's order (serve.invocations):
+        empty body, payload, prediction, Accept."""
         if self.behaviour.extra_latency_ms:
             time.sleep(self.behaviour.extra_latency_ms / 1000.0)
         if self._should_fail():
             raise ModelFailure(500, "rehearsal fault injected by serving.json (fail_ratio)")
         if not body:
-            return serving_formats.NO_CONTENT, b"", "text/html; charset=utf-8"
+            return b"", "text/html; charset=utf-8"
         rows = serving_formats.parse_payload(body, content_type)
         scores = self.predict(rows, serving_formats.content_kind(content_type))
         accept_type = serving_formats.accept_type(accept)
-        output, output_type = serving_formats.encode(scores, accept_type)
-        return 200, output, output_type
+        return serving_formats.encode(scores, accept_type)
 
     def predict(self, rows, kind: str = serving_formats.CSV) -> np.ndarray:
         """serve_utils.predict: more columns than the model has features is the container's 400 (a pickled

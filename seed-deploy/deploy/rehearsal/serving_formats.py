@@ -24,7 +24,6 @@ CONTENT_TYPES = {
 SUPPORTED_ACCEPTS = ("application/json", "application/jsonlines", "application/x-recordio-protobuf", "text/csv")
 ENCODED_ACCEPTS = ("text/csv", "application/json")
 DEFAULT_ACCEPT = "text/csv"  # SAGEMAKER_DEFAULT_INVOCATIONS_ACCEPT unset
-NO_CONTENT = 204
 
 
 class ServingError(Exception):
@@ -40,6 +39,11 @@ def _media(header: str) -> tuple[str, dict[str, str]]:
     media, *params = header.split(";")
     pairs = (p.split("=", 1) for p in params if "=" in p)
     return media.strip().lower(), {k.strip().lower(): v.strip().strip('"') for k, v in pairs}
+
+
+def success_status(request_body: bytes) -> int:
+    """The container answers an empty request with 204 No Content (and no prediction), any other with 200."""
+    return 204 if not request_body else 200
 
 
 def content_kind(content_type: str | None) -> str:

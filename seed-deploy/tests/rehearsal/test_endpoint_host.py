@@ -123,14 +123,14 @@ def test_shadow_gets_mirrored_requests_and_its_answers_are_never_returned(host, 
                  capture=CaptureConfig(str(tmp_path), 100))
     host.create_endpoint(unique, spec)
     row = csv_rows(1)[0]
-    production = load_model(artifacts["v1"]).invoke(row.encode(), "text/csv", "text/csv")[1].decode()
+    production = load_model(artifacts["v1"]).invoke(row.encode(), "text/csv", "text/csv")[0].decode()
     answers = [invoke(runtime, unique, row, Accept="text/csv") for _ in range(4)]
     assert {a["InvokedProductionVariant"] for a in answers} == {"AllTraffic"}
     assert {a["Body"].read().decode() for a in answers} == {production}
     host.stop()  # waits for mirrored requests, writes the capture files
     shadow_files = list((tmp_path / unique / "Shadow").rglob("*.jsonl"))
     shadow_lines = [json.loads(line) for f in shadow_files for line in f.read_text().splitlines()]
-    shadow_answer = load_model(artifacts["v2"]).invoke(row.encode(), "text/csv", "text/csv")[1].decode()
+    shadow_answer = load_model(artifacts["v2"]).invoke(row.encode(), "text/csv", "text/csv")[0].decode()
     assert len(shadow_lines) == 4
     assert {line["captureData"]["endpointOutput"]["data"] for line in shadow_lines} == {shadow_answer}
     assert shadow_answer != production
