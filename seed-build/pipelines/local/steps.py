@@ -65,6 +65,7 @@ def run_training(run: StepRun) -> dict:
     config = ml_root / "input/config"
     config.mkdir(parents=True, exist_ok=True)
     (config / "hyperparameters.json").write_text(json.dumps(args.get("HyperParameters", {})))
+    # inputdataconfig.json: of what SageMaker writes per channel, the algorithm reads ContentType.
     channels = {c["ChannelName"]: {k: v for k, v in c.items() if k == "ContentType"} for c in args.get("InputDataConfig", [])}
     (config / "inputdataconfig.json").write_text(json.dumps(channels))
     command = [python, str(Path(__file__).with_name("xgboost_algorithm.py"))]
