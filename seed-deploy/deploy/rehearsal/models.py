@@ -22,7 +22,7 @@ MODEL_FILE = "xgboost-model"
 # Rehearsal-only: an optional file inside model.tar.gz that makes a real artifact misbehave on purpose
 # (the demo's faulty v3). SageMaker ignores it; nothing in AWS reads it.
 SERVING_FILE = "serving.json"
-SERVING_KEYS = {"fail_ratio", "extra_latency_ms"}
+SERVING_KEYS = {"fail_ratio", "extra_latency_ms", "slow_after_seconds"}
 MAX_EXTRA_LATENCY_MS = 5000
 # The XGBoost 1.7-1 container's model formats (serve_utils.get_loaded_booster): a pickled Booster, or any file
 # Booster.load_model reads. xgboost 3.1+ no longer reads 1.x's binary format, which that container writes:
@@ -37,6 +37,9 @@ class ServingBehaviour:
 
     fail_ratio: float = 0.0
     extra_latency_ms: float = 0.0
+    # Issue 14 (the demo's prod-only fault): extra_latency_ms starts only once the fleet serving the model
+    # has served this many simulated seconds, like a leak; 0 = from the first request.
+    slow_after_seconds: float = 0.0
 
 
 def parse_behaviour(text: str, source: str) -> ServingBehaviour:
@@ -51,7 +54,10 @@ def parse_behaviour(text: str, source: str) -> ServingBehaviour:
         raise InputError(f"{source}/{SERVING_FILE}.fail_ratio: {fail_ratio}: must be 0-1")
     if not 0.0 <= extra <= MAX_EXTRA_LATENCY_MS:
         raise InputError(f"{source}/{SERVING_FILE}.extra_latency_ms: {extra}: must be 0-{MAX_EXTRA_LATENCY_MS}")
-    return ServingBehaviour(fail_ratio=fail_ratio, extra_latency_ms=extra)
+    slow_after = float(data.get("slow_after_seconds", 0.0))
+    if slow_after < 0.0:
+        raise InputError(f"{source}/{SERVING_FILE}.slow_after_seconds: {slow_after}: must be >= 0")
+    return ServingBehaviour(fail_ratio=fail_ratio, extra_latency_ms=extra, slow_after_seconds=slow_after)
 
 
 class LoadedModel:
@@ -75,11 +81,15 @@ class LoadedModel:
         ratio = self.behaviour.fail_ratio
         return int((n + 1) * ratio) > int(n * ratio)
 
-    def invoke(self, body: bytes, content_type: str | None, accept: str | None) -> tuple[bytes, str]:
+    def invoke(self, body: bytes, content_type: str | None, accept: str | None,
+               serving_seconds: float | None = None) -> tuple[bytes, str]:
         """(body, Content-Type) as the container's /invocations answers (status: serving_formats.success_status);
         raises ModelFailure for its errors. The checks run in the container's order (serve.invocations):
-        empty body, payload, prediction, Accept."""
-        if self.behaviour.extra_latency_ms:
+        empty body, payload, prediction, Accept.
+
+        serving_seconds: how long the fleet has served (simulated); None = unknown, the fault applies."""
+        leaking = serving_seconds is None or serving_seconds >= self.behaviour.slow_after_seconds
+        if self.behaviour.extra_latency_ms and leaking:
             time.sleep(self.behaviour.extra_latency_ms / 1000.0)
         if self._should_fail():
             raise ModelFailure(500, "rehearsal fault injected by serving.json (fail_ratio)")
