@@ -75,7 +75,7 @@ def _build(target: Path, requirements: Path, stamp: str) -> None:
     partial = target.with_name(target.name + ".partial")
     shutil.rmtree(partial, ignore_errors=True)
     print(f"==> building {target.name} from {requirements.name} (the SageMaker XGBoost container's "
-          f"Python; about 20 s, once)", file=sys.stderr, flush=True)
+          f"Python; about 30 s, once)", file=sys.stderr, flush=True)
     started = time.monotonic()
     _run([sys.executable, "-m", "venv", str(partial)], "python -m venv")
     _run([str(partial / "bin" / "python"), "-m", "pip", "install", "--quiet", "--disable-pip-version-check",

@@ -20,7 +20,7 @@ from deploy.rehearsal.serving_formats import ServingError as ModelFailure
 
 MODEL_FILE = "xgboost-model"
 # Rehearsal-only: an optional file inside model.tar.gz that makes a real artifact misbehave on purpose
-# (the demo's faulty v3). SageMaker ignores it; nothing in AWS reads it.
+# (the demo's faulty v3). Never ship it to AWS: the XGBoost container would try to load it as a model.
 SERVING_FILE = "serving.json"
 SERVING_KEYS = {"fail_ratio", "extra_latency_ms", "slow_after_seconds"}
 MAX_EXTRA_LATENCY_MS = 5000
