@@ -8,7 +8,7 @@ export AWS_DEFAULT_REGION ?= us-east-1
 # Both seeds (and their copies under test) build the XGBoost container's Python once, here (xgboost_env.py).
 export XGBOOST_ENVS_DIR ?= $(abspath .)
 
-.PHONY: venv xgboost-env test test-seeds test-repo demo bench synth lint publish clean
+.PHONY: venv xgboost-env test test-seeds test-repo demo bench synth lint publish create-project clean
 
 venv: $(STAMP)
 
@@ -48,6 +48,10 @@ lint: synth
 
 publish: venv
 	$(PY) scripts/publish.py $(ARGS)
+
+## create-project: CreateProject through the portfolio's product or the S3 template (ARGS="NAME --product-id ...").
+create-project: venv
+	$(PY) scripts/create_project.py $(ARGS)
 
 clean:
 	rm -rf build demo-output

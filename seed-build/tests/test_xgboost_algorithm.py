@@ -11,8 +11,8 @@ import pytest
 
 from conftest import DATA, SEED
 from pipelines.abalone import preprocess
-from pipelines.local import steps, xgboost_env
-from pipelines.local.container import StepFailed
+from pipelines.local import container, xgboost_env
+from pipelines.local.errors import StepFailed
 
 HYPERPARAMETERS = {"objective": "reg:squarederror", "num_round": "50", "max_depth": "5", "eta": "0.2",
                    "gamma": "4", "min_child_weight": "6", "subsample": "0.7", "seed": "42"}
@@ -73,14 +73,17 @@ def test_channel_without_content_type_is_read_as_libsvm_like_the_container(pytho
                                    "123.dkr.ecr.us-east-1.amazonaws.com/sagemaker-xgboost:3.0-5"])
 def test_unsupported_image_version_stops_the_step_naming_the_supported_ones(image):
     with pytest.raises(StepFailed, match=r"sagemaker-xgboost:\d.\d-\d: this image version has no local environment; supported: 1.7-1"):
-        steps.python_for_image(image)
+        container.image_packages(image)
 
 
-def test_xgboost_image_steps_run_with_the_containers_python_others_with_this_one(python17):
-    import sys
-
-    assert steps.python_for_image("1.dkr.ecr.us-east-1.amazonaws.com/sagemaker-xgboost:1.7-1") == python17
-    assert steps.python_for_image("1.dkr.ecr.us-east-1.amazonaws.com/sagemaker-scikit-learn:1.2-1-cpu-py3") == sys.executable
+def test_xgboost_image_steps_run_over_the_containers_packages_others_over_this_repos(python17, tmp_path):
+    packages = container.image_packages("1.dkr.ecr.us-east-1.amazonaws.com/sagemaker-xgboost:1.7-1")
+    assert container.image_packages("1.dkr.ecr.us-east-1.amazonaws.com/sagemaker-scikit-learn:1.2-1-cpu-py3") is None
+    bin_dir = container.step_interpreter(tmp_path / "python-env", packages)
+    versions = subprocess.run([str(bin_dir / "python"), "-c", "import xgboost, numpy, pandas; "
+                               "print(xgboost.__version__, numpy.__version__, pandas.__version__)"],
+                              capture_output=True, text=True, check=True).stdout.split()
+    assert versions == ["1.7.4", "1.24.1", "1.5.3"]
 
 
 def test_environment_is_reused_while_its_pins_are_unchanged_and_rebuilt_when_they_change(tmp_path, monkeypatch):

@@ -20,6 +20,7 @@ COMMANDS = {
     "drift": "drift",
     "plan": "plan",
     "shadow-test": "shadow_test",
+    "teardown": "teardown",
 }
 
 

@@ -8,6 +8,7 @@ import os
 import shutil
 import subprocess
 import sys
+import sysconfig
 import time
 from pathlib import Path
 
@@ -26,11 +27,11 @@ class XGBoostEnvError(Exception):
 
 
 def image_version(image_uri: str) -> str:
-    """The tag of a sagemaker-xgboost image URI (…/sagemaker-xgboost:1.7-1 -> 1.7-1)."""
+    """The version of a sagemaker-xgboost image URI (…/sagemaker-xgboost:1.7-1 or :1.0-1-cpu-py3 -> 1.7-1, 1.0-1)."""
     name, _, tag = image_uri.rpartition("/")[2].partition(":")
     if name != "sagemaker-xgboost" or not tag:
         raise XGBoostEnvError(f"{image_uri}: not a SageMaker XGBoost image (…/sagemaker-xgboost:<version>)")
-    return tag
+    return "-".join(tag.split("-")[:2])
 
 
 def requirements_for(version: str) -> Path:
@@ -57,6 +58,12 @@ def python_for(version: str) -> Path:
         if _stamp_of(target) != stamp:
             _build(target, requirements, stamp)
     return target / "bin" / "python"
+
+
+def site_packages(version: str) -> list[str]:
+    """The environment's site-packages folder, for a process that runs over these packages (built first if need be)."""
+    env = python_for(version).parent.parent
+    return [sysconfig.get_path("purelib", vars={"base": str(env), "platbase": str(env)})]
 
 
 def _stamp(requirements: Path) -> str:
