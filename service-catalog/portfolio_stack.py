@@ -164,7 +164,10 @@ def launch_statements(template_bucket: str, *, stack_prefix: str = SERVICE_CATAL
     - S3 buckets: by name only (sc-*/sp-*): S3 bucket actions take no aws:ResourceTag/aws:RequestTag condition.
       The launch role cannot delete a bucket at all (the artifact bucket is retained).
     - kms:CreateKey has no resource (the key does not exist yet): the request must carry the project tag.
-      Keys are never deleted (retained), so kms:ScheduleKeyDeletion is not granted.
+      Keys are never deleted (retained), so kms:ScheduleKeyDeletion is not granted. Residual: a key has no
+      name to scope by, and kms:TagResource can only require the tag in the request, so a template run by this
+      role could tag another key of the account and then change its policy; tag conditions elsewhere are
+      backed by a name pattern, keys are not.
     - GetTemplateSummary / ValidateTemplate: no resource-level permissions at all.
     """
     statement = iam.PolicyStatement
