@@ -6,12 +6,13 @@ Three figures, each from ROUNDS runs, and their ratios to the floor:
 - rerun with the definition cached: the same command without --no-cache, as a data scientist reruns
   after editing nothing that shapes the definition;
 - compute floor: the four scripts' own main() (preprocess, the XGBoost stand-in, baseline, evaluate),
-  called one after another in this warm process on the job folders a run left: what no executor can
-  go below.
+  called one after another in this warm process on the job folders a run left (training with .venv's
+  xgboost; the run trains under the 1.7-1 container's): what no executor can go below.
 Cold and cached runs alternate (paired), since the machine is shared and its load drifts.
 Per step: its time in the run minus its script's own time (start, S3 in and out; the first step also
 waits for the forkserver's imports), and the start of a step process by itself: warm-started and as a
-plain process, for a script that only imports the step libraries and for an empty one.
+plain process, for a script that only imports the step libraries and for an empty one; and the
+training step's process under the container's xgboost 1.7.4 against .venv's xgboost 3.
 """
 import os
 import re
@@ -23,8 +24,10 @@ import time
 from pathlib import Path
 
 SEED = Path(__file__).resolve().parent.parent / "seed-build"
+os.environ.setdefault("XGBOOST_ENVS_DIR", str(SEED.parent))  # as the Makefile sets it: one environment, at the root
 ROUNDS = int(os.environ.get("BENCH_ROUNDS", "5"))
 GOALS = {"cold": 8.0, "cached": 5.0, "step start": 0.2}  # seconds, median
+MSE = re.compile(r"^test-set MSE: ([\d.]+)", re.M)
 ROW = re.compile(r"^\s+(\S+)\s+(\S+)\s+(Succeeded|Failed)\s+([\d.]+)s$")
 SCRIPTS = {  # step name -> the module whose main() the step runs, in the pipeline's order
     "PreprocessAbaloneData": "pipelines.abalone.preprocess",
@@ -89,24 +92,50 @@ def spread(values: list[float]) -> str:
     return f"{min(values):6.2f} / {statistics.median(values):6.2f} / {max(values):6.2f} s"
 
 
+def training_process_seconds(work: Path) -> dict[str, float]:
+    """The training step's process (start, import, read, train, save) under the XGBoost 1.7-1 container's
+    Python, which the local run uses, and under .venv's xgboost 3, which it used before: what the
+    container's environment costs a run."""
+    from pipelines.local import xgboost_env
+
+    [ml_root] = [p.parent for p in work.rglob("input/config/inputdataconfig.json")]
+    timings = {}
+    for label, python in (("xgboost 1.7.4 (.venv-xgboost-1.7)", str(xgboost_env.python_for("1.7-1"))),
+                          ("xgboost 3 (.venv, before)", sys.executable)):
+        start = time.perf_counter()
+        subprocess.run([python, "-m", "pipelines.local.xgboost_algorithm", str(ml_root.parent.parent)],
+                       cwd=SEED, capture_output=True, check=True)
+        timings[label] = time.perf_counter() - start
+    return timings
+
+
 def main() -> int:
     sys.path.insert(0, str(SEED))
     os.chdir(SEED)
     print(f"local pipeline (seed-build: python -m pipelines.run_local), {ROUNDS} paired rounds, "
           f"min / median / max")
+    from pipelines.local import xgboost_env
+
+    xgboost_env.python_for("1.7-1")  # built on first use, once: not part of a run's time
+    mse = set()
     cold, cached, step_runs = [], [], []
     with tempfile.TemporaryDirectory() as work:
         for number in range(ROUNDS):
             total, _, out = run_local(work, "--no-cache")
-            assert "definition: built" in out and "test-set MSE: 5.2092" in out, out
+            assert "definition: built" in out, out
+            mse.update(MSE.findall(out))
             cold.append(total)
             total, steps, out = run_local(work)
-            assert "definition: cached" in out and "test-set MSE: 5.2092" in out, out
+            assert "definition: cached" in out, out
+            mse.update(MSE.findall(out))
             cached.append(total)
             step_runs.append(steps)
             print(f"  round {number + 1}: cold {cold[-1]:.2f} s, cached {cached[-1]:.2f} s", flush=True)
         print(f"  step processes: {next(l for l in out.splitlines() if l.startswith('step processes:'))[16:]}")
+        assert len(mse) == 1, f"every run has the same test-set MSE: {sorted(mse)}"
+        print(f"  test-set MSE of every run: {mse.pop()}")
         floors = [script_times(Path(work)) for _ in range(ROUNDS)]
+        training = training_process_seconds(Path(work))
     floor = [sum(f.values()) for f in floors]
     floor_median = statistics.median(floor)
     print(f"  {'cold first run':<32} {spread(cold)}   {statistics.median(cold) / floor_median:5.0f}x floor")
@@ -119,6 +148,11 @@ def main() -> int:
         own = statistics.median(f[step] for f in floors)
         overheads.append(in_run - own)
         print(f"  {step:<32} {in_run:6.2f} s   {own:6.3f} s   +{in_run - own:5.2f} s")
+    print("training step process, same job folder (the run trains under the 1.7-1 container's xgboost)")
+    for label, seconds in training.items():
+        print(f"  {label:<36} {seconds:6.2f} s")
+    after, before = training.values()
+    print(f"  added to the run by the container's environment: {after - before:+.2f} s")
     print("start of a step process (script that only imports the step libraries; empty script):")
     for kind, values in start_times().items():
         print(f"  {kind:<32} {spread(values)}")
