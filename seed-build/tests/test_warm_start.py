@@ -4,6 +4,7 @@ import os
 import signal
 import subprocess
 import sys
+import sysconfig
 import time
 
 import pytest
@@ -117,7 +118,7 @@ def test_a_launcher_closed_before_its_forkserver_is_ready_ends_it_at_once():
     if warm_start.unavailable_reason():
         pytest.skip(warm_start.unavailable_reason())
     launcher = warm_start.WarmLauncher(("numpy", "pandas", "xgboost"))
-    server = launcher._server
+    server = launcher._servers[sys.executable]._process
     launcher.close()
     assert server.returncode == -signal.SIGKILL  # ended at once, not waited for while it imports
     assert not os.path.exists(launcher._folder)
@@ -154,3 +155,27 @@ def test_a_warm_started_step_gets_the_same_opt_ml_mapping_and_environment_as_a_p
     assert reports["warm"] == reports["plain"]
     assert reports["warm"]["in_venv"] and reports["warm"]["sm_env"] == "1" and reports["warm"]["rows"] == 2
     assert reports["warm"]["path1"].endswith("bootstrap")
+
+
+def test_a_step_over_another_environments_packages_forks_from_that_environments_own_forkserver(tmp_path):
+    """An XGBoost container's Python is a virtual environment over this interpreter's binary with its own
+    packages: its steps fork from a forkserver started in it, never from the one with the project's."""
+    if warm_start.unavailable_reason():
+        pytest.skip(warm_start.unavailable_reason())
+    import venv
+
+    from pipelines.local.container import forkserver_environment, run_process, step_interpreter
+
+    other = tmp_path / "other-env"  # no numpy, unlike the project
+    venv.EnvBuilder(symlinks=True, with_pip=False).create(other)
+    other_packages = sysconfig.get_path("purelib", vars={"base": str(other), "platbase": str(other)})
+    (tmp_path / "step").mkdir()
+    step_interpreter(tmp_path / "step" / "python-env", [other_packages])
+    script = tmp_path / "step" / "probe.py"
+    script.write_text("import json, sys\ntry:\n    import numpy\n    found = True\nexcept ImportError:\n    found = False\n"
+                      "json.dump({'numpy': found, 'preloaded': 'numpy' in sys.modules}, open('probe.json', 'w'))\n")
+    with warm_start.warm_processes(env=forkserver_environment()) as launcher:
+        run_process(["python3", str(script)], tmp_path / "step", tmp_path / "step" / "job.log")
+        assert set(launcher._servers) == {sys.executable, str(other / "bin" / "python")}
+    assert launcher.warm == 1
+    assert json.loads((tmp_path / "step" / "probe.json").read_text()) == {"numpy": False, "preloaded": False}

@@ -3,7 +3,9 @@ imported the step libraries, instead of a new interpreter that imports them agai
 
 A step's process is almost all interpreter start and imports (pandas, numpy, and xgboost, which pulls
 in scikit-learn and scipy): about a second each, while this pipeline's scripts compute for
-milliseconds. One "forkserver" process per run imports PRELOAD once; for every step it forks a child
+milliseconds. One "forkserver" process per run and Python environment (the project's, started with
+the run; another over the same interpreter binary, such as the XGBoost container's, on its first step)
+imports PRELOAD once; for every step it forks a child
 that takes the step's own interpreter (run_process's virtual environment over this one), argv,
 environment (PYTHONPATH and the ADOPTED settings applied as a new interpreter would, sitecustomize
 rerun, so run_process's /opt/ml mapping moves to the step's folder), working folder and
@@ -14,7 +16,7 @@ even if the step pip-installs another.
 
 call() has subprocess.call's contract (args, cwd, env, stdout, stderr, timeout -> exit code, or
 subprocess.TimeoutExpired after killing the step's process group; each step has its own session).
-A command that is not a .py script on this interpreter (or a virtual environment over it), or that
+A command that is not a .py script on this interpreter (or a virtual environment over its binary), or that
 differs in another PYTHON* setting or interpreter flag, runs as a plain process, and so does every
 command where fork is not available (anything but Linux): summary() says which ran how, and why.
 """
@@ -24,6 +26,7 @@ import importlib
 import io
 import json
 import os
+import re
 import runpy
 import selectors
 import shutil
@@ -93,24 +96,21 @@ def unavailable_reason() -> str | None:
 
 
 class WarmLauncher:
-    """The caller's side: starts the forkserver, sends it one request per step, counts what ran how."""
+    """The caller's side: one forkserver per Python environment the steps run over (this one, started at
+    once; another, such as an XGBoost container's, on its first step), one request per step; counts
+    what ran how."""
 
     def __init__(self, preload: tuple[str, ...], env: dict[str, str] | None = None):
         self.preload = preload
         self.warm = 0
         self.plain: dict[str, int] = {}  # reason -> count
         self._lock = threading.Lock()
-        self._ready = threading.Event()
-        self._server: subprocess.Popen | None = None
         self._folder = tempfile.mkdtemp(prefix="warm-start-")
-        self._socket_path = os.path.join(self._folder, "forkserver.sock")
         self._startup_env = {**os.environ, **(env or {})}
+        self._servers: dict[str, _ForkServer] = {}
         self.unavailable = unavailable_reason()
         if self.unavailable is None:
-            self._server = subprocess.Popen(
-                [sys.executable, os.path.abspath(__file__), self._socket_path, *preload],
-                stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, env=self._startup_env,
-            )
+            self._server_for(sys.executable)
 
     def summary(self) -> str:
         parts = []
@@ -120,51 +120,77 @@ class WarmLauncher:
         return "; ".join(parts) or "no step processes"
 
     def call(self, args, *, cwd=None, env=None, stdout=None, stderr=None, timeout=None) -> int:
-        reason = self._cannot_warm_start(args, cwd, env)
-        if reason:
+        server, reason = self._server_for_step(args, cwd, env)
+        if server is None:
             with self._lock:
                 self.plain[reason] = self.plain.get(reason, 0) + 1
             return call_plain(args, cwd=cwd, env=env, stdout=stdout, stderr=stderr, timeout=timeout)
         with self._lock:
             self.warm += 1
-        return self._call_warm(args, cwd, env, stdout, stderr, timeout)
+        return server.call(args, cwd, env, stdout, stderr, timeout)
 
-    def _cannot_warm_start(self, args, cwd, env) -> str | None:
+    def _server_for_step(self, args, cwd, env) -> "tuple[_ForkServer | None, str]":
         if self.unavailable:
-            return self.unavailable
-        if len(args) < 2 or not _same_interpreter(args[0]):
-            return "not this interpreter"
+            return None, self.unavailable
+        base = _base_python(args[0]) if len(args) >= 2 else None
+        if base is None:
+            return None, "not this interpreter"
         if not args[1].endswith(".py") or not os.path.isfile(os.path.join(cwd or os.getcwd(), args[1])):
-            return "not a .py script"
+            return None, "not a .py script"
         step_env = os.environ if env is None else env
         changed = {k for k in {*step_env, *self._startup_env} if k.startswith("PYTHON") and k not in ADOPTED
                    and step_env.get(k) != self._startup_env.get(k)}
         if changed:
-            return f"other interpreter settings: {', '.join(sorted(changed))}"
-        if not self._wait_ready():  # only a step that can use the forkserver waits for it
-            return self.unavailable
-        return None
+            return None, f"other interpreter settings: {', '.join(sorted(changed))}"
+        server = self._server_for(base)
+        if not server.wait_ready():  # only a step that can use a forkserver waits for it
+            return None, server.failure
+        return server, ""
 
-    def _wait_ready(self) -> bool:
-        """True once the forkserver listens; on failure, every later step runs as a plain process."""
+    def _server_for(self, python: str) -> "_ForkServer":
         with self._lock:
-            if self._ready.is_set() or self.unavailable:
-                return self.unavailable is None
-            line = _readline_within(self._server, READY_TIMEOUT_SECONDS)
+            if python not in self._servers:
+                socket_path = os.path.join(self._folder, f"forkserver-{len(self._servers)}.sock")
+                self._servers[python] = _ForkServer(python, self.preload, self._startup_env, socket_path)
+            return self._servers[python]
+
+    def close(self) -> None:
+        for server in self._servers.values():
+            server.stop()
+        shutil.rmtree(self._folder, ignore_errors=True)
+
+
+class _ForkServer:
+    """One forkserver process: `python warm_start.py SOCKET MODULE...` under one Python environment."""
+
+    def __init__(self, python: str, preload: tuple[str, ...], env: dict[str, str], socket_path: str):
+        self.socket_path, self.failure = socket_path, ""
+        self._lock, self._ready = threading.Lock(), threading.Event()
+        self._process: subprocess.Popen | None = subprocess.Popen(
+            [python, os.path.abspath(__file__), socket_path, *preload],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, env=env,
+        )
+
+    def wait_ready(self) -> bool:
+        """True once it listens; if it fails to start, every later step of its environment runs plain."""
+        with self._lock:
+            if self._ready.is_set() or self.failure:
+                return not self.failure
+            line = _readline_within(self._process, READY_TIMEOUT_SECONDS)
             if line != "ready":
-                self.unavailable = f"the forkserver did not start: {line or 'no answer'}"
-                self._stop_server()
+                self.failure = f"the forkserver did not start: {line or 'no answer'}"
+                self.stop()
                 return False
             self._ready.set()
             return True
 
-    def _call_warm(self, args, cwd, env, stdout, stderr, timeout) -> int:
+    def call(self, args, cwd, env, stdout, stderr, timeout) -> int:
         request = json.dumps({"argv": list(args), "cwd": os.fspath(cwd or os.getcwd()),
                               "env": dict(os.environ if env is None else env)}).encode()
         out_fd = _fileno(stdout, 1)
         err_fd = out_fd if stderr == subprocess.STDOUT else _fileno(stderr, 2)
         with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as connection:
-            connection.connect(self._socket_path)
+            connection.connect(self.socket_path)
             socket.send_fds(connection, [_HEADER.pack(len(request))], [out_fd, err_fd])
             connection.sendall(request)
             lines = _Lines(connection)
@@ -181,23 +207,19 @@ class WarmLauncher:
                 raise
         return int(status.removeprefix("exit "))
 
-    def close(self) -> None:
-        self._stop_server()
-        shutil.rmtree(self._folder, ignore_errors=True)
-
-    def _stop_server(self) -> None:
-        if self._server is None:
+    def stop(self) -> None:
+        if self._process is None:
             return
         if not self._ready.is_set():
-            self._server.kill()  # still importing (a run that ended early): nothing of it is needed
-        self._server.stdin.close()  # a ready forkserver exits on end of input
+            self._process.kill()  # still importing (a run that ended early): nothing of it is needed
+        self._process.stdin.close()  # a ready forkserver exits on end of input
         try:
-            self._server.wait(timeout=5)
+            self._process.wait(timeout=5)
         except subprocess.TimeoutExpired:
-            self._server.kill()
-            self._server.wait()
-        self._server.stdout.close()
-        self._server = None
+            self._process.kill()
+            self._process.wait()
+        self._process.stdout.close()
+        self._process = None
 
 
 class _Lines:
@@ -220,18 +242,27 @@ class _Lines:
         return line.decode()
 
 
-def _same_interpreter(python: str) -> bool:
-    """This interpreter, or a virtual environment over it that sees its packages (run_process's step
-    environments: the same binary, a .pth file adding this interpreter's site-packages)."""
+def _base_python(python: str) -> str | None:
+    """The Python whose forkserver can run a step on `python`: this interpreter itself, or for a virtual
+    environment over this interpreter's binary (run_process's step environments) the environment whose
+    site-packages its .pth files add: this one, or another over the same binary (an XGBoost container's
+    Python); None for anything else."""
     if os.path.abspath(python) == os.path.abspath(sys.executable):
-        return True
+        return sys.executable
     folder = _venv_folder(python)
     if folder is None or os.path.realpath(python) != os.path.realpath(sys.executable):
-        return False
-    packages = [p for p in site.getsitepackages() if os.path.isdir(p)]
-    purelib = _purelib(folder)
-    text = "".join(path.read_text(errors="replace") for path in Path(purelib).glob("*.pth")) if os.path.isdir(purelib) else ""
-    return all(repr(p) in text or p in text.split() for p in packages)
+        return None
+    purelib = Path(_purelib(folder))
+    text = "".join(p.read_text(errors="replace") for p in purelib.glob("*.pth")) if purelib.is_dir() else ""
+    added = set(re.findall(r"site\.addsitedir\('([^']*)'\)", text))
+    if added and added == {p for p in site.getsitepackages() if os.path.isdir(p)}:
+        return sys.executable
+    roots = {os.path.dirname(os.path.dirname(os.path.dirname(p))) for p in added}  # <env>/lib/pythonX.Y/site-packages
+    if len(roots) == 1:
+        base = os.path.join(roots.pop(), "bin", "python")
+        if _venv_folder(base) and os.path.realpath(base) == os.path.realpath(sys.executable):
+            return base
+    return None
 
 
 def _venv_folder(python: str) -> str | None:
