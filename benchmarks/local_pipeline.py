@@ -6,8 +6,8 @@ Three figures, each from ROUNDS runs, and their ratios to the floor:
 - rerun with the definition cached: the same command without --no-cache, as a data scientist reruns
   after editing nothing that shapes the definition;
 - compute floor: the four scripts' own main() (preprocess, the XGBoost stand-in, baseline, evaluate),
-  called one after another in this warm process on the job folders a run left (training with .venv's
-  xgboost; the run trains under the 1.7-1 container's): what no executor can go below.
+  each timed inside a process that already imported it, under the environment its step ran over, on
+  the job folders a run left: what no executor can go below.
 Cold and cached runs alternate (paired), since the machine is shared and its load drifts.
 Per step: its time in the run minus its script's own time (start, S3 in and out; the first step also
 waits for the forkserver's imports), and the start of a step process by itself: warm-started and as a
@@ -46,21 +46,32 @@ def run_local(work: str, *flags: str) -> tuple[float, dict[str, float], str]:
     return total, steps, result.stdout
 
 
+# Times one script's main() inside a process that has already imported it and its libraries.
+SCRIPT_TIMER = """
+import contextlib, importlib, io, os, sys, time
+module_name, os.environ["ML_ROOT"] = sys.argv[1], sys.argv[2]
+module = importlib.import_module(module_name)
+sys.argv = [module_name]
+with contextlib.redirect_stdout(io.StringIO()):
+    start = time.perf_counter()
+    code = module.main()
+    seconds = time.perf_counter() - start
+assert code == 0, module_name
+print(seconds)
+"""
+
+
 def script_times(work: Path) -> dict[str, float]:
-    """Each step's script, main() in this process, on the job folder the run left (same inputs)."""
-    import contextlib
-    import importlib
-    import io
+    """Each step's script, its main() alone, on the job folder the run left (same inputs), under the
+    Python environment the step ran over (the XGBoost container's for the steps on its image)."""
+    from pipelines.local.warm_start import _base_python
 
     times = {}
     for step, module_name in SCRIPTS.items():
-        module = importlib.import_module(module_name)
-        os.environ["ML_ROOT"] = str(work / step / "opt" / "ml")
-        sys.argv = [module_name]
-        with contextlib.redirect_stdout(io.StringIO()):
-            start = time.perf_counter()
-            assert module.main() == 0, step
-            times[step] = time.perf_counter() - start
+        python = _base_python(str(work / step / "python-env" / "bin" / "python")) or sys.executable
+        result = subprocess.run([python, "-c", SCRIPT_TIMER, module_name, str(work / step / "opt" / "ml")],
+                                cwd=SEED, capture_output=True, text=True, check=True)
+        times[step] = float(result.stdout.split()[-1])
     return times
 
 
