@@ -7,6 +7,7 @@ embedded emulator (moto's server on 127.0.0.1) is started for the run and stoppe
 """
 import argparse
 import contextlib
+import hashlib
 import json
 import os
 import sys
@@ -74,13 +75,23 @@ def local_input_file(parameters: dict, overridden: bool) -> Path | None:
     return source
 
 
-def stage_input_data(parameters: dict, source: Path | None, overridden: bool, project: Project) -> None:
+def input_key(source: Path, pipeline_name: str) -> str:
+    """Content-addressed: concurrent runs on different files never share an object, and a key's content
+    never changes under a run that reads it (the same file maps to the same key and bytes)."""
+    digest = hashlib.sha256()
+    with source.open("rb") as data:
+        for block in iter(lambda: data.read(1 << 20), b""):
+            digest.update(block)
+    return f"{pipeline_name}/local-input/{digest.hexdigest()[:16]}/{source.name}"
+
+
+def stage_input_data(parameters: dict, source: Path | None, project: Project) -> None:
     """Upload a local input file where the pipeline reads it and point InputDataUrl at it."""
     import boto3
 
     if source is None:
         return
-    key = f"local-input/{source.name}" if overridden else parameters["InputDataUrl"].split("/", 3)[3]
+    key = input_key(source, project.pipeline_name)
     boto3.client("s3").upload_file(str(source), project.artifact_bucket, key)
     parameters["InputDataUrl"] = f"s3://{project.artifact_bucket}/{key}"
 
@@ -141,7 +152,7 @@ def run(args: argparse.Namespace) -> int:
         from pipelines.code import upload_code
 
         ensure_project_resources(project)
-        stage_input_data(parameters, input_file, "InputDataUrl" in overrides, project)
+        stage_input_data(parameters, input_file, project)
         upload_code(prefix)
         print(f"pipeline {project.pipeline_name}: running {len(definition['Steps'])} top-level steps locally")
         start = time.perf_counter()
