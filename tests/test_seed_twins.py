@@ -18,3 +18,7 @@ def test_both_seeds_test_the_emulator_the_same_way():
     build = (ROOT / "seed-build/tests/test_emulator.py").read_text()
     deploy = (ROOT / "seed-deploy/tests/test_emulator.py").read_text()
     assert build.replace("pipelines.local.emulator", "deploy.emulator") == deploy
+
+
+def test_both_seeds_carry_the_same_aws_error_lines():
+    assert body("seed-build/pipelines/aws_errors.py") == body("seed-deploy/deploy/aws_errors.py")
