@@ -9,6 +9,7 @@ import argparse
 import contextlib
 import hashlib
 import json
+import math
 import os
 import sys
 import tempfile
@@ -16,7 +17,8 @@ import time
 from pathlib import Path
 
 from pipelines import sdk  # noqa: F401  (sets the SDK's environment before it is imported)
-from pipelines.local.executor import Execution, ParameterError, StepRecord, execute, resolve_parameters
+from pipelines.errors import InputError, run_command
+from pipelines.local.executor import Execution, StepRecord, execute, resolve_parameters
 from pipelines.project import LOCAL_DEFAULTS, Project, from_environment
 
 SEED_ROOT = Path(__file__).resolve().parent.parent
@@ -27,11 +29,11 @@ EPILOG = """examples:
   python -m pipelines.run_local --param MseThreshold=5.0 --work-dir /tmp/run1
   python -m pipelines.run_local --param InputDataUrl=data/abalone.csv --hyperparameter max_depth=6
   AWS_ENDPOINT_URL=http://127.0.0.1:5000 python -m pipelines.run_local   # an emulator you started
+
+exit codes: 0 the pipeline succeeded; 2 invalid options, parameters, input file or environment (nothing
+run, nothing registered); 1 the pipeline failed (a step, or its Fail step) or an AWS error.
+Errors are one line on stderr; --debug adds the traceback.
 """
-
-
-class InputError(Exception):
-    """Bad command-line input: exit code 2, nothing run, nothing registered."""
 
 
 def parse_pairs(pairs: list[str], option: str) -> dict[str, str]:
@@ -72,7 +74,38 @@ def local_input_file(parameters: dict, overridden: bool) -> Path | None:
     source = Path(url) if overridden else DEFAULT_DATA
     if not source.is_file():
         raise InputError(f"InputDataUrl: {url}: no such file")
+    try:
+        with source.open("rb") as data:
+            data.read(1)
+    except OSError as error:
+        raise InputError(f"InputDataUrl: {url}: cannot read it ({error.strerror})") from None
     return source
+
+
+def work_folder(path: str | None) -> Path:
+    """The --work-dir (made if missing), or a new temporary folder; InputError when it cannot be one."""
+    if not path:
+        return Path(tempfile.mkdtemp(prefix="pipeline-run-"))
+    folder = Path(path)
+    if folder.exists() and not folder.is_dir():
+        raise InputError(f"--work-dir {path}: exists and is not a folder: give a folder or a new path")
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise InputError(f"--work-dir {path}: cannot make the folder ({error.strerror})") from None
+    return folder
+
+
+def check_hyperparameters(hyperparameters: dict[str, str]) -> dict[str, str]:
+    """Numbers must be finite: float() takes "nan" and "inf", which XGBoost would then train with."""
+    for name, value in hyperparameters.items():
+        try:
+            number = float(value)
+        except ValueError:
+            continue
+        if not math.isfinite(number):
+            raise InputError(f"--hyperparameter {name}={value}: must be a finite number")
+    return hyperparameters
 
 
 def input_key(source: Path, pipeline_name: str) -> str:
@@ -142,12 +175,12 @@ def aws_endpoint():
 
 def run(args: argparse.Namespace) -> int:
     overrides = parse_pairs(args.param, "--param")
-    hyperparameters = parse_pairs(args.hyperparameter, "--hyperparameter")
+    hyperparameters = check_hyperparameters(parse_pairs(args.hyperparameter, "--hyperparameter"))
     project = from_environment(LOCAL_DEFAULTS)
     definition, prefix = build_definition(project, hyperparameters)
     parameters = resolve_parameters(definition, overrides)
     input_file = local_input_file(parameters, "InputDataUrl" in overrides)
-    work_dir = Path(args.work_dir or tempfile.mkdtemp(prefix="pipeline-run-"))
+    work_dir = work_folder(args.work_dir)
     with aws_endpoint():
         from pipelines.code import upload_code
 
@@ -176,12 +209,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--param", action="append", default=[], metavar="NAME=VALUE", help="a pipeline parameter (repeatable)")
     parser.add_argument("--hyperparameter", action="append", default=[], metavar="NAME=VALUE", help="an XGBoost hyperparameter override (repeatable)")
     parser.add_argument("--work-dir", help="folder for the steps' container folders (default: a new temporary folder)")
+    parser.add_argument("--debug", action="store_true", help="show tracebacks")
     args = parser.parse_args(argv)
-    try:
-        return run(args)
-    except (InputError, ParameterError) as error:
-        print(f"error: {error}", file=sys.stderr)
-        return 2
+    return run_command(lambda: run(args), args.debug)
 
 
 if __name__ == "__main__":

@@ -8,11 +8,13 @@ from pathlib import Path
 
 import boto3
 
+from pipelines.errors import BuildError
+
 CONTAINER_ROOT = "/opt/ml"
 _CLIENT_LOCK = threading.Lock()
 
 
-class StepFailed(Exception):
+class StepFailed(BuildError):
     """A step's job failed; the message is its FailureReason."""
 
 

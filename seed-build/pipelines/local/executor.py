@@ -1,5 +1,6 @@
 """Execute a pipeline definition (the JSON SageMaker receives) step by step on this machine."""
 import json
+import math
 import re
 import secrets
 import string
@@ -11,19 +12,27 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
+from pipelines.errors import InputError
 from pipelines.local.container import StepFailed
 from pipelines.local.expressions import Context, ExpressionError
 from pipelines.local.steps import PipelineFailed, StepRun, runner_for
 
 
-class ParameterError(Exception):
+class ParameterError(InputError):
     """A --param is unknown or does not fit the parameter's type."""
+
+
+def _finite_float(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):  # float() takes "nan" and "inf"; SageMaker's parameters are numbers
+        raise ValueError(text)
+    return value
 
 
 PARAMETER_TYPES: dict[str, Callable[[str], Any]] = {
     "String": str,
     "Integer": int,
-    "Float": float,
+    "Float": _finite_float,
     "Boolean": lambda text: {"true": True, "false": False}[text.lower()],
 }
 

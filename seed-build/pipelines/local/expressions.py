@@ -4,8 +4,10 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from pipelines.errors import BuildError
 
-class ExpressionError(Exception):
+
+class ExpressionError(BuildError):
     """A definition expression refers to something that does not exist (yet)."""
 
 

@@ -7,11 +7,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from pipelines.errors import BuildError
 from pipelines.local.container import StepFailed, client, download, host_path, local_command, run_process, upload
 from pipelines.local.expressions import Context, resolve
 
 
-class PipelineFailed(Exception):
+class PipelineFailed(BuildError):
     """A Fail step ran: the execution fails with its message."""
 
 
