@@ -1,6 +1,7 @@
 """`python -m deploy COMMAND`: a thin command line; each command lives in deploy/commands/<name>.py."""
 import argparse
 import importlib
+import math
 import sys
 import traceback
 
@@ -69,9 +70,18 @@ def build_parser(argv: list[str]) -> argparse.ArgumentParser:
     return parser
 
 
+def refuse_non_finite(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None:
+    """Every number option must be finite: argparse's type=float takes "nan", "inf" and 1e999 (exit 2)."""
+    for name, value in vars(args).items():
+        if isinstance(value, float) and not math.isfinite(value):
+            parser.error(f"--{name.replace('_', '-')}: {value}: must be a finite number")
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
-    args = build_parser(argv).parse_args(argv)
+    parser = build_parser(argv)
+    args = parser.parse_args(argv)
+    refuse_non_finite(parser, args)
     try:
         return args.run(args)
     except Exception as error:  # noqa: BLE001 - the edge: every error becomes one line, --debug shows where

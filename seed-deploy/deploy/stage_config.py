@@ -6,6 +6,7 @@ import jsonschema
 
 from deploy import config_rules
 from deploy.errors import InputError
+from deploy.json_input import parse_json
 
 SCHEMA_PATH = Path(__file__).resolve().parent.parent / "config.schema.json"
 
@@ -25,7 +26,6 @@ SCHEMA_RULES = {
     "pattern": "must match {0}",
     "oneOf": "must be latest, previous, live or a model package version number >= 1",
 }
-INVALID_JSON = "{path}: {error}: not valid JSON"
 UNREADABLE = "{path}: {error}: cannot be read"
 
 DEFAULT_STAGE_TEST = {"LatencyBudgetMs": 1000, "Requests": 50, "VariantShareTolerance": 0.15}
@@ -83,11 +83,15 @@ def validate_config(config) -> list[str]:
 def read_config(path: Path) -> dict:
     """Parse a config file; an unreadable or non-JSON file is an InputError naming it."""
     try:
-        return json.loads(Path(path).read_text())
+        text = Path(path).read_text(encoding="utf-8")
     except OSError as error:
         raise InputError(UNREADABLE.format(path=path, error=error.strerror)) from error
-    except json.JSONDecodeError as error:
-        raise InputError(INVALID_JSON.format(path=path, error=error)) from error
+    except UnicodeDecodeError as error:
+        raise InputError(UNREADABLE.format(path=path, error=f"not UTF-8 text (byte {error.start})")) from error
+    try:
+        return parse_json(text, str(path), "a stage config")
+    except InputError as error:
+        raise InputError(f"{error}: not valid JSON") from error
 
 
 def check_stage_config(config, source="the config") -> dict:

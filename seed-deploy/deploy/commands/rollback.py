@@ -21,6 +21,7 @@ import boto3
 
 from deploy import registry
 from deploy.errors import InputError
+from deploy.json_input import parse_json
 
 EPILOG = """exit codes: 0 rolled back (or nothing newer to reject); 2 version N unknown or not Approved,
 no group, or an audit file that cannot be read or appended to (nothing changed); 1 an AWS error (rerun
@@ -82,8 +83,8 @@ def read_audit(path: Path) -> list[dict]:
         if not line.strip():
             continue
         try:
-            event = json.loads(line)
-        except json.JSONDecodeError:
+            event = parse_json(line, f"{path}:{number}", "an audit event")
+        except InputError:
             event = None
         if not isinstance(event, dict):
             raise InputError(AUDIT_NOT_JSON.format(path=path, line=number))
