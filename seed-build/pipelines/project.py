@@ -1,8 +1,8 @@
 """The project's environment (set by CodeBuild, or by hand for a local run) and the names derived from it."""
 import os
-import re
 from dataclasses import dataclass
 
+from pipelines import aws_formats
 from pipelines.errors import InputError
 
 LOCAL_DEFAULTS = {
@@ -11,19 +11,14 @@ LOCAL_DEFAULTS = {
     "ARTIFACT_BUCKET": "sagemaker-project-artifacts-local",
     "SAGEMAKER_PIPELINE_ROLE_ARN": "arn:aws:iam::123456789012:role/SageMakerPipelineExecutionRole",
 }
-# AWS's own formats: the patterns and lengths of botocore's SageMaker model (ProjectEntityName,
-# ProjectId, EntityName, PipelineName, RoleArn) and S3's bucket naming rules (S3 User Guide,
-# "General purpose bucket naming rules").
+# The contract variables and the AWS format each must have.
 FORMATS = {
-    "SAGEMAKER_PROJECT_NAME": (r"[a-zA-Z0-9](-*[a-zA-Z0-9]){0,31}", "1-32 letters, digits and hyphens, no hyphen first or last"),
-    "SAGEMAKER_PROJECT_ID": (r"[a-zA-Z0-9](-*[a-zA-Z0-9]){0,19}", "1-20 letters, digits and hyphens, no hyphen first or last"),
-    "MODEL_PACKAGE_GROUP_NAME": (r"[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}", "1-63 letters, digits and hyphens, no hyphen first or last"),
-    "ARTIFACT_BUCKET": (r"(?!\d+\.\d+\.\d+\.\d+$)(?!xn--)(?!.*\.\.)[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]",
-                        "an S3 bucket name: 3-63 lowercase letters, digits, dots and hyphens, a letter or digit first and last"),
-    "SAGEMAKER_PIPELINE_ROLE_ARN": (r"arn:aws[a-z\-]*:iam::\d{12}:role/?[a-zA-Z_0-9+=,.@\-_/]+",
-                                    "an IAM role ARN, arn:aws:iam::<12-digit account>:role/<name>"),
+    "SAGEMAKER_PROJECT_NAME": "project name",
+    "SAGEMAKER_PROJECT_ID": "project id",
+    "MODEL_PACKAGE_GROUP_NAME": "model package group",
+    "ARTIFACT_BUCKET": "bucket",
+    "SAGEMAKER_PIPELINE_ROLE_ARN": "role arn",
 }
-PIPELINE_NAME = (r"[a-zA-Z0-9](-*[a-zA-Z0-9]){0,255}", "1-256 letters, digits and hyphens")
 
 
 @dataclass(frozen=True)
@@ -39,11 +34,11 @@ class Project:
         return f"{self.name}-{self.project_id}-build"
 
 
-def check_format(field: str, value: str, fmt: tuple[str, str] | None = None) -> str:
-    """`value` unless it breaks AWS's format for `field`; InputError naming the field, value and rule."""
-    pattern, rule = fmt or FORMATS[field]
-    if not re.fullmatch(pattern, value):
-        raise InputError(f"{field}: {value!r}: must be {rule}")
+def check_format(field: str, value: str, kind: str) -> str:
+    """`value` unless it breaks AWS's format for `kind`; InputError naming the field, value and rule."""
+    found = aws_formats.problem(field, value, kind)
+    if found:
+        raise InputError(found)
     return value
 
 
@@ -55,8 +50,8 @@ def from_environment(defaults: dict[str, str] | None = None) -> Project:
         raise InputError(f"environment variables not set: {', '.join(missing)} (CodeBuild sets them from the project)")
     name, project_id = values["SAGEMAKER_PROJECT_NAME"], values["SAGEMAKER_PROJECT_ID"]
     values.setdefault("MODEL_PACKAGE_GROUP_NAME", f"{name}-{project_id}")
-    for field in FORMATS:
-        check_format(field, values[field])
+    for field, kind in FORMATS.items():
+        check_format(field, values[field], kind)
     return Project(
         name=name,
         project_id=project_id,

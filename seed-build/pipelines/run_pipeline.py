@@ -14,7 +14,7 @@ import time
 
 from pipelines import sdk
 from pipelines.errors import InputError, run_command
-from pipelines.project import FORMATS, PIPELINE_NAME, check_format
+from pipelines.project import check_format
 
 EPILOG = """examples:
   python -m pipelines.run_pipeline --module-name pipelines.abalone.pipeline \\
@@ -57,17 +57,17 @@ def _refuse_constant(name: str):
 
 def check_arguments(role_arn: str, tags: list, kwargs: dict) -> None:
     """AWS's formats for the names and the role, checked before anything is uploaded or upserted."""
-    check_format("--role-arn", role_arn, FORMATS["SAGEMAKER_PIPELINE_ROLE_ARN"])
+    check_format("--role-arn", role_arn, "role arn")
     if not all(isinstance(tag, dict) and set(tag) == {"Key", "Value"} for tag in tags):
         raise InputError(f"--tags: {json.dumps(tags)}: expected a JSON list of {{\"Key\": ..., \"Value\": ...}}")
     missing = [key for key in ("default_bucket", "pipeline_name") if key not in kwargs]
     if missing:
         raise InputError(f"--kwargs: missing {', '.join(missing)}")
-    checks = {"default_bucket": FORMATS["ARTIFACT_BUCKET"], "pipeline_name": PIPELINE_NAME,
-              "model_package_group_name": FORMATS["MODEL_PACKAGE_GROUP_NAME"], "role": FORMATS["SAGEMAKER_PIPELINE_ROLE_ARN"]}
-    for key, fmt in checks.items():
+    kinds = {"default_bucket": "bucket", "pipeline_name": "pipeline name",
+             "model_package_group_name": "model package group", "role": "role arn"}
+    for key, kind in kinds.items():
         if key in kwargs:
-            check_format(f"--kwargs {key}", str(kwargs[key]), fmt)
+            check_format(f"--kwargs {key}", kwargs[key], kind)
 
 
 def load_pipeline(module_name: str, kwargs: dict):

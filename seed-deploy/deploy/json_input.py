@@ -1,10 +1,21 @@
-"""Reading JSON from text: numbers must be finite, nesting bounded, and every error an InputError naming its source."""
+"""Reading input: local text files and JSON (numbers finite, nesting bounded); every error an InputError naming its source."""
 import json
 import math
+from pathlib import Path
 
 from deploy.errors import InputError
 
 NOT_A_NUMBER = "{where}: {token}: not a number JSON allows (NaN and infinities are refused)"
+
+
+def read_text(path, what: str) -> str:
+    """The UTF-8 text of a local file; InputError naming the path, why and what it should hold when it cannot be read."""
+    try:
+        return Path(path).read_text(encoding="utf-8")
+    except UnicodeDecodeError as error:
+        raise InputError(f"{path}: not UTF-8 text (byte {error.start}): cannot be read ({what}); save it as UTF-8") from error
+    except OSError as error:
+        raise InputError(f"{path}: {error.strerror or error}: cannot be read ({what})") from error
 
 
 def _finite(text: str) -> float:

@@ -6,7 +6,7 @@ import jsonschema
 
 from deploy import config_rules
 from deploy.errors import InputError
-from deploy.json_input import parse_json
+from deploy.json_input import parse_json, read_text
 
 SCHEMA_PATH = Path(__file__).resolve().parent.parent / "config.schema.json"
 
@@ -26,7 +26,6 @@ SCHEMA_RULES = {
     "pattern": "must match {0}",
     "oneOf": "must be latest, previous, live or a model package version number >= 1",
 }
-UNREADABLE = "{path}: {error}: cannot be read"
 
 DEFAULT_STAGE_TEST = {"LatencyBudgetMs": 1000, "Requests": 50, "VariantShareTolerance": 0.15}
 DEFAULT_WEIGHT = 1.0
@@ -82,12 +81,7 @@ def validate_config(config) -> list[str]:
 
 def read_config(path: Path) -> dict:
     """Parse a config file; an unreadable or non-JSON file is an InputError naming it."""
-    try:
-        text = Path(path).read_text(encoding="utf-8")
-    except OSError as error:
-        raise InputError(UNREADABLE.format(path=path, error=error.strerror)) from error
-    except UnicodeDecodeError as error:
-        raise InputError(UNREADABLE.format(path=path, error=f"not UTF-8 text (byte {error.start})")) from error
+    text = read_text(path, "stage config")
     try:
         return parse_json(text, str(path), "a stage config")
     except InputError as error:

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import boto3
 
-from deploy import registry
+from deploy import aws_formats, registry
 from deploy.errors import InputError
 from deploy.json_input import parse_json
 
@@ -156,6 +156,9 @@ def summary(plan: Plan, dry_run: bool) -> dict:
 def run(args) -> int:
     if not args.group:
         raise InputError(NO_GROUP)
+    problem = aws_formats.problem("--group", args.group, "model package group")
+    if problem:
+        raise InputError(problem)
     sm = boto3.client("sagemaker")
     packages = registry.list_packages(sm, args.group)
     pending = registry.rollback_plan(packages, args.to_version, args.group)
