@@ -7,6 +7,7 @@ holds XGBoost's JSON model format, which the 1.7-1 serving container and every n
 """
 import json
 import os
+import re
 import sys
 from pathlib import Path
 
@@ -52,9 +53,23 @@ def _number(value: str):
     return value
 
 
+def failure_reason(error: Exception) -> str:
+    """XGBoost's own message: its first line, without the native source location or the backtrace after it."""
+    lines = str(error).strip().splitlines() or [type(error).__name__]
+    return re.sub(r"^\[[\d:]+\] \S+:\d+: ", "", lines[0])
+
+
 def main() -> int:
     ml_root = Path(os.environ.get("ML_ROOT", "/opt/ml"))
-    booster = train(ml_root)
+    try:
+        booster = train(ml_root)
+    except (xgboost.core.XGBoostError, ValueError) as error:
+        # Where SageMaker's training containers write why a job failed (its FailureReason); last on stderr too.
+        reason = f"AlgorithmError: {failure_reason(error)}"
+        (ml_root / "output").mkdir(parents=True, exist_ok=True)
+        (ml_root / "output" / "failure").write_text(reason)
+        print(reason, file=sys.stderr)
+        return 1
     model_dir = ml_root / "model"
     model_dir.mkdir(parents=True, exist_ok=True)
     # save_model picks the format from the extension; the container's file name has none.

@@ -5,9 +5,9 @@ features), computes per feature the distance from the baseline distribution (KS 
 buckets, and PSI over the same buckets) and checks the constraints: completeness, is_non_negative, data
 type, column count, and baseline drift above monitoring_config.distribution_constraints.comparison_threshold.
 --violations writes them in Model Monitor's constraint_violations.json shape."""
-import json
 from pathlib import Path
 
+from deploy import json_output
 from deploy.analysis import charts, drift
 from deploy.analysis.captures import load_captures
 from deploy.analysis.output import add_output_options, check_writable, emit
@@ -45,7 +45,7 @@ def run(args) -> int:
     emit(drift.build_report(result), args, {"verdict": result.verdict, **drift.to_violations(result)},
          lambda path: charts.drift_chart(result, path))
     if args.violations:
-        Path(args.violations).write_text(json.dumps(drift.to_violations(result), indent=2) + "\n")
+        Path(args.violations).write_text(json_output.dumps(drift.to_violations(result), indent=2) + "\n")
     return 1 if result.violations else 0
 
 

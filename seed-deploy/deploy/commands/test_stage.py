@@ -3,12 +3,12 @@
 Talks to sagemaker-runtime through boto3, so AWS_ENDPOINT_URL_SAGEMAKER_RUNTIME (or AWS_ENDPOINT_URL)
 points it at another implementation. Writes a JSON report whether it passes or not.
 """
-import json
 import os
 import sys
 from pathlib import Path
 
 
+from deploy import json_output
 from deploy import stage_names
 from deploy.accounts import TARGET_ROLE_HELP, stage_session
 from deploy.errors import InputError
@@ -50,7 +50,7 @@ def run(args) -> int:
     endpoint = endpoint_for(args)
     runtime = stage_session(args.target_role_arn, "stage-test").client("sagemaker-runtime")
     report = run_stage_test(runtime, endpoint, config, rows)
-    args.report.write_text(json.dumps(report.to_json(), indent=2) + "\n")
+    args.report.write_text(json_output.dumps(report.to_json(), indent=2) + "\n")
     for problem in report.problems:
         print(f"{endpoint}: {problem}", file=sys.stderr)
     latency = report.latency_ms
