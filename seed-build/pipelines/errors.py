@@ -33,6 +33,8 @@ def describe(error: Exception) -> tuple[str, int]:
     aws = aws_errors.explain(error)
     if aws:
         return aws, BuildError.exit_code
+    if isinstance(error, (FileExistsError, NotADirectoryError)) and error.filename:
+        return f"{error.filename}: a file is in the way of a folder: give a folder path", InputError.exit_code
     if isinstance(error, OSError) and error.filename:
         return f"{error.filename}: {error.strerror or error}: check the path", InputError.exit_code
     return UNEXPECTED.format(kind=type(error).__name__, error=error), BuildError.exit_code

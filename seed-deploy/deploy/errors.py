@@ -25,6 +25,8 @@ def describe(error: Exception) -> tuple[str, int]:
     aws = aws_errors.explain(error)
     if aws:
         return aws, DeployError.exit_code
+    if isinstance(error, (FileExistsError, NotADirectoryError)) and error.filename:
+        return f"{error.filename}: a file is in the way of a folder: give a folder path", InputError.exit_code
     if isinstance(error, OSError) and error.filename:
         # A path given on the command line or in a config: missing, a folder, not writable...
         return f"{error.filename}: {error.strerror or error}: check the path", InputError.exit_code

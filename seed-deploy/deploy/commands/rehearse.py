@@ -61,13 +61,25 @@ def run(args) -> int:
 
     _check_options(args)
     config = read_stage_config(args.config)  # the one validator: nothing starts for an invalid config
+    _check_local_artifacts(args)
     args.out.mkdir(parents=True, exist_ok=True)
     with embedded_emulator(), tempfile.TemporaryDirectory() as scratch:
         result = _rehearse(args, config, Path(scratch))
     return _report(args, result)
 
 
+def _check_local_artifacts(args) -> None:
+    """A missing or broken local model archive is refused before the output folder is made."""
+    from deploy.rehearsal import load_model
+
+    for source in (args.blue, args.green):
+        if not str(source).startswith("s3://"):
+            load_model(source)
+
+
 def _check_options(args) -> None:
+    if args.out.exists() and not args.out.is_dir():
+        raise InputError(f"--out {args.out}: exists and is not a folder: give a folder or a new path")
     if args.speed <= 0:
         raise InputError(f"--speed: {args.speed}: must be > 0")
     if args.rate <= 0:
