@@ -3,6 +3,7 @@
 The model-build and model-deploy seeds carry this same module (a seed never imports the other); the
 project template's repository tests that the two copies stay equal.
 """
+import re
 import types
 
 # Request parameters that name what a call acts on, most specific first.
@@ -85,4 +86,9 @@ def explain(error: BaseException) -> str | None:
     if isinstance(error, (exceptions.ConnectionError, exceptions.HTTPClientError)):
         return (f"{where}: {error}: check the network, the region (AWS_DEFAULT_REGION) and AWS_ENDPOINT_URL "
                 "(an emulator that is not running?)")
-    return f"{where}: {' '.join(str(error).split())}: {DEFAULT_HINT}"
+    # boto3's S3 transfers (upload_file, download_file) wrap the service's error in their own message.
+    wrapped = re.search(r"\((\w+)\) when calling the (\w+) operation", str(error))
+    if wrapped and not call:
+        where = f"AWS call s3:{wrapped.group(2)} failed"
+    hint = HINTS.get(wrapped.group(1), DEFAULT_HINT) if wrapped else DEFAULT_HINT
+    return f"{where}: {' '.join(str(error).split())}: {hint}"

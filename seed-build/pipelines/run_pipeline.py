@@ -33,7 +33,7 @@ FINISHED = {"Succeeded", "Failed", "Stopped"}
 
 def parse_json(text: str, option: str, kind: type):
     try:
-        value = json.loads(text, parse_constant=_refuse_constant)
+        value = json.loads(text, parse_constant=_refuse_constant, parse_float=_finite_float)
     except json.JSONDecodeError as error:
         raise InputError(f"{option}: not valid JSON: {error}") from None
     except (ValueError, RecursionError) as error:
@@ -53,6 +53,12 @@ def seconds(text: str) -> float:
 
 def _refuse_constant(name: str):
     raise ValueError(f"{name} is not a number JSON allows")
+
+
+def _finite_float(text: str) -> float:
+    if not math.isfinite(float(text)):  # 1e999 parses to inf
+        _refuse_constant(text)
+    return float(text)
 
 
 def check_arguments(role_arn: str, tags: list, kwargs: dict) -> None:
