@@ -100,6 +100,8 @@ ROWS = [
      "missing: not found"),
     ("analyze-ab-missing-bucket", ["analyze-ab", "s3://no-such-bucket-bad-input/captures", "--truth", "{tmp}/truth.csv"],
      {}, 1, "no-such-bucket-bad-input"),
+    ("analyze-ab-truth-nan-label", ["analyze-ab", "{tmp}/captures", "--truth", "{tmp}/truth-nan.csv"], {}, 2,
+     "truth-nan.csv:3: label: 'nan': must be a finite number"),
     ("compare-shadow-tolerance-inf", ["compare-shadow", "{tmp}/folder", "--tolerance=-inf"], {}, 2,
      "--tolerance: -inf: must be a finite number"),
     ("drift-statistics-nan", ["drift", "{tmp}/folder", "--statistics", "{tmp}/nan.json"], {}, 2, "nan.json: NaN: not a number"),
@@ -120,6 +122,11 @@ def write_inputs(folder: Path) -> None:
     (folder / "folder").mkdir()
     (folder / "a-file").write_text("I am a file\n")
     (folder / "truth.csv").write_text("inference_id,label\n1,3.0\n")
+    (folder / "truth-nan.csv").write_text("inference_id,label\n1,3.0\n2,nan\n")
+    from analysis.capture_files import capture_record, write_variant
+
+    records = [capture_record("0.5,0.4", "9.5", str(n), "2024-05-01T12:00:00Z") for n in (1, 2)]
+    write_variant(folder / "captures", "ep", "control", records)
     (folder / "truncated.tar.gz").write_bytes(b"\x1f\x8b\x08\x00" + b"\x00" * 20)  # a gzip header, then nothing
 
 

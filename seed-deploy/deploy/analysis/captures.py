@@ -140,6 +140,8 @@ def load_truth(location: str) -> dict[str, float]:
             value = float(label)
         except ValueError:
             raise InputError(f"{location}:{number}: label: {label!r}: must be a number") from None
+        if not math.isfinite(value):  # float() takes "nan" and "inf": one would turn every mean into NaN
+            raise InputError(f"{location}:{number}: label: {label!r}: must be a finite number")
         if key in truth:
             raise InputError(f"{location}:{number}: inference_id: {key!r}: appears twice: ids must be unique")
         truth[key] = value
