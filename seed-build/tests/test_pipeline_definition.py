@@ -79,6 +79,14 @@ def test_definition_dependencies_follow_the_data(definition):
     }
     eval_inputs = {i["InputName"]: i["S3Input"]["S3Uri"] for i in steps["EvaluateAbaloneModel"]["Arguments"]["ProcessingInputs"]}
     assert eval_inputs["model"] == {"Get": "Steps.TrainAbaloneModel.ModelArtifacts.S3ModelArtifacts"}
+    # The data-quality baseline holds the model's predictions, so it reads the trained model too.
+    baseline = steps["DataQualityBaseline"]["Arguments"]
+    baseline_inputs = {i["InputName"]: i["S3Input"]["S3Uri"] for i in baseline["ProcessingInputs"]}
+    assert baseline_inputs["model"] == {"Get": "Steps.TrainAbaloneModel.ModelArtifacts.S3ModelArtifacts"}
+    assert baseline_inputs["baseline"] == {
+        "Get": "Steps.PreprocessAbaloneData.ProcessingOutputConfig.Outputs['baseline'].S3Output.S3Uri"
+    }
+    assert baseline["AppSpecification"]["ImageUri"].endswith("/sagemaker-xgboost:1.7-1")
     assert steps["RegisterAbaloneModel"]["DependsOn"] == ["DataQualityBaseline"]
 
 

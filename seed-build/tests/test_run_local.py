@@ -80,7 +80,7 @@ def test_run_local_registers_model_artifact_and_baseline_retrievable_from_s3(def
     quality = package["ModelMetrics"]["ModelDataQuality"]
     statistics = read_s3_json(quality["Statistics"]["S3Uri"])
     constraints = read_s3_json(quality["Constraints"]["S3Uri"])
-    assert [f["name"] for f in statistics["features"]][:3] == ["sex_F", "sex_I", "sex_M"]
+    assert [f["name"] for f in statistics["features"]][:3] == ["prediction", "sex_F", "sex_I"]
     assert statistics["dataset"]["item_count"] == 2924
     assert all(f["num_constraints"]["is_non_negative"] for f in constraints["features"])
 

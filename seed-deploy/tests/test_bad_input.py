@@ -101,7 +101,7 @@ ROWS = [
     ("analyze-ab-missing-bucket", ["analyze-ab", "s3://no-such-bucket-bad-input/captures", "--truth", "{tmp}/truth.csv"],
      {}, 1, "no-such-bucket-bad-input"),
     ("analyze-ab-truth-nan-label", ["analyze-ab", "{tmp}/captures", "--truth", "{tmp}/truth-nan.csv"], {}, 2,
-     "truth-nan.csv:3: label: 'nan': must be a finite number"),
+     "truth-nan.csv:3: label: 'nan': must be a number"),
     ("compare-shadow-tolerance-inf", ["compare-shadow", "{tmp}/folder", "--tolerance=-inf"], {}, 2,
      "--tolerance: -inf: must be a finite number"),
     ("drift-statistics-nan", ["drift", "{tmp}/folder", "--statistics", "{tmp}/nan.json"], {}, 2, "nan.json: NaN: not a number"),

@@ -1,27 +1,116 @@
-"""Processing script: the data-quality baseline (statistics.json, constraints.json) of the model's inputs.
+"""Processing script: the data-quality baseline (statistics.json, constraints.json) of what the endpoint sees.
 
-It writes what SageMaker Model Monitor's baselining job writes, in the same JSON shapes, so a
-DefaultModelMonitor schedule (or `python -m deploy drift` in the deploy repo) can use it as is:
-statistics.json: dataset item count and per feature its inferred type, counts, mean, sum, std_dev,
-min, max and a KLL-style distribution (ten equal-width buckets and a quantile sketch);
-constraints.json: per feature its type, completeness and whether it is non-negative, plus the
-monitoring_config defaults Model Monitor suggests.
+Model Monitor's data-quality job compares each captured CSV record as the endpoint's output followed by
+its input, column by column, with the baseline's features (the developer guide's preprocessing example
+builds output_data + "," + input_data; in aws/amazon-sagemaker-examples' sm-model_monitor_introduction
+notebook the captured prediction lands in the baseline's first column). So the baseline here is the
+model's prediction on each training row, then that row's features: the columns a capture of this model has.
+
+It writes what Model Monitor's analyzer writes, key for key (developer guide, "Schema for Statistics" and
+"Schema for Constraints"; a real analyzer output in aws/sagemaker-python-sdk,
+tests/data/pipeline/quality_check_step/data_quality/statistics.json): per feature its inferred type,
+num_present/num_missing, mean, sum, population std_dev, min, max, ten equal-width buckets and the KLL
+sketch, built and serialised as the analyzer's Deequ library does (KllSketch below).
 """
 import json
+import math
 import os
 import sys
+import tarfile
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import xgboost
 
 BUCKETS = 10
-SKETCH_POINTS = 64
+SKETCH_SIZE = 2048       # Deequ's KLL defaults, which the analyzer writes as "k": 2048.0 and "c": 0.64
+SHRINKING_FACTOR = 0.64
+MODEL_FILE = "xgboost-model"
+PREDICTION = "prediction"  # the name of the endpoint output's column
 
 
 def processing_root() -> Path:
     # SageMaker mounts everything under /opt/ml; run_local maps that folder elsewhere through ML_ROOT.
     return Path(os.environ.get("ML_ROOT", "/opt/ml")) / "processing"
+
+
+class KllSketch:
+    """The KLL quantile sketch as the analyzer computes it: awslabs/deequ's QuantileNonSample and
+    NonSampleCompactor (Apache-2.0; written here from their description, not copied).
+
+    Level h holds items that each stand for 2 ** h values. Level h holds at most
+    2 * (ceil(k * c ** h / 2) + 1) items; once all levels together hold more than their capacities, the
+    lowest full level sorts its items (all but an odd last one, which stays), passes every other one up,
+    starting at the first item on its 1st, 4th, 5th, 8th... compaction and at the second otherwise. Up to
+    2050 values (k = 2048) the sketch is one level of the raw values in arrival order, as the analyzer's
+    files show. Each compaction at level h moves any rank by at most 2 ** h: rank_error_bound() sums that.
+    """
+
+    def __init__(self, k: int = SKETCH_SIZE, c: float = SHRINKING_FACTOR) -> None:
+        self.k, self.c = k, c
+        self.levels: list[list[float]] = [[]]
+        self.compactions: list[int] = [0]
+        self.offsets: list[int] = [0]
+        self.items = 0
+
+    def capacity(self, height: int) -> int:
+        return 2 * (math.ceil(self.k * self.c**height / 2) + 1)
+
+    def update(self, value: float) -> None:
+        self.levels[0].append(float(value))
+        self.items += 1
+        if self.items > sum(self.capacity(h) for h in range(len(self.levels))):
+            self._condense()
+
+    def _condense(self) -> None:
+        for height, level in enumerate(self.levels):
+            if len(level) >= self.capacity(height):
+                if height + 1 == len(self.levels):
+                    self.levels.append([])
+                    self.compactions.append(0)
+                    self.offsets.append(0)
+                self.levels[height + 1].extend(self._compact(height))
+                self.items = sum(len(items) for items in self.levels)
+                return
+
+    def _compact(self, height: int) -> list[float]:
+        level = self.levels[height]
+        even = len(level) - len(level) % 2
+        if self.compactions[height] % 2 == 1:
+            self.offsets[height] = 1 - self.offsets[height]
+        chosen = sorted(level[:even])[self.offsets[height]::2]
+        self.levels[height] = level[even:]
+        self.compactions[height] += 1
+        return chosen
+
+    def weighted(self) -> tuple[np.ndarray, np.ndarray]:
+        """Every item the sketch holds and the number of values it stands for."""
+        items = np.array([x for level in self.levels for x in level], float)
+        weights = np.array([2**h for h, level in enumerate(self.levels) for _ in level], float)
+        return items, weights
+
+    def rank(self, value: float, inclusive: bool = False) -> float:
+        """Estimated number of values below value (or at most value when inclusive)."""
+        items, weights = self.weighted()
+        return float(weights[(items <= value) if inclusive else (items < value)].sum())
+
+    def quantile(self, q: float) -> float:
+        """The smallest held item whose inclusive rank reaches q of the values."""
+        items, weights = self.weighted()
+        order = np.argsort(items, kind="stable")
+        cumulative = np.cumsum(weights[order])
+        return float(items[order][min(np.searchsorted(cumulative, q * cumulative[-1]), len(items) - 1)])
+
+    def rank_error_bound(self) -> int:
+        return sum(count * 2**h for h, count in enumerate(self.compactions))
+
+
+def sketch_of(values: np.ndarray) -> KllSketch:
+    sketch = KllSketch()
+    for value in values:
+        sketch.update(value)
+    return sketch
 
 
 def inferred_type(values: pd.Series) -> str:
@@ -33,14 +122,18 @@ def inferred_type(values: pd.Series) -> str:
 
 
 def distribution(values: np.ndarray) -> dict:
+    """Ten equal-width buckets from min to max, counted from the sketch as the analyzer counts them (values in
+    [lower, upper), the last bucket closed), and the sketch's levels."""
+    sketch = sketch_of(values)
     low, high = float(values.min()), float(values.max())
-    counts, edges = np.histogram(values, bins=BUCKETS, range=(low, high) if high > low else (low, low + 1))
+    edges = [low + (high - low) * i / BUCKETS for i in range(BUCKETS + 1)]
     buckets = [
-        {"lower_bound": float(edges[i]), "upper_bound": float(edges[i + 1]), "count": float(counts[i])}
-        for i in range(BUCKETS)
+        {"lower_bound": lower, "upper_bound": upper,
+         "count": sketch.rank(upper, inclusive=i == BUCKETS - 1) - sketch.rank(lower)}
+        for i, (lower, upper) in enumerate(zip(edges[:-1], edges[1:]))
     ]
-    quantiles = np.quantile(values, np.linspace(0, 1, SKETCH_POINTS)).tolist()
-    return {"kll": {"buckets": buckets, "sketch": {"parameters": {"c": 0.64, "k": 2048.0}, "data": [quantiles]}}}
+    parameters = {"c": SHRINKING_FACTOR, "k": float(SKETCH_SIZE)}
+    return {"kll": {"buckets": buckets, "sketch": {"parameters": parameters, "data": sketch.levels}}}
 
 
 def feature_statistics(name: str, values: pd.Series) -> dict:
@@ -52,7 +145,7 @@ def feature_statistics(name: str, values: pd.Series) -> dict:
             "common": {"num_present": int(present.size), "num_missing": int(values.isna().sum())},
             "mean": float(present.mean()),
             "sum": float(present.sum()),
-            "std_dev": float(present.std()),
+            "std_dev": float(present.std()),  # population standard deviation, as the analyzer's
             "min": float(present.min()),
             "max": float(present.max()),
             "distribution": distribution(present),
@@ -94,14 +187,30 @@ def constraints(frame: pd.DataFrame) -> dict:
     }
 
 
+def load_booster(model_tar: Path) -> xgboost.Booster:
+    # Each processing script ships alone (ScriptProcessor uploads one file), so evaluate.py's loader is repeated.
+    with tarfile.open(model_tar) as archive:
+        raw = archive.extractfile(MODEL_FILE).read()
+    booster = xgboost.Booster()
+    booster.load_model(bytearray(raw))
+    return booster
+
+
+def endpoint_columns(features: pd.DataFrame, booster: xgboost.Booster) -> pd.DataFrame:
+    """What a capture of this model holds, column for column: the prediction, then the request's features."""
+    predictions = booster.predict(xgboost.DMatrix(features.to_numpy(dtype=float)))
+    return pd.concat([pd.DataFrame({PREDICTION: predictions.astype(float)}, index=features.index), features], axis=1)
+
+
 def main() -> int:
     root = processing_root()
-    frame = pd.read_csv(root / "input" / "baseline" / "baseline.csv")
+    features = pd.read_csv(root / "input" / "baseline" / "baseline.csv")
+    frame = endpoint_columns(features, load_booster(root / "model" / "model.tar.gz"))
     out = root / "monitoring"
     out.mkdir(parents=True, exist_ok=True)
     (out / "statistics.json").write_text(json.dumps(statistics(frame), indent=2))
     (out / "constraints.json").write_text(json.dumps(constraints(frame), indent=2))
-    print(f"baseline: {len(frame)} rows, {frame.shape[1]} features")
+    print(f"baseline: {len(frame)} rows, {frame.shape[1]} columns ({PREDICTION}, then {features.shape[1]} features)")
     return 0
 
 

@@ -1,9 +1,9 @@
-"""The abalone model-build pipeline: preprocess -> baseline + train -> evaluate -> condition -> register or fail.
+"""The abalone model-build pipeline: preprocess -> train -> baseline + evaluate -> condition -> register or fail.
 
-    PreprocessAbaloneData -> DataQualityBaseline ---------------------------.
-                          \\-> TrainAbaloneModel -> EvaluateAbaloneModel -> CheckMseAbaloneEvaluation
-                                                                             |-> RegisterAbaloneModel
-                                                                             '-> AbaloneMseFail
+    PreprocessAbaloneData -> TrainAbaloneModel -> DataQualityBaseline -----------------------.
+                                               \\-> EvaluateAbaloneModel -> CheckMseAbaloneEvaluation
+                                                                           |-> RegisterAbaloneModel
+                                                                           '-> AbaloneMseFail
 
 get_pipeline() builds it with the SageMaker Python SDK v3. It makes no AWS call: the processing scripts
 are referenced by S3 URI (pipelines.code.upload_code puts them there first), so definition() runs
@@ -92,15 +92,6 @@ def get_pipeline(
         ),
     )
 
-    step_baseline = ProcessingStep(
-        name="DataQualityBaseline",
-        step_args=processor(sklearn_image, "baseline").run(
-            code=script_uri(code_prefix, "baseline.py"),
-            inputs=[_input("baseline", _output_uri(step_process, "baseline"), "input/baseline")],
-            outputs=[_output("monitoring", _under(outputs_uri, "monitoring"))],
-        ),
-    )
-
     trainer = ModelTrainer(
         training_image=xgboost_image,
         compute=Compute(instance_type=training_instance_type, instance_count=1),
@@ -117,6 +108,20 @@ def get_pipeline(
                 InputData(channel_name=name, data_source=_output_uri(step_process, name), content_type="text/csv")
                 for name in ("train", "validation")
             ]
+        ),
+    )
+
+    # The baseline is the model's prediction then the features of each training row: the columns Model
+    # Monitor's data-quality job compares for a CSV capture (output, then input). So it follows training.
+    step_baseline = ProcessingStep(
+        name="DataQualityBaseline",
+        step_args=processor(xgboost_image, "baseline").run(
+            code=script_uri(code_prefix, "baseline.py"),
+            inputs=[
+                _input("model", step_train.properties.ModelArtifacts.S3ModelArtifacts, "model"),
+                _input("baseline", _output_uri(step_process, "baseline"), "input/baseline"),
+            ],
+            outputs=[_output("monitoring", _under(outputs_uri, "monitoring"))],
         ),
     )
 
@@ -179,7 +184,7 @@ def get_pipeline(
             input_data,
             mse_threshold,
         ],
-        steps=[step_process, step_baseline, step_train, step_eval, step_condition],
+        steps=[step_process, step_train, step_baseline, step_eval, step_condition],
         sagemaker_session=session,
     )
 

@@ -3,7 +3,7 @@
 Runs inside the processing container (or locally under run_local): it reads only its processing input
 folder and writes its output folders; it never calls S3 itself. Outputs, label first and no header:
 train/train.csv, validation/validation.csv, test/test.csv; and baseline/baseline.csv (the training
-features with a header, no label) for the data-quality baseline.
+features with a header, no label) for the data-quality baseline, which adds the model's predictions.
 """
 import argparse
 import os

@@ -1,9 +1,10 @@
 """A/B analysis: per-variant quality against ground truth, the difference with its CI, and a verdict."""
+from collections import Counter
 from dataclasses import dataclass, field
 
 import numpy as np
 
-from deploy.analysis.captures import Capture, by_variant, pick_pair
+from deploy.analysis.captures import EVENT_ID, INFERENCE_ID, Capture, by_variant, pick_pair, predictions
 from deploy.analysis.metrics import VariantMetrics
 from deploy.analysis.report import Report, Table
 from deploy.analysis.stats import MeanDifference, sample_size_per_group, welch
@@ -22,6 +23,7 @@ class VariantQuality:
     without_truth: int
     squared_errors: np.ndarray
     absolute_errors: np.ndarray
+    joined_by: Counter = field(default_factory=Counter)  # joined records per key field (inferenceId, eventId)
     metrics: VariantMetrics | None = None
 
     @property
@@ -52,26 +54,29 @@ class AbResult:
 
 
 def variant_quality(name: str, captures: list[Capture], truth: dict[str, float]) -> VariantQuality:
-    """Join one variant's captures to ground truth by inference id; count what does not join."""
+    """Join one variant's captures to ground truth as Model Monitor merges them (inferenceId, else eventId)."""
     seen: set[str] = set()
     without_id = duplicates = unparseable = without_truth = 0
+    joined_by: Counter = Counter()
     errors = []
-    for capture in captures:
-        if capture.key is None:
+    for capture, predicted in zip(captures, predictions(captures)):
+        key = capture.key
+        if key is None:
             without_id += 1
-        elif capture.key in seen:
+            continue
+        if key in seen:
             duplicates += 1
-        elif capture.prediction is None:
-            seen.add(capture.key)
+            continue
+        seen.add(key)
+        if predicted is None:
             unparseable += 1
-        elif capture.key not in truth:
-            seen.add(capture.key)
+        elif key not in truth:
             without_truth += 1
         else:
-            seen.add(capture.key)
-            errors.append(capture.prediction - truth[capture.key])
+            joined_by[capture.key_field] += 1
+            errors.append(predicted - truth[key])
     e = np.asarray(errors, float)
-    return VariantQuality(name, len(captures), without_id, duplicates, unparseable, without_truth, e**2, np.abs(e))
+    return VariantQuality(name, len(captures), without_id, duplicates, unparseable, without_truth, e**2, np.abs(e), joined_by)
 
 
 def analyze_ab(
@@ -91,6 +96,8 @@ def analyze_ab(
         a.metrics, b.metrics = metrics.get(control), metrics.get(challenger)
     captured_ids = {c.key for c in captures if c.key}
     result = AbResult(a, b, len(set(truth) - captured_ids), alpha, power, None, None, INCONCLUSIVE)
+    result.reasons.append("joined to ground truth (inferenceId when the caller sent one, else eventId): " + "; ".join(
+        f"{v.name} {v.joined_by[INFERENCE_ID]} by inferenceId, {v.joined_by[EVENT_ID]} by eventId" for v in (a, b)))
     if min(a.joined, b.joined) < 2:
         result.reasons.append(
             f"not enough requests joined to ground truth ({control}: {a.joined}, {challenger}: {b.joined}; "
@@ -152,8 +159,10 @@ def build_report(result: AbResult) -> Report:
         "Join with ground truth",
         ["what", a.name, b.name],
         [
-            ["captures without inferenceId", a.without_id, b.without_id],
-            ["duplicate inference ids (later ones ignored)", a.duplicates, b.duplicates],
+            ["joined by inferenceId", a.joined_by[INFERENCE_ID], b.joined_by[INFERENCE_ID]],
+            ["joined by eventId (no inferenceId sent)", a.joined_by[EVENT_ID], b.joined_by[EVENT_ID]],
+            ["captures without inferenceId or eventId", a.without_id, b.without_id],
+            ["duplicate ids (later ones ignored)", a.duplicates, b.duplicates],
             ["captures whose output is not a number", a.unparseable, b.unparseable],
             ["captures without ground truth", a.without_truth, b.without_truth],
             ["ground truth rows without a capture (both variants)", result.truth_without_capture, ""],
@@ -172,7 +181,8 @@ def _variant_row(v: VariantQuality, role: str) -> list:
 def to_json(result: AbResult) -> dict:
     def side(v: VariantQuality) -> dict:
         return {"variant": v.name, "requests": v.requests, "joined": v.joined, "mse": v.mse, "mae": v.mae,
-                "without_inference_id": v.without_id, "duplicates": v.duplicates, "unparseable": v.unparseable,
+                "joined_by": {INFERENCE_ID: v.joined_by[INFERENCE_ID], EVENT_ID: v.joined_by[EVENT_ID]},
+                "without_id": v.without_id, "duplicates": v.duplicates, "unparseable": v.unparseable,
                 "without_truth": v.without_truth,
                 "latency_ms": v.metrics.latency_ms if v.metrics else None,
                 "cloudwatch": v.metrics.counts if v.metrics else None}

@@ -1,9 +1,10 @@
-"""Shadow comparison: production and shadow answers to the same requests, joined by inference id."""
+"""Shadow comparison: production and shadow answers to the same requests, joined by inferenceId (else eventId)."""
+from collections import Counter
 from dataclasses import dataclass, field
 
 import numpy as np
 
-from deploy.analysis.captures import Capture, by_variant, pick_pair
+from deploy.analysis.captures import EVENT_ID, INFERENCE_ID, Capture, by_variant, pick_pair, predictions
 from deploy.analysis.metrics import VariantMetrics
 from deploy.analysis.report import Report, Table
 from deploy.analysis.stats import bin_shares, ks_two_sample, psi, quantile_edges
@@ -30,6 +31,7 @@ class Side:
     without_id: int
     unparseable: int
     predictions: dict[str, float]
+    key_fields: dict[str, str] = field(default_factory=dict)  # the field each key came from
     metrics: VariantMetrics | None = None
 
 
@@ -47,6 +49,7 @@ class ShadowResult:
     ks_p_value: float | None
     thresholds: Thresholds
     verdict: str = INCONCLUSIVE
+    joined_by: Counter = field(default_factory=Counter)
     reasons: list[str] = field(default_factory=list)
 
     @property
@@ -59,16 +62,18 @@ class ShadowResult:
 
 
 def side(name: str, captures: list[Capture]) -> Side:
-    predictions: dict[str, float] = {}
+    found: dict[str, float] = {}
+    key_fields: dict[str, str] = {}
     without_id = unparseable = 0
-    for capture in captures:
+    for capture, predicted in zip(captures, predictions(captures)):
         if capture.key is None:
             without_id += 1
-        elif capture.prediction is None:
+        elif predicted is None:
             unparseable += 1
-        else:
-            predictions.setdefault(capture.key, capture.prediction)
-    return Side(name, len(captures), without_id, unparseable, predictions)
+        elif capture.key not in found:
+            found[capture.key] = predicted
+            key_fields[capture.key] = capture.key_field
+    return Side(name, len(captures), without_id, unparseable, found, key_fields)
 
 
 def compare_shadow(
@@ -89,8 +94,11 @@ def compare_shadow(
     deltas = np.array([s.predictions[k] - p.predictions[k] for k in keys])
     result = ShadowResult(p, s, len(keys), len(set(p.predictions) - set(keys)), len(set(s.predictions) - set(keys)),
                           deltas, None, [], None, None, thresholds)
+    result.joined_by = Counter(p.key_fields[k] for k in keys)
+    result.reasons.append(f"joined: {result.joined_by[INFERENCE_ID]} by inferenceId, {result.joined_by[EVENT_ID]} by eventId "
+                          "(SageMaker records inferenceId only when the caller sends one)")
     if len(keys) < thresholds.min_joined:
-        result.reasons.append(f"only {len(keys)} requests joined by inference id (need {thresholds.min_joined}): no data is not evidence")
+        result.reasons.append(f"only {len(keys)} requests joined (need {thresholds.min_joined}): no data is not evidence")
         return result
     a = np.array([p.predictions[k] for k in keys])
     b = np.array([s.predictions[k] for k in keys])
@@ -149,13 +157,14 @@ def build_report(result: ShadowResult) -> Report:
     ))
     report.tables.append(Table(
         "Per variant",
-        ["variant", "role", "requests", "without inferenceId", "unparseable outputs", "CloudWatch errors", "p50 ms", "p99 ms", "avg ms"],
+        ["variant", "role", "requests", "without any id", "unparseable outputs", "CloudWatch errors", "p50 ms", "p99 ms", "avg ms"],
         [_row(p, "production"), _row(s, "shadow")],
     ))
     report.tables.append(Table(
-        "Join by inference id",
-        ["joined", f"only in {p.name}", f"only in {s.name}", f"without id in {p.name}", f"without id in {s.name}"],
-        [[result.joined, result.production_only, result.shadow_only, p.without_id, s.without_id]],
+        "Join (inferenceId, else eventId)",
+        ["joined", "by inferenceId", "by eventId", f"only in {p.name}", f"only in {s.name}", f"without id in {p.name}", f"without id in {s.name}"],
+        [[result.joined, result.joined_by[INFERENCE_ID], result.joined_by[EVENT_ID], result.production_only, result.shadow_only,
+          p.without_id, s.without_id]],
     ))
     return report
 
@@ -170,7 +179,8 @@ def to_json(result: ShadowResult) -> dict:
     return {
         "verdict": result.verdict, "reasons": result.reasons, "production": result.production.name,
         "shadow": result.shadow.name, "joined": result.joined, "production_only": result.production_only,
-        "shadow_only": result.shadow_only, "mae": result.mae, "agreement": result.agreement, "psi": result.psi,
+        "shadow_only": result.shadow_only,
+        "joined_by": {INFERENCE_ID: result.joined_by[INFERENCE_ID], EVENT_ID: result.joined_by[EVENT_ID]}, "mae": result.mae, "agreement": result.agreement, "psi": result.psi,
         "psi_edges": result.psi_edges, "ks_statistic": result.ks_statistic, "ks_p_value": result.ks_p_value,
         "thresholds": result.thresholds.__dict__,
     }

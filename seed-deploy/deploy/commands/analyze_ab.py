@@ -1,28 +1,34 @@
 """Compare two production variants on data capture joined to ground truth: promote, keep or inconclusive.
 
 Reads SageMaker data capture (a folder or an s3:// prefix; the variant of each record comes from its
-path .../<endpoint>/<variant>/yyyy/mm/dd/hh/), joins it to ground truth by inference id, and compares
+path .../<endpoint>/<variant>/yyyy/mm/dd/hh/), joins it to ground truth as Model Monitor does (inferenceId
+when the caller sent one, else eventId), and compares
 the challenger's per-request squared errors with the control's (Welch's t-test, confidence interval).
 Inconclusive results say how many joined requests per variant would detect the observed difference."""
 from deploy.analysis import ab, charts
-from deploy.analysis.captures import load_captures, load_truth
+from deploy.analysis.captures import load_captures
+from deploy.analysis.ground_truth import load_truth
 from deploy.analysis.output import add_output_options, check_writable, emit
 from deploy.errors import InputError
 
 EPILOG = """exit codes: 0 the analysis ran (whatever the verdict), 2 bad input, 1 an AWS error.
 
-ground truth CSV: a header with inference_id,label; one row per request, label numeric.
+ground truth: a CSV with a header holding inference_id,label (one numeric label per request), or Model
+Monitor's ground truth JSON lines ({"groundTruthData": {"data": "12", "encoding": "CSV"},
+"eventMetadata": {"eventId": "<the capture's inferenceId, else its eventId>"}, "eventVersion": "0"}):
+a .jsonl file, or a folder or s3:// prefix holding them.
 
 examples:
   python -m deploy analyze-ab demo-output/captures/demo-prod --truth truth.csv --control AllTraffic
   python -m deploy analyze-ab s3://my-bucket/data-capture/demo-prod/ --truth s3://my-bucket/truth.csv \\
       --control champion --challenger challenger --cloudwatch --report ab.md --png ab.png
-  python -m deploy analyze-ab captures/ --truth truth.csv --control a --alpha 0.01 --power 0.9 --json ab.json"""
+  python -m deploy analyze-ab captures/ --truth truth.csv --control a --alpha 0.01 --power 0.9 --json ab.json
+  python -m deploy analyze-ab s3://my-bucket/data-capture/demo-prod/ --truth s3://my-bucket/ground-truth/ --control a"""
 
 
 def configure(parser) -> None:
     parser.add_argument("captures", metavar="CAPTURES", help="capture folder or s3:// prefix")
-    parser.add_argument("--truth", required=True, metavar="CSV", help="ground truth CSV (inference_id,label), local or s3://")
+    parser.add_argument("--truth", required=True, metavar="TRUTH", help="ground truth: CSV (inference_id,label) or groundTruthData .jsonl file/folder/prefix, local or s3://")
     parser.add_argument("--control", help="the variant serving now (with two variants, naming one is enough)")
     parser.add_argument("--challenger", help="the variant being evaluated")
     parser.add_argument("--alpha", type=float, default=0.05, help="significance level (default 0.05)")

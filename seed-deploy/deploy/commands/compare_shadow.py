@@ -1,6 +1,7 @@
 """Compare a shadow variant with production on the same requests: agreement, distributions, errors, latency.
 
-Joins the production and shadow variants' data capture by inference id and reports the prediction
+Joins the production and shadow variants' data capture by inferenceId (else eventId; SageMaker documents
+no eventId shared between variants, so send InferenceId with the requests to compare) and reports the prediction
 deltas (MAE between them, share within --tolerance), the two prediction distributions compared (PSI over
 the production deciles and a two-sample KS test), error counts and, with --cloudwatch, latency; then a
 verdict (pass, fail, inconclusive) with each reason. Requests seen by only one side are counted."""

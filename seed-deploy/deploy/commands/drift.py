@@ -1,10 +1,12 @@
-"""Compare captured inputs with the model's data-quality baseline (Model Monitor statistics and constraints).
+"""Check data capture against the model's data-quality baseline as Model Monitor's data-quality job does.
 
-Reads the CSV inputs of data capture (endpointInput.data; columns in the order of the baseline's
-features), computes per feature the distance from the baseline distribution (KS against the KLL
-buckets, and PSI over the same buckets) and checks the constraints: completeness, is_non_negative, data
-type, column count, and baseline drift above monitoring_config.distribution_constraints.comparison_threshold.
---violations writes them in Model Monitor's constraint_violations.json shape."""
+Reads data capture (CSV, JSON, JSON Lines or BASE64 payloads, by observedContentType and encoding) and
+compares each captured record as the job does: the endpoint's output columns, then its input columns,
+matched by position to the baseline's features (statistics.json). Per feature it computes the distance
+from the baseline distribution (KS against the KLL sketch) and checks constraints.json: completeness, data
+type, categorical domains, missing or extra columns, and baseline drift above
+monitoring_config.distribution_constraints.comparison_threshold. --violations writes them in Model
+Monitor's constraint_violations.json shape and names."""
 from pathlib import Path
 
 from deploy import json_output

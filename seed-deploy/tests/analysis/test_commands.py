@@ -2,11 +2,13 @@
 import json
 from datetime import datetime, timezone
 
+import numpy as np
 import pytest
 
 from deploy.cli import main
 
-from .capture_files import capture_record, write_variant
+from .baseline_files import baseline_files
+from .capture_files import capture_record, truth_record, write_jsonl, write_variant
 from .test_plan import blue_green, config
 
 
@@ -38,6 +40,29 @@ def test_analyze_ab_bad_truth_csv_exit_2(ab_data, tmp_path, capsys):
     assert "bad.csv:2: label: 'not-a-number': must be a number" in capsys.readouterr().err
 
 
+def test_analyze_ab_cli_reads_model_monitor_ground_truth_and_joins_on_event_id(tmp_path, capsys):
+    rng = np.random.default_rng(9)
+    truth = []
+    for variant, sd in (("control", 2.0), ("challenger", 2.0)):
+        labels = rng.uniform(3, 20, 40)
+        write_variant(tmp_path / "c", "ep", variant, [capture_record("1", f"{y + rng.normal(0, sd):.4f}", None, "t", event_id=f"{variant}{i}")
+                                                       for i, y in enumerate(labels)])
+        truth += [truth_record(f"{variant}{i}", f"{y:.4f}") for i, y in enumerate(labels)]
+    write_jsonl(tmp_path / "gt" / "2024" / "05" / "01" / "13", truth)
+    assert main(["analyze-ab", str(tmp_path / "c"), "--truth", str(tmp_path / "gt"), "--control", "control",
+                 "--json", str(tmp_path / "ab.json")]) == 0
+    assert "control 0 by inferenceId, 40 by eventId; challenger 0 by inferenceId, 40 by eventId" in capsys.readouterr().out
+    assert json.loads((tmp_path / "ab.json").read_text())["control"]["joined_by"] == {"inferenceId": 0, "eventId": 40}
+
+
+def test_analyze_ab_cli_truncated_capture_line_exit_2_naming_file_and_line(ab_data, capsys):
+    folder, truth = ab_data(n=5)
+    path = sorted(folder.rglob("*.jsonl"))[0]
+    path.write_text(path.read_text() + '{"captureData": {"endpointIn\n')
+    assert main(["analyze-ab", str(folder), "--truth", str(truth), "--control", "control"]) == 2
+    assert capsys.readouterr().err.startswith(f"error: 1 capture records could not be read:\n  {path}:6: not JSON (a truncated or corrupt line)")
+
+
 def test_compare_shadow_cli_identical_passes(tmp_path, capsys):
     records = [capture_record("1", f"{i % 17}.5", f"r{i}", "2024-05-01T12:00:00Z") for i in range(60)]
     write_variant(tmp_path / "c", "ep", "AllTraffic", records)
@@ -55,20 +80,29 @@ def test_compare_shadow_cli_unnamed_variants_exit_2(tmp_path, capsys):
 
 
 def test_drift_cli_violations_exit_1_and_file(tmp_path, capsys):
-    statistics = {"version": 0, "features": [{"name": "x", "inferred_type": "Fractional", "numerical_statistics": {
-        "common": {"num_present": 10, "num_missing": 0}, "mean": 0.5, "sum": 5, "std_dev": 0.3, "min": 0, "max": 1,
-        "distribution": {"kll": {"buckets": [{"lower_bound": 0.0, "upper_bound": 0.5, "count": 5}, {"lower_bound": 0.5, "upper_bound": 1.0, "count": 5}]}}}}]}
-    constraints = {"version": 0, "features": [{"name": "x", "inferred_type": "Fractional", "completeness": 1.0, "num_constraints": {"is_non_negative": True}}]}
+    statistics, constraints = baseline_files({"prediction": ("Fractional", np.linspace(5, 15, 50)),
+                                              "x": ("Integral", np.arange(50) % 5)})
     (tmp_path / "statistics.json").write_text(json.dumps(statistics))
     (tmp_path / "constraints.json").write_text(json.dumps(constraints))
-    write_variant(tmp_path / "c", "ep", "v", [capture_record(f"{v}", "1", f"r{i}", "t") for i, v in enumerate([0.1, 0.6, -0.2, 0.9])])
+    # 1 value in 10 of x is written "0.0", Fractional to the analyzer: below datatype_check_threshold 1.0.
+    write_variant(tmp_path / "c", "ep", "v", [capture_record("0.0" if i % 10 == 0 else str(i % 5), f"{5 + i / 5:.1f}", f"r{i}", "t")
+                                              for i in range(50)])
     code = main(["drift", str(tmp_path / "c"), "--statistics", str(tmp_path / "statistics.json"),
                  "--constraints", str(tmp_path / "constraints.json"), "--violations", str(tmp_path / "v.json")])
     assert code == 1
-    violations = json.loads((tmp_path / "v.json").read_text())["violations"]
-    assert {"feature_name": "x", "constraint_check_type": "non_negative_check",
-            "description": "1 negative values; the baseline constraint is_non_negative is true"} in violations
+    assert json.loads((tmp_path / "v.json").read_text()) == {"violations": [{
+        "feature_name": "x", "constraint_check_type": "data_type_check",
+        "description": "expected data type Integral for at least 100.00% of values (datatype_check_threshold); observed 90.00%"}]}
     assert "verdict: fail" in capsys.readouterr().out
+
+
+def test_drift_cli_no_violations_exit_0(tmp_path, capsys):
+    statistics, constraints = baseline_files({"prediction": ("Fractional", np.linspace(5, 15, 50)),
+                                              "x": ("Integral", np.arange(50) % 5)})
+    (tmp_path / "statistics.json").write_text(json.dumps(statistics))
+    write_variant(tmp_path / "c", "ep", "v", [capture_record(str(i % 5), f"{5 + i / 5:.1f}", None, "t") for i in range(50)])
+    assert main(["drift", str(tmp_path / "c"), "--statistics", str(tmp_path / "statistics.json")]) == 0
+    assert "verdict: pass" in capsys.readouterr().out
 
 
 def test_drift_cli_statistics_not_json_exit_2(tmp_path, capsys):

@@ -1,4 +1,6 @@
 """Shadow comparison: identical predictions pass, shifted ones fail, unmatched requests are counted."""
+import json
+
 import numpy as np
 import pytest
 
@@ -45,4 +47,28 @@ def test_shadow_mismatched_join_counted(tmp_path):
 def test_shadow_too_few_joined_is_inconclusive(tmp_path):
     result = compare_shadow(load_captures(shadow_folder(tmp_path, 0.0, n=10)), shadow="shadow")
     assert result.verdict == "inconclusive"
-    assert "only 10 requests joined" in result.reasons[0]
+    assert result.reasons == ["joined: 10 by inferenceId, 0 by eventId (SageMaker records inferenceId only when the caller sends one)",
+                              "only 10 requests joined (need 30): no data is not evidence"]
+
+
+def test_shadow_without_inference_ids_joins_on_event_id_only_when_they_match(tmp_path):
+    # Without InferenceId each variant's capture has its own eventId: nothing joins, and the report says so.
+    for variant in ("AllTraffic", "shadow"):
+        write_variant(tmp_path, "ep", variant, [capture_record("1,2", "5.0", None, "t") for _ in range(40)])
+    result = compare_shadow(load_captures(str(tmp_path)), shadow="shadow")
+    assert (result.verdict, result.joined, result.production_only, result.shadow_only) == ("inconclusive", 0, 40, 40)
+    assert result.reasons[0] == "joined: 0 by inferenceId, 0 by eventId (SageMaker records inferenceId only when the caller sends one)"
+
+
+def test_shadow_reads_a_json_base64_shadow_against_a_csv_production(tmp_path):
+    # Production answers text/csv; the shadow (another container) answers JSON, captured BASE64 as SageMaker
+    # does for a content type outside the endpoint's CaptureContentTypeHeader.
+    rng = np.random.default_rng(5)
+    predictions = rng.uniform(4, 16, 50)
+    write_variant(tmp_path, "ep", "AllTraffic", [capture_record("1,2", f"{p:.5f}", f"req-{i}", "t") for i, p in enumerate(predictions)])
+    write_variant(tmp_path, "ep", "shadow", [
+        capture_record("1,2", json.dumps({"predictions": [{"score": round(p + 0.1, 5)}]}), f"req-{i}", "t",
+                       output_type="application/json", encoding="BASE64") for i, p in enumerate(predictions)])
+    result = compare_shadow(load_captures(str(tmp_path)), shadow="shadow")
+    assert (result.verdict, result.joined) == ("pass", 50)
+    assert result.mae == pytest.approx(0.1, abs=1e-4)
