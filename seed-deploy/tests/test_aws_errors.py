@@ -57,3 +57,19 @@ def test_cli_reports_an_aws_error_in_one_line_and_a_traceback_only_with_debug(mo
     assert err.count("\n") == 1 and "Traceback" not in err
     assert cli.main([*argv, "--debug"]) == 1
     assert "Traceback (most recent call last)" in capsys.readouterr().err
+
+
+def test_access_denied_names_the_call_the_resource_and_the_permission_to_check():
+    # moto does not enforce IAM; botocore's Stubber answers with the error AWS documents for the call.
+    from botocore.stub import Stubber
+
+    sm = boto3.client("sagemaker", region_name="us-east-1")
+    arn = "arn:aws:sagemaker:us-east-1:123456789012:model-package/g/3"
+    with Stubber(sm) as stub:
+        stub.add_client_error("update_model_package", "AccessDeniedException",
+                              "User: arn:aws:sts::123456789012:assumed-role/ci/x is not authorized to perform: "
+                              "sagemaker:UpdateModelPackage", http_status_code=400)
+        error = error_of(lambda: sm.update_model_package(ModelPackageArn=arn, ModelApprovalStatus="Rejected"))
+    line = aws_errors.explain(error)
+    assert line.startswith(f"AWS call sagemaker:UpdateModelPackage on {arn} failed: AccessDeniedException: User: ")
+    assert line.endswith("check that the role or user may make this call on this resource (IAM policy)")
