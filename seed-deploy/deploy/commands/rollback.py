@@ -180,18 +180,7 @@ def run(args) -> int:
 
 def execute(sm, audit: AuditFile, plan: Plan | None, args, packages, pending) -> None:
     """Record the intent, reject oldest first recording each outcome, then the summary."""
-    if plan is None:
-        plan = new_plan(args, pending)
-        audit.append({"event": "planned", "plan": plan.plan_id, **plan.header, "note": plan.note,
-                      "reject": plan.versions})
-    else:
-        plan.versions = sorted(set(plan.versions) | {p.version for p in pending})
-        audit.append({"event": "resumed", "time": now(), "plan": plan.plan_id,
-                      "reject": [p.version for p in pending]})
-        for version in rejected_by_plan(sm, plan, packages):
-            audit.append({"event": "rejected", "time": now(), "plan": plan.plan_id, "version": version,
-                          "recorded": "on rerun: the earlier run changed it but stopped before recording"})
-            plan.rejected.append(version)
+    plan = record_intent(sm, audit, plan, args, packages, pending)
     for position, package in enumerate(pending):
         try:
             registry.reject(sm, package, plan.note)
@@ -205,3 +194,20 @@ def execute(sm, audit: AuditFile, plan: Plan | None, args, packages, pending) ->
     done = summary(plan, False)
     audit.append(done)
     print(json.dumps(done))
+
+
+def record_intent(sm, audit: AuditFile, plan: Plan | None, args, packages, pending) -> Plan:
+    """A new plan's `planned` event; or a rerun's `resumed` event, with the rejections the earlier run
+    made but could not record."""
+    if plan is None:
+        plan = new_plan(args, pending)
+        audit.append({"event": "planned", "plan": plan.plan_id, **plan.header, "note": plan.note,
+                      "reject": plan.versions})
+        return plan
+    plan.versions = sorted(set(plan.versions) | {p.version for p in pending})
+    audit.append({"event": "resumed", "time": now(), "plan": plan.plan_id, "reject": [p.version for p in pending]})
+    for version in rejected_by_plan(sm, plan, packages):
+        audit.append({"event": "rejected", "time": now(), "plan": plan.plan_id, "version": version,
+                      "recorded": "on rerun: the earlier run changed it but stopped before recording"})
+        plan.rejected.append(version)
+    return plan
