@@ -6,12 +6,13 @@ project template's repository tests that the two copies stay equal.
 import re
 
 # kind -> (pattern, rule). Patterns and lengths from botocore's SageMaker service model (ProjectEntityName,
-# ProjectId, EntityName, PipelineName, RoleArn; the same RoleArn pattern serves STS's AssumeRole) and S3's
+# ProjectId, EntityName, EndpointName, PipelineName, RoleArn; the same RoleArn pattern serves STS's AssumeRole) and S3's
 # bucket naming rules (S3 User Guide, "General purpose bucket naming rules").
 FORMATS = {
     "project name": (r"[a-zA-Z0-9](-*[a-zA-Z0-9]){0,31}", "1-32 letters, digits and hyphens, no hyphen first or last"),
     "project id": (r"[a-zA-Z0-9](-*[a-zA-Z0-9]){0,19}", "1-20 letters, digits and hyphens, no hyphen first or last"),
     "model package group": (r"[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}", "1-63 letters, digits and hyphens, no hyphen first or last"),
+    "endpoint name": (r"[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}", "1-63 letters, digits and hyphens, no hyphen first or last"),
     "pipeline name": (r"[a-zA-Z0-9](-*[a-zA-Z0-9]){0,255}", "1-256 letters, digits and hyphens, no hyphen first or last"),
     "bucket": (r"(?!\d+\.\d+\.\d+\.\d+$)(?!xn--)(?!.*\.\.)[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]",
                "an S3 bucket name: 3-63 lowercase letters, digits, dots and hyphens, a letter or digit first and last"),

@@ -12,7 +12,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from deploy import json_output
+from deploy import aws_formats, json_output
 from deploy.errors import InputError
 
 EPILOG = """exit codes: 0 the outcome was the expected one (--expect, default succeeded); 1 it was not;
@@ -86,6 +86,11 @@ def _check_options(args) -> None:
         raise InputError(f"--rate: {args.rate}: must be > 0")
     if args.max_requests < 1:
         raise InputError(f"--max-requests: {args.max_requests}: must be >= 1")
+    if args.fault_latency_ms < 0:
+        raise InputError(f"--fault-latency-ms: {args.fault_latency_ms}: must be >= 0")
+    problem = aws_formats.problem("--endpoint-name", args.endpoint_name, "endpoint name")
+    if problem:
+        raise InputError(problem)
 
 
 def _rehearse(args, config, scratch: Path):
