@@ -1,8 +1,8 @@
 """The repository scripts' one exception family, and the edge where each script's main() catches it once.
 
 Every error that ends a script is one line on stderr, `error: ...`, with what to do next; --debug adds
-the traceback. AWS and SDK errors are worded by the deploy seed's aws_errors (the call, the resource,
-what to check); a path the system refuses names the path.
+the traceback. Other errors are worded as the deploy seed words them (deploy.errors.describe): an AWS
+error names the call, the resource and what to check; a path the system refuses names the path.
 """
 import sys
 import traceback
@@ -12,7 +12,6 @@ from pathlib import Path
 SEED_DEPLOY = Path(__file__).resolve().parent.parent / "seed-deploy"
 if str(SEED_DEPLOY) not in sys.path:  # scripts may import the seeds (never the reverse): aws_errors, aws_formats
     sys.path.append(str(SEED_DEPLOY))
-UNEXPECTED = "unexpected {kind}: {error}: this is a bug; rerun with --debug and report the traceback"
 
 
 class ScriptError(Exception):
@@ -30,17 +29,10 @@ class ScriptInputError(ScriptError):
 def describe(error: Exception) -> tuple[str, int]:
     """The one line and exit code a script reports for the error that ended it."""
     if isinstance(error, ScriptError):
-        return " ".join(str(error).split()) if "\n" in str(error).strip() else str(error), error.exit_code
-    from deploy import aws_errors
+        return " ".join(str(error).split()), error.exit_code
+    from deploy import errors  # AWS errors, paths and bugs are worded as the deploy seed words them
 
-    aws = aws_errors.explain(error)
-    if aws:
-        return aws, ScriptError.exit_code
-    if isinstance(error, (FileExistsError, NotADirectoryError)) and error.filename:
-        return f"{error.filename}: a file is in the way of a folder: give a folder path", ScriptInputError.exit_code
-    if isinstance(error, OSError) and error.filename:
-        return f"{error.filename}: {error.strerror or error}: check the path", ScriptInputError.exit_code
-    return UNEXPECTED.format(kind=type(error).__name__, error=error), ScriptError.exit_code
+    return errors.describe(error)
 
 
 def run_command(run: Callable[[], int | None], debug: bool) -> int:

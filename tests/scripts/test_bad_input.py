@@ -2,7 +2,7 @@
 
 Each row: an id, the script, its arguments, the expected exit code and a fragment the error must contain;
 each runs in-process through the script's main(argv), and the files under the input folder are unchanged.
-(scripts/publish.py's and scripts/lint.py's own bad-input tests live with their owners' tests.)
+(publish.py and lint.py have more bad-input tests beside their own tests.)
 """
 import contextlib
 import hashlib
@@ -31,6 +31,11 @@ ROWS = [
     ("synth-seed-bucket-format", "synth", ["--seed-bucket", "Seeds_Bucket", "--out-dir", "{tmp}/templates"], 2,
      "--seed-bucket: 'Seeds_Bucket': must be an S3 bucket name"),
     ("test-seeds-unknown-seed", "test_seeds", ["seed-nope"], 2, "seed-nope: not a seed folder under"),
+    ("publish-studio-role-format", "publish", ["--dry-run", "--studio-role-arn", "StudioRole"], 2,
+     "--studio-role-arn: 'StudioRole': must be an IAM role ARN"),
+    ("publish-version-with-slash", "publish", ["--dry-run", "--version", "../1.0"], 2, "--version: '../1.0': must be"),
+    ("lint-no-templates", "lint", ["--templates-dir", "{tmp}/none", "--nag-report", "{tmp}/none.json"], 2,
+     "has no templates or {tmp}/none.json is missing: run scripts/synth.py"),
 ]
 
 
