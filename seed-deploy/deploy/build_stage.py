@@ -74,14 +74,16 @@ def resolve_stage(sm, env: BuildEnvironment, stage: str, config: dict, approved)
     stage's own account when the project deploys to other accounts."""
     endpoint = stage_names.endpoint_name(env.project, stage)
     variants = config["ProductionVariants"] + config.get("ShadowProductionVariants", [])
+    # What names a model: each variant, or each inference component (keyed by ComponentName).
+    wanted = [(v["VariantName"], v["ModelVersion"]) for v in variants if "ModelVersion" in v]
+    wanted += [(c["ComponentName"], c["ModelVersion"]) for c in config.get("InferenceComponents", [])]
     role = env.target_roles.get(stage)
     endpoint_reader = stage_session(role, f"build-{stage}").client("sagemaker") if role else sm
     packages = {}
-    for variant in variants:
-        spec, name = variant["ModelVersion"], variant["VariantName"]
+    for name, spec in wanted:
         packages[name] = (registry.live_package_arn(endpoint_reader, endpoint, name) if spec == "live"
                           else registry.resolve_version(approved, spec, env.group).arn)
-    primary = packages[config["ProductionVariants"][0]["VariantName"]]
+    primary = packages[wanted[0][0]]
     baseline = data_quality_baseline(sm, primary, stage) if config.get("Monitoring") else None
     return ResolvedStage(stage=stage, config=config, packages=packages, baseline=baseline)
 

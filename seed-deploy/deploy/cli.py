@@ -20,6 +20,7 @@ COMMANDS = {
     "compare-shadow": "compare_shadow",
     "drift": "drift",
     "plan": "plan",
+    "shadow-test": "shadow_test",
 }
 
 

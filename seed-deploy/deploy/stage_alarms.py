@@ -54,13 +54,38 @@ def metric_queries(alarm: StageAlarm, period: int, variants: list[str], *, endpo
     return queries
 
 
-def slot_values(alarms: dict, variants: list[str], *, endpoint, endpoint_config) -> dict:
-    """The template's `!FromStageConfig <key>.*` values for one stage's `Alarms`."""
+def component_queries(alarm: StageAlarm, period: int, components: list) -> list[dict]:
+    """One query per inference component (dimension InferenceComponentName), combined by metric math.
+
+    SageMaker publishes an inference component's invocation metrics (Invocations, Invocation5XXErrors,
+    ModelLatency, ...) in AWS/SageMaker with the dimension InferenceComponentName (Developer Guide,
+    monitoring-cloudwatch: "SageMaker AI inference component metrics"). A component's rolling update keeps
+    its name, so its alarm watches old and new copies together; a bad batch still moves it."""
+    queries = [{
+        "Id": f"c{index}",
+        "MetricStat": {
+            "Metric": {"Namespace": "AWS/SageMaker", "MetricName": alarm.key,
+                       "Dimensions": [{"Name": "InferenceComponentName", "Value": copy.deepcopy(name)}]},
+            "Period": period,
+            "Stat": alarm.stat,
+        },
+        "ReturnData": False,
+    } for index, name in enumerate(components, start=1)]
+    ids = ", ".join(query["Id"] for query in queries)
+    queries.append({"Id": "fleet", "Expression": f"{alarm.combine}([{ids}])",
+                    "Label": f"{alarm.key} of the inference components", "ReturnData": True})
+    return queries
+
+
+def slot_values(alarms: dict, variants: list[str], *, endpoint, endpoint_config, components: list | None = None) -> dict:
+    """The template's `!FromStageConfig <key>.*` values for one stage's `Alarms`; with `components` (their
+    InferenceComponentName values) the alarms watch the components instead of the new fleet's variants."""
     values = {}
     for alarm in STAGE_ALARMS:
         settings = alarms[alarm.key]
         values[f"{alarm.key}.{alarm.threshold}"] = settings[alarm.threshold]
         values[f"{alarm.key}.EvaluationPeriods"] = settings["EvaluationPeriods"]
-        values[f"{alarm.key}.Metrics"] = metric_queries(alarm, settings["Period"], variants, endpoint=endpoint,
-                                                        endpoint_config=endpoint_config)
+        values[f"{alarm.key}.Metrics"] = (
+            component_queries(alarm, settings["Period"], components) if components else
+            metric_queries(alarm, settings["Period"], variants, endpoint=endpoint, endpoint_config=endpoint_config))
     return values

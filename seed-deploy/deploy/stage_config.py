@@ -79,6 +79,11 @@ def validate_config(config) -> list[str]:
     return schema_problems(config) or config_rules.check(config)
 
 
+def config_warnings(config) -> list[str]:
+    """Warnings of a valid config (same line format): SageMaker accepts it, but its guardrail is weaker than it looks."""
+    return config_rules.warnings(config)
+
+
 def read_config(path: Path) -> dict:
     """Parse a config file; an unreadable or non-JSON file is an InputError naming it."""
     text = read_text(path, "stage config")

@@ -7,6 +7,7 @@ from pathlib import Path
 import yaml
 
 from deploy import stage_alarms
+from deploy.inference_components import uses_components
 
 BASE_TEMPLATE = Path(__file__).resolve().parent.parent / "endpoint-template.yml"
 STAGE_CONDITIONS = {"staging": "IsStaging", "prod": "IsProd"}
@@ -81,15 +82,24 @@ def logical_id(stage: str, variant_name: str, kind: str) -> str:
 
 
 def cfn_variant(stage: str, variant: dict) -> dict:
-    out = {
-        "VariantName": variant["VariantName"],
-        "ModelName": {"Fn::GetAtt": [logical_id(stage, variant["VariantName"], "Model"), "ModelName"]},
-        "InitialVariantWeight": float(variant.get("InitialVariantWeight", 1.0)),
-    }
-    for key in ("InstanceType", "InitialInstanceCount", "ServerlessConfig"):
+    """A ProductionVariant; one that hosts inference components names no model (they carry it)."""
+    out = {"VariantName": variant["VariantName"]}
+    if "ModelVersion" in variant:
+        out["ModelName"] = {"Fn::GetAtt": [logical_id(stage, variant["VariantName"], "Model"), "ModelName"]}
+    out["InitialVariantWeight"] = float(variant.get("InitialVariantWeight", 1.0))
+    for key in ("InstanceType", "InitialInstanceCount", "ServerlessConfig", "ManagedInstanceScaling", "RoutingConfig"):
         if key in variant:
             out[key] = copy.deepcopy(variant[key])
     return out
+
+
+def component_logical_id(stage: str, component: dict, kind: str = "InferenceComponent") -> str:
+    return logical_id(stage, component["ComponentName"], kind)
+
+
+def component_name_value(component: dict) -> dict:
+    """InferenceComponentName in the template: <endpoint>-<ComponentName> (deploy.inference_components.component_name)."""
+    return {"Fn::Sub": f"${{EndpointName}}-{component['ComponentName']}"}
 
 
 def cfn_data_capture(config: dict):
@@ -117,16 +127,20 @@ def cfn_deployment(deployment: dict) -> dict:
     """
     out = {name: copy.deepcopy(deployment[name])
            for name in ("BlueGreenUpdatePolicy", "RollingUpdatePolicy") if name in deployment}
-    extra = deployment.get("AutoRollbackConfiguration", {}).get("Alarms", [])
-    out["AutoRollbackConfiguration"] = {"Alarms": copy.deepcopy(ALARM_REFS) + copy.deepcopy(extra)}
+    # InferenceComponentDeploymentConfig has the same two fields (RollingUpdatePolicy in copies).
+    # Only AlarmName is SageMaker's; the config's Period, EvaluationPeriods, ... are for the validator.
+    extra = [{"AlarmName": a["AlarmName"]} for a in deployment.get("AutoRollbackConfiguration", {}).get("Alarms", [])]
+    out["AutoRollbackConfiguration"] = {"Alarms": copy.deepcopy(ALARM_REFS) + extra}
     return out
 
 
 def stage_alarm_definitions(alarms: dict, variants: list[str], *, endpoint: str, endpoint_config: str,
-                            base: dict | None = None) -> list[dict]:
-    """The template's two stage alarms with literal names, as put_metric_alarm's arguments (the rehearsal's)."""
+                            base: dict | None = None, components: list[str] | None = None) -> list[dict]:
+    """The template's two stage alarms with literal names, as put_metric_alarm's arguments (the rehearsal's);
+    `components`: InferenceComponentName of each component, when the stage deploys them."""
     base = base or load_base()
-    slots = stage_alarms.slot_values(alarms, variants, endpoint=endpoint, endpoint_config=endpoint_config)
+    slots = stage_alarms.slot_values(alarms, variants, endpoint=endpoint, endpoint_config=endpoint_config,
+                                     components=components)
     return [_literal(base["Resources"][alarm.logical_id]["Properties"], slots, {"EndpointName": endpoint})
             for alarm in stage_alarms.STAGE_ALARMS]
 
@@ -150,29 +164,67 @@ def slot_values(resolved: ResolvedStage) -> dict:
     """Every `!FromStageConfig` key -> this stage's value (None: the property is left out)."""
     config, stage = resolved.config, resolved.stage
     shadows = config.get("ShadowProductionVariants") or []
+    components = config.get("InferenceComponents") or []
     return {
         "ProductionVariants": [cfn_variant(stage, v) for v in config["ProductionVariants"]],
         "ShadowProductionVariants": [cfn_variant(stage, v) for v in shadows] or None,
         "DataCaptureConfig": cfn_data_capture(config),
-        "DeploymentConfig": cfn_deployment(config["DeploymentConfig"]),
+        "ExecutionRoleArn": {"Ref": "ModelExecutionRoleArn"} if components else None,
+        # With components the rolling update is theirs (component_resources), not the endpoint's.
+        "DeploymentConfig": None if components else cfn_deployment(config["DeploymentConfig"]),
         **stage_alarms.slot_values(config["Alarms"], [v["VariantName"] for v in config["ProductionVariants"]],
-                                   endpoint=ENDPOINT_REF, endpoint_config=ENDPOINT_CONFIG_REF),
+                                   endpoint=ENDPOINT_REF, endpoint_config=ENDPOINT_CONFIG_REF,
+                                   components=[component_name_value(c) for c in components]),
+    }
+
+
+def _model(resolved: ResolvedStage, package_key: str) -> dict:
+    return {
+        "Type": "AWS::SageMaker::Model",
+        "Condition": STAGE_CONDITIONS[resolved.stage],
+        "Properties": {
+            "ExecutionRoleArn": {"Ref": "ModelExecutionRoleArn"},
+            "PrimaryContainer": {"ModelPackageName": resolved.packages[package_key]},
+        },
     }
 
 
 def model_resources(resolved: ResolvedStage) -> dict:
+    """One Model per variant that names a model version, and one per inference component."""
     config = resolved.config
     variants = config["ProductionVariants"] + (config.get("ShadowProductionVariants") or [])
+    models = {logical_id(resolved.stage, v["VariantName"], "Model"): _model(resolved, v["VariantName"])
+              for v in variants if "ModelVersion" in v}
+    models |= {component_logical_id(resolved.stage, c, "ComponentModel"): _model(resolved, c["ComponentName"])
+               for c in config.get("InferenceComponents") or []}
+    return models
+
+
+def component_resources(resolved: ResolvedStage) -> dict:
+    """AWS::SageMaker::InferenceComponent per component, each updated by the stage's rolling DeploymentConfig.
+
+    Property names from cfn-lint's bundled AWS::SageMaker::InferenceComponent schema: EndpointName,
+    InferenceComponentName, VariantName, Specification (ModelName, ComputeResourceRequirements), RuntimeConfig
+    (CopyCount), DeploymentConfig (RollingUpdatePolicy, AutoRollbackConfiguration). A changed Specification is
+    an in-place UpdateInferenceComponent, which runs the rolling update under the guardrail alarms."""
+    config = resolved.config
     return {
-        logical_id(resolved.stage, v["VariantName"], "Model"): {
-            "Type": "AWS::SageMaker::Model",
+        component_logical_id(resolved.stage, c): {
+            "Type": "AWS::SageMaker::InferenceComponent",
             "Condition": STAGE_CONDITIONS[resolved.stage],
             "Properties": {
-                "ExecutionRoleArn": {"Ref": "ModelExecutionRoleArn"},
-                "PrimaryContainer": {"ModelPackageName": resolved.packages[v["VariantName"]]},
+                "EndpointName": {"Fn::GetAtt": ["Endpoint", "EndpointName"]},
+                "InferenceComponentName": component_name_value(c),
+                "VariantName": c["VariantName"],
+                "Specification": {
+                    "ModelName": {"Fn::GetAtt": [component_logical_id(resolved.stage, c, "ComponentModel"), "ModelName"]},
+                    "ComputeResourceRequirements": copy.deepcopy(c["ComputeResourceRequirements"]),
+                },
+                "RuntimeConfig": {"CopyCount": c["RuntimeConfig"]["CopyCount"]},
+                "DeploymentConfig": cfn_deployment(config["DeploymentConfig"]),
             },
         }
-        for v in variants
+        for c in config.get("InferenceComponents") or []
     }
 
 
@@ -180,6 +232,8 @@ def scaling_resources(resolved: ResolvedStage) -> dict:
     scaling = resolved.config.get("AutoScaling")
     if not scaling:
         return {}
+    if uses_components(resolved.config):
+        return component_scaling_resources(resolved)
     resources, condition = {}, STAGE_CONDITIONS[resolved.stage]
     for variant in resolved.config["ProductionVariants"]:
         name = variant["VariantName"]
@@ -212,6 +266,88 @@ def scaling_resources(resolved: ResolvedStage) -> dict:
             },
         }
     return resources
+
+
+def component_scaling_resources(resolved: ResolvedStage) -> dict:
+    """Copies per component scale on SageMakerInferenceComponentInvocationsPerCopy; with MinCapacity 0 a step
+    policy on NoCapacityInvocationFailures brings the first copy back when a request finds none (Developer
+    Guide, endpoint-auto-scaling-zero-instances: target tracking cannot scale out from zero by itself)."""
+    scaling, stage = resolved.config["AutoScaling"], resolved.stage
+    resources, condition = {}, STAGE_CONDITIONS[stage]
+    for component in resolved.config["InferenceComponents"]:
+        target = component_logical_id(stage, component, "ScalableTarget")
+        name = component["ComponentName"]
+        resources[target] = {
+            "Type": "AWS::ApplicationAutoScaling::ScalableTarget",
+            "Condition": condition,
+            "DependsOn": component_logical_id(stage, component),  # registered once the component exists
+            "Properties": {
+                "MinCapacity": scaling["MinCapacity"],
+                "MaxCapacity": scaling["MaxCapacity"],
+                "ResourceId": {"Fn::Sub": f"inference-component/${{EndpointName}}-{name}"},
+                "ScalableDimension": "sagemaker:inference-component:DesiredCopyCount",
+                "ServiceNamespace": "sagemaker",
+            },
+        }
+        resources[component_logical_id(stage, component, "ScalingPolicy")] = {
+            "Type": "AWS::ApplicationAutoScaling::ScalingPolicy",
+            "Condition": condition,
+            "Properties": {
+                "PolicyName": {"Fn::Sub": f"${{EndpointName}}-{name}-invocations-per-copy"},
+                "PolicyType": "TargetTrackingScaling",
+                "ScalingTargetId": {"Ref": target},
+                "TargetTrackingScalingPolicyConfiguration": {
+                    "TargetValue": float(scaling["TargetInvocationsPerInstance"]),
+                    "PredefinedMetricSpecification": {
+                        "PredefinedMetricType": "SageMakerInferenceComponentInvocationsPerCopy"},
+                    "ScaleInCooldown": 300,
+                    "ScaleOutCooldown": 60,
+                },
+            },
+        }
+        if scaling["MinCapacity"] == 0:
+            resources |= _scale_out_from_zero(stage, component, target, condition)
+    return resources
+
+
+def _scale_out_from_zero(stage: str, component: dict, target: str, condition: str) -> dict:
+    policy = component_logical_id(stage, component, "ScaleOutFromZeroPolicy")
+    name = component["ComponentName"]
+    return {
+        policy: {
+            "Type": "AWS::ApplicationAutoScaling::ScalingPolicy",
+            "Condition": condition,
+            "Properties": {
+                "PolicyName": {"Fn::Sub": f"${{EndpointName}}-{name}-scale-out-from-zero"},
+                "PolicyType": "StepScaling",
+                "ScalingTargetId": {"Ref": target},
+                "StepScalingPolicyConfiguration": {
+                    "AdjustmentType": "ChangeInCapacity",
+                    "MetricAggregationType": "Maximum",
+                    "Cooldown": 60,
+                    "StepAdjustments": [{"MetricIntervalLowerBound": 0, "ScalingAdjustment": 1}],
+                },
+            },
+        },
+        component_logical_id(stage, component, "NoCapacityAlarm"): {
+            "Type": "AWS::CloudWatch::Alarm",
+            "Condition": condition,
+            "Properties": {
+                "AlarmName": {"Fn::Sub": f"${{EndpointName}}-{name}-no-capacity"},
+                "AlarmDescription": "A request found no copy of the component: scale out from zero.",
+                "Namespace": "AWS/SageMaker",
+                "MetricName": "NoCapacityInvocationFailures",
+                "Dimensions": [{"Name": "InferenceComponentName", "Value": component_name_value(component)}],
+                "Statistic": "Maximum",
+                "Period": 60,
+                "EvaluationPeriods": 1,
+                "Threshold": 1,
+                "ComparisonOperator": "GreaterThanOrEqualToThreshold",
+                "TreatMissingData": "missing",
+                "AlarmActions": [{"Ref": policy}],
+            },
+        },
+    }
 
 
 def monitoring_resources(resolved: ResolvedStage) -> dict:
@@ -268,9 +404,10 @@ def monitoring_resources(resolved: ResolvedStage) -> dict:
 def merge_stages(values: dict) -> object:
     """One value when every stage agrees, else Fn::If on the stage; None becomes AWS::NoValue."""
     staging, prod = values["staging"], values["prod"]
+    # Fresh copies: one object in two places would be written as a YAML alias, which CloudFormation rejects.
     if staging == prod:
-        return NO_VALUE if staging is None else staging
-    pick = [NO_VALUE if v is None else v for v in (staging, prod)]
+        return copy.deepcopy(NO_VALUE) if staging is None else staging
+    pick = [copy.deepcopy(NO_VALUE) if v is None else v for v in (staging, prod)]
     return {"Fn::If": ["IsStaging", *pick]}
 
 
@@ -292,7 +429,8 @@ def render(stages: dict[str, ResolvedStage], base: dict | None = None) -> dict:
     template = fill_slots(base, slots)
     extra = {}
     for resolved in stages.values():
-        extra |= model_resources(resolved) | scaling_resources(resolved) | monitoring_resources(resolved)
+        extra |= (model_resources(resolved) | component_resources(resolved) | scaling_resources(resolved)
+                  | monitoring_resources(resolved))
     # Models first so the file reads in creation order.
     template["Resources"] = {**{k: v for k, v in extra.items() if v["Type"] == "AWS::SageMaker::Model"},
                              **template["Resources"],

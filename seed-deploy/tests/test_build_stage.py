@@ -170,3 +170,13 @@ def test_build_script_runs_the_build_command(project, tmp_path):
                           text=True, timeout=60)
     assert done.returncode == 0, done.stderr
     assert sorted(p.name for p in (work / "out").iterdir()) == sorted(OUTPUTS)
+
+
+def test_build_inference_components_resolve_one_model_per_component(project, tmp_path):
+    assert run_build(tmp_path, staging="examples/inference-components.json") == 0
+    template = yaml.safe_load((tmp_path / "out/template-export.yml").read_text())
+    latest = project["arns"][3]  # version 4: the newest Approved
+    assert models(template)["StagingmodelComponentModel"] == latest
+    component = template["Resources"]["StagingmodelInferenceComponent"]["Properties"]
+    assert component["Specification"]["ModelName"] == {"Fn::GetAtt": ["StagingmodelComponentModel", "ModelName"]}
+    assert "StagingAllTrafficModel" not in template["Resources"]  # the variant names no model

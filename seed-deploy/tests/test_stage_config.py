@@ -6,13 +6,13 @@ import pytest
 
 from deploy import cli, config_rules
 from deploy.errors import InputError
-from deploy.stage_config import load_stage_config, read_config, validate_config
+from deploy.stage_config import config_warnings, load_stage_config, read_config, validate_config
 
 SEED = Path(__file__).resolve().parent.parent
 FIXTURES = SEED / "tests/fixtures"
 TRAFFIC = "DeploymentConfig.BlueGreenUpdatePolicy.TrafficRoutingConfiguration"
-SHIPPED = ["staging-config.json", "prod-config.json", "examples/ab-test.json", "examples/linear.json",
-           "examples/shadow.json"]
+SHIPPED = ["staging-config.json", "prod-config.json", "examples/ab-test.json", "examples/ic-scale-to-zero.json",
+           "examples/inference-components.json", "examples/linear.json", "examples/shadow.json"]
 
 # fixture file -> the exact problems validate reports, one per line.
 INVALID = [
@@ -61,12 +61,107 @@ INVALID = [
     ("invalid-monitoring-without-capture", ['DataCapture: (absent): data-quality monitoring needs DataCapture with InitialSamplingPercentage above 0']),
     ("invalid-monitoring-schedule-not-cron", ['Monitoring.DataQuality.ScheduleExpression: "hourly": must match ^cron\\(.+\\)$']),
     ("invalid-stage-test-tolerance-over-one", ['StageTest.VariantShareTolerance: 1.5: must be <= 1']),
+    # Guardrails that can trip (deploy/guardrail_rules.py): every bake must hold every watched alarm's window.
+    ("invalid-latency-window-longer-than-termination-wait", [  # the staging config shipped before issue 14
+        "DeploymentConfig.BlueGreenUpdatePolicy.TerminationWaitInSeconds: 60: alarm Alarms.ModelLatency needs its "
+        "window Period 60 s x EvaluationPeriods 2 = 120 s to reach ALARM, longer than this 60 s bake (all traffic on "
+        "green) it must fit in: it cannot roll the update back there; bake at least 120 s or shorten the alarm's window"]),
+    ("invalid-canary-bake-shorter-than-latency-window", [
+        f"{TRAFFIC}.WaitIntervalInSeconds: 120: alarm Alarms.ModelLatency needs its window Period 60 s x "
+        "EvaluationPeriods 3 = 180 s to reach ALARM, longer than this 120 s bake (canary) it must fit in: it cannot "
+        "roll the update back there; bake at least 180 s or shorten the alarm's window"]),
+    ("invalid-rolling-batch-bake-shorter-than-latency-window", [
+        "DeploymentConfig.RollingUpdatePolicy.WaitIntervalInSeconds: 60: alarm Alarms.ModelLatency needs its window "
+        "Period 60 s x EvaluationPeriods 3 = 180 s to reach ALARM, longer than this 60 s bake (batch 1/4 and 3 more "
+        "step(s) with this wait) it must fit in: it cannot roll the update back there; bake at least 180 s or shorten "
+        "the alarm's window"]),
+    ("invalid-all-at-once-without-bake", [
+        f"DeploymentConfig.BlueGreenUpdatePolicy.TerminationWaitInSeconds: 0: alarm Alarms.{name} needs its window "
+        f"Period 60 s x EvaluationPeriods {periods} = {window} s to reach ALARM, longer than this 0 s bake (all "
+        f"traffic on green) it must fit in: it cannot roll the update back there; bake at least {window} s or "
+        "shorten the alarm's window"
+        for name, periods, window in (("Invocation5XXErrors", 1, 60), ("ModelLatency", 3, 180))]),
+    ("invalid-extra-alarm-window-longer-than-bakes", [
+        f"{field}: 600: alarm DeploymentConfig.AutoRollbackConfiguration.Alarms[0] (abalone-prod-error-rate) needs "
+        f"its window Period 300 s x EvaluationPeriods 3 = 900 s to reach ALARM, longer than this 600 s bake ({step}) "
+        "it must fit in: it cannot roll the update back there; bake at least 900 s or shorten the alarm's window"
+        for field, step in ((f"{TRAFFIC}.WaitIntervalInSeconds", "canary"),
+                            ("DeploymentConfig.BlueGreenUpdatePolicy.TerminationWaitInSeconds", "all traffic on green"))]),
+    ("invalid-extra-alarm-period-without-evaluation-periods", [
+        "DeploymentConfig.AutoRollbackConfiguration.Alarms[0].Period: 60: give Period and EvaluationPeriods together "
+        "(the alarm's window), or neither"]),
+    ("invalid-latency-threshold-beyond-invocation-timeout", [
+        "Alarms.ModelLatency.ThresholdMicroseconds: 60000000: an average ModelLatency cannot exceed the 60 s a model "
+        "has to answer (InvokeEndpoint): the alarm can never fire; use a threshold below 60000000 microseconds"]),
+    # Inference components (deploy/inference_components.py, deploy/strategies/component_rolling.py).
+    ('invalid-ic-batch-in-instances', ["DeploymentConfig.RollingUpdatePolicy.MaximumBatchSize.Type: \"INSTANCE_COUNT\": inference components update by copies: use COPY_COUNT or CAPACITY_PERCENT"]),
+    ('invalid-ic-blue-green-policy', ["DeploymentConfig.BlueGreenUpdatePolicy: (present): inference components update by RollingUpdatePolicy only (InferenceComponentDeploymentConfig)"]),
+    ('invalid-ic-copies-do-not-fit-the-variant', ["InferenceComponents[0].RuntimeConfig.CopyCount: 6: 6 copies need 3 instance(s) of ml.m5.large (2 per instance, limited by cores), more than the variant's 2 (ManagedInstanceScaling.MaxInstanceCount)"]),
+    ('invalid-ic-copy-bake-shorter-than-latency-window', ["DeploymentConfig.RollingUpdatePolicy.WaitIntervalInSeconds: 60: alarm Alarms.ModelLatency needs its window Period 60 s x EvaluationPeriods 2 = 120 s to reach ALARM, longer than this 60 s bake (copy batch 1/2 and 1 more step(s) with this wait) it must fit in: it cannot roll the update back there; bake at least 120 s or shorten the alarm's window"]),
+    ('invalid-ic-copy-batch-over-half', ["DeploymentConfig.RollingUpdatePolicy.MaximumBatchSize.Value: 2: a copy batch must be 5-50% of the copy count (2 of model's 2 copies is 100%)"]),
+    ('invalid-ic-cores-exceed-instance', ["InferenceComponents[0].ComputeResourceRequirements.NumberOfCpuCoresRequired: 4: one copy needs more cores than a ml.m5.large has (2 vCPUs)"]),
+    ('invalid-ic-on-serverless-variant', ["ProductionVariants[0].ServerlessConfig: (serverless): inference components run on instance-based variants only; ProductionVariants[0] is serverless"]),
+    ('invalid-ic-unknown-instance-type', ["InferenceComponents[0].VariantName: \"AllTraffic\": its InstanceType ml.p5.48xlarge is not in deploy/instance_types.json, so what one copy needs cannot be checked against it: add the type with its vCPUs and memory (and their source)"]),
+    ('invalid-ic-unknown-variant', ["InferenceComponents[0].VariantName: \"Other\": names no production variant (known: AllTraffic)"]),
+    ('invalid-ic-variant-names-a-model', ["ProductionVariants[0].ModelVersion: \"latest\": its inference components carry the model: a variant that hosts them names no model"]),
+    ('invalid-ic-zero-copies-scaling-without-scale-to-zero', ["AutoScaling.MinCapacity: 0: 0 copies need InferenceComponents[0]'s variant to scale to zero (ManagedInstanceScaling Status ENABLED, MinInstanceCount 0)"]),
+    ('invalid-ic-zero-copies-without-scale-to-zero', ["InferenceComponents[0].RuntimeConfig.CopyCount: 0: 0 copies only where the variant may scale to zero (ManagedInstanceScaling Status ENABLED, MinInstanceCount 0)"]),
+    ('invalid-scale-to-zero-without-components', ["ProductionVariants[0].ManagedInstanceScaling.MinInstanceCount: 0: scaling to zero instances needs InferenceComponents on the endpoint"]),
+]
+
+# fixture file -> the exact warnings of a valid config (SageMaker accepts it; the guardrail is weaker than it looks).
+WARNINGS = [
+    ("warn-canary-percent-rounds-up-to-a-third", [
+        f"{TRAFFIC}.CanarySize.Value: 10: 10% of AllTraffic's 3 instance(s) rounds up to 1 instance(s): the canary "
+        "takes 33% of AllTraffic's traffic, not 10%"]),
+    ("warn-extra-5xx-alarm-on-whole-endpoint", [
+        'DeploymentConfig.AutoRollbackConfiguration.Alarms[0].Dimensions: ["EndpointName", "VariantName"]: watches '
+        "the whole endpoint (dimensions EndpointName + VariantName): the old fleet's errors count too, so it can roll "
+        "back a good update and dilutes the new fleet's; add the dimension EndpointConfigName to watch only the new "
+        "fleet"]),
 ]
 
 
 @pytest.mark.parametrize("name", SHIPPED)
 def test_shipped_config_is_valid(name):
     assert validate_config(read_config(SEED / name)) == []
+    assert config_warnings(read_config(SEED / name)) == []
+
+
+def test_every_warning_fixture_has_a_case():
+    assert sorted(p.stem for p in FIXTURES.glob("warn-*.json")) == sorted(name for name, _ in WARNINGS)
+
+
+@pytest.mark.parametrize(("name", "warnings"), WARNINGS, ids=[name for name, _ in WARNINGS])
+def test_warning_config_is_valid_and_warns_with_field_value_and_rule(name, warnings):
+    config = read_config(FIXTURES / f"{name}.json")
+    assert (validate_config(config), config_warnings(config)) == ([], warnings)
+
+
+def test_extra_5xx_alarm_on_the_new_fleet_with_a_fitting_window_is_valid_without_warnings():
+    config = read_config(FIXTURES / "valid-extra-5xx-alarm-on-new-fleet.json")
+    assert (validate_config(config), config_warnings(config)) == ([], [])
+
+
+def test_canary_percent_that_rounds_to_its_own_share_does_not_warn():
+    config = read_config(FIXTURES / "warn-canary-percent-rounds-up-to-a-third.json")
+    config["ProductionVariants"][0]["InitialInstanceCount"] = 10
+    config["AutoScaling"] = {"MinCapacity": 10, "MaxCapacity": 10, "TargetInvocationsPerInstance": 5}
+    assert (validate_config(config), config_warnings(config)) == ([], [])
+
+
+def test_validate_cli_prints_warnings_and_exits_0(capsys):
+    path = FIXTURES / "warn-canary-percent-rounds-up-to-a-third.json"
+    assert cli.main(["validate", str(path)]) == 0
+    out = capsys.readouterr()
+    assert out.err == f"{path}: warning: {WARNINGS[0][1][0]}\n" and out.out == f"{path}: valid\n"
+
+
+def test_old_staging_config_exits_2_naming_alarm_window_and_bake(capsys):
+    path = FIXTURES / "invalid-latency-window-longer-than-termination-wait.json"
+    assert cli.main(["validate", str(path)]) == 2
+    err = capsys.readouterr().err
+    assert "Alarms.ModelLatency" in err and "Period 60 s x EvaluationPeriods 2 = 120 s" in err and "60 s bake" in err
 
 
 def test_every_invalid_fixture_has_a_case():

@@ -17,7 +17,7 @@ def ramp(plan) -> list[dict]:
 
 
 def test_registry_holds_one_entry_per_strategy():
-    assert sorted(STRATEGIES) == ["ALL_AT_ONCE", "CANARY", "LINEAR", "ROLLING"]
+    assert sorted(STRATEGIES) == ["ALL_AT_ONCE", "CANARY", "INFERENCE_COMPONENT_ROLLING", "LINEAR", "ROLLING"]
 
 
 def test_canary_instance_count_then_everything_with_waits():
@@ -131,3 +131,30 @@ def test_schedule_rolling_provisions_and_bakes_every_batch():
     rolling = plan_update({"RollingUpdatePolicy": {"MaximumBatchSize": {"Type": "CAPACITY_PERCENT", "Value": 25},
                                                    "WaitIntervalInSeconds": 120}}, {"A": 8})
     assert (rolling.waits, rolling.provisioning_rounds, rolling.needed_seconds(100)) == (4 * 120, 4, 480 + 400)
+
+
+def test_schema_type_enum_lists_exactly_the_registrys_blue_green_strategies():
+    from deploy.stage_config import schema
+    from deploy.strategies import blue_green_types
+
+    deployment = schema()["properties"]["DeploymentConfig"]["properties"]
+    routing = deployment["BlueGreenUpdatePolicy"]["properties"]["TrafficRoutingConfiguration"]
+    assert routing["properties"]["Type"]["enum"] == blue_green_types()
+    # Every strategy's policy is a DeploymentConfig field the schema knows, and its size field one of the policy's.
+    for strategy in STRATEGIES.values():
+        assert strategy.policy in deployment, strategy.name
+        policy = deployment[strategy.policy]["properties"]
+        fields = routing["properties"] if strategy.policy == "BlueGreenUpdatePolicy" else policy
+        assert strategy.size_field is None or strategy.size_field in fields, strategy.name
+
+
+def test_every_strategy_module_holds_its_plan_checks_and_size_field():
+    for name, strategy in STRATEGIES.items():
+        assert strategy.name == name and callable(strategy.plan) and callable(strategy.check)
+        assert strategy.description
+
+
+def test_rehearsal_strategies_shim_is_gone():
+    import importlib.util
+
+    assert importlib.util.find_spec("deploy.rehearsal.strategies") is None

@@ -17,8 +17,10 @@ BASELINE = {"Statistics": "s3://b/statistics.json", "Constraints": "s3://b/const
 def resolved(stage: str, name: str) -> ResolvedStage:
     config = load_stage_config(SEED / name)
     variants = config["ProductionVariants"] + config.get("ShadowProductionVariants", [])
-    packages = {v["VariantName"]: f"arn:aws:sagemaker:us-east-1:123456789012:model-package/g/{n}"
-                for n, v in enumerate(variants, start=1)}
+    names = [v["VariantName"] for v in variants if "ModelVersion" in v]
+    names += [c["ComponentName"] for c in config.get("InferenceComponents", [])]
+    packages = {name: f"arn:aws:sagemaker:us-east-1:123456789012:model-package/g/{n}"
+                for n, name in enumerate(names, start=1)}
     return ResolvedStage(stage, config, packages, BASELINE)
 
 
@@ -31,7 +33,8 @@ def lint(template: dict) -> list[str]:
 
 
 def test_shipped_configs_list_covers_defaults_and_examples():
-    assert SHIPPED == ["staging-config.json", "prod-config.json", "examples/ab-test.json", "examples/linear.json",
+    assert SHIPPED == ["staging-config.json", "prod-config.json", "examples/ab-test.json",
+                       "examples/ic-scale-to-zero.json", "examples/inference-components.json", "examples/linear.json",
                        "examples/shadow.json"]
 
 
@@ -70,6 +73,17 @@ def test_extra_rollback_alarms_follow_the_stage_alarms():
     assert alarms[2:] == [{"AlarmName": "team-cpu"}]
 
 
+def test_extra_alarm_descriptions_for_the_validator_stay_out_of_the_template():
+    stage = resolved("prod", "prod-config.json")
+    stage.config["DeploymentConfig"]["AutoRollbackConfiguration"]["Alarms"] = [{
+        "AlarmName": "team-5xx", "MetricName": "Invocation5XXErrors", "Period": 60, "EvaluationPeriods": 2,
+        "Dimensions": ["EndpointName", "VariantName", "EndpointConfigName"]}]
+    template = render({"staging": resolved("staging", "staging-config.json"), "prod": stage})
+    alarms = template["Resources"]["Endpoint"]["Properties"]["DeploymentConfig"]["Fn::If"][2]["AutoRollbackConfiguration"]["Alarms"]
+    assert alarms[2:] == [{"AlarmName": "team-5xx"}]  # AWS::SageMaker::Endpoint's Alarm has AlarmName only
+    assert lint(template) == []
+
+
 def test_alarms_watch_the_new_fleet_per_variant():
     alarm = rendered("staging-config.json", "examples/ab-test.json")["Resources"]["ModelLatencyAlarm"]["Properties"]
     assert alarm["AlarmName"] == {"Fn::Sub": "${EndpointName}-model-latency"}
@@ -79,7 +93,9 @@ def test_alarms_watch_the_new_fleet_per_variant():
     assert [d["Value"] for d in dims if d["Name"] == "VariantName"] == ["Champion"]
     assert prod_metrics[-1] == {"Id": "fleet", "Expression": "MAX([v1, v2])",
                                 "Label": "ModelLatency of the new fleet", "ReturnData": True}
-    assert alarm["Threshold"] == {"Fn::If": ["IsStaging", 500000, 300000]}
+    # Both stages hold the new model to the same 300 ms bar; they differ in the window (2 and 3 periods).
+    assert alarm["Threshold"] == 300000
+    assert alarm["EvaluationPeriods"] == {"Fn::If": ["IsStaging", 2, 3]}
 
 
 def test_stage_values_that_agree_are_written_once():
@@ -119,3 +135,41 @@ def test_base_template_slots_are_all_filled():
     assert set(load_base()["Outputs"]) == {"EndpointName", "EndpointConfigName"}
     assert yaml.safe_load(text)["Outputs"]["EndpointConfigName"]["Value"] == {
         "Fn::GetAtt": ["EndpointConfig", "EndpointConfigName"]}
+
+
+def test_inference_component_config_renders_components_beside_the_endpoint_cfn_lint_clean():
+    template = rendered("examples/ic-scale-to-zero.json", "prod-config.json")
+    assert lint(template) == []
+    resources = template["Resources"]
+    component = resources["StagingmodelInferenceComponent"]
+    assert component["Condition"] == "IsStaging"
+    assert component["Properties"] == {
+        "EndpointName": {"Fn::GetAtt": ["Endpoint", "EndpointName"]},
+        "InferenceComponentName": {"Fn::Sub": "${EndpointName}-model"},
+        "VariantName": "AllTraffic",
+        "Specification": {"ModelName": {"Fn::GetAtt": ["StagingmodelComponentModel", "ModelName"]},
+                          "ComputeResourceRequirements": {"NumberOfCpuCoresRequired": 1, "MinMemoryRequiredInMb": 1024}},
+        "RuntimeConfig": {"CopyCount": 2},
+        "DeploymentConfig": {
+            "RollingUpdatePolicy": {"MaximumBatchSize": {"Type": "COPY_COUNT", "Value": 1}, "WaitIntervalInSeconds": 120,
+                                    "MaximumExecutionTimeoutInSeconds": 1800},
+            "AutoRollbackConfiguration": {"Alarms": [{"AlarmName": {"Ref": "Invocation5XXErrorsAlarm"}},
+                                                     {"AlarmName": {"Ref": "ModelLatencyAlarm"}}]}},
+    }
+    config = resources["EndpointConfig"]["Properties"]
+    staging_variant = config["ProductionVariants"]["Fn::If"][1][0]
+    assert "ModelName" not in staging_variant  # the component carries the model
+    assert staging_variant["ManagedInstanceScaling"] == {"Status": "ENABLED", "MinInstanceCount": 0, "MaxInstanceCount": 1}
+    assert config["ExecutionRoleArn"] == {"Fn::If": ["IsStaging", {"Ref": "ModelExecutionRoleArn"}, {"Ref": "AWS::NoValue"}]}
+    # The endpoint's own DeploymentConfig is prod's only: staging's update is the component's.
+    assert resources["Endpoint"]["Properties"]["DeploymentConfig"]["Fn::If"][1] == {"Ref": "AWS::NoValue"}
+    # The stage alarms watch the component by its name in staging, the new fleet in prod.
+    staging_metrics = resources["ModelLatencyAlarm"]["Properties"]["Metrics"]["Fn::If"][1]
+    assert staging_metrics[0]["MetricStat"]["Metric"]["Dimensions"] == [
+        {"Name": "InferenceComponentName", "Value": {"Fn::Sub": "${EndpointName}-model"}}]
+    # Scale to zero: copies 0-2 on invocations per copy, and a step policy out of zero on NoCapacityInvocationFailures.
+    target = resources["StagingmodelScalableTarget"]["Properties"]
+    assert (target["MinCapacity"], target["ScalableDimension"]) == (0, "sagemaker:inference-component:DesiredCopyCount")
+    alarm = resources["StagingmodelNoCapacityAlarm"]["Properties"]
+    assert (alarm["MetricName"], alarm["AlarmActions"]) == ("NoCapacityInvocationFailures",
+                                                           [{"Ref": "StagingmodelScaleOutFromZeroPolicy"}])

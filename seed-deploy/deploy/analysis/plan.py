@@ -3,10 +3,10 @@ import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from deploy import capacity, strategies
+from deploy import capacity, inference_components, strategies
 from deploy.analysis.report import Report, Table
 from deploy.errors import InputError
-from deploy.stage_config import check_stage_config
+from deploy.stage_config import check_stage_config, config_warnings
 
 PRICES_FILE = Path(__file__).with_name("prices.json")
 DEFAULT_PROVISIONING_SECONDS = strategies.PROVISIONING_ALLOWANCE_SECONDS  # the validator's allowance
@@ -67,6 +67,8 @@ class Plan:
     verdict: str = PASS
     reasons: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    per_batch: bool = False  # rolling updates provision each batch
+    scale_to_zero: list[dict] = field(default_factory=list)
 
 
 def load_prices(override: dict | None = None) -> tuple[dict[str, float], str]:
@@ -104,14 +106,23 @@ def plan_rollout(config: dict, rps: float, prices: dict[str, float], currency: s
     if unknown:
         raise InputError(f"InstanceType: {', '.join(unknown)}: no price known; add it with --prices FILE (known: {', '.join(sorted(prices))})")
     rolling = ROLLING in policy
-    counts = {v["VariantName"]: v["InitialInstanceCount"] for v in variants}
-    schedule = strategies.plan_update(policy, counts)
-    plan = _timeline(schedule, _weights(variants), counts, everything, rps, provisioning_s)
+    counts = strategies.unit_counts(config)
+    schedule = strategies.plan_for(config)
+    if inference_components.uses_components(config):
+        weights = {name: 1 / len(counts) for name in counts}  # each component's requests address it by name
+        hours = _component_batch_hours(config, schedule, provisioning_s)
+    else:
+        weights, hours = _weights(variants), None
+    plan = _timeline(schedule, weights, counts, everything, rps, provisioning_s)
+    if hours is not None:
+        plan.extra_instance_hours = hours
+    plan.scale_to_zero = _scale_to_zero(config, prices, provisioning_s)
     plan.timeout_s = (policy.get(ROLLING if rolling else BG) or {}).get("MaximumExecutionTimeoutInSeconds")
     plan.extra_cost = sum(hours * prices[name] for name, hours in plan.extra_instance_hours.items())
     plan.currency = currency
     plan.exposures = _exposures(config, plan)
     _decide(plan, config, policy)
+    plan.notes += [f"warning: {line}" for line in config_warnings(config)]
     return plan
 
 
@@ -128,7 +139,7 @@ def _timeline(schedule: strategies.Plan, weights: dict[str, float], counts: dict
 
     Blue/green provisions the whole green fleet first and blue runs until the end; rolling provisions
     each batch, and only one batch of extra instances runs at a time."""
-    rolling = schedule.strategy == "ROLLING"
+    rolling = schedule.provisions_each_step
     steps, t = [], 0.0 if rolling else float(provisioning_s)
     for number, step in enumerate(schedule.steps, start=1):
         t += provisioning_s if rolling else 0
@@ -144,7 +155,42 @@ def _timeline(schedule: strategies.Plan, weights: dict[str, float], counts: dict
         hours = _instance_hours(everything, lambda count: count * (provisioning_s + wait))
     else:
         hours = _instance_hours(everything, lambda count: count * t)
-    return Plan(schedule.strategy, rps, provisioning_s, steps, t, hours, 0.0, "USD", [], None)
+    return Plan(schedule.strategy, rps, provisioning_s, steps, t, hours, 0.0, "USD", [], None, per_batch=rolling)
+
+
+def _component_batch_hours(config: dict, schedule: strategies.Plan, provisioning_s: int) -> dict[str, float]:
+    """Extra instance-hours of an inference-component rolling update: each batch's new copies need room beside
+    the old ones, at worst ceil(batch copies / copies per instance) more instances for provisioning + bake."""
+    variants = {v["VariantName"]: v for v in config["ProductionVariants"]}
+    table = inference_components.instance_types()
+    hours: dict[str, float] = {}
+    previous = dict.fromkeys(strategies.unit_counts(config), 0)
+    for step in schedule.steps:
+        for component in config["InferenceComponents"]:
+            name = component["ComponentName"]
+            batch = step.green_instances.get(name, 0) - previous.get(name, 0)
+            instance_type = variants[component["VariantName"]]["InstanceType"]
+            per_instance, _ = inference_components.copies_per_instance(component, table[instance_type])
+            extra = -(-batch // per_instance)  # ceil
+            hours[instance_type] = hours.get(instance_type, 0.0) + extra * (provisioning_s + step.bake_seconds) / 3600
+        previous = dict(step.green_instances)
+    return hours
+
+
+def _scale_to_zero(config: dict, prices: dict[str, float], provisioning_s: int) -> list[dict]:
+    """What scaling to zero saves and costs, per variant that may: idle, it runs (and bills) no instance; the
+    first request then waits for an instance and a copy, which the Developer Guide puts at "several minutes"
+    (endpoint-auto-scaling-zero-instances; the plan uses its provisioning allowance), and invocations fail
+    (NoCapacityInvocationFailures) until a copy is up."""
+    rows = []
+    for variant in config["ProductionVariants"]:
+        if not inference_components.scales_to_zero(variant):
+            continue
+        price = prices[variant["InstanceType"]]
+        rows.append({"variant": variant["VariantName"], "instance_type": variant["InstanceType"],
+                     "idle_cost_per_hour": 0.0, "one_instance_per_day": price * 24,
+                     "first_request_wait_seconds": provisioning_s})
+    return rows
 
 
 def _instance_hours(variants: list[dict], seconds_for) -> dict[str, float]:
@@ -172,7 +218,7 @@ def _decide(plan: Plan, config: dict, policy: dict) -> None:
         plan.notes.append("MaximumExecutionTimeoutInSeconds not set: SageMaker's default applies; nothing to check")
     elif plan.timeout_s > needed:  # the API: the timeout must be larger than the waiting time, as the validator checks
         plan.reasons.append(f"ok: MaximumExecutionTimeoutInSeconds {plan.timeout_s} s exceeds the {needed:.0f} s the rollout needs "
-                            f"(waits plus {plan.provisioning_s} s provisioning allowance{' per batch' if plan.strategy == 'ROLLING' else ''})")
+                            f"(waits plus {plan.provisioning_s} s provisioning allowance{' per batch' if plan.per_batch else ''})")
     else:
         plan.verdict = FAIL
         plan.reasons.append(f"FAIL: MaximumExecutionTimeoutInSeconds {plan.timeout_s} s does not exceed the {needed:.0f} s the rollout needs "
@@ -190,16 +236,27 @@ def build_report(plan: Plan) -> Report:
     report.tables.append(Table(
         "Timeline",
         ["step", "starts at (s)", "starts at (min)", "green share", "lasts (s)", "what"],
-        [[0, 0, 0.0, 0.0, plan.provisioning_s if plan.strategy != "ROLLING" else 0, "provision the new fleet (allowance)" if plan.strategy != "ROLLING" else "start"]]
+        [[0, 0, 0.0, 0.0, plan.provisioning_s if not plan.per_batch else 0, "provision the new fleet (allowance)" if not plan.per_batch else "start"]]
         + [[s.number, s.start_s, s.start_s / 60, s.green_share, s.bake_s, s.note] for s in plan.steps],
         note=f"Total duration {plan.duration_s:.0f} s ({plan.duration_s / 60:.1f} min), provisioning allowance {plan.provisioning_s} s"
-             f"{' per batch' if plan.strategy == 'ROLLING' else ''}.",
+             f"{' per batch' if plan.per_batch else ''}.",
     ))
     report.tables.append(Table(
         "Extra instances while both fleets run",
         ["instance type", "extra instance-hours"],
         [[name, hours] for name, hours in sorted(plan.extra_instance_hours.items())] + [["total cost", f"{plan.extra_cost:.2f} {plan.currency}"]],
     ))
+    if plan.scale_to_zero:
+        report.tables.append(Table(
+            "Scale to zero when idle",
+            ["variant", "instance type", f"idle cost ({plan.currency}/h)", f"one instance all day ({plan.currency})",
+             "first request after idle waits (s)"],
+            [[r["variant"], r["instance_type"], r["idle_cost_per_hour"], r["one_instance_per_day"],
+              r["first_request_wait_seconds"]] for r in plan.scale_to_zero],
+            note="Idle, no instance runs or bills. The first request after idle waits for an instance and a copy "
+                 "(several minutes, the provisioning allowance here); requests fail until then "
+                 "(NoCapacityInvocationFailures), and that metric's alarm starts the scale-out.",
+        ))
     if plan.exposures:
         report.tables.append(Table(
             "Requests a bad model can serve before its alarm can fire",
@@ -216,6 +273,7 @@ def to_json(plan: Plan) -> dict:
         "provisioning_seconds": plan.provisioning_s, "duration_seconds": plan.duration_s,
         "steps": [s.__dict__ for s in plan.steps], "extra_instance_hours": plan.extra_instance_hours,
         "extra_cost": plan.extra_cost, "currency": plan.currency, "timeout_seconds": plan.timeout_s,
+        "scale_to_zero": plan.scale_to_zero,
         "exposures": [{"alarm": e.alarm, "window_seconds": e.window_s, "requests_per_step": e.requests_per_step,
                        "worst_step": e.worst[0], "worst_requests": e.worst[1], "late_steps": e.late_steps} for e in plan.exposures],
     }

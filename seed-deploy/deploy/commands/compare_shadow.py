@@ -16,12 +16,16 @@ examples:
   python -m deploy compare-shadow demo-output/captures/demo-prod --shadow shadow
   python -m deploy compare-shadow s3://my-bucket/data-capture/demo-prod/ --production AllTraffic --shadow shadow \\
       --tolerance 1.0 --cloudwatch --report shadow.md --png shadow.png
-  python -m deploy compare-shadow captures/ --shadow shadow --psi-threshold 0.1 --json shadow.json"""
+  python -m deploy compare-shadow captures/ --shadow shadow --psi-threshold 0.1 --json shadow.json
+  python -m deploy compare-shadow --experiment abalone-v7     # a managed shadow test's captures (shadow-test)"""
 
 
 def configure(parser) -> None:
     defaults = shadow.Thresholds()
-    parser.add_argument("captures", metavar="CAPTURES", help="capture folder or s3:// prefix holding both variants")
+    parser.add_argument("captures", metavar="CAPTURES", nargs="?",
+                        help="capture folder or s3:// prefix holding both variants (or give --experiment)")
+    parser.add_argument("--experiment", metavar="NAME",
+                        help="a managed shadow test (`shadow-test`): read its captures and variant names from it")
     parser.add_argument("--production", help="the production variant (with two variants, naming one is enough)")
     parser.add_argument("--shadow", help="the shadow variant")
     parser.add_argument("--tolerance", type=float, default=defaults.tolerance, help=f"|delta| counted as agreement (default {defaults.tolerance})")
@@ -40,6 +44,15 @@ def run(args) -> int:
         raise InputError("--tolerance >= 0, --min-agreement in [0, 1], --alpha in (0, 1), --min-joined >= 2: "
                          f"got {args.tolerance}, {args.min_agreement}, {args.alpha}, {args.min_joined}")
     check_writable(args.report, args.json, args.png)
+    if args.experiment:  # issue 14: the managed shadow test says where its captures are and which variant is which
+        import boto3
+
+        from deploy.shadow_tests import experiment_captures
+
+        args.captures, production, shadow_variant = experiment_captures(boto3.client("sagemaker"), args.experiment)
+        args.production, args.shadow = args.production or production, args.shadow or shadow_variant
+    if not args.captures:
+        raise InputError("CAPTURES: missing: give a capture folder or s3:// prefix, or --experiment NAME")
     captures = load_captures(args.captures)
     metrics = None
     if args.cloudwatch:

@@ -105,8 +105,10 @@ def _rehearse(args, config, scratch: Path):
     rows = sample_rows(args.rows or _default_rows(), load_model(args.blue).num_features)
     clock = CompressedClock(args.speed)
     capture = str(args.out / "data-capture")
-    blue = fleet_spec(config, f"{args.endpoint_name}-config-blue", args.blue, capture_destination=capture)
-    green = fleet_spec(config, f"{args.endpoint_name}-config-green", green_source, capture_destination=capture)
+    blue = fleet_spec(config, f"{args.endpoint_name}-config-blue", args.blue, capture_destination=capture,
+                      endpoint_name=args.endpoint_name)
+    green = fleet_spec(config, f"{args.endpoint_name}-config-green", green_source, capture_destination=capture,
+                       endpoint_name=args.endpoint_name)
     print(f"rehearsing {args.endpoint_name}: {blue.config_name} -> {green.config_name} "
           f"(fault: {args.fault}, {args.speed:g} simulated s per real s)")
     with EndpointHost(clock=clock) as host:

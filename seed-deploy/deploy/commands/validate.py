@@ -2,11 +2,11 @@
 import sys
 from pathlib import Path
 
-from deploy.stage_config import read_config, validate_config
+from deploy.stage_config import config_warnings, read_config, validate_config
 from deploy.errors import InputError
 
-EPILOG = """exit codes: 0 every file valid, 2 a problem found (each on its own line on stderr:
-`FILE: <field.path>: <value>: <rule>`).
+EPILOG = """exit codes: 0 every file valid (warnings, if any, printed as `FILE: warning: ...` on stderr),
+2 a problem found (each on its own line on stderr: `FILE: <field.path>: <value>: <rule>`).
 
 examples:
   python -m deploy validate staging-config.json prod-config.json
@@ -30,6 +30,9 @@ def run(args) -> int:
         problems = file_problems(path)
         for line in problems:
             print(f"{path}: {line}", file=sys.stderr)
+        if not problems:
+            for line in config_warnings(read_config(path)):
+                print(f"{path}: warning: {line}", file=sys.stderr)
         print(f"{path}: {'invalid' if problems else 'valid'}")
         failed = failed or bool(problems)
     return 2 if failed else 0

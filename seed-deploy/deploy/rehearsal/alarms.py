@@ -169,13 +169,14 @@ class AlarmWatcher:
 
 
 def put_stage_alarms(cloudwatch, *, endpoint: str, endpoint_config: str, variants: list[str],
-                     alarms: dict) -> list[str]:
+                     alarms: dict, components: list[str] | None = None) -> list[str]:
     """Create the stage's two alarms over the NEW fleet (EndpointConfigName) from a validated config's `Alarms`.
 
     The definitions are the endpoint template's own (template_render.stage_alarm_definitions: the
     template's alarm resources with this endpoint's literal names), so the rehearsal watches exactly what
     a deploy creates."""
-    definitions = stage_alarm_definitions(alarms, list(variants), endpoint=endpoint, endpoint_config=endpoint_config)
+    definitions = stage_alarm_definitions(alarms, list(variants), endpoint=endpoint, endpoint_config=endpoint_config,
+                                          components=components)
     for definition in definitions:
         cloudwatch.put_metric_alarm(**definition)
     return [definition["AlarmName"] for definition in definitions]

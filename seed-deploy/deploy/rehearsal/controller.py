@@ -74,7 +74,7 @@ class GuardrailController:
     def run_update(self, endpoint_name: str, new_fleet: FleetSpec, deployment_config: dict | None,
                    *, extra_alarms: list[str] = ()) -> Outcome:
         """UpdateEndpoint(EndpointName, new config, DeploymentConfig): shift, bake, watch, finish or roll back."""
-        plan = plan_update(deployment_config, new_fleet.instance_counts())
+        plan = plan_update(deployment_config, new_fleet.instance_counts(), components=new_fleet.components)
         run = self._start(endpoint_name, new_fleet, plan, _alarm_names(deployment_config, extra_alarms))
         try:
             self._provision(run)

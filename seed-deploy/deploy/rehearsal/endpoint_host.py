@@ -175,7 +175,7 @@ class EndpointHost:
         models = {variant.name: self._model(variant.model_source) for variant in spec.variants}
         shadow = self._model(spec.shadow.model_source) if spec.shadow else None
         capture = CaptureWriter(spec.capture) if spec.capture else None
-        return Fleet(spec=spec, models=models, shadow_model=shadow, capture=capture)
+        return Fleet(spec=spec, models=models, shadow_model=shadow, capture=capture, started=self.clock.elapsed())
 
     def _model(self, source: str) -> LoadedModel:
         with self._lock:
@@ -197,7 +197,13 @@ class EndpointHost:
         inference_id = headers.get("x-amzn-sagemaker-inference-id")
         if inference_id is not None and not 1 <= len(inference_id) <= 64:
             raise validation_error(f"InferenceId: {inference_id[:80]!r}: must be 1-64 characters.")
-        fleet, variant = self._route(endpoint, headers.get("x-amzn-sagemaker-target-variant"))
+        # --- issue 14: inference-component routing (InferenceComponentName, X-Amzn-SageMaker-Inference-Component)
+        component = headers.get("x-amzn-sagemaker-inference-component")
+        if endpoint.blue.spec.components or component is not None:
+            fleet, variant = self._route_component(endpoint, component)
+            # --- end of issue 14's routing
+        else:
+            fleet, variant = self._route(endpoint, headers.get("x-amzn-sagemaker-target-variant"))
         content_type = headers.get("content-type") or "application/octet-stream"
         accept = headers.get("accept") or "*/*"
         answer = self._serve(endpoint, fleet, variant, fleet.models[variant], body, content_type, accept,
@@ -220,16 +226,35 @@ class EndpointHost:
             return green, variant
         return blue, variant
 
+    # --- issue 14: inference components. An endpoint that hosts components answers only requests that name
+    # one (InvokeEndpoint's InferenceComponentName, botocore's sagemaker-runtime model: header
+    # X-Amzn-SageMaker-Inference-Component); the copies' split between old and new is the update's green share.
+    def _route_component(self, endpoint: Endpoint, component: str | None) -> tuple[Fleet, str]:
+        with self._lock:
+            blue, green, shares = endpoint.blue, endpoint.green, dict(endpoint.green_share)
+        if not blue.spec.components:
+            raise validation_error(f"Inference Component {component} not found: endpoint {endpoint.name} hosts "
+                                   "no inference components.")
+        if component is None:
+            raise validation_error(f"Endpoint {endpoint.name} hosts inference components: InferenceComponentName "
+                                   f"is required (one of {', '.join(sorted(blue.models))}).")
+        if component not in blue.models:
+            raise validation_error(f"Inference Component {component} not found for endpoint {endpoint.name}.")
+        if green is not None and endpoint.split.to_green(component, shares.get(component, 0.0)):
+            return green, component
+        return blue, component
+    # --- end of issue 14's inference components
+
     def _serve(self, endpoint, fleet, variant, model, body, content_type, accept, inference_id, started) -> Answer:
         model_started = time.perf_counter()
         try:
-            output, output_type = model.invoke(body, content_type, accept)
+            output, output_type = model.invoke(body, content_type, accept, self.clock.elapsed() - fleet.started)
         except ModelFailure as failure:
             self._record(endpoint.name, variant, fleet, started, model_started, failure.status)
             raise _model_error(endpoint.name, variant, failure, fleet.config_name) from failure
         self._record(endpoint.name, variant, fleet, started, model_started, 200)
         self._capture(endpoint.name, fleet, variant, body, content_type, output, output_type, inference_id)
-        return Answer(output, output_type, variant, fleet.config_name)
+        return Answer(output, output_type, _hosting_variant(fleet, variant), fleet.config_name)
 
     def _mirror(self, name, fleet, body, content_type, accept, inference_id) -> None:
         """Send a copy to the shadow variant; its answer is captured and recorded, never returned."""
@@ -253,8 +278,10 @@ class EndpointHost:
     def _record(self, name, variant, fleet, started, model_started, status) -> None:
         now = time.perf_counter()
         model_us = (now - model_started) * 1e6
+        component = variant if fleet.spec.components else None  # issue 14: a component's own metrics
         self.metrics.record_invocation(
-            endpoint=name, variant=variant, endpoint_config=fleet.config_name, timestamp=self.clock.now(),
+            endpoint=name, variant=_hosting_variant(fleet, variant), inference_component=component,
+            endpoint_config=fleet.config_name, timestamp=self.clock.now(),
             model_latency_us=model_us, overhead_latency_us=max(0.0, (model_started - started) * 1e6),
             error_4xx=400 <= status < 500, error_5xx=status >= 500, model_error=status >= 400,
         )
@@ -267,6 +294,13 @@ class EndpointHost:
                                 response_type=output_type, inference_time=when, inference_id=inference_id,
                                 config=fleet.capture.config)
         fleet.capture.add(name, variant, record, when)
+
+
+def _hosting_variant(fleet: Fleet, name: str) -> str:
+    """The production variant that answered: for an inference component, the variant it runs on (issue 14)."""
+    if fleet.spec.components:
+        return next(v.hosted_on for v in fleet.spec.variants if v.name == name) or name
+    return name
 
 
 def _model_error(name: str, variant: str, failure: ModelFailure, config_name: str) -> InvokeError:

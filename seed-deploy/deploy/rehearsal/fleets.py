@@ -14,7 +14,8 @@ class VariantSpec:
     name: str
     model_source: str
     weight: float = 1.0
-    instance_count: int = 1
+    instance_count: int = 1  # instances; for an inference component, its copies
+    hosted_on: str | None = None  # an inference component: the production variant it runs on
 
 
 @dataclass(frozen=True)
@@ -25,6 +26,7 @@ class FleetSpec:
     variants: tuple[VariantSpec, ...]
     shadow: VariantSpec | None = None
     capture: CaptureConfig | None = None
+    components: bool = False  # the "variants" are inference components, named by InferenceComponentName
 
     def instance_counts(self) -> dict[str, int]:
         return {variant.name: variant.instance_count for variant in self.variants}
@@ -38,6 +40,7 @@ class Fleet:
     models: dict[str, LoadedModel]
     shadow_model: LoadedModel | None
     capture: CaptureWriter | None
+    started: float = 0.0  # simulated seconds (the host's clock) when the fleet began serving
     picker: "WeightedPicker" = field(init=False)
 
     def __post_init__(self) -> None:

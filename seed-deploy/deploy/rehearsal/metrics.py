@@ -49,6 +49,7 @@ class MetricStore:
         error_4xx: bool = False,
         error_5xx: bool = False,
         model_error: bool = False,
+        inference_component: str | None = None,
     ) -> None:
         """One InvokeEndpoint request, under both dimension sets SageMaker publishes during an update:
         (EndpointName, VariantName) and, to watch one fleet, (EndpointName, VariantName, EndpointConfigName)."""
@@ -61,10 +62,11 @@ class MetricStore:
         }
         if model_latency_us is not None:
             values["ModelLatency"] = model_latency_us
-        for dims in (
-            dimensions(EndpointName=endpoint, VariantName=variant),
-            dimensions(EndpointName=endpoint, VariantName=variant, EndpointConfigName=endpoint_config),
-        ):
+        sets = [dimensions(EndpointName=endpoint, VariantName=variant),
+                dimensions(EndpointName=endpoint, VariantName=variant, EndpointConfigName=endpoint_config)]
+        if inference_component:  # an inference component's own metrics (monitoring-cloudwatch)
+            sets.append(dimensions(InferenceComponentName=inference_component))
+        for dims in sets:
             for metric, value in values.items():
                 self.put(metric, dims, timestamp, value)
 

@@ -17,7 +17,7 @@ MODEL_FILE = "xgboost-model"
 # Rehearsal-only: an optional file inside model.tar.gz that makes a real artifact misbehave on purpose
 # (the demo's faulty v3). SageMaker ignores it; nothing in AWS reads it.
 SERVING_FILE = "serving.json"
-SERVING_KEYS = {"fail_ratio", "extra_latency_ms"}
+SERVING_KEYS = {"fail_ratio", "extra_latency_ms", "slow_after_seconds"}
 MAX_EXTRA_LATENCY_MS = 5000
 CSV_TYPES = {"text/csv"}
 ANSWER_TYPES = {"text/csv", "application/json", "*/*"}
@@ -38,6 +38,9 @@ class ServingBehaviour:
 
     fail_ratio: float = 0.0
     extra_latency_ms: float = 0.0
+    # Issue 14 (the demo's prod-only fault): extra_latency_ms starts only once the fleet serving the model
+    # has served this many simulated seconds, like a leak; 0 = from the first request.
+    slow_after_seconds: float = 0.0
 
 
 def parse_behaviour(text: str, source: str) -> ServingBehaviour:
@@ -52,7 +55,10 @@ def parse_behaviour(text: str, source: str) -> ServingBehaviour:
         raise InputError(f"{source}/{SERVING_FILE}.fail_ratio: {fail_ratio}: must be 0-1")
     if not 0.0 <= extra <= MAX_EXTRA_LATENCY_MS:
         raise InputError(f"{source}/{SERVING_FILE}.extra_latency_ms: {extra}: must be 0-{MAX_EXTRA_LATENCY_MS}")
-    return ServingBehaviour(fail_ratio=fail_ratio, extra_latency_ms=extra)
+    slow_after = float(data.get("slow_after_seconds", 0.0))
+    if slow_after < 0.0:
+        raise InputError(f"{source}/{SERVING_FILE}.slow_after_seconds: {slow_after}: must be >= 0")
+    return ServingBehaviour(fail_ratio=fail_ratio, extra_latency_ms=extra, slow_after_seconds=slow_after)
 
 
 class LoadedModel:
@@ -75,9 +81,13 @@ class LoadedModel:
         ratio = self.behaviour.fail_ratio
         return int((n + 1) * ratio) > int(n * ratio)
 
-    def invoke(self, body: bytes, content_type: str, accept: str) -> tuple[bytes, str]:
-        """Answer one request as the XGBoost container would; raises ModelFailure for its HTTP errors."""
-        if self.behaviour.extra_latency_ms:
+    def invoke(self, body: bytes, content_type: str, accept: str,
+               serving_seconds: float | None = None) -> tuple[bytes, str]:
+        """Answer one request as the XGBoost container would; raises ModelFailure for its HTTP errors.
+
+        serving_seconds: how long the fleet has served (simulated); None = unknown, the fault applies."""
+        leaking = serving_seconds is None or serving_seconds >= self.behaviour.slow_after_seconds
+        if self.behaviour.extra_latency_ms and leaking:
             time.sleep(self.behaviour.extra_latency_ms / 1000.0)
         if self._should_fail():
             raise ModelFailure(500, "rehearsal fault injected by serving.json (fail_ratio)")

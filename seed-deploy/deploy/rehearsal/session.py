@@ -6,6 +6,7 @@ from pathlib import Path
 import numpy as np
 
 from deploy.errors import InputError
+from deploy.inference_components import component_name
 from deploy.json_input import read_text
 from deploy.stage_config import load_stage_config, variant_weight
 from deploy.rehearsal.alarms import put_stage_alarms
@@ -27,6 +28,7 @@ class StageConfig:
     deployment_config: dict
     alarms: dict
     capture_percentage: int | None
+    components: tuple[dict, ...] = ()  # InferenceComponents: then the fleet is these components' copies
 
 
 def read_stage_config(path: Path) -> StageConfig:
@@ -44,6 +46,7 @@ def stage_config_of(config: dict) -> StageConfig:
         deployment_config=config["DeploymentConfig"],
         alarms=config["Alarms"],
         capture_percentage=capture["InitialSamplingPercentage"] if capture else None,
+        components=tuple(config.get("InferenceComponents") or ()),
     )
 
 
@@ -54,8 +57,15 @@ def _variant(variant: dict) -> tuple[str, float, int]:
 
 
 def fleet_spec(config: StageConfig, config_name: str, model_source: str, *, shadow_source: str | None = None,
-               capture_destination: str | None = None) -> FleetSpec:
-    """The endpoint config a stage config describes, every production variant serving `model_source`."""
+               capture_destination: str | None = None, endpoint_name: str = "rehearsal-endpoint") -> FleetSpec:
+    """The endpoint config a stage config describes, every production variant (or inference component, named
+    <endpoint_name>-<ComponentName> as the template names it) serving `model_source`."""
+    if config.components:
+        components = tuple(VariantSpec(component_name(endpoint_name, c), model_source, 1.0,
+                                       c["RuntimeConfig"]["CopyCount"], c["VariantName"]) for c in config.components)
+        capture = CaptureConfig(capture_destination, config.capture_percentage) if (
+            config.capture_percentage is not None and capture_destination) else None
+        return FleetSpec(config_name, components, None, capture, components=True)
     variants = tuple(VariantSpec(name, model_source, weight, count) for name, weight, count in config.variants)
     shadow = None
     if config.shadow:
@@ -107,13 +117,18 @@ def rehearse_rollout(*, host: EndpointHost, clock: CompressedClock, cloudwatch, 
     to the DeploymentConfig's own, as the endpoint template does."""
     if endpoint_name not in host.endpoints():
         host.create_endpoint(endpoint_name, blue)
+    components = [v.name for v in green.variants] if green.components else None
+    if components and len(components) > 1:
+        raise InputError(f"InferenceComponents: {components}: the rehearsal sends traffic to one component")
     stage_alarms = put_stage_alarms(cloudwatch, endpoint=endpoint_name, endpoint_config=green.config_name,
-                                    variants=[v.name for v in green.variants], alarms=alarms)
+                                    variants=[v.hosted_on or v.name for v in green.variants], alarms=alarms,
+                                    components=components)
     controller = GuardrailController(host, clock=clock, cloudwatch=cloudwatch, poll_seconds=poll_seconds,
                                      provision_seconds=provision_seconds, on_event=on_event)
     traffic = TrafficClient(endpoint_name=endpoint_name, rows=rows, blue_config=host.serving_config(endpoint_name),
                             green_config=green.config_name, phase=lambda: controller.phase, endpoint_url=host.url,
-                            max_requests=max_requests, max_seconds=max_seconds, rate_per_second=rate_per_second)
+                            max_requests=max_requests, max_seconds=max_seconds, rate_per_second=rate_per_second,
+                            inference_component=components[0] if components else None)
     traffic.start(warm_up=min(10, max_requests))
     try:
         outcome = controller.run_update(endpoint_name, green, deployment_config, extra_alarms=stage_alarms)

@@ -45,7 +45,7 @@ class TrafficClient:
     def __init__(self, *, endpoint_name: str, rows: list[str], blue_config: str, green_config: str,
                  phase: Callable[[], str] = lambda: "all", endpoint_url: str | None = None,
                  max_requests: int = 500, max_seconds: float = 60.0, rate_per_second: float | None = None,
-                 target_variant: str | None = None) -> None:
+                 target_variant: str | None = None, inference_component: str | None = None) -> None:
         if not rows:
             raise ValueError("rows: []: the traffic client needs at least one CSV row")
         self.endpoint_name, self.rows = endpoint_name, rows
@@ -53,6 +53,7 @@ class TrafficClient:
         self.phase, self.endpoint_url = phase, endpoint_url
         self.max_requests, self.max_seconds = max_requests, max_seconds
         self.rate_per_second, self.target_variant = rate_per_second, target_variant
+        self.inference_component = inference_component  # InferenceComponentName: required by endpoints with components
         self.by_phase: dict[str, Tally] = {}
         self.sent = 0
         self._stop = threading.Event()
@@ -108,6 +109,8 @@ class TrafficClient:
         from botocore.exceptions import BotoCoreError, ClientError
 
         extra = {"TargetVariant": self.target_variant} if self.target_variant else {}
+        if self.inference_component:
+            extra["InferenceComponentName"] = self.inference_component
         try:
             response = client.invoke_endpoint(EndpointName=self.endpoint_name, Body=row, ContentType="text/csv",
                                               Accept="text/csv", InferenceId=f"req-{number}", **extra)

@@ -58,22 +58,24 @@ def test_plan_all_at_once_matches_hand_computation():
 def test_plan_canary_matches_hand_computation_and_fails_short_timeout():
     # 10 x ml.c5.xlarge, canary 15% -> ceil(1.5) = 2 instances = 20% of traffic for 600 s, then 100%.
     routing = {"Type": "CANARY", "WaitIntervalInSeconds": 600, "CanarySize": {"Type": "CAPACITY_PERCENT", "Value": 15}}
-    plan = plan_rollout(config(blue_green(routing, 0, 1000), 10, "ml.c5.xlarge", 60, 3), 100, PRICES, provisioning_s=600)
-    assert [(s.start_s, s.green_share, s.bake_s) for s in plan.steps] == [(600, 0.2, 600), (1200, 1.0, 0)]
-    assert plan.duration_s == 1200
-    assert plan.extra_instance_hours["ml.c5.xlarge"] == pytest.approx(10 * 1200 / 3600)
-    assert plan.extra_cost == pytest.approx(10 * 1200 / 3600 * 0.204)
+    plan = plan_rollout(config(blue_green(routing, 180, 1100), 10, "ml.c5.xlarge", 60, 3), 100, PRICES, provisioning_s=600)
+    assert [(s.start_s, s.green_share, s.bake_s) for s in plan.steps] == [(600, 0.2, 600), (1200, 1.0, 180)]
+    assert plan.duration_s == 1380
+    assert plan.extra_instance_hours["ml.c5.xlarge"] == pytest.approx(10 * 1380 / 3600)
+    assert plan.extra_cost == pytest.approx(10 * 1380 / 3600 * 0.204)
     exposure = plan.exposures[0]
     assert exposure.requests_per_step == pytest.approx([180 * 100 * 0.2, 180 * 100 * 1.0])
     assert exposure.worst == (2, pytest.approx(18000))
-    assert exposure.late_steps == [2]  # a 0 s final bake ends before a 180 s alarm can fire
+    assert exposure.late_steps == []  # the validator refuses bakes shorter than an alarm's window
     assert plan.verdict == "fail"
-    assert "MaximumExecutionTimeoutInSeconds 1000 s does not exceed the 1200 s" in plan.reasons[0]
+    assert "MaximumExecutionTimeoutInSeconds 1100 s does not exceed the 1380 s" in plan.reasons[0]
+    # 15% of 10 instances rounds up to 2: the plan passes the validator's warning on.
+    assert any(note.startswith("warning: ") and "takes 20% of AllTraffic's traffic, not 15%" in note for note in plan.notes)
 
 
 def test_plan_linear_matches_hand_computation():
     routing = {"Type": "LINEAR", "WaitIntervalInSeconds": 120, "LinearStepSize": {"Type": "INSTANCE_COUNT", "Value": 2}}
-    plan = plan_rollout(config(blue_green(routing, 60, 601), 5), 10, PRICES, provisioning_s=300)
+    plan = plan_rollout(config(blue_green(routing, 60, 601), 5, evaluations=1), 10, PRICES, provisioning_s=300)
     assert [(s.start_s, s.green_share, s.bake_s) for s in plan.steps] == [(300, 0.4, 120), (420, 0.8, 120), (540, 1.0, 60)]
     assert plan.duration_s == 600
     assert plan.extra_instance_hours["ml.m5.large"] == pytest.approx(5 * 600 / 3600)
@@ -101,7 +103,8 @@ def test_plan_without_deployment_config_is_input_error():
 
 def test_plan_unknown_instance_type_lists_known_ones():
     with pytest.raises(InputError, match=r"InstanceType: ml\.zz\.huge: no price known; add it with --prices FILE \(known: .*ml\.m5\.large"):
-        plan_rollout(config({}, 2, "ml.zz.huge"), 10, PRICES)
+        plan_rollout(config(blue_green({"Type": "ALL_AT_ONCE", "WaitIntervalInSeconds": 0}, 300, 1200), 2, "ml.zz.huge"),
+                     10, PRICES)
 
 
 def test_load_prices_override_merges_and_validates():
@@ -109,3 +112,21 @@ def test_load_prices_override_merges_and_validates():
     assert (prices["ml.zz.huge"], prices["ml.m5.large"], currency) == (9.5, 0.115, "EUR")
     with pytest.raises(InputError, match=r"prices\.ml\.m5\.large: 'cheap': must be a number"):
         load_prices({"ml.m5.large": "cheap"})
+
+
+def test_plan_inference_component_rolling_update_and_scale_to_zero_from_the_shipped_example():
+    import json
+    from pathlib import Path
+
+    example = json.loads((Path(__file__).resolve().parents[2] / "examples/ic-scale-to-zero.json").read_text())
+    plan = plan_rollout(example, 2, PRICES, provisioning_s=300)
+    # 2 copies in batches of 1 copy: each batch provisions (300 s) then bakes 120 s; half the copies, then all.
+    assert plan.strategy == "INFERENCE_COMPONENT_ROLLING"
+    assert [(s.start_s, s.green_share, s.bake_s) for s in plan.steps] == [(300, 0.5, 120), (720, 1.0, 120)]
+    assert plan.duration_s == 840
+    # One copy (1 core, 1 GiB) per batch fits on one more ml.m5.large (2 vCPUs: 2 copies) for 420 s a batch.
+    assert plan.extra_instance_hours == {"ml.m5.large": pytest.approx(2 * 420 / 3600)}
+    assert plan.scale_to_zero == [{"variant": "AllTraffic", "instance_type": "ml.m5.large", "idle_cost_per_hour": 0.0,
+                                   "one_instance_per_day": pytest.approx(0.115 * 24),
+                                   "first_request_wait_seconds": 300}]
+    assert plan.verdict == "pass"
