@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 export AWS_DEFAULT_REGION ?= us-east-1
 
-.PHONY: venv test test-seeds test-repo demo bench synth lint publish clean
+.PHONY: venv test test-seeds test-repo demo bench synth lint publish create-project clean
 
 venv: $(STAMP)
 
@@ -42,6 +42,10 @@ lint: synth
 
 publish: venv
 	$(PY) scripts/publish.py $(ARGS)
+
+## create-project: CreateProject through the portfolio's product or the S3 template (ARGS="NAME --product-id ...").
+create-project: venv
+	$(PY) scripts/create_project.py $(ARGS)
 
 clean:
 	rm -rf build demo-output

@@ -42,11 +42,12 @@ def _violations(report_path: Path) -> list[dict]:
 
 def synthesize(out_dir: Path = TEMPLATES_DIR, *, seed_bucket: str | None = None, seed_prefix: str = "seeds/",
                progress=print) -> Synthesis:
-    """Synthesize the project, target-account and portfolio stacks into out_dir/<stack>.json (the cloud
+    """Synthesize the project, target-account, portfolio and launch-role stacks into out_dir/<stack>.json (the cloud
     assembly goes to out_dir/../<out_dir name>.cdk.out)."""
     import aws_cdk as cdk
     import cdk_nag
     from portfolio_app import add_stack as add_portfolio
+    from projects_launch_role import add_stack as add_launch_role
     from template.app import add_stacks
 
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -57,6 +58,8 @@ def synthesize(out_dir: Path = TEMPLATES_DIR, *, seed_bucket: str | None = None,
     stacks = add_stacks(app, seed_bucket=seed_bucket, seed_prefix=seed_prefix)
     portfolio = add_portfolio(app)
     stacks[portfolio.stack_name] = portfolio
+    launch_role = add_launch_role(app)  # the S3 template path's launch role (publish --s3-template)
+    stacks[launch_role.stack_name] = launch_role
     cdk.Validations.of(app).add_plugins(cdk_nag.AwsSolutionsChecks(app))
     progress(f"==> synthesizing {', '.join(stacks)} (with cdk-nag AwsSolutions checks)")
     try:

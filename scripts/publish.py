@@ -1,8 +1,11 @@
-"""Publish the project template: synth, lint, zip the seeds, upload them, deploy the Service Catalog portfolio."""
+"""Publish the project template: synth, lint, zip the seeds, upload them, and deploy the Service Catalog
+portfolio or (--s3-template) make it an S3-based project template with its launch role."""
 import argparse
 import contextlib
 import ipaddress
+import json
 import os
+import re
 import sys
 import traceback
 from collections.abc import Iterator
@@ -10,6 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlparse
 
+import s3_template
 from cdk_apps import ROOT, TEMPLATES_DIR, Synthesis, synthesize
 from lint import cfn_lint
 from seed_zips import zip_seeds
@@ -17,13 +21,16 @@ from seed_zips import zip_seeds
 PROJECT_TEMPLATE = "sagemaker-project"
 TARGET_TEMPLATE = "sagemaker-project-target-account"
 PORTFOLIO_STACK = "sagemaker-project-portfolio"
+LAUNCH_ROLE_STACK = "sagemaker-project-launch-role"  # service-catalog/projects_launch_role.py (not imported: CDK is slow to load)
 BOOTSTRAP_BUCKET = "cdk-hnb659fds-assets-{account}-{region}"
-VISIBILITY_TAGGING = "sagemaker:studio-visibility=true"
+VISIBILITY_TAGGING = f"{s3_template.VISIBILITY_TAG['Key']}={s3_template.VISIBILITY_TAG['Value']}"
 WAIT_SECONDS, WAIT_ATTEMPTS = 10, 90  # at most 15 minutes for the portfolio stack
 EXAMPLES = """examples:
   scripts/publish.py --dry-run
   scripts/publish.py --version 1.2.0 --studio-role-arn arn:aws:iam::123456789012:role/service-role/StudioRole
   AWS_ENDPOINT_URL=http://127.0.0.1:5000 scripts/publish.py --version 1.2.0   # the emulator: what moto supports
+  scripts/publish.py --s3-template --version 1.2.0 --dry-run
+  scripts/publish.py --s3-template --version 1.2.0 --studio-domain-id d-abcdef123456
 exit codes: 0 published; 1 an AWS error (credentials, permissions, bootstrap); 2 invalid input or lint errors.
 """
 
@@ -49,6 +56,8 @@ class Options:
     studio_role_arns: list[str] = field(default_factory=list)
     stack_name: str = PORTFOLIO_STACK
     dry_run: bool = False
+    s3_template: bool = False
+    studio_domain_id: str | None = None
     region: str = field(default_factory=lambda: os.environ.get("AWS_DEFAULT_REGION", "us-east-1"))
 
     @property
@@ -68,14 +77,29 @@ def is_emulator(endpoint: str | None = None) -> bool:
         return False
 
 
+def domain_id_pattern() -> str:
+    """SageMaker's DomainId pattern, read from botocore's service model (the API's own rule)."""
+    import botocore.session
+
+    return botocore.session.get_session().get_service_model("sagemaker").shape_for("DomainId").metadata["pattern"]
+
+
 def validate(options: Options) -> None:
     """Refuse bad input before anything is created; messages name the field, the value and the rule."""
+    if options.studio_domain_id is not None:
+        if not options.s3_template:
+            raise PublishInputError(f"--studio-domain-id: {options.studio_domain_id!r}: only with --s3-template "
+                                    "(the domain tag points Studio at S3-based templates)")
+        if not re.fullmatch(domain_id_pattern(), options.studio_domain_id):
+            raise PublishInputError(f"--studio-domain-id: {options.studio_domain_id!r}: must match "
+                                    f"{domain_id_pattern()} (SageMaker DomainId, e.g. d-abcdef123456)")
     if not options.version or any(ch in options.version for ch in " /\\"):
         raise PublishInputError(f"--version: {options.version!r}: must be non-empty without spaces or slashes")
     for arn in options.studio_role_arns:
         if not arn.startswith("arn:") or ":role/" not in arn:
             raise PublishInputError(f"--studio-role-arn: {arn!r}: must be an IAM role ARN (arn:...:role/...)")
-    if not (options.dry_run or is_emulator()) and not options.studio_role_arns:
+    # The S3 path has no portfolio: who may create projects is the callers' IAM (iam:PassRole on the launch role).
+    if not (options.dry_run or is_emulator() or options.s3_template) and not options.studio_role_arns:
         raise PublishInputError("--studio-role-arn: none given: at least one Studio execution role must see the "
                                 "product; pass --studio-role-arn ARN (repeatable), e.g. make publish "
                                 "ARGS=\"--studio-role-arn arn:aws:iam::111122223333:role/StudioExecutionRole\"")
@@ -130,8 +154,17 @@ def lint(synthesis: Synthesis, region: str, progress) -> None:
 def plan(options: Options, bucket: str, synthesis: Synthesis, seeds: dict[str, Path]) -> list[str]:
     """What the publish creates, one line each (printed by --dry-run)."""
     lines = [f"upload s3://{bucket}/{options.prefix}{path.name}" for path in seeds.values()]
-    lines.append(f"upload s3://{bucket}/{options.prefix}{PROJECT_TEMPLATE}.json (tag {VISIBILITY_TAGGING})")
+    lines.append(f"upload s3://{bucket}/{options.prefix}{PROJECT_TEMPLATE}.json")
     lines.append(f"upload s3://{bucket}/{options.prefix}{TARGET_TEMPLATE}.json")
+    if options.s3_template:
+        location = s3_template.templates_location(bucket, options.prefix)
+        lines.append(f"upload s3://{bucket}/{options.prefix}{s3_template.YAML_KEY} (tag {VISIBILITY_TAGGING})")
+        lines.append(f"set the CORS rule {s3_template.STUDIO_CORS_RULE['ID']} on bucket {bucket}")
+        lines.append(f"create or reuse CloudFormation stack {LAUNCH_ROLE_STACK} (the launch role)")
+        lines.append(f"tag domain {options.studio_domain_id} {s3_template.DOMAIN_TAG_KEY}={location}"
+                     if options.studio_domain_id else
+                     f"print the command that tags the domain with {s3_template.DOMAIN_TAG_KEY}={location}")
+        return lines
     lines.append(f"deploy CloudFormation stack {options.stack_name}: portfolio, product version {options.version}, "
                  f"launch role and constraint, {len(options.studio_role_arns)} Studio principal(s)")
     return lines
@@ -162,15 +195,30 @@ def upload(options: Options, bucket: str, synthesis: Synthesis, seeds: dict[str,
 
     s3 = boto3.client("s3")
     ensure_bucket(s3, bucket, progress)
-    files = [(path, None) for path in seeds.values()]
-    files += [(synthesis.templates[PROJECT_TEMPLATE], VISIBILITY_TAGGING), (synthesis.templates[TARGET_TEMPLATE], None)]
-    for path, tagging in files:
-        key = f"{options.prefix}{path.name}"
+    # Seeds first, templates after: a template is never visible before the seeds it points at. The Service
+    # Catalog path tags the product (portfolio_stack); only the S3 path's YAML object carries the visibility tag.
+    files = [(path.name, path.read_bytes(), None) for path in seeds.values()]
+    files += [(path.name, path.read_bytes(), None) for path in (synthesis.templates[PROJECT_TEMPLATE],
+                                                                  synthesis.templates[TARGET_TEMPLATE])]
+    if options.s3_template:
+        files.append((s3_template.YAML_KEY, project_template_yaml(synthesis).encode(), VISIBILITY_TAGGING))
+    for name, body, tagging in files:
+        key = f"{options.prefix}{name}"
         extra = {"Tagging": tagging} if tagging else {}
         with aws_errors(f"s3:PutObject s3://{bucket}/{key}"):
-            s3.put_object(Bucket=bucket, Key=key, Body=path.read_bytes(), **extra)
-        progress(f"    uploaded s3://{bucket}/{key}")
+            s3.put_object(Bucket=bucket, Key=key, Body=body, **extra)
+        progress(f"    uploaded s3://{bucket}/{key}" + (f" (tag {tagging})" if tagging else ""))
     return f"{options.prefix}{PROJECT_TEMPLATE}.json"
+
+
+def project_template_yaml(synthesis: Synthesis) -> str:
+    """The project template as YAML, refused unless it parses to exactly the synthesized JSON template."""
+    json_text = synthesis.templates[PROJECT_TEMPLATE].read_text()
+    text = s3_template.template_yaml(json.loads(json_text))
+    if not s3_template.same_template(json_text, text):
+        raise PublishError(f"{s3_template.YAML_KEY}: does not parse to the synthesized {PROJECT_TEMPLATE}.json: "
+                           "report this as a bug")
+    return text
 
 
 def deploy_portfolio_emulated(options: Options, progress) -> str:
@@ -189,31 +237,74 @@ def deploy_portfolio_emulated(options: Options, progress) -> str:
 
 def deploy_portfolio(options: Options, bucket: str, template_key: str, synthesis: Synthesis, progress) -> str:
     """Create or update the portfolio stack with boto3 and wait for it; returns the stack's final status."""
+    parameters = {"TemplateBucket": bucket, "TemplateKey": template_key, "ProductVersion": options.version,
+                  "StudioExecutionRoleArns": ",".join(options.studio_role_arns)}
+    return deploy_stack(options.stack_name, synthesis.templates[PORTFOLIO_STACK].read_text(), parameters, progress)
+
+
+def deploy_stack(name: str, body: str, parameters: dict[str, str], progress) -> str:
+    """Create the stack, or update it when it exists (reused as is when nothing changed), and wait for it."""
     import boto3
     from botocore.exceptions import WaiterError
 
     cfn = boto3.client("cloudformation")
-    parameters = [{"ParameterKey": key, "ParameterValue": value} for key, value in {
-        "TemplateBucket": bucket, "TemplateKey": template_key, "ProductVersion": options.version,
-        "StudioExecutionRoleArns": ",".join(options.studio_role_arns)}.items()]
-    request = {"StackName": options.stack_name, "TemplateBody": synthesis.templates[PORTFOLIO_STACK].read_text(),
-               "Parameters": parameters, "Capabilities": ["CAPABILITY_IAM"]}
-    with aws_errors(f"cloudformation:DescribeStacks {options.stack_name}"):
-        exists = _stack_exists(cfn, options.stack_name)
-    progress(f"==> {'updating' if exists else 'creating'} stack {options.stack_name}")
-    with aws_errors(f"cloudformation:{'UpdateStack' if exists else 'CreateStack'} {options.stack_name}"):
+    request = {"StackName": name, "TemplateBody": body, "Capabilities": ["CAPABILITY_IAM"],
+               "Parameters": [{"ParameterKey": key, "ParameterValue": value} for key, value in parameters.items()]}
+    with aws_errors(f"cloudformation:DescribeStacks {name}"):
+        exists = _stack_exists(cfn, name)
+    progress(f"==> {'updating' if exists else 'creating'} stack {name}")
+    with aws_errors(f"cloudformation:{'UpdateStack' if exists else 'CreateStack'} {name}"):
         if exists and not _update_stack(cfn, request):
             return "no changes"
         if not exists:
             cfn.create_stack(**request)
     waiter = cfn.get_waiter("stack_update_complete" if exists else "stack_create_complete")
     try:
-        with aws_errors(f"cloudformation:DescribeStacks {options.stack_name}"):
-            waiter.wait(StackName=options.stack_name,
-                        WaiterConfig={"Delay": WAIT_SECONDS, "MaxAttempts": WAIT_ATTEMPTS})
+        with aws_errors(f"cloudformation:DescribeStacks {name}"):
+            waiter.wait(StackName=name, WaiterConfig={"Delay": WAIT_SECONDS, "MaxAttempts": WAIT_ATTEMPTS})
     except WaiterError as error:
-        raise PublishError(f"stack {options.stack_name}: {error}: see its events in the CloudFormation console")
+        raise PublishError(f"stack {name}: {error}: see its events in the CloudFormation console")
     return "UPDATE_COMPLETE" if exists else "CREATE_COMPLETE"
+
+
+def stack_output(name: str, key: str) -> str:
+    import boto3
+
+    with aws_errors(f"cloudformation:DescribeStacks {name}"):
+        outputs = boto3.client("cloudformation").describe_stacks(StackName=name)["Stacks"][0].get("Outputs", [])
+    return next(o["OutputValue"] for o in outputs if o["OutputKey"] == key)
+
+
+def publish_s3_template(options: Options, bucket: str, synthesis: Synthesis, progress, sagemaker=None) -> str:
+    """After the upload: Studio's CORS rule, the launch role, then the domain tag (last: Studio lists the
+    template only once everything it needs is in place). Every step is idempotent, so a rerun finishes an
+    interrupted publish. Returns the launch role's ARN."""
+    import boto3
+
+    with aws_errors(f"s3:PutBucketCors {bucket}"):
+        changed = s3_template.ensure_cors(boto3.client("s3"), bucket)
+    progress(f"    CORS rule {s3_template.STUDIO_CORS_RULE['ID']} on {bucket}: {'set' if changed else 'already set'}")
+    status = deploy_stack(LAUNCH_ROLE_STACK, synthesis.templates[LAUNCH_ROLE_STACK].read_text(),
+                          {"TemplateBucket": bucket}, progress)
+    role_arn = stack_output(LAUNCH_ROLE_STACK, "LaunchRoleArn")
+    progress(f"    launch role: {role_arn} ({status})")
+    location = s3_template.templates_location(bucket, options.prefix)
+    with aws_errors("sts:GetCallerIdentity"):
+        identity = boto3.client("sts").get_caller_identity()
+    domain = s3_template.domain_arn(options.studio_domain_id or "<your-domain-id>", options.region,
+                                    identity["Account"], partition=identity["Arn"].split(":")[1])
+    if options.studio_domain_id:
+        with aws_errors(f"sagemaker:AddTags {domain}"):
+            s3_template.tag_domain(sagemaker or boto3.client("sagemaker"), domain, location)
+        progress(f"    tagged {domain}: {s3_template.DOMAIN_TAG_KEY}={location}")
+    else:
+        progress("==> next: tag your Studio domain so that Studio lists the template (or rerun with "
+                 "--studio-domain-id):")
+        progress(f"    {s3_template.domain_tag_command(domain, location)}")
+    url = s3_template.template_url(bucket, options.prefix + s3_template.YAML_KEY, options.region)
+    progress(f"==> create a project in Studio (Projects > Organization templates > S3 Templates) with Role ARN "
+             f"{role_arn}, or: scripts/create_project.py NAME --template-url {url} --role-arn {role_arn}")
+    return role_arn
 
 
 def _stack_exists(cfn, name: str) -> bool:
@@ -240,13 +331,16 @@ def _update_stack(cfn, request: dict) -> bool:
     return True
 
 
-def publish(options: Options, *, synthesis: Synthesis | None = None, progress=print) -> list[str]:
+def publish(options: Options, *, synthesis: Synthesis | None = None, progress=print, sagemaker=None) -> list[str]:
     """Synth, lint, zip, upload, deploy (or, with dry_run, print the plan); returns the plan's lines."""
     validate(options)
     bucket = resolve_bucket(options, progress)
     synthesis = synthesis or synthesize(TEMPLATES_DIR, seed_bucket=bucket, seed_prefix=options.prefix,
                                         progress=progress)
     lint(synthesis, options.region, progress)
+    if options.s3_template:
+        progress(f"==> writing {s3_template.YAML_KEY} (checked to parse to the same template as the JSON)")
+        project_template_yaml(synthesis)
     progress("==> zipping the seeds")
     seeds = zip_seeds(ROOT / "build" / "publish")
     lines = plan(options, bucket, synthesis, seeds)
@@ -257,7 +351,9 @@ def publish(options: Options, *, synthesis: Synthesis | None = None, progress=pr
         return lines
     progress(f"==> uploading to s3://{bucket}/{options.prefix}" + (" (emulator)" if is_emulator() else ""))
     template_key = upload(options, bucket, synthesis, seeds, progress)
-    if is_emulator():
+    if options.s3_template:
+        publish_s3_template(options, bucket, synthesis, progress, sagemaker=sagemaker)
+    elif is_emulator():
         deploy_portfolio_emulated(options, progress)
     else:
         status = deploy_portfolio(options, bucket, template_key, synthesis, progress)
@@ -275,14 +371,26 @@ def main(argv: list[str] | None = None) -> int:
                         help="Studio execution role that sees the product (repeat for several)")
     parser.add_argument("--stack-name", default=PORTFOLIO_STACK, help=f"portfolio stack (default: {PORTFOLIO_STACK})")
     parser.add_argument("--dry-run", action="store_true", help="print what would be created; change nothing")
+    parser.add_argument("--s3-template", action="store_true",
+                        help="publish as an S3-based project template (YAML, CORS rule, launch role) instead of "
+                             "the Service Catalog portfolio")
+    parser.add_argument("--studio-domain-id", help="with --s3-template: tag this Studio domain (d-...); without it, "
+                                                   "publish prints the command that does")
     parser.add_argument("--debug", action="store_true", help="show tracebacks")
     args = parser.parse_args(argv)
     options = Options(version=args.version, asset_bucket=args.asset_bucket, studio_role_arns=args.studio_role_arns,
-                      stack_name=args.stack_name, dry_run=args.dry_run)
+                      stack_name=args.stack_name, dry_run=args.dry_run, s3_template=args.s3_template,
+                      studio_domain_id=args.studio_domain_id)
+    return run_reporting_errors(lambda: publish(options), debug=args.debug)
+
+
+def run_reporting_errors(action, *, debug: bool) -> int:
+    """Run a command's action: 0, or a PublishError as "error: ..." on stderr and its exit code (the admin
+    scripts' one edge; tracebacks only with --debug)."""
     try:
-        publish(options)
+        action()
     except PublishError as error:
-        if args.debug:
+        if debug:
             traceback.print_exc()
         print(f"error: {error}", file=sys.stderr)
         return error.exit_code

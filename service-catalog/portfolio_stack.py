@@ -65,16 +65,24 @@ class PortfolioStack(cdk.Stack):
             principal.cfn_options.condition = condition
 
 
-class LaunchRole(Construct):
-    """The role Service Catalog provisions projects with: only the resource types the template creates."""
+# Who provisions the project stack, and the prefix it names that stack with: Service Catalog (SC-...) or,
+# for S3-based project templates, CloudFormation assuming the role CreateProject's CfnTemplateProvider.RoleARN
+# names (SP-...; see service-catalog/projects_launch_role.py). One policy for both paths.
+SERVICE_CATALOG = ("servicecatalog.amazonaws.com", "SC")
 
-    def __init__(self, scope: Construct, construct_id: str, *, template_bucket: str) -> None:
+
+class LaunchRole(Construct):
+    """The role projects are provisioned with: only the resource types the template creates."""
+
+    def __init__(self, scope: Construct, construct_id: str, *, template_bucket: str,
+                 provisioner: tuple[str, str] = SERVICE_CATALOG,
+                 description: str = "Service Catalog launch role of the SageMaker project product") -> None:
         super().__init__(scope, construct_id)
-        self.role = iam.Role(self, "Role", assumed_by=iam.ServicePrincipal("servicecatalog.amazonaws.com"),
-                             description="Service Catalog launch role of the SageMaker project product",
+        service, stack_prefix = provisioner
+        self.role = iam.Role(self, "Role", assumed_by=iam.ServicePrincipal(service), description=description,
                              inline_policies={"Provision": iam.PolicyDocument(
-                                 statements=launch_statements(template_bucket))})
-        for finding, reason in {**IAM5_REASONS, **launch_wildcard_reasons()}.items():
+                                 statements=launch_statements(template_bucket, stack_prefix=stack_prefix))})
+        for finding, reason in {**IAM5_REASONS, **launch_wildcard_reasons(stack_prefix)}.items():
             cdk.Validations.of(self.role).acknowledge(cdk.Acknowledgment(
                 id=f"AwsSolutions::AwsSolutions-IAM5[{finding}]", reason=reason))
 
@@ -85,12 +93,13 @@ def _arn(service: str, resource: str, *, region: str = cdk.Aws.REGION, account: 
 
 # (service, resource pattern, reason) of each wildcard in the launch policy; the findings are built from these.
 LAUNCH_PATTERNS = {
-    "stacks": ("cloudformation", "stack/SC-*", "Service Catalog names provisioned stacks SC-<account>-pp-<id>."),
+    "stacks": ("cloudformation", "stack/{prefix}-*", "Service Catalog names provisioned stacks SC-<account>-pp-<id>; "
+                                                    "SageMaker names S3-template project stacks SP-..."),
     "roles": ("iam", "role/sagemaker-project/*", "The project template creates its roles under this path only."),
     "repos": ("codecommit", "sagemaker-*", "Project repositories are named sagemaker-<project>-<id>-model*."),
     "builds": ("codebuild", "project/sagemaker-*", "CodeBuild projects are named sagemaker-<project>-<id>-*."),
     "pipelines": ("codepipeline", "sagemaker-*", "Pipelines are named sagemaker-<project>-<id>-model*."),
-    "rules": ("events", "rule/SC-*", "CloudFormation names the rules after the SC-... stack."),
+    "rules": ("events", "rule/{prefix}-*", "CloudFormation names the rules after the SC-... (or SP-...) stack."),
     "groups": ("sagemaker", "model-package-group/*", "The group is named <project>-<id>; SageMaker lower-cases "
                                                      "names into ARNs, so no project prefix can match."),
     "keys": ("kms", "key/*", "The key id is generated at creation."),
@@ -99,31 +108,37 @@ LAUNCH_PATTERNS = {
 }
 
 
-def _pattern_arn(name: str) -> str:
+def _pattern_arn_for(name: str, stack_prefix: str = SERVICE_CATALOG[1]) -> str:
     service, resource, _ = LAUNCH_PATTERNS[name]
+    resource = resource.format(prefix=stack_prefix)
     if service == "iam":  # IAM ARNs carry no region
         return f"arn:{cdk.Aws.PARTITION}:iam::{cdk.Aws.ACCOUNT_ID}:{resource}"
     return _arn(service, resource)
 
 
-def launch_wildcard_reasons() -> dict[str, str]:
+def launch_wildcard_reasons(stack_prefix: str = SERVICE_CATALOG[1]) -> dict[str, str]:
     """cdk-nag IAM5 findings of the launch policy, each with its reason."""
     findings = {}
     for service, resource, reason in LAUNCH_PATTERNS.values():
+        resource = resource.format(prefix=stack_prefix)
         if service == "iam":
             findings[f"Resource::arn:<AWS::Partition>:iam::<AWS::AccountId>:{resource}"] = reason
         else:
             findings[f"Resource::arn:<AWS::Partition>:{service}:<AWS::Region>:<AWS::AccountId>:{resource}"] = reason
-    findings["Resource::arn:<AWS::Partition>:s3:::sc-*"] = ("CloudFormation names the artifact bucket after the "
-                                                            "SC-... stack, lower-cased.")
+    findings[f"Resource::arn:<AWS::Partition>:s3:::{stack_prefix.lower()}-*"] = (
+        "CloudFormation names the artifact bucket after the SC-... (or SP-...) stack, lower-cased.")
     findings["Resource::arn:<AWS::Partition>:s3:::<TemplateBucket>/*"] = ("The published template and seed zips "
                                                                           "(CodeCommit reads the zips as the caller).")
     return findings
 
 
-def launch_statements(template_bucket: str) -> list[iam.PolicyStatement]:
-    """Create, update and delete exactly the resource types of the project template."""
+def launch_statements(template_bucket: str, *, stack_prefix: str = SERVICE_CATALOG[1]) -> list[iam.PolicyStatement]:
+    """Create, update and delete exactly the resource types of the project template, in stacks named
+    <stack_prefix>-... (SC for Service Catalog, SP for S3-based project templates)."""
     statement = iam.PolicyStatement
+
+    def _pattern_arn(name: str) -> str:
+        return _pattern_arn_for(name, stack_prefix)
     return [
         statement(actions=["cloudformation:CreateStack", "cloudformation:UpdateStack", "cloudformation:DeleteStack",
                            "cloudformation:DescribeStacks", "cloudformation:DescribeStackEvents",
@@ -139,7 +154,7 @@ def launch_statements(template_bucket: str) -> list[iam.PolicyStatement]:
                            "s3:GetBucketPolicy", "s3:PutEncryptionConfiguration", "s3:PutLifecycleConfiguration",
                            "s3:PutBucketVersioning", "s3:PutBucketPublicAccessBlock", "s3:PutBucketOwnershipControls",
                            "s3:PutBucketTagging", "s3:GetBucketLocation"],
-                  resources=[f"arn:{cdk.Aws.PARTITION}:s3:::sc-*"]),
+                  resources=[f"arn:{cdk.Aws.PARTITION}:s3:::{stack_prefix.lower()}-*"]),
         statement(actions=["kms:CreateKey"], resources=["*"]),
         statement(actions=["kms:PutKeyPolicy", "kms:EnableKeyRotation", "kms:DescribeKey", "kms:TagResource",
                            "kms:ScheduleKeyDeletion", "kms:GetKeyPolicy", "kms:GetKeyRotationStatus",

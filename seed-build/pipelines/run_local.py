@@ -1,9 +1,10 @@
-"""Run this repo's SageMaker Pipeline on this machine, from its definition JSON, with no AWS account.
+"""Run a SageMaker Pipeline on this machine, from its definition JSON, with no AWS account and no Docker.
 
-The definition that SageMaker would receive is executed step by step: processing scripts and the
-built-in XGBoost algorithm run as local processes under SageMaker's container paths (mapped into the
-work folder), S3 and the model registry are those at AWS_ENDPOINT_URL. With AWS_ENDPOINT_URL unset, an
-embedded emulator (moto's server on 127.0.0.1) is started for the run and stopped at the end.
+By default this repo's pipeline; with --definition, any pipeline's definition (pipeline.definition() or
+DescribePipeline's output). It is executed step by step: processing and training scripts, the built-in
+XGBoost algorithm and batch transform run as isolated local processes that see SageMaker's /opt/ml
+(mapped into the work folder); S3 and the model registry are those at AWS_ENDPOINT_URL. With
+AWS_ENDPOINT_URL unset, an embedded emulator (moto's server on 127.0.0.1) runs for the duration.
 """
 import argparse
 import contextlib
@@ -17,22 +18,28 @@ import time
 from pathlib import Path
 
 from pipelines import sdk  # noqa: F401  (sets the SDK's environment before it is imported)
-from pipelines.errors import InputError, run_command
-from pipelines.local.executor import Execution, StepRecord, execute, resolve_parameters
+from pipelines.errors import run_command
+from pipelines.local.container import STEP_TIMEOUT_SECONDS
+from pipelines.local.definitions import check_maps, load_definition, prepare_resources, read_stubs, stage_maps
+from pipelines.local.errors import InputError
+from pipelines.local.executor import Execution, StepRecord, check_definition, execute, resolve_parameters
 from pipelines.project import LOCAL_DEFAULTS, Project, from_environment
 
 SEED_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_DATA = SEED_ROOT / "data" / "abalone.csv"
 
-EPILOG = """examples:
+EPILOG = """exit codes: 0 the pipeline succeeded; 2 invalid options, parameters, definition, input file or environment
+(nothing run, nothing registered); 1 the pipeline failed (a step, or its Fail step) or an AWS error.
+Errors are one line on stderr; --debug adds the traceback.
+
+examples:
   python -m pipelines.run_local
   python -m pipelines.run_local --param MseThreshold=5.0 --work-dir /tmp/run1
   python -m pipelines.run_local --param InputDataUrl=data/abalone.csv --hyperparameter max_depth=6
   AWS_ENDPOINT_URL=http://127.0.0.1:5000 python -m pipelines.run_local   # an emulator you started
-
-exit codes: 0 the pipeline succeeded; 2 invalid options, parameters, input file or environment (nothing
-run, nothing registered); 1 the pipeline failed (a step, or its Fail step) or an AWS error.
-Errors are one line on stderr; --debug adds the traceback.
+  python -m pipelines.run_local --definition pipeline.json \\
+      --map s3://my-bucket/code=./code --map s3://my-bucket/data/raw.csv=./raw.csv \\
+      --stub NotifyTeam=notify-outputs.json --json report.json
 """
 
 
@@ -148,6 +155,30 @@ def ensure_project_resources(project: Project) -> None:
 
 def print_step(record: StepRecord) -> None:
     print(f"  {record.name:<28} {record.type:<14} {record.status:<10} {record.seconds:6.1f}s", flush=True)
+    if record.status == "Failed" and record.log_tail:
+        print(f"    last lines of {record.log_path}:", flush=True)
+        for line in record.log_tail:
+            print(f"    | {line}", flush=True)
+
+
+def write_report(path: str, execution: Execution, pipeline_name: str, seconds: float, work_dir: Path) -> None:
+    """The run as JSON: what the summary table shows, plus each step's log and the property files."""
+    report = {
+        "pipeline": pipeline_name,
+        "execution_id": execution.execution_id,
+        "status": execution.status,
+        "failure_reason": execution.failure_reason,
+        "seconds": round(seconds, 3),
+        "work_dir": str(work_dir),
+        "steps": [
+            {"name": r.name, "type": r.type, "status": r.status, "seconds": round(r.seconds, 3),
+             "failure_reason": r.failure_reason, "log": r.log_path}
+            for r in execution.steps
+        ],
+        "properties": execution.properties,
+        "property_files": [{"step": step, "name": name, "content": content} for (step, name), content in execution.property_files.items()],
+    }
+    Path(path).write_text(json.dumps(report, indent=2, default=str))
 
 
 def print_summary(execution: Execution) -> None:
@@ -174,25 +205,46 @@ def aws_endpoint():
 
 
 def run(args: argparse.Namespace) -> int:
+    if not math.isfinite(args.step_timeout) or args.step_timeout <= 0:
+        raise InputError(f"--step-timeout: {args.step_timeout}: must be a finite number of seconds > 0")
     overrides = parse_pairs(args.param, "--param")
+    stubs = read_stubs(parse_pairs(args.stub, "--stub"))
+    maps = parse_pairs(args.map, "--map")
+    check_maps(maps)
     hyperparameters = check_hyperparameters(parse_pairs(args.hyperparameter, "--hyperparameter"))
-    project = from_environment(LOCAL_DEFAULTS)
-    definition, prefix = build_definition(project, hyperparameters)
+    if args.definition:
+        definition, pipeline_name = load_definition(Path(args.definition))
+        if hyperparameters:
+            raise InputError("--hyperparameter: only for this repo's pipeline; with --definition, pass --param")
+        project = prefix = input_file = None
+    else:
+        project = from_environment(LOCAL_DEFAULTS)
+        definition, prefix = build_definition(project, hyperparameters)
+        pipeline_name = project.pipeline_name
     parameters = resolve_parameters(definition, overrides)
-    input_file = local_input_file(parameters, "InputDataUrl" in overrides)
+    check_definition(definition, stubs)
+    if project:
+        input_file = local_input_file(parameters, "InputDataUrl" in overrides)
     work_dir = work_folder(args.work_dir)
     with aws_endpoint():
-        from pipelines.code import upload_code
+        prepare_resources(definition, maps)
+        stage_maps(maps)
+        if project:
+            from pipelines.code import upload_code
 
-        ensure_project_resources(project)
-        stage_input_data(parameters, input_file, project)
-        upload_code(prefix)
-        print(f"pipeline {project.pipeline_name}: running {len(definition['Steps'])} top-level steps locally")
+            ensure_project_resources(project)
+            stage_input_data(parameters, input_file, project)
+            upload_code(prefix)
+        print(f"pipeline {pipeline_name}: running {len(definition['Steps'])} top-level steps locally")
         start = time.perf_counter()
-        execution = execute(definition, parameters, work_dir, project.pipeline_name, on_step=print_step)
-        print(f"steps done in {time.perf_counter() - start:.1f}s (independent steps run in parallel)")
+        execution = execute(definition, parameters, work_dir, pipeline_name, on_step=print_step, stubs=stubs, step_timeout=args.step_timeout)
+        seconds = time.perf_counter() - start
+        print(f"steps done in {seconds:.1f}s (independent steps run in parallel)")
     print_summary(execution)
     print(f"work folder: {work_dir}")
+    if args.json:
+        write_report(args.json, execution, pipeline_name, seconds, work_dir)
+        print(f"report: {args.json}")
     if execution.status != "Succeeded":
         print(f"error: pipeline failed: {execution.failure_reason}", file=sys.stderr)
         return 1
@@ -207,8 +259,13 @@ def main(argv: list[str] | None = None) -> int:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--param", action="append", default=[], metavar="NAME=VALUE", help="a pipeline parameter (repeatable)")
-    parser.add_argument("--hyperparameter", action="append", default=[], metavar="NAME=VALUE", help="an XGBoost hyperparameter override (repeatable)")
-    parser.add_argument("--work-dir", help="folder for the steps' container folders (default: a new temporary folder)")
+    parser.add_argument("--hyperparameter", action="append", default=[], metavar="NAME=VALUE", help="an XGBoost hyperparameter override of this repo's pipeline (repeatable)")
+    parser.add_argument("--definition", metavar="FILE", help="run this definition JSON (pipeline.definition() or DescribePipeline's output) instead of this repo's pipeline")
+    parser.add_argument("--map", action="append", default=[], metavar="S3URI=PATH", help="put a local file or folder at an s3:// URI the definition reads, before the run (repeatable)")
+    parser.add_argument("--stub", action="append", default=[], metavar="STEP=FILE", help="don't run STEP; use the JSON object in FILE as its properties (repeatable)")
+    parser.add_argument("--json", metavar="FILE", help="also write the run's report as JSON to FILE")
+    parser.add_argument("--step-timeout", type=float, default=STEP_TIMEOUT_SECONDS, metavar="SECONDS", help=f"a step's time limit (default {STEP_TIMEOUT_SECONDS}; a shorter StoppingCondition wins)")
+    parser.add_argument("--work-dir", help="folder for the steps' container folders and logs (default: a new temporary folder)")
     parser.add_argument("--debug", action="store_true", help="show tracebacks")
     args = parser.parse_args(argv)
     return run_command(lambda: run(args), args.debug)

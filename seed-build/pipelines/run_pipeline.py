@@ -16,16 +16,16 @@ from pipelines import sdk
 from pipelines.errors import InputError, run_command
 from pipelines.project import check_format
 
-EPILOG = """examples:
+EPILOG = """exit codes: 0 upserted and started (with --wait: and the execution succeeded); 2 invalid options or
+names (nothing upserted); 1 an AWS error, or (--wait) an execution that did not succeed.
+Errors are one line on stderr; --debug adds the traceback.
+
+examples:
   python -m pipelines.run_pipeline --module-name pipelines.abalone.pipeline \\
       --role-arn "$SAGEMAKER_PIPELINE_ROLE_ARN" \\
       --tags '[{"Key": "sagemaker:project-name", "Value": "'"$SAGEMAKER_PROJECT_NAME"'"}]' \\
       --kwargs '{"default_bucket": "'"$ARTIFACT_BUCKET"'", "model_package_group_name": "p-123", "pipeline_name": "p-123-build"}'
   python -m pipelines.run_pipeline ... --wait        # follow the steps until the execution ends
-
-exit codes: 0 upserted and started (with --wait: and the execution succeeded); 2 invalid options or
-names (nothing upserted); 1 an AWS error, or (--wait) an execution that did not succeed.
-Errors are one line on stderr; --debug adds the traceback.
 """
 
 FINISHED = {"Succeeded", "Failed", "Stopped"}

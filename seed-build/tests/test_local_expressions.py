@@ -77,3 +77,37 @@ def test_dependencies_are_step_references_property_files_and_depends_on():
         "DependsOn": ["A"],
     }
     assert dependencies(step) == {"A", "B", "Eval"}
+
+
+def test_referenced_steps_keep_underscores_and_dashes_in_step_names():
+    expression = {"Get": "Steps.Train_Model-2.ModelArtifacts.S3ModelArtifacts"}
+    assert dependencies({"Name": "X", "Arguments": {"ModelDataUrl": expression}}) == {"Train_Model-2"}
+    ctx = context()
+    ctx.step_properties["Train_Model-2"] = {"ModelArtifacts": {"S3ModelArtifacts": "s3://b/model.tar.gz"}}
+    assert resolve(expression, ctx) == "s3://b/model.tar.gz"
+
+
+def test_condition_depends_on_what_its_conditions_read_not_on_its_branch_steps():
+    condition = {
+        "Name": "Check", "Type": "Condition",
+        "Arguments": {
+            "Conditions": [{"Type": "LessThanOrEqualTo", "LeftValue": {"Get": "Steps.Eval_Step.X"}, "RightValue": 1}],
+            "IfSteps": [
+                {"Name": "Create_Model", "Type": "Model", "Arguments": {"ModelDataUrl": {"Get": "Steps.Train_Model.Y"}}},
+                {"Name": "Score", "Type": "Transform", "Arguments": {"ModelName": {"Get": "Steps.Create_Model.ModelName"}}},
+            ],
+            "ElseSteps": [],
+        },
+    }
+    assert dependencies(condition) == {"Eval_Step"}
+
+
+def test_output_parameter_reference_resolves_to_its_value():
+    ctx = context()
+    ctx.step_properties["Notify"] = {"OutputParameters": [{"Name": "ticket", "Value": "T-1"}]}
+    assert resolve({"Get": "Steps.Notify.OutputParameters['ticket']"}, ctx) == "T-1"
+
+
+def test_unknown_execution_variable_is_named():
+    with pytest.raises(ExpressionError, match="Execution.Nope: no such execution variable"):
+        resolve({"Get": "Execution.Nope"}, context())

@@ -21,6 +21,7 @@ COMMANDS = {
     "drift": "drift",
     "plan": "plan",
     "shadow-test": "shadow_test",
+    "teardown": "teardown",
 }
 
 

@@ -33,7 +33,7 @@ def test_dry_run_plans_uploads_and_the_stack(synthesis, monkeypatch):
     assert lines == [
         "upload s3://assets/sagemaker-project/2.0.0/seed-build.zip",
         "upload s3://assets/sagemaker-project/2.0.0/seed-deploy.zip",
-        "upload s3://assets/sagemaker-project/2.0.0/sagemaker-project.json (tag sagemaker:studio-visibility=true)",
+        "upload s3://assets/sagemaker-project/2.0.0/sagemaker-project.json",
         "upload s3://assets/sagemaker-project/2.0.0/sagemaker-project-target-account.json",
         "deploy CloudFormation stack sagemaker-project-portfolio: portfolio, product version 2.0.0, launch role and "
         "constraint, 0 Studio principal(s)"]
@@ -64,8 +64,10 @@ def test_emulator_publish_uploads_and_creates_portfolio_and_says_what_it_skipped
     keys = sorted(o["Key"] for o in s3.list_objects_v2(Bucket="publish-assets")["Contents"])
     assert keys == [f"sagemaker-project/3.1.0/{name}" for name in (
         "sagemaker-project-target-account.json", "sagemaker-project.json", "seed-build.zip", "seed-deploy.zip")]
+    # Service Catalog shows the product by its tag; the JSON object stays untagged so that Studio's S3
+    # template list (which needs YAML) never shows it.
     tags = s3.get_object_tagging(Bucket="publish-assets", Key="sagemaker-project/3.1.0/sagemaker-project.json")
-    assert tags["TagSet"] == [{"Key": "sagemaker:studio-visibility", "Value": "true"}]
+    assert tags["TagSet"] == []
     names = [p["DisplayName"] for p in boto3.client("servicecatalog").list_portfolios()["PortfolioDetails"]]
     assert "SageMaker MLOps project templates" in names
     assert any("emulator: skipped the product" in line and "moto does not support them" in line for line in said)

@@ -1,21 +1,22 @@
 """SageMaker's container conventions on a local folder: /opt/ml mapped under a job folder, S3 in and out."""
+import contextlib
 import functools
 import os
+import signal
+import site
 import subprocess
-import threading
 import sys
+import sysconfig
+import threading
+import venv
 from pathlib import Path
 
 import boto3
 
-from pipelines.errors import BuildError
+from pipelines.local.errors import StepFailed
+from pipelines.local.opt_ml import CONTAINER_ROOT, ENV_VARIABLE as OPT_ML_VARIABLE, NATIVE_HINT
 
-CONTAINER_ROOT = "/opt/ml"
 _CLIENT_LOCK = threading.Lock()
-
-
-class StepFailed(BuildError):
-    """A step's job failed; the message is its FailureReason."""
 
 
 def client(service: str):
@@ -37,35 +38,46 @@ def split_s3_uri(uri: str) -> tuple[str, str]:
     return bucket, key
 
 
-def host_path(job_dir: Path, container_path: str) -> Path:
-    """Where a /opt/ml/... path of the container lives on this machine."""
-    if not container_path.startswith(CONTAINER_ROOT):
+def host_path(root: Path, container_path: str) -> Path:
+    """Where a /opt/ml/... path of the container lives on this machine (root is its /opt/ml)."""
+    if container_path != CONTAINER_ROOT and not container_path.startswith(CONTAINER_ROOT + "/"):
         raise StepFailed(f"{container_path}: container paths must be under {CONTAINER_ROOT}")
-    return job_dir / container_path.lstrip("/")
+    return root / container_path[len(CONTAINER_ROOT):].lstrip("/")
 
 
-def download(uri: str, destination: Path) -> int:
-    """Copy an S3Prefix input as SageMaker does: the object itself, or every object under the folder."""
+def container_root(job_dir: Path) -> Path:
+    """The host folder that is /opt/ml for the process(es) of a job folder."""
+    return job_dir / CONTAINER_ROOT.lstrip("/")
+
+
+def list_input(uri: str) -> list[tuple[str, str]]:
+    """An S3Prefix input's objects as (key, path relative to the input folder), in key order: the object
+    itself, or every object under the folder."""
     bucket, prefix = split_s3_uri(uri)
     prefix = prefix.rstrip("/")
-    s3 = client("s3")
-    count = 0
-    for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix):
+    found = []
+    for page in client("s3").get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix):
         for item in page.get("Contents", []):
             key = item["Key"]
             if key == prefix:
-                relative = key.rsplit("/", 1)[-1]
+                found.append((key, key.rsplit("/", 1)[-1]))
             elif key.startswith(prefix + "/"):
-                relative = key[len(prefix) + 1:]
-            else:
-                continue
-            target = destination / relative
-            target.parent.mkdir(parents=True, exist_ok=True)
-            s3.download_file(bucket, key, str(target))
-            count += 1
-    if count == 0:
-        raise StepFailed(f"{uri}: no such object or prefix in S3")
-    return count
+                found.append((key, key[len(prefix) + 1:]))
+    if not found:
+        raise StepFailed(f"{uri}: no such object or prefix in S3 (a local run: map it to a folder with --map {uri}=FOLDER)")
+    return found
+
+
+def download(uri: str, destination: Path, objects: list[tuple[str, str]] | None = None) -> int:
+    """Copy an input's objects (default: all of them) into destination."""
+    bucket, _ = split_s3_uri(uri)
+    s3 = client("s3")
+    objects = list_input(uri) if objects is None else objects
+    for key, relative in objects:
+        target = destination / relative
+        target.parent.mkdir(parents=True, exist_ok=True)
+        s3.download_file(bucket, key, str(target))
+    return len(objects)
 
 
 def upload(source: Path, uri: str) -> None:
@@ -76,19 +88,98 @@ def upload(source: Path, uri: str) -> None:
         s3.upload_file(str(path), bucket, f"{prefix.rstrip('/')}/{path.relative_to(source).as_posix()}")
 
 
-def run_process(command: list[str], job_dir: Path, log_path: Path) -> None:
-    """Run a container entry point as a local process with /opt/ml mapped through ML_ROOT."""
-    env = {**os.environ, "ML_ROOT": str(job_dir / CONTAINER_ROOT.lstrip("/"))}
+STEP_TIMEOUT_SECONDS = 3600  # a step's limit when neither --step-timeout nor its StoppingCondition says less
+LOG_TAIL_LINES = 15
+BOOTSTRAP_DIR = Path(__file__).resolve().parent / "bootstrap"
+_VENV_LOCK = threading.Lock()
+
+
+def run_process(
+    command: list[str],
+    job_dir: Path,
+    log_path: Path,
+    *,
+    env: dict[str, str] | None = None,
+    timeout: float = STEP_TIMEOUT_SECONDS,
+    cwd: Path | None = None,
+) -> None:
+    """Run a container entry point as an isolated local process; the one place steps start processes.
+
+    /opt/ml is job_dir/opt/ml for every Python process it starts
+    (pipelines/local/opt_ml.py). Isolation: a throwaway virtual environment in the step folder that sees
+    the project's packages (python, python3 and pip first on PATH; `pip install` lands in it, `pip
+    uninstall` refuses packages outside it), HOME and PYTHONUSERBASE in the step folder, pip refusing
+    any interpreter outside a virtual environment, the working folder job_dir, a time limit, and all
+    output in log_path, whose tail a failure carries. cwd: default job_dir, the step's own folder."""
+    root = container_root(job_dir)
+    root.mkdir(parents=True, exist_ok=True)  # a container always has /opt/ml
+    bin_dir = step_interpreter(job_dir / "python-env")
+    command = [str(bin_dir / "python") if command and command[0] in ("python", "python3", sys.executable) else command[0], *command[1:]]
+    process_env = _step_environment(job_dir, root, bin_dir, env or {})
     with log_path.open("w") as log:
-        code = subprocess.call(command, cwd=job_dir, env=env, stdout=log, stderr=subprocess.STDOUT)
+        process = subprocess.Popen(command, cwd=cwd or job_dir, env=process_env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+        try:
+            code = process.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            with contextlib.suppress(ProcessLookupError):  # it may have ended meanwhile
+                os.killpg(process.pid, signal.SIGKILL)  # the step's own process group, started above
+            process.wait()
+            raise StepFailed(f"timed out after {timeout:g}s (the step's time limit)", log_path, _tail(log_path)) from None
     if code != 0:
-        lines = [line for line in log_path.read_text().splitlines() if line.strip()]
-        raise StepFailed(lines[-1] if lines else f"exited with code {code}")
+        tail = _tail(log_path)
+        reason = tail[-1] if tail else f"exited with code {code}"
+        if CONTAINER_ROOT + "/" in reason and ("No such file" in reason or "not found" in reason.lower()):
+            reason += f" ({NATIVE_HINT})"
+        raise StepFailed(reason, log_path, tail)
 
 
-def local_command(entrypoint: list[str], job_dir: Path) -> list[str]:
-    """python3 -> this interpreter; /opt/ml/... arguments -> their mapped paths."""
-    mapped = [str(host_path(job_dir, arg)) if arg.startswith(CONTAINER_ROOT) else arg for arg in entrypoint]
-    if mapped and mapped[0] in ("python", "python3"):
-        mapped[0] = sys.executable
-    return mapped
+def _tail(log_path: Path) -> list[str]:
+    return [line for line in log_path.read_text(errors="replace").splitlines() if line.strip()][-LOG_TAIL_LINES:]
+
+
+def _step_environment(job_dir: Path, root: Path, bin_dir: Path, extra: dict[str, str]) -> dict[str, str]:
+    home = job_dir / "home"
+    home.mkdir(exist_ok=True)
+    env = {key: value for key, value in os.environ.items() if key not in ("PYTHONHOME", "VIRTUAL_ENV", "PIP_TARGET", "PIP_PREFIX", "PIP_USER")}
+    env.update(
+        PATH=os.pathsep.join([str(bin_dir), env.get("PATH", os.defpath)]),
+        PYTHONPATH=os.pathsep.join(filter(None, [str(BOOTSTRAP_DIR), env.get("PYTHONPATH")])),
+        VIRTUAL_ENV=str(bin_dir.parent),
+        HOME=str(home),
+        PYTHONUSERBASE=str(home / ".local"),
+        PYTHONNOUSERSITE="1",
+        PIP_REQUIRE_VIRTUALENV="1",
+        PIP_DISABLE_PIP_VERSION_CHECK="1",
+        PIP_NO_INPUT="1",
+        PYTHONUNBUFFERED="1",
+        **{OPT_ML_VARIABLE: str(root), "ML_ROOT": str(root)},  # ML_ROOT: an extra for scripts that read it
+    )
+    env.update(extra)
+    return env
+
+
+def step_interpreter(folder: Path) -> Path:
+    """A virtual environment (made once per step folder, in milliseconds: no pip copied in) over the project's packages; its bin folder.
+
+    Its site-packages holds a .pth that adds the project's site-packages (with their own .pth files), so
+    the step imports what the project installed while pip's installs land in the throwaway folder."""
+    bin_dir = folder / "bin"
+    with _VENV_LOCK:
+        if not (bin_dir / "python").exists():
+            venv.EnvBuilder(symlinks=True, with_pip=False, clear=True).create(folder)
+            site_packages = Path(sysconfig.get_path("purelib", vars={"base": str(folder), "platbase": str(folder)}))
+            project = [p for p in site.getsitepackages() if Path(p).is_dir()]
+            (site_packages / "project-packages.pth").write_text(
+                "import site; " + "; ".join(f"site.addsitedir({p!r})" for p in project) + "\n"
+            )
+            for name in ("pip", "pip3"):
+                shim = bin_dir / name
+                shim.write_text(f"#!{bin_dir / 'python'}\nimport sys\nfrom pip._internal.cli.main import main\nsys.exit(main())\n")
+                shim.chmod(0o755)
+    return bin_dir
+
+
+def local_command(entrypoint: list[str], root: Path) -> list[str]:
+    """/opt/ml/... arguments -> their mapped paths (the interpreter opens its script natively); python
+    and python3 stay, run_process gives them the step's interpreter."""
+    return [str(host_path(root, arg)) if arg.startswith(CONTAINER_ROOT + "/") else arg for arg in entrypoint]

@@ -4,15 +4,11 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from pipelines.errors import BuildError
-
-
-class ExpressionError(BuildError):
-    """A definition expression refers to something that does not exist (yet)."""
+from pipelines.local.errors import ExpressionError
 
 
 # "ProcessingOutputConfig.Outputs['train'].S3Output.S3Uri" -> names, ['quoted'] keys and [0] indices.
-_TOKEN = re.compile(r"([A-Za-z0-9_]+)|\['([^']*)'\]|\[(\d+)\]")
+_TOKEN = re.compile(r"([A-Za-z0-9_\-]+)|\['([^']*)'\]|\[(\d+)\]")
 
 
 @dataclass
@@ -52,6 +48,8 @@ def _get(reference: str, context: Context) -> Any:
             raise ExpressionError(f"{reference}: no such parameter")
         return context.parameters[rest]
     if scope == "Execution":
+        if rest not in context.execution:
+            raise ExpressionError(f"{reference}: no such execution variable; local runs know {', '.join(context.execution)}")
         return context.execution[rest]
     if scope == "Steps":
         step, _, path = rest.partition(".")
@@ -80,6 +78,8 @@ def _named_item(items: Any, key: str) -> Any:
     if isinstance(items, dict):
         return items.get(key)
     for item in items if isinstance(items, list) else []:
+        if set(item) == {"Name", "Value"} and item["Name"] == key:
+            return item["Value"]  # an OutputParameter (Lambda, Callback): the reference is its value
         if any(k.endswith("Name") and v == key for k, v in item.items()):
             return item
     return None
