@@ -75,6 +75,10 @@ def explain(error: BaseException) -> str | None:
     if isinstance(error, exceptions.ClientError):
         details = error.response.get("Error", {})
         code, message = details.get("Code", "?"), " ".join(str(details.get("Message") or "").split())
+        if message.startswith("<"):  # an HTML page, not AWS's error document
+            status = error.response.get("ResponseMetadata", {}).get("HTTPStatusCode", code)
+            message = (f"the endpoint answered HTTP {status} with an HTML page, not an AWS error "
+                       "(an emulator that lacks this API, or a proxy in the way)")
         return f"{where}: {code}{': ' + message if message else ''}: {HINTS.get(code, DEFAULT_HINT)}"
     if isinstance(error, exceptions.NoRegionError):
         return f"{where}: no AWS region set: set AWS_DEFAULT_REGION (or AWS_REGION, or a profile's region)"

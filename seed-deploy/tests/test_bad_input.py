@@ -87,6 +87,17 @@ ROWS = [
      "AWS call sagemaker:ListModelPackages on {group} failed: Could not connect"),
     ("rollback-no-region", ["rollback", "--to-version", "1", "--group", "{group}"],
      {"AWS_DEFAULT_REGION": None, "AWS_REGION": None, "AWS_CONFIG_FILE": "{tmp}/missing"}, 1, "no AWS region set"),
+    # teardown and shadow-test
+    ("teardown-project-format", ["teardown", "--project", "bad name!", "--dry-run"], {}, 2, "--project: 'bad name!': must match"),
+    ("teardown-role-format", ["teardown", "--project", "p", "--staging-role-arn", "staging", "--dry-run"], {}, 2,
+     "target role: 'staging': must be an IAM role ARN"),
+    ("teardown-prices-nan", ["teardown", "--project", "p", "--dry-run", "--prices", "{tmp}/nan.json"], {}, 2,
+     "nan.json: NaN: not a number JSON allows"),
+    ("shadow-test-sampling-nan", ["shadow-test", "start", "--name", "x", "--endpoint", "e", "--candidate-model", "m",
+                                  "--sampling-percentage", "nan", "--capture-destination", "s3://b/p"], {}, 2,
+     "argument --sampling-percentage: invalid int value: 'nan'"),
+    ("shadow-test-api-missing", ["shadow-test", "status", "--name", "nope"], {}, 1,
+     "AWS call sagemaker:DescribeInferenceExperiment on nope failed: 500: the endpoint answered HTTP 500 with an HTML page"),
     # rehearse: options, artifacts, output path
     ("rehearse-speed-inf", ["rehearse", "--config", str(CONFIG), "--blue", "b", "--green", "g", "--speed", "inf"], {}, 2,
      "--speed: inf: must be a finite number"),
