@@ -5,8 +5,10 @@ PY := $(abspath $(VENV))/bin/python
 STAMP := $(VENV)/.installed
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 export AWS_DEFAULT_REGION ?= us-east-1
+# Both seeds (and their copies under test) build the XGBoost container's Python once, here (xgboost_env.py).
+export XGBOOST_ENVS_DIR ?= $(abspath .)
 
-.PHONY: venv test test-seeds test-repo demo bench synth lint publish create-project clean
+.PHONY: venv xgboost-env test test-seeds test-repo demo bench synth lint publish create-project clean
 
 venv: $(STAMP)
 
@@ -17,21 +19,25 @@ $(STAMP): requirements.txt constraints.txt seed-build/requirements.txt seed-depl
 	$(VENV)/bin/pip install --quiet -r requirements.txt -c constraints.txt
 	@touch $@
 
+## xgboost-env: the XGBoost 1.7-1 container's Python (xgboost 1.7.4), which the seeds use beside .venv.
+xgboost-env: venv
+	cd seed-build && $(PY) -m pipelines.local.xgboost_env 1.7-1
+
 ## test: every test of the repository; each seed's own tests run in a copy of the seed, alone.
 test: test-seeds test-repo
 
-test-seeds: venv
+test-seeds: xgboost-env
 	$(PY) scripts/test_seeds.py seed-build seed-deploy
 
-test-repo: venv
+test-repo: xgboost-env
 	$(PY) -m pytest -q tests
 
 ## demo: the whole lifecycle, offline, against the embedded emulator.
-demo: venv
+demo: xgboost-env
 	$(PY) scripts/demo.py $(ARGS)
 
 ## bench: speed figures and their ratios to a floor (never part of make test).
-bench: venv
+bench: xgboost-env
 	$(PY) benchmarks/run.py
 
 synth: venv

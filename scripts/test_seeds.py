@@ -1,5 +1,6 @@
 """Run each seed's own tests in a copy of the seed, alone, as they run once copied into a project repo."""
 import argparse
+import os
 import shutil
 import subprocess
 import sys
@@ -9,7 +10,7 @@ from pathlib import Path
 from script_errors import ScriptInputError, run_command
 
 ROOT = Path(__file__).resolve().parent.parent
-IGNORED = shutil.ignore_patterns("__pycache__", ".pytest_cache", "*.pyc", "build", "demo-output")
+IGNORED = shutil.ignore_patterns("__pycache__", ".pytest_cache", "*.pyc", "build", "demo-output", ".venv-xgboost-*")
 
 
 def run_seed_tests(seed: str, pytest_args: list[str]) -> int:
@@ -18,7 +19,9 @@ def run_seed_tests(seed: str, pytest_args: list[str]) -> int:
         copy = Path(tmp) / seed
         shutil.copytree(ROOT / seed, copy, ignore=IGNORED)
         print(f"==> {seed}: running its tests in {copy}", flush=True)
-        return subprocess.call([sys.executable, "-m", "pytest", "-q", *pytest_args], cwd=copy)
+        # One XGBoost container environment for every copy (xgboost_env.py), not one per copy and run.
+        env = {"XGBOOST_ENVS_DIR": str(ROOT), **os.environ}
+        return subprocess.call([sys.executable, "-m", "pytest", "-q", *pytest_args], cwd=copy, env=env)
 
 
 def main(argv: list[str] | None = None) -> int:

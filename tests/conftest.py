@@ -9,6 +9,11 @@ for path in (ROOT, ROOT / "scripts", ROOT / "service-catalog", ROOT / "seed-depl
     if str(path) not in sys.path:
         sys.path.insert(0, str(path))
 
+import os  # noqa: E402
+
+# The seeds' XGBoost container environment is built once, at the root (Makefile: xgboost-env).
+os.environ.setdefault("XGBOOST_ENVS_DIR", str(ROOT))
+
 from cdk_apps import cached_synthesis  # noqa: E402
 from deploy.emulator import FAKE_CREDENTIALS, embedded_emulator, loopback_only  # noqa: E402
 

@@ -26,3 +26,14 @@ def test_both_seeds_carry_the_same_aws_error_lines():
 
 def test_both_seeds_check_the_same_aws_formats():
     assert body("seed-build/pipelines/aws_formats.py") == body("seed-deploy/deploy/aws_formats.py")
+
+
+def test_both_seeds_carry_the_same_xgboost_container_environment():
+    assert body("seed-build/pipelines/local/xgboost_env.py") == body("seed-deploy/deploy/rehearsal/xgboost_env.py")
+
+
+def test_both_seeds_pin_the_xgboost_container_environment_alike():
+    def pins(path: str) -> list[str]:
+        return [line for line in (ROOT / path).read_text().splitlines() if line and not line.startswith("#")]
+
+    assert pins("seed-build/requirements-xgboost-1.7.txt") == pins("seed-deploy/requirements-xgboost-1.7.txt")

@@ -54,7 +54,7 @@ def test_run_local_defaults_registers_a_pending_package_with_test_mse_in_range(d
     package = boto3.client("sagemaker").describe_model_package(ModelPackageName=summary["ModelPackageArn"])
     evaluation = read_s3_json(package["ModelMetrics"]["ModelQuality"]["Statistics"]["S3Uri"])
     mse = evaluation["regression_metrics"]["mse"]["value"]
-    assert f"{mse:.4f}" == "5.2092"  # the seed's figure with defaults (seeded split and training)
+    assert f"{mse:.4f}" == "5.2248"  # the seed's figure with defaults (seeded split, training under xgboost 1.7.4)
     assert f"test-set MSE: {mse:.4f}" in stdout
 
 

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import boto3
 
+from pipelines.local import xgboost_env
 from pipelines.local.errors import StepFailed
 from pipelines.local.opt_ml import CONTAINER_ROOT, ENV_VARIABLE as OPT_ML_VARIABLE, NATIVE_HINT
 
@@ -102,6 +103,7 @@ def run_process(
     env: dict[str, str] | None = None,
     timeout: float = STEP_TIMEOUT_SECONDS,
     cwd: Path | None = None,
+    packages: list[str] | None = None,
 ) -> None:
     """Run a container entry point as an isolated local process; the one place steps start processes.
 
@@ -113,7 +115,7 @@ def run_process(
     output in log_path, whose tail a failure carries. cwd: default job_dir, the step's own folder."""
     root = container_root(job_dir)
     root.mkdir(parents=True, exist_ok=True)  # a container always has /opt/ml
-    bin_dir = step_interpreter(job_dir / "python-env")
+    bin_dir = step_interpreter(job_dir / "python-env", packages)
     command = [str(bin_dir / "python") if command and command[0] in ("python", "python3", sys.executable) else command[0], *command[1:]]
     process_env = _step_environment(job_dir, root, bin_dir, env or {})
     with log_path.open("w") as log:
@@ -158,7 +160,18 @@ def _step_environment(job_dir: Path, root: Path, bin_dir: Path, extra: dict[str,
     return env
 
 
-def step_interpreter(folder: Path) -> Path:
+def image_packages(image: str | None) -> list[str] | None:
+    """What a step in `image` runs over: for a SageMaker XGBoost image, that container's own Python
+    (xgboost 1.7.4 for 1.7-1: pipelines/local/xgboost_env.py); for any other image, None: this repo's packages."""
+    if not image or "/sagemaker-xgboost:" not in image:
+        return None
+    try:
+        return xgboost_env.site_packages(xgboost_env.image_version(image))
+    except xgboost_env.XGBoostEnvError as error:
+        raise StepFailed(str(error)) from None
+
+
+def step_interpreter(folder: Path, packages: list[str] | None = None) -> Path:
     """A virtual environment (made once per step folder, in milliseconds: no pip copied in) over the project's packages; its bin folder.
 
     Its site-packages holds a .pth that adds the project's site-packages (with their own .pth files), so
@@ -168,7 +181,7 @@ def step_interpreter(folder: Path) -> Path:
         if not (bin_dir / "python").exists():
             venv.EnvBuilder(symlinks=True, with_pip=False, clear=True).create(folder)
             site_packages = Path(sysconfig.get_path("purelib", vars={"base": str(folder), "platbase": str(folder)}))
-            project = [p for p in site.getsitepackages() if Path(p).is_dir()]
+            project = packages or [p for p in site.getsitepackages() if Path(p).is_dir()]
             (site_packages / "project-packages.pth").write_text(
                 "import site; " + "; ".join(f"site.addsitedir({p!r})" for p in project) + "\n"
             )

@@ -9,7 +9,8 @@ import json
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from pipelines.local.container import container_root, download, host_path, list_input, local_command, run_process, upload
+from pipelines.local.container import (container_root, download, host_path, image_packages, list_input, local_command,
+                                       run_process, upload)
 from pipelines.local.errors import StepFailed
 from pipelines.local.expressions import resolve
 from pipelines.local.jobs import StepRun, read_property_files
@@ -81,7 +82,8 @@ def _run_instance(args: dict, job_dir: Path, timeout: float):
         )
     command = local_command(app["ContainerEntrypoint"] + app.get("ContainerArguments", []), container_root(job_dir))
     try:
-        run_process(command, job_dir, job_dir / "job.log", env={k: str(v) for k, v in args.get("Environment", {}).items()}, timeout=timeout)
+        run_process(command, job_dir, job_dir / "job.log", env={k: str(v) for k, v in args.get("Environment", {}).items()},
+                    timeout=timeout, packages=image_packages(app.get("ImageUri")))
     except StepFailed as error:
         return job_dir.name, error
     return None

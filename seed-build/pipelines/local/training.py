@@ -24,7 +24,8 @@ import sys
 import tarfile
 from pathlib import Path
 
-from pipelines.local.container import client, container_root, download, local_command, run_process, split_s3_uri
+from pipelines.local.container import (client, container_root, download, image_packages, local_command, run_process,
+                                       split_s3_uri)
 from pipelines.local.errors import StepFailed
 from pipelines.local.expressions import resolve
 from pipelines.local.jobs import StepRun
@@ -101,7 +102,8 @@ def run_training(run: StepRun) -> dict:
         (root / folder).mkdir(parents=True, exist_ok=True)
     try:
         environment = {**{k: str(v) for k, v in args.get("Environment", {}).items()}, **env, **_sm_environment(root, channels, hyperparameters, cwd_code)}
-        run_process(command, run.job_dir, run.job_dir / "job.log", env=environment, timeout=run.time_limit(args), cwd=cwd_code)
+        run_process(command, run.job_dir, run.job_dir / "job.log", env=environment, timeout=run.time_limit(args), cwd=cwd_code,
+                    packages=image_packages(args["AlgorithmSpecification"]["TrainingImage"]))
     except StepFailed as error:
         failure = root / "output/failure"
         if failure.is_file() and failure.read_text().strip():

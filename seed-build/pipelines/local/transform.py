@@ -4,7 +4,7 @@ import sys
 import tarfile
 from pathlib import Path
 
-from pipelines.local.container import client, container_root, download, run_process, upload
+from pipelines.local.container import client, container_root, download, image_packages, run_process, upload
 from pipelines.local.errors import StepFailed
 from pipelines.local.expressions import resolve
 from pipelines.local.jobs import StepRun
@@ -51,6 +51,7 @@ def run_transform(run: StepRun) -> dict:
     command = [sys.executable, str(TRANSFORM_JOB), str(input_dir), str(output_dir), image,
                args["TransformInput"].get("ContentType", ""), args["TransformInput"].get("SplitType", "None"),
                args.get("TransformOutput", {}).get("Accept", ""), args.get("TransformOutput", {}).get("AssembleWith", "None")]
-    run_process(command, run.job_dir, run.job_dir / "job.log", env=env, timeout=run.timeout)
+    run_process(command, run.job_dir, run.job_dir / "job.log", env=env, timeout=run.timeout,
+                packages=image_packages(container.get("Image")))
     upload(output_dir, args["TransformOutput"]["S3OutputPath"])
     return {"TransformJobName": run.job_name, "TransformJobStatus": "Completed", **args}

@@ -57,12 +57,26 @@ def capture_record(
     return {"captureData": capture, "eventMetadata": metadata, "eventVersion": "0"}
 
 
+def capture_key(endpoint: str, variant: str, first_record_time: float) -> str:
+    """<endpoint>/<variant>/yyyy/mm/dd/hh/mm-ss-mmm-<uuid>.jsonl, relative to the capture destination.
+
+    The layout of the developer guide's data capture page (s3://<prefix>/{endpoint-name}/{variant-name}/
+    yyyy/mm/dd/hh/filename.jsonl); the file name as SageMaker writes it, seen in a real object key
+    published in an AWS-written S3 event (…/AllTraffic/2020/03/11/12/32-18-648-cee08c3a-02ce-4790-b8ba-
+    3173cfc12813.jsonl): minute, second and millisecond of the first record, then a UUID.
+    """
+    moment = time.gmtime(first_record_time)
+    millis = int(round(first_record_time * 1000)) % 1000
+    return (f"{endpoint}/{variant}/{time.strftime('%Y/%m/%d/%H', moment)}/"
+            f"{time.strftime('%M-%S', moment)}-{millis:03d}-{uuid.uuid4()}.jsonl")
+
+
 class CaptureWriter:
     """Buffers records per endpoint, variant and hour; flush() writes each buffer as one .jsonl file."""
 
     def __init__(self, config: CaptureConfig) -> None:
         self.config = config
-        self._buffers: dict[tuple[str, str, str], list[dict]] = {}
+        self._buffers: dict[tuple[str, str, str], tuple[float, list[dict]]] = {}
         self._lock = threading.Lock()
         self._seen = 0
 
@@ -77,16 +91,15 @@ class CaptureWriter:
     def add(self, endpoint: str, variant: str, record: dict, inference_time: float) -> None:
         hour = time.strftime("%Y/%m/%d/%H", time.gmtime(inference_time))
         with self._lock:
-            self._buffers.setdefault((endpoint, variant, hour), []).append(record)
+            self._buffers.setdefault((endpoint, variant, hour), (inference_time, []))[1].append(record)
 
     def flush(self) -> list[str]:
         """Write out everything buffered; returns the file paths or s3:// URIs written."""
         with self._lock:
             buffers, self._buffers = self._buffers, {}
         written = []
-        for (endpoint, variant, hour), records in sorted(buffers.items()):
-            name = f"{time.strftime('%M-%S', time.gmtime())}-{uuid.uuid4().hex[:12]}.jsonl"
-            relative = f"{endpoint}/{variant}/{hour}/{name}"
+        for (endpoint, variant, _), (first_time, records) in sorted(buffers.items()):
+            relative = capture_key(endpoint, variant, first_time)
             body = "".join(json.dumps(record, separators=(",", ":")) + "\n" for record in records)
             written.append(self._write(relative, body.encode("utf-8")))
         return written

@@ -1,6 +1,7 @@
 """A local InvokeEndpoint server on 127.0.0.1: boto3's sagemaker-runtime works against it unchanged."""
 import json
 import socket
+import sys
 import threading
 import time
 import uuid
@@ -14,6 +15,7 @@ from deploy.rehearsal.clock import CompressedClock
 from deploy.rehearsal.fleets import Fleet, FleetSpec, SplitCounter
 from deploy.rehearsal.metrics import MetricStore
 from deploy.rehearsal.models import LoadedModel, ModelFailure, load_model
+from deploy.rehearsal.serving_formats import success_status
 
 MAX_BODY_BYTES = 6 * 1024 * 1024  # InvokeEndpoint's documented 6 MB payload limit
 ACCOUNT = "123456789012"  # moto's default account: the emulator's ARNs use it too
@@ -52,6 +54,7 @@ class Answer:
     content_type: str
     variant: str
     config_name: str
+    status: int = 200  # the container's success status: 204 for an empty request body
 
 
 class EndpointHost:
@@ -70,7 +73,7 @@ class EndpointHost:
     # -- lifecycle -------------------------------------------------------------------------------
     def start(self, port: int = 0) -> str:
         """Serve on 127.0.0.1 (port 0 picks a free port); returns the URL for AWS_ENDPOINT_URL_SAGEMAKER_RUNTIME."""
-        self._server = ThreadingHTTPServer(("127.0.0.1", port), _handler_for(self))
+        self._server = _Server(("127.0.0.1", port), _handler_for(self))
         self._server.daemon_threads = True
         self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05},
                                         name="endpoint-host", daemon=True)
@@ -204,7 +207,7 @@ class EndpointHost:
             # --- end of issue 14's routing
         else:
             fleet, variant = self._route(endpoint, headers.get("x-amzn-sagemaker-target-variant"))
-        content_type = headers.get("content-type") or "application/octet-stream"
+        content_type = headers.get("content-type")  # absent: the container reads the body as LIBSVM
         accept = headers.get("accept") or "*/*"
         answer = self._serve(endpoint, fleet, variant, fleet.models[variant], body, content_type, accept,
                              inference_id, started)
@@ -252,9 +255,10 @@ class EndpointHost:
         except ModelFailure as failure:
             self._record(endpoint.name, variant, fleet, started, model_started, failure.status)
             raise _model_error(endpoint.name, variant, failure, fleet.config_name) from failure
-        self._record(endpoint.name, variant, fleet, started, model_started, 200)
+        status = success_status(body)
+        self._record(endpoint.name, variant, fleet, started, model_started, status)
         self._capture(endpoint.name, fleet, variant, body, content_type, output, output_type, inference_id)
-        return Answer(output, output_type, _hosting_variant(fleet, variant), fleet.config_name)
+        return Answer(output, output_type, _hosting_variant(fleet, variant), fleet.config_name, status)
 
     def _mirror(self, name, fleet, body, content_type, accept, inference_id) -> None:
         """Send a copy to the shadow variant; its answer is captured and recorded, never returned."""
@@ -267,7 +271,7 @@ class EndpointHost:
             except ModelFailure as failure:
                 self._record(name, variant, fleet, started, started, failure.status)
                 return
-            self._record(name, variant, fleet, started, started, 200)
+            self._record(name, variant, fleet, started, started, success_status(body))
             self._capture(name, fleet, variant, body, content_type, output, output_type, inference_id)
 
         try:
@@ -294,6 +298,13 @@ class EndpointHost:
                                 response_type=output_type, inference_time=when, inference_id=inference_id,
                                 config=fleet.capture.config)
         fleet.capture.add(name, variant, record, when)
+
+
+class _Server(ThreadingHTTPServer):
+    def handle_error(self, request, client_address) -> None:
+        # A client closing its kept-alive connection (boto3 at exit) is no server error worth a traceback.
+        if not isinstance(sys.exc_info()[1], ConnectionError):
+            super().handle_error(request, client_address)
 
 
 def _hosting_variant(fleet: Fleet, name: str) -> str:
@@ -335,7 +346,7 @@ def _handler_for(host: EndpointHost) -> type[BaseHTTPRequestHandler]:
             except InvokeError as error:
                 self._send_error(error, request_id)
                 return
-            self._send(200, answer.body, {
+            self._send(answer.status, answer.body, {
                 "Content-Type": answer.content_type,
                 "x-Amzn-Invoked-Production-Variant": answer.variant,
                 CONFIG_HEADER: answer.config_name,

@@ -1,7 +1,10 @@
-"""Load a model.tar.gz (XGBoost `xgboost-model`) from a path or S3 and answer CSV like the built-in container."""
+"""Load a model.tar.gz (XGBoost `xgboost-model`) from a path or S3 and answer as the XGBoost 1.7-1 container does."""
 import io
 import json
+import pickle
+import subprocess
 import tarfile
+import tempfile
 import threading
 import time
 from dataclasses import dataclass
@@ -12,24 +15,20 @@ import numpy as np
 
 from deploy.errors import InputError
 from deploy.json_input import parse_json_object
+from deploy.rehearsal import serving_formats, xgboost_env
+from deploy.rehearsal.serving_formats import ServingError as ModelFailure
 
 MODEL_FILE = "xgboost-model"
 # Rehearsal-only: an optional file inside model.tar.gz that makes a real artifact misbehave on purpose
-# (the demo's faulty v3). SageMaker ignores it; nothing in AWS reads it.
+# (the demo's faulty v3). Never ship it to AWS: the XGBoost container would try to load it as a model.
 SERVING_FILE = "serving.json"
 SERVING_KEYS = {"fail_ratio", "extra_latency_ms", "slow_after_seconds"}
 MAX_EXTRA_LATENCY_MS = 5000
-CSV_TYPES = {"text/csv"}
-ANSWER_TYPES = {"text/csv", "application/json", "*/*"}
-
-
-class ModelFailure(Exception):
-    """The model container answered with an HTTP error: SageMaker wraps it in a ModelError."""
-
-    def __init__(self, status: int, message: str) -> None:
-        super().__init__(message)
-        self.status = status
-        self.message = message
+# The XGBoost 1.7-1 container's model formats (serve_utils.get_loaded_booster): a pickled Booster, or any file
+# Booster.load_model reads. xgboost 3.1+ no longer reads 1.x's binary format, which that container writes:
+# such a model is converted once to JSON by xgboost 1.7 itself (container_side.py in .venv-xgboost-1.7).
+PKL_FORMAT, XGB_FORMAT = "pkl_format", "xgb_format"
+LEGACY_READER_IMAGE = "1.7-1"
 
 
 @dataclass(frozen=True)
@@ -64,8 +63,9 @@ def parse_behaviour(text: str, source: str) -> ServingBehaviour:
 class LoadedModel:
     """One model artifact in memory: the Booster, its feature count and its rehearsal behaviour."""
 
-    def __init__(self, booster, behaviour: ServingBehaviour, source: str) -> None:
+    def __init__(self, booster, behaviour: ServingBehaviour, source: str, model_format: str = XGB_FORMAT) -> None:
         self.booster = booster
+        self.model_format = model_format
         self.behaviour = behaviour
         self.source = source
         self.num_features = booster.num_features()
@@ -81,9 +81,11 @@ class LoadedModel:
         ratio = self.behaviour.fail_ratio
         return int((n + 1) * ratio) > int(n * ratio)
 
-    def invoke(self, body: bytes, content_type: str, accept: str,
+    def invoke(self, body: bytes, content_type: str | None, accept: str | None,
                serving_seconds: float | None = None) -> tuple[bytes, str]:
-        """Answer one request as the XGBoost container would; raises ModelFailure for its HTTP errors.
+        """(body, Content-Type) as the container's /invocations answers (status: serving_formats.success_status);
+        raises ModelFailure for its errors. The checks run in the container's order (serve.invocations):
+        empty body, payload, prediction, Accept.
 
         serving_seconds: how long the fleet has served (simulated); None = unknown, the fault applies."""
         leaking = serving_seconds is None or serving_seconds >= self.behaviour.slow_after_seconds
@@ -91,45 +93,29 @@ class LoadedModel:
             time.sleep(self.behaviour.extra_latency_ms / 1000.0)
         if self._should_fail():
             raise ModelFailure(500, "rehearsal fault injected by serving.json (fail_ratio)")
-        media = (content_type or "text/csv").split(";")[0].strip().lower()
-        if media not in CSV_TYPES:
-            raise ModelFailure(415, f"Content type {content_type} is not supported by this algorithm.")
-        answer = (accept or "text/csv").split(";")[0].strip().lower()
-        if answer not in ANSWER_TYPES:
-            raise ModelFailure(406, f"Accept type {accept} is not supported by this algorithm.")
-        scores = self.predict(parse_csv(body, self.num_features))
-        if answer == "application/json":
-            payload = {"predictions": [{"score": float(s)} for s in scores]}
-            return json.dumps(payload).encode(), "application/json"
-        return "\n".join(repr(float(s)) for s in scores).encode() + b"\n", "text/csv; charset=utf-8"
+        if not body:
+            return b"", "text/html; charset=utf-8"
+        rows = serving_formats.parse_payload(body, content_type)
+        scores = self.predict(rows, serving_formats.content_kind(content_type))
+        accept_type = serving_formats.accept_type(accept)
+        return serving_formats.encode(scores, accept_type)
 
-    def predict(self, rows: np.ndarray) -> np.ndarray:
+    def predict(self, rows, kind: str = serving_formats.CSV) -> np.ndarray:
+        """serve_utils.predict: more columns than the model has features is the container's 400 (a pickled
+        model's dense input may have exactly as many, or one fewer)."""
         import xgboost
 
+        columns = rows.shape[1]
+        dense = kind != serving_formats.LIBSVM
+        if self.model_format == PKL_FORMAT and dense and columns not in (self.num_features, self.num_features - 1):
+            raise ModelFailure(400, f"Unable to evaluate payload provided: Feature size of inference data {columns} "
+                                    f"is not consistent with feature size of trained model {self.num_features}.")
+        if columns > self.num_features:
+            raise ModelFailure(400, "Unable to evaluate payload provided: Number of columns does not match number of "
+                                    f"features in booster ({self.num_features} vs. {columns}).")
         # One prediction at a time per Booster: cheap for small rows, and safe whatever the xgboost build.
         with self._predict_lock:
-            return self.booster.predict(xgboost.DMatrix(rows))
-
-
-def parse_csv(body: bytes, num_features: int) -> np.ndarray:
-    """CSV rows without a label or header -> float matrix; a bad row is the container's 415-less 400."""
-    try:
-        text = body.decode("utf-8")
-    except UnicodeDecodeError as error:
-        raise ModelFailure(400, f"Unable to decode the payload as UTF-8: {error}") from error
-    rows = [line for line in text.splitlines() if line.strip()]
-    if not rows:
-        raise ModelFailure(400, "Empty payload: expected at least one CSV row.")
-    values = []
-    for number, line in enumerate(rows, start=1):
-        try:
-            row = [float(cell) for cell in line.split(",")]
-        except ValueError as error:
-            raise ModelFailure(400, f"Row {number}: {line[:80]!r}: not numeric CSV ({error})") from error
-        if len(row) != num_features:
-            raise ModelFailure(400, f"Row {number}: {len(row)} features: the model expects {num_features}")
-        values.append(row)
-    return np.asarray(values, dtype=np.float32)
+            return self.booster.predict(xgboost.DMatrix(rows), validate_features=False)
 
 
 def read_artifact(source: str) -> bytes:
@@ -151,20 +137,56 @@ def read_artifact(source: str) -> bytes:
 
 def load_model(source: str) -> LoadedModel:
     """model.tar.gz (path or s3:// URI) -> LoadedModel; the archive must hold `xgboost-model`."""
-    import xgboost
-
     members = _untar(read_artifact(source), source)
     if MODEL_FILE not in members:
         raise InputError(f"model artifact: {source}: no `{MODEL_FILE}` inside (found {sorted(members)})")
-    booster = xgboost.Booster()
-    try:
-        booster.load_model(bytearray(members[MODEL_FILE]))
-    except xgboost.core.XGBoostError as error:
-        raise InputError(f"model artifact: {source}/{MODEL_FILE}: not an XGBoost model: {error}") from error
+    booster, model_format = load_booster(members[MODEL_FILE], f"{source}/{MODEL_FILE}")
     behaviour = ServingBehaviour()
     if SERVING_FILE in members:
         behaviour = parse_behaviour(members[SERVING_FILE].decode("utf-8"), source)
-    return LoadedModel(booster, behaviour, source)
+    return LoadedModel(booster, behaviour, source, model_format)
+
+
+def load_booster(raw: bytes, where: str):
+    """(Booster, format) as the container loads a model file: pickle first, then Booster.load_model."""
+    import xgboost
+
+    try:
+        booster = pickle.loads(raw)  # the container unpickles model files too: only rehearse artifacts you trust
+        if isinstance(booster, xgboost.Booster):
+            return booster, PKL_FORMAT
+    except Exception:  # not a pickle, or one this xgboost cannot restore: try the model formats
+        pass
+    booster = xgboost.Booster()
+    try:
+        booster.load_model(bytearray(raw))  # JSON or UBJSON, told apart by content
+        return booster, XGB_FORMAT
+    except xgboost.core.XGBoostError as error:
+        native_error = str(error).strip().splitlines()[0]
+    model_format = PKL_FORMAT if raw[:1] == b"\x80" else XGB_FORMAT  # pickle protocol 2+ starts with 0x80
+    try:
+        booster.load_model(bytearray(convert_with_xgboost_1_7(raw, where)))
+    except xgboost.core.XGBoostError as error:
+        raise InputError(f"model artifact: {where}: not an XGBoost model: {native_error}") from error
+    return booster, model_format
+
+
+def convert_with_xgboost_1_7(raw: bytes, where: str) -> bytes:
+    """The model re-saved as JSON by xgboost 1.7.4, which reads every format the XGBoost containers wrote."""
+    try:
+        python = xgboost_env.python_for(LEGACY_READER_IMAGE)
+    except xgboost_env.XGBoostEnvError as error:
+        raise InputError(f"model artifact: {where}: needs xgboost 1.7 to read: {error}") from error
+    script = Path(__file__).with_name("container_side.py")
+    with tempfile.TemporaryDirectory(prefix="xgboost-model-") as folder:
+        model, converted = Path(folder) / MODEL_FILE, Path(folder) / "model.json"
+        model.write_bytes(raw)
+        result = subprocess.run([str(python), str(script), "convert", str(model), str(converted)],
+                                capture_output=True, text=True, timeout=120)
+        if result.returncode != 0 or not converted.is_file():
+            reason = (result.stderr.strip().splitlines() or ["no output"])[-1]
+            raise InputError(f"model artifact: {where}: not an XGBoost model (xgboost 1.7 says: {reason})")
+        return converted.read_bytes()
 
 
 def _untar(data: bytes, source: str) -> dict[str, bytes]:
