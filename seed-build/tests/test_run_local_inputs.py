@@ -6,9 +6,6 @@ import sys
 import tarfile
 
 import boto3
-import numpy as np
-import xgboost
-
 from conftest import DATA, SEED
 from pipelines import run_local
 from pipelines.project import LOCAL_DEFAULTS, from_environment
@@ -29,13 +26,21 @@ def registered_package(stdout):
     return boto3.client("sagemaker").describe_model_package(ModelPackageName=line.removeprefix("registered: "))
 
 
-def mean_prediction(package, features):
+def mean_prediction(package, features_csv, tmp_path):
+    """The registered model's mean prediction, by the XGBoost container's own xgboost (1.7: the model file is
+    its binary format, which the repo's newer xgboost does not read)."""
+    from pipelines.local import xgboost_env
+
     bucket, _, key = package["InferenceSpecification"]["Containers"][0]["ModelDataUrl"].removeprefix("s3://").partition("/")
     archive = boto3.client("s3").get_object(Bucket=bucket, Key=key)["Body"].read()
+    model = tmp_path / f"{package['ModelPackageVersion']}-xgboost-model"
     with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
-        booster = xgboost.Booster()
-        booster.load_model(bytearray(tar.extractfile("xgboost-model").read()))
-    return float(booster.predict(xgboost.DMatrix(features)).mean())
+        model.write_bytes(tar.extractfile("xgboost-model").read())
+    predict = ("import sys, numpy as np, xgboost as x; b = x.Booster(); b.load_model(sys.argv[1]); "
+               "print(float(b.predict(x.DMatrix(np.loadtxt(sys.argv[2], delimiter=',', ndmin=2)[:, 1:])).mean()))")
+    result = subprocess.run([str(xgboost_env.python_for("1.7-1")), "-c", predict, str(model), str(features_csv)],
+                            capture_output=True, text=True, check=True)
+    return float(result.stdout)
 
 
 def baseline_rows(package):
@@ -71,9 +76,8 @@ def test_two_concurrent_local_runs_on_different_same_named_files_each_train_on_t
     package_a, package_b = (registered_package(out) for out, _ in outputs)
     # The baseline step profiles the training split (70% of the rows) of the run's own file.
     assert (baseline_rows(package_a), baseline_rows(package_b)) == (round(rows_a * 0.7), round(rows_b * 0.7))
-    test_split = next((tmp_path / "work-a").rglob("test/test.csv"))
-    features = np.loadtxt(test_split, delimiter=",", ndmin=2)[:, 1:]
-    assert mean_prediction(package_b, features) - mean_prediction(package_a, features) > SHIFT - 3
+    test_split = next((tmp_path / "work-a").rglob("test/test.csv"))  # label first, then the features
+    assert mean_prediction(package_b, test_split, tmp_path) - mean_prediction(package_a, test_split, tmp_path) > SHIFT - 3
     bucket = from_environment(LOCAL_DEFAULTS).artifact_bucket
     keys = [o["Key"] for o in boto3.client("s3").list_objects_v2(Bucket=bucket, Prefix="concurrent-inputs-")["Contents"]
             if "/local-input/" in o["Key"]]
