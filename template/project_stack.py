@@ -4,8 +4,9 @@ from constructs import Construct
 
 from template.components import policies
 from template.components.artifacts import ArtifactStore
+from template.components.boundary import attach_boundary
 from template.components.builds import BuildProjects
-from template.components.cross_account import CrossAccountDeploy
+from template.components.cross_account import ACTION_ROLE, MODEL_ROLE, CrossAccountDeploy, target_roles_share
 from template.components.events import ProjectEvents
 from template.components.nag import SHARED_WILDCARDS, acknowledge_wildcards, logical_ref
 from template.components.parameters import UNPUBLISHED_SEED_BUCKET, ProjectParameters, declare_parameters
@@ -20,6 +21,8 @@ _LOWER_CASE_ARN = ("SageMaker lower-cases names into ARNs while project names ma
 PROJECT_WILDCARDS = {
     f"Resource::{_SM}:model-package-group/*-<SageMakerProjectId>": _LOWER_CASE_ARN,
     f"Resource::{_SM}:model-package/*-<SageMakerProjectId>/*": _LOWER_CASE_ARN,
+    f"Resource::{_SM}:model-package/*": "ListModelPackages only: it names a group, not a package, so IAM "
+                                        "authorizes it on the package collection; it returns summaries.",
     f"Resource::{_SM}:pipeline/*-<SageMakerProjectId>-build": _LOWER_CASE_ARN,
     f"Resource::{_SM}:pipeline/*-<SageMakerProjectId>-build/execution/*": _LOWER_CASE_ARN,
     "Action::kms:ReEncrypt*": "CDK's CodeBuild grant on the project's own artifact key (encrypted build output).",
@@ -36,9 +39,9 @@ class ProjectStack(cdk.Stack):
                  seed_prefix: str = "seeds/", **kwargs) -> None:
         super().__init__(scope, construct_id, **kwargs)
         self.params = params = declare_parameters(self, seed_bucket=seed_bucket, seed_prefix=seed_prefix)
-        self.roles = roles = ProjectRoles(self, "Roles")
+        self.roles = roles = ProjectRoles(self, "Roles", name_prefix=params.prefix)
         self.artifacts = ArtifactStore(self, "Artifacts", multi_account=params.multi_account,
-                                       target_account_ids=[params.staging_account_id, params.prod_account_id])
+                                       target_share=target_roles_share(params, ACTION_ROLE, MODEL_ROLE))
         self.registry = ModelRegistry(self, "Registry", params=params)
         self.repos = SourceRepositories(self, "Repositories", params=params)
         self.cross_account = CrossAccountDeploy(self, "CrossAccount", params=params,
@@ -58,8 +61,26 @@ class ProjectStack(cdk.Stack):
             build_pipeline_arn=self.pipelines.arn(self.pipelines.build_name),
             deploy_pipeline_arn=self.pipelines.arn(self.pipelines.deploy_name))
         self._wire_grants(params)
+        self._outputs(roles)
+        # Every role of the project, created by the Service Catalog launch role, carries the admin's boundary.
+        attach_boundary(self)
         self._tag(params)
         self._acknowledge_wildcards()
+
+    def _outputs(self, roles: ProjectRoles) -> None:
+        """The approver policy to attach to approvers, and what each target-account stack takes (multi-account):
+        it trusts exactly the CodePipeline and CodeBuild roles, by name."""
+        approver = self.registry.approver_policy(deploy_pipeline_arn=self.pipelines.arn(self.pipelines.deploy_name))
+        outputs = {
+            "ApproverPolicyArn": (approver.managed_policy_arn,
+                                  "Attach to whoever approves this project's models (README: Security)"),
+            "PipelineRoleName": (roles.codepipeline.role_name, "ToolingPipelineRoleName of the target-account stacks"),
+            "BuildRoleName": (roles.codebuild.role_name, "ToolingBuildRoleName of the target-account stacks"),
+            "ArtifactBucketName": (self.artifacts.bucket.bucket_name, "ArtifactBucketName of the target-account stacks"),
+            "ArtifactKeyArn": (self.artifacts.key.key_arn, "ArtifactKeyArn of the target-account stacks"),
+        }
+        for name, (value, description) in outputs.items():
+            cdk.CfnOutput(self, name, value=value, description=description)
 
     def _wire_grants(self, params: ProjectParameters) -> None:
         roles = self.roles

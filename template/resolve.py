@@ -22,7 +22,21 @@ def parameter_values(template: dict, given: dict[str, str]) -> dict[str, str]:
         if name not in given and "Default" not in spec:
             raise ResolveError(f"parameters.{name}: missing: the template gives it no default")
         values[name] = given.get(name, spec.get("Default"))
+        if name in given:
+            check_parameter(name, spec, given[name])
     return values
+
+
+def check_parameter(name: str, spec: dict, value) -> None:
+    """CloudFormation's own checks of a given value: MinLength, MaxLength and AllowedPattern (the whole value
+    must match, as CloudFormation matches it), for each entry of a CommaDelimitedList."""
+    for item in value if isinstance(value, list) else [value]:
+        if len(item) < spec.get("MinLength", 0) or len(item) > spec.get("MaxLength", len(item)):
+            raise ResolveError(f"parameters.{name}: {item!r}: length {len(item)} outside "
+                               f"{spec.get('MinLength', 0)}-{spec.get('MaxLength', 'any')}")
+        pattern = spec.get("AllowedPattern")
+        if pattern is not None and re.fullmatch(pattern, item) is None:
+            raise ResolveError(f"parameters.{name}: {item!r}: does not match AllowedPattern {pattern}")
 
 
 class Resolver:

@@ -4,9 +4,11 @@ from aws_cdk import aws_iam as iam
 from constructs import Construct
 
 from template.components import policies
+from template.components.boundary import boundary_policy
 from template.components.cross_account import ACTION_ROLE, CFN_ROLE, MODEL_ROLE, STAGE_TEST_ROLE
 from template.components.nag import SHARED_WILDCARDS, acknowledge_wildcards
-from template.components.parameters import PROJECT_NAME_PATTERN
+from template.components.parameters import ACCOUNT_ID_PATTERN, PROJECT_ID_PATTERN, PROJECT_NAME_PATTERN, ROLE_NAME_PATTERN
+from template.components.roles import service_principal
 
 TARGET_WILDCARDS = {
     **SHARED_WILDCARDS,
@@ -15,16 +17,30 @@ TARGET_WILDCARDS = {
 }
 
 
+def tooling_role(account: str, role_name: str) -> iam.IPrincipal:
+    """Exactly one role of the tooling account (aws:PrincipalArn), not the account: trusting the account root
+    would let any of its principals with sts:AssumeRole in."""
+    arn = f"arn:{cdk.Aws.PARTITION}:iam::{account}:role{policies.ROLE_PATH}{role_name}"
+    return iam.AccountPrincipal(account).with_conditions({"ArnEquals": {"aws:PrincipalArn": arn}})
+
+
 class TargetAccountStack(cdk.Stack):
     """Deploy-action role (trusted by the tooling account), CloudFormation deploy role, model execution role."""
 
     def __init__(self, scope: Construct, construct_id: str, **kwargs) -> None:
         super().__init__(scope, construct_id, **kwargs)
         tooling = self._string("ToolingAccountId", "Account that holds the project (its pipelines and registry).",
-                               allowed_pattern=r"^\d{12}$")
+                               allowed_pattern=ACCOUNT_ID_PATTERN)
+        pipeline_role = self._string("ToolingPipelineRoleName", "The project stack's output PipelineRoleName: the "
+                                     "only tooling-account role that may assume the deploy-action role.",
+                                     allowed_pattern=ROLE_NAME_PATTERN, max_length=64)
+        build_role = self._string("ToolingBuildRoleName", "The project stack's output BuildRoleName: the only "
+                                  "tooling-account role that may assume the stage-test role.",
+                                  allowed_pattern=ROLE_NAME_PATTERN, max_length=64)
         name = self._string("SageMakerProjectName", "Name of the project.", allowed_pattern=PROJECT_NAME_PATTERN,
                             max_length=32)
-        project_id = self._string("SageMakerProjectId", "Id of the project.", max_length=20)
+        project_id = self._string("SageMakerProjectId", "Id of the project.", allowed_pattern=PROJECT_ID_PATTERN,
+                                  max_length=20)
         bucket = self._string("ArtifactBucketName", "The project's artifact bucket (in the tooling account).")
         key_arn = self._string("ArtifactKeyArn", "The KMS key that encrypts the artifact bucket.",
                                allowed_pattern="^arn:[a-z-]+:kms:.+$")
@@ -35,21 +51,24 @@ class TargetAccountStack(cdk.Stack):
             iam.PolicyStatement(actions=["kms:Decrypt", "kms:DescribeKey"], resources=[key_arn])]
 
         self.model_role = self._role("ModelExecutionRole", MODEL_ROLE.format(project_id=project_id),
-                                     iam.ServicePrincipal("sagemaker.amazonaws.com"),
+                                     service_principal("sagemaker.amazonaws.com"),
                                      [*read_artifacts, *policies.model_execution_statements()])
         self.cfn_role = self._role("CloudFormationRole", CFN_ROLE.format(project_id=project_id),
-                                   iam.ServicePrincipal("cloudformation.amazonaws.com"),
+                                   service_principal("cloudformation.amazonaws.com"),
                                    policies.endpoint_deploy_statements(model_role_arn=self.model_role.role_arn,
                                                                        alarm_prefix=name))
         self.action_role = self._role(
-            "DeployActionRole", ACTION_ROLE.format(project_id=project_id), iam.AccountPrincipal(tooling),
+            "DeployActionRole", ACTION_ROLE.format(project_id=project_id), tooling_role(tooling, pipeline_role),
             [*read_artifacts, iam.PolicyStatement(actions=["s3:PutObject"], resources=[f"{bucket_arn}/*"]),
              iam.PolicyStatement(actions=["kms:Encrypt", "kms:GenerateDataKey"], resources=[key_arn]),
              *policies.stack_deploy_statements(stack_name_pattern=f"sagemaker-{name}-deploy-*",
                                                deploy_role_arn=self.cfn_role.role_arn)])
         self.stage_test_role = self._role(
-            "StageTestRole", STAGE_TEST_ROLE.format(project_id=project_id), iam.AccountPrincipal(tooling),
+            "StageTestRole", STAGE_TEST_ROLE.format(project_id=project_id), tooling_role(tooling, build_role),
             policies.stage_test_statements(stack_name_pattern=f"sagemaker-{name}-deploy-*"))
+        # The target account has no portfolio stack: this stack brings the same ceiling for its own roles.
+        boundary = boundary_policy(self, "RoleBoundary", name=None)
+        iam.PermissionsBoundary.of(self).apply(boundary)
         cdk.Tags.of(self).add("sagemaker:project-name", name)
         cdk.Tags.of(self).add("sagemaker:project-id", project_id)
         acknowledge_wildcards(self, TARGET_WILDCARDS)

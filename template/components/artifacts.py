@@ -5,7 +5,7 @@ from aws_cdk import aws_kms as kms
 from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
-from template.components.nag import acknowledge
+from template.components.nag import acknowledge, skip_checkov
 
 
 BUCKET_READ = ["s3:GetBucketLocation", "s3:ListBucket", "s3:GetBucketVersioning"]
@@ -19,7 +19,7 @@ class ArtifactStore(Construct):
     """Encrypted, TLS-only, versioned bucket with lifecycle rules; readable by the target accounts when set."""
 
     def __init__(self, scope: Construct, construct_id: str, *, multi_account: cdk.CfnCondition,
-                 target_account_ids: list[str]) -> None:
+                 target_share: tuple[dict, dict]) -> None:
         super().__init__(scope, construct_id)
         # A customer-managed key: CodePipeline cannot share artifacts across accounts under S3's default key.
         self.key = kms.Key(self, "Key", enable_key_rotation=True, removal_policy=cdk.RemovalPolicy.RETAIN,
@@ -33,19 +33,22 @@ class ArtifactStore(Construct):
                                  abort_incomplete_multipart_upload_after=cdk.Duration.days(7)),
                 s3.LifecycleRule(id="ExpireDataCapture", prefix="data-capture/", expiration=cdk.Duration.days(90)),
             ])
-        acknowledge(self.bucket, "S1", "Pipeline and model artifacts only; access is audited by CloudTrail, and a "
-                                       "second log bucket per project would double the buckets a project owns.")
-        self._share_with(multi_account, target_account_ids)
+        no_access_log = ("Pipeline and model artifacts only; access is audited by CloudTrail, and a second log "
+                         "bucket per project would double the buckets a project owns.")
+        acknowledge(self.bucket, "S1", no_access_log)
+        skip_checkov(self.bucket, "CKV_AWS_18", no_access_log)
+        self._share_with(multi_account, target_share)
 
-    def _share_with(self, multi_account: cdk.CfnCondition, account_ids: list[str]) -> None:
-        """Add read statements for the target accounts, present only under the MultiAccount condition."""
-        principals = {"AWS": [f"arn:{cdk.Aws.PARTITION}:iam::{account}:root" for account in account_ids]}
+    def _share_with(self, multi_account: cdk.CfnCondition, share: tuple[dict, dict]) -> None:
+        """Add read statements for the target accounts' deploy-action and model roles (only those), present
+        only under the MultiAccount condition."""
+        principals, condition = share
         bucket_statement = {
-            "Sid": "TargetAccountsRead", "Effect": "Allow", "Principal": principals,
+            "Sid": "TargetAccountsRead", "Effect": "Allow", "Principal": principals, "Condition": condition,
             "Action": ["s3:GetObject", "s3:GetObjectVersion", "s3:GetBucketLocation", "s3:ListBucket"],
             "Resource": [self.bucket.bucket_arn, f"{self.bucket.bucket_arn}/*"]}
         key_statement = {
-            "Sid": "TargetAccountsDecrypt", "Effect": "Allow", "Principal": principals,
+            "Sid": "TargetAccountsDecrypt", "Effect": "Allow", "Principal": principals, "Condition": condition,
             "Action": ["kms:Decrypt", "kms:DescribeKey"], "Resource": "*"}
         policy = self.bucket.policy.node.default_child
         # Index 1: after the deny-non-TLS statement that enforce_ssl adds first.

@@ -22,6 +22,17 @@ def target_role_arn(account_id: str, template: str, project_id: str) -> str:
                       {"AccountId": account_id, "ProjectId": project_id})
 
 
+def target_roles_share(params: ProjectParameters, *templates: str) -> tuple[dict, dict]:
+    """Principal and Condition of a bucket, key or registry policy statement that lets the target accounts'
+    roles named by `templates` in (and no other principal of those accounts): the account roots as principal,
+    narrowed to the exact roles by aws:PrincipalArn. (Naming the roles as principals would fail while they do
+    not exist yet: the target-account stacks are deployed after this one, from its outputs.)"""
+    accounts = [params.staging_account_id, params.prod_account_id]
+    principal = {"AWS": [f"arn:{cdk.Aws.PARTITION}:iam::{account}:root" for account in accounts]}
+    arns = [target_role_arn(account, template, params.project_id) for account in accounts for template in templates]
+    return principal, {"ArnEquals": {"aws:PrincipalArn": arns}}
+
+
 class CrossAccountDeploy(Construct):
     """Chooses, per stage, this account's roles or the target account's, under the MultiAccount condition."""
 

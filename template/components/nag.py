@@ -22,6 +22,8 @@ SHARED_WILDCARDS = {
     f"Resource::{_SM}:model/*": _STAGE_RESOURCE,
     f"Resource::{_SM}:monitoring-schedule/*": _STAGE_RESOURCE,
     f"Resource::{_SM}:data-quality-job-definition/*": _STAGE_RESOURCE,
+    "Resource::arn:<AWS::Partition>:application-autoscaling:<AWS::Region>:<AWS::AccountId>:scalable-target/*":
+        "Application Auto Scaling generates the scalable target's id; tag actions only (CloudFormation's handler).",
     "Resource::arn:<AWS::Partition>:cloudwatch:<AWS::Region>:<AWS::AccountId>:alarm:<SageMakerProjectName>-*":
         "The stage alarms are named after the stage endpoints, <project>-<stage>-...",
     "Resource::arn:<AWS::Partition>:cloudformation:<AWS::Region>:<AWS::AccountId>:"
@@ -56,3 +58,14 @@ def logical_ref(construct: IConstruct, attribute: str = "") -> str:
     resource = construct.node.default_child if construct.node.default_child is not None else construct
     logical_id = cdk.Stack.of(construct).get_logical_id(resource)
     return f"<{logical_id}.{attribute}>" if attribute else f"<{logical_id}>"
+
+
+def skip_checkov(construct: IConstruct, check_id: str, reason: str) -> None:
+    """Skip checkov check `check_id` on `construct`'s resource, with the reason in the template's metadata
+    (checkov reads Metadata.checkov.skip[].id/comment)."""
+    if not reason.strip():
+        raise ValueError(f"skip_checkov: {check_id}: empty reason: every skip carries a written reason")
+    resource = construct.node.default_child if construct.node.default_child is not None else construct
+    metadata = resource.get_metadata("checkov") or {"skip": []}
+    metadata["skip"].append({"id": check_id, "comment": reason})
+    resource.add_metadata("checkov", metadata)

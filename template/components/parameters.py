@@ -4,7 +4,15 @@ from dataclasses import dataclass
 import aws_cdk as cdk
 from constructs import Construct
 
-PROJECT_NAME_PATTERN = "^[a-zA-Z](-*[a-zA-Z0-9])*"
+# SageMaker's project name (botocore's sagemaker model, ProjectEntityName: [a-zA-Z0-9](-*[a-zA-Z0-9]){0,31}),
+# starting with a letter as SageMaker's own project templates require.
+PROJECT_NAME_PATTERN = "^[a-zA-Z](-*[a-zA-Z0-9])*$"
+# SageMaker's project id (botocore's sagemaker model, ProjectId: [a-zA-Z0-9](-*[a-zA-Z0-9])*, 1-20), lower-case:
+# SageMaker generates ids like p-abcdef123456, and the IAM patterns that scope grants anchor on the id because
+# SageMaker lower-cases names in ARNs (template/components/registry.py).
+PROJECT_ID_PATTERN = "^[a-z0-9](-*[a-z0-9])*$"
+ACCOUNT_ID_PATTERN = r"^\d{12}$"
+ROLE_NAME_PATTERN = r"^[\w+=,.@-]+$"  # IAM's role name characters (iam CreateRole: RoleName)
 BUCKET_NAME_PATTERN = "^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$"
 UNPUBLISHED_SEED_BUCKET = "unpublished-seed-bucket"
 ACCOUNT_ID_OR_EMPTY = r"^(\d{12})?$"
@@ -56,7 +64,7 @@ def declare_parameters(scope: Construct, *, seed_bucket: str, seed_prefix: str) 
     name = _string(scope, "SageMakerProjectName", "Name of the project (passed by SageMaker).",
                    min_length=1, max_length=32, allowed_pattern=PROJECT_NAME_PATTERN)
     project_id = _string(scope, "SageMakerProjectId", "Service-generated id of the project (passed by SageMaker).",
-                         min_length=1, max_length=20)
+                         min_length=1, max_length=20, allowed_pattern=PROJECT_ID_PATTERN)
     connection = _string(scope, "CodeConnectionArn", "Empty: CodeCommit repositories seeded from the seed zips. "
                          "Otherwise the ARN of an available CodeConnections connection to GitHub, GitLab or "
                          "Bitbucket, and BuildRepositoryId/DeployRepositoryId name the two repositories.",

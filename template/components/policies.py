@@ -62,17 +62,27 @@ def endpoint_deploy_statements(*, model_role_arn: str, alarm_prefix: str) -> lis
                      "sagemaker:DescribeDataQualityJobDefinition", "sagemaker:DeleteDataQualityJobDefinition"],
             resources=sagemaker_resources),
         # The stage alarms are named "<endpoint>-..." and the endpoints "<project>-<stage>".
+        # CloudFormation's handlers for these types (the CloudFormation registry schemas cfn-lint bundles) also
+        # read and remove tags; tests/security/test_cloudformation_role.py checks the set.
         iam.PolicyStatement(actions=["cloudwatch:PutMetricAlarm", "cloudwatch:DeleteAlarms",
-                                     "cloudwatch:TagResource"],
+                                     "cloudwatch:TagResource", "cloudwatch:UntagResource",
+                                     "cloudwatch:ListTagsForResource"],
                             resources=[_arn("cloudwatch", f"alarm:{alarm_prefix}-*")]),
-        iam.PolicyStatement(actions=["cloudwatch:DescribeAlarms"], resources=["*"]),
-        # Application Auto Scaling has no resource-level permissions.
+        # Read-only and without resource-level permissions (GetMetricData: the scaling policy's read handler).
+        iam.PolicyStatement(actions=["cloudwatch:DescribeAlarms", "cloudwatch:GetMetricData"], resources=["*"]),
+        # Application Auto Scaling: the targets' ARNs are generated, so "*", held to SageMaker's namespace by
+        # condition (application-autoscaling:service-namespace; the describe calls take no condition).
         iam.PolicyStatement(actions=["application-autoscaling:RegisterScalableTarget",
                                      "application-autoscaling:DeregisterScalableTarget",
-                                     "application-autoscaling:DescribeScalableTargets",
                                      "application-autoscaling:PutScalingPolicy",
-                                     "application-autoscaling:DeleteScalingPolicy",
-                                     "application-autoscaling:DescribeScalingPolicies"], resources=["*"]),
+                                     "application-autoscaling:DeleteScalingPolicy"], resources=["*"],
+                            conditions={"StringEquals": {"application-autoscaling:service-namespace": "sagemaker"}}),
+        iam.PolicyStatement(actions=["application-autoscaling:DescribeScalableTargets",
+                                     "application-autoscaling:DescribeScalingPolicies",
+                                     "application-autoscaling:DescribeScheduledActions"], resources=["*"]),
+        iam.PolicyStatement(actions=["application-autoscaling:TagResource", "application-autoscaling:UntagResource",
+                                     "application-autoscaling:ListTagsForResource"],
+                            resources=[_arn("application-autoscaling", "scalable-target/*")]),
         iam.PolicyStatement(actions=["iam:CreateServiceLinkedRole"], resources=["*"], conditions={
             "StringEquals": {"iam:AWSServiceName": "sagemaker.application-autoscaling.amazonaws.com"}}),
         iam.PolicyStatement(actions=["iam:PassRole"], resources=[model_role_arn],

@@ -1,27 +1,47 @@
 """One IAM role per service the project uses; the stack grants each only what it needs."""
+import aws_cdk as cdk
 from aws_cdk import aws_iam as iam
 from constructs import Construct
 
 from template.components.policies import ROLE_PATH
 
 
+def service_principal(service: str, *, source_arn: str | None = None) -> iam.ServicePrincipal:
+    """`service`, only when it acts for this account (aws:SourceAccount) and, where the service sends it, for
+    the project's own resources (aws:SourceArn): the confused-deputy guard AWS's service guides recommend."""
+    conditions = {"StringEquals": {"aws:SourceAccount": cdk.Aws.ACCOUNT_ID}}
+    if source_arn is not None:
+        conditions["ArnLike"] = {"aws:SourceArn": source_arn}
+    return iam.ServicePrincipal(service, conditions=conditions)
+
+
 class ProjectRoles(Construct):
     """Roles for CodeBuild, CodePipeline, EventBridge, CloudFormation, the SageMaker Pipeline and the model."""
 
-    def __init__(self, scope: Construct, construct_id: str) -> None:
+    def __init__(self, scope: Construct, construct_id: str, *, name_prefix: str) -> None:
         super().__init__(scope, construct_id)
-        self.codebuild = self._role("CodeBuild", "codebuild.amazonaws.com", "Runs the project's CodeBuild projects")
-        self.codepipeline = self._role("CodePipeline", "codepipeline.amazonaws.com",
+        stack = cdk.Stack.of(self)
+        # CodeBuild and CodePipeline send the project's / pipeline's ARN; EventBridge the rule's (named by
+        # CloudFormation, so any rule of this account). SageMaker (its jobs, endpoints) and CloudFormation are
+        # held to the account: neither documents aws:SourceArn for every call that assumes these roles.
+        builds = stack.format_arn(service="codebuild", resource="project", resource_name=f"{name_prefix}-*")
+        pipelines = stack.format_arn(service="codepipeline", resource=f"{name_prefix}-*",
+                                     arn_format=cdk.ArnFormat.NO_RESOURCE_NAME)
+        rules = stack.format_arn(service="events", resource="rule", resource_name="*")
+        self.codebuild = self._role("CodeBuild", service_principal("codebuild.amazonaws.com", source_arn=builds),
+                                    "Runs the project's CodeBuild projects")
+        self.codepipeline = self._role("CodePipeline",
+                                       service_principal("codepipeline.amazonaws.com", source_arn=pipelines),
                                        "Runs the project's build and deploy pipelines")
-        self.events = self._role("Events", "events.amazonaws.com", "Starts the deploy pipeline on approval events")
-        self.cloudformation = self._role("CloudFormation", "cloudformation.amazonaws.com",
+        self.events = self._role("Events", service_principal("events.amazonaws.com", source_arn=rules),
+                                 "Starts the deploy pipeline on approval events")
+        self.cloudformation = self._role("CloudFormation", service_principal("cloudformation.amazonaws.com"),
                                          "Deploys the staging and prod endpoint stacks in this account")
-        self.sagemaker_pipeline = self._role("SageMakerPipeline", "sagemaker.amazonaws.com",
+        self.sagemaker_pipeline = self._role("SageMakerPipeline", service_principal("sagemaker.amazonaws.com"),
                                              "Runs the SageMaker Pipeline's jobs and registers models")
-        self.model_execution = self._role("ModelExecution", "sagemaker.amazonaws.com",
+        self.model_execution = self._role("ModelExecution", service_principal("sagemaker.amazonaws.com"),
                                           "Execution role of the project's models and endpoints")
 
-    def _role(self, construct_id: str, service: str, description: str) -> iam.Role:
+    def _role(self, construct_id: str, principal: iam.IPrincipal, description: str) -> iam.Role:
         # A common path lets the Service Catalog launch role create and pass only these roles.
-        return iam.Role(self, construct_id, assumed_by=iam.ServicePrincipal(service), path=ROLE_PATH,
-                        description=description)
+        return iam.Role(self, construct_id, assumed_by=principal, path=ROLE_PATH, description=description)

@@ -12,7 +12,8 @@ def write(tmp_path, templates: dict, violations):
     report = tmp_path / "nag.json"
     if violations is not None:
         report.write_text(json.dumps(violations))
-    return ["--templates-dir", str(folder), "--nag-report", str(report)]
+    return ["--templates-dir", str(folder), "--nag-report", str(report), "--skip-checkov",
+            "--skip-permissions"]
 
 
 GOOD = {"Resources": {"Queue": {"Type": "AWS::SQS::Queue"}}}
@@ -45,3 +46,20 @@ def test_endpoint_template_is_rendered_and_lint_clean():
     text, note = lint.rendered_endpoint_template()
     assert note == "rendered from staging-config.json and prod-config.json"
     assert [str(f) for f in lint.cfn_lint(text, "endpoint", "us-east-1")] == []
+
+
+UNLOGGED_BUCKET = {"Resources": {"Bucket": {"Type": "AWS::S3::Bucket", "Properties": {}}}}
+
+
+def test_checkov_failure_exits_2_naming_check_and_resource(tmp_path, capsys):
+    args = [a for a in write(tmp_path, {"bucket": UNLOGGED_BUCKET}, []) if a != "--skip-checkov"]
+    assert lint.main(args) == 2
+    captured = capsys.readouterr()
+    assert "error: checkov bucket.json: AWS::S3::Bucket.Bucket: CKV_AWS_18 " in captured.err
+    assert "==> checkov: " in captured.out and " failed, 0 skipped" in captured.out
+
+
+def test_missing_checkov_exits_2_and_says_make_tools(tmp_path, capsys):
+    args = [a for a in write(tmp_path, {"good": GOOD}, []) if a != "--skip-checkov"]
+    assert lint.main([*args, "--checkov-bin", str(tmp_path / "nope")]) == 2
+    assert "run `make tools`" in capsys.readouterr().err

@@ -112,7 +112,8 @@ def test_s3_publish_uploads_tags_sets_cors_creates_launch_role_and_tags_domain(s
     role_arn = publish.stack_output("sagemaker-project-launch-role", "LaunchRoleArn")
     role = boto3.client("iam").get_role(RoleName=role_arn.rsplit("/", 1)[1])["Role"]
     assert role["AssumeRolePolicyDocument"]["Statement"] == [
-        {"Action": "sts:AssumeRole", "Effect": "Allow", "Principal": {"Service": "cloudformation.amazonaws.com"}}]
+        {"Action": "sts:AssumeRole", "Effect": "Allow", "Principal": {"Service": "cloudformation.amazonaws.com"},
+         "Condition": {"StringEquals": {"aws:SourceAccount": "123456789012"}}}]  # issue 9: no confused deputy
     policy = boto3.client("iam").get_role_policy(RoleName=role["RoleName"], PolicyName="Provision")["PolicyDocument"]
     policy = ast.literal_eval(policy) if isinstance(policy, str) else policy  # moto keeps the dict as its repr
     stacks = next(s for s in policy["Statement"] if "cloudformation:CreateStack" in s["Action"])

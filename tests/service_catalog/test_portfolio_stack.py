@@ -48,3 +48,23 @@ def test_product_is_in_the_portfolio(template):
     template.has_resource_properties("AWS::ServiceCatalog::PortfolioProductAssociation", {
         "PortfolioId": {"Ref": Match.string_like_regexp("^Portfolio")},
         "ProductId": {"Ref": Match.string_like_regexp("^Product")}})
+
+
+def test_launch_role_creates_roles_only_with_the_project_boundary(template):
+    boundary_arn = {"Fn::Join": ["", ["arn:", {"Ref": "AWS::Partition"}, ":iam::", {"Ref": "AWS::AccountId"},
+                                      ":policy/sagemaker-project/sagemaker-project-role-boundary"]]}
+    template.has_resource_properties("AWS::IAM::Role", {"Policies": [{"PolicyName": "Provision", "PolicyDocument": {
+        "Statement": Match.array_with([
+            Match.object_like({"Sid": "RolesOnlyWithBoundary", "Effect": "Allow",
+                               "Action": ["iam:CreateRole", "iam:PutRolePolicy", "iam:DeleteRolePolicy"],
+                               "Condition": {"StringEquals": {"iam:PermissionsBoundary": boundary_arn}}}),
+            Match.object_like({"Sid": "KeepBoundary", "Effect": "Deny", "Resource": boundary_arn}),
+        ])}}]})
+    template.has_resource_properties("AWS::IAM::ManagedPolicy", {
+        "ManagedPolicyName": "sagemaker-project-role-boundary", "Path": "/sagemaker-project/"})
+
+
+def test_launch_role_trust_names_this_account(template):
+    template.has_resource_properties("AWS::IAM::Role", {"AssumeRolePolicyDocument": {"Statement": [
+        Match.object_like({"Principal": {"Service": "servicecatalog.amazonaws.com"},
+                           "Condition": {"StringEquals": {"aws:SourceAccount": {"Ref": "AWS::AccountId"}}}})]}})

@@ -2,6 +2,7 @@
 import pytest
 from aws_cdk.assertions import Match, Template
 
+from template.components.boundary import BOUNDARY_DESCRIPTION
 from template.components.pipelines import DEPLOY_STAGES
 
 CONTRACT_ENV = {"SAGEMAKER_PROJECT_NAME", "SAGEMAKER_PROJECT_ID", "MODEL_PACKAGE_GROUP_NAME", "ARTIFACT_BUCKET",
@@ -20,8 +21,9 @@ def resources(project_template: dict, kind: str) -> dict:
 
 def test_parameters_are_sagemakers_project_name_and_id(template):
     template.has_parameter("SageMakerProjectName", {"Type": "String", "MaxLength": 32,
-                                                    "AllowedPattern": "^[a-zA-Z](-*[a-zA-Z0-9])*"})
-    template.has_parameter("SageMakerProjectId", {"Type": "String"})
+                                                    "AllowedPattern": "^[a-zA-Z](-*[a-zA-Z0-9])*$"})
+    template.has_parameter("SageMakerProjectId", {"Type": "String", "MaxLength": 20,
+                                                  "AllowedPattern": "^[a-z0-9](-*[a-z0-9])*$"})
 
 
 def test_approval_rule_matches_only_this_groups_approved_and_rejected(template):
@@ -102,9 +104,12 @@ def test_bucket_policy_denies_requests_without_tls(template):
 
 
 def _statements(template_dict: dict) -> list[dict]:
+    """Identity statements (a permissions boundary grants nothing: tests/security checks what it caps)."""
     found = []
     for resource in template_dict["Resources"].values():
         props = resource.get("Properties", {})
+        if props.get("Description") == BOUNDARY_DESCRIPTION:
+            continue
         documents = [props.get("PolicyDocument")] + [p["PolicyDocument"] for p in props.get("Policies", [])]
         for document in filter(None, documents):
             found += [s for s in document["Statement"] if "Fn::If" not in s]

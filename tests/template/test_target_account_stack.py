@@ -15,10 +15,15 @@ def role_named(roles, suffix):
     return properties
 
 
-def test_stage_test_role_is_trusted_by_the_tooling_account_only(roles):
-    trust = role_named(roles, "-stage-test")["AssumeRolePolicyDocument"]["Statement"]
+@pytest.mark.parametrize("suffix, tooling_role", [("-stage-test", "ToolingBuildRoleName"),
+                                                  ("-deploy-action", "ToolingPipelineRoleName")])
+def test_cross_account_roles_trust_one_named_tooling_role_only(roles, suffix, tooling_role):
+    trust = role_named(roles, suffix)["AssumeRolePolicyDocument"]["Statement"]
     assert [s["Principal"]["AWS"] for s in trust] == [
         {"Fn::Join": ["", ["arn:", {"Ref": "AWS::Partition"}, ":iam::", {"Ref": "ToolingAccountId"}, ":root"]]}]
+    assert [s["Condition"] for s in trust] == [{"ArnEquals": {"aws:PrincipalArn": {"Fn::Join": ["", [
+        "arn:", {"Ref": "AWS::Partition"}, ":iam::", {"Ref": "ToolingAccountId"}, ":role/sagemaker-project/",
+        {"Ref": tooling_role}]]}}}]
 
 
 def test_stage_test_role_reads_stacks_endpoints_models_alarms_and_invokes(roles):

