@@ -18,8 +18,9 @@ EPILOG = """examples:
   scripts/demo.py --speed 120 --out /tmp/demo
   scripts/demo.py --fast                  # the end-to-end test's settings: faster clock, less traffic
 
-exit codes: 0 the story ran to its end (its expected failures included); 2 bad options; 1 a step did
-not happen as the story needs."""
+exit codes: 0 the story ran to its end (its expected failures included); 2 bad options or an output
+path that cannot be a folder; 1 a step did not happen as the story needs, or an AWS call failed.
+Errors are one line on stderr; --debug adds the traceback."""
 FAST_SPEED = 120.0
 
 
@@ -30,10 +31,14 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--speed", type=float, help="simulated seconds per real second (default 60; --fast 120)")
     parser.add_argument("--fast", action="store_true", help="faster clock and less experiment traffic (the test's)")
     parser.add_argument("--work-dir", type=Path, help="where builds and pipeline executions run (default: a temp folder)")
+    parser.add_argument("--debug", action="store_true", help="show tracebacks")
     args = parser.parse_args(argv)
     if args.speed is not None and not 0 < args.speed <= 150:
         parser.error(f"--speed: {args.speed}: must be > 0 and <= 150 (above it a sim minute holds too few "
                      "requests of the slow v3 for the latency alarm's three periods)")
+    for option, folder in (("--out", args.out), ("--work-dir", args.work_dir)):
+        if folder is not None and folder.exists() and not folder.is_dir():
+            parser.error(f"{option}: {folder}: exists and is not a folder: give a folder or a new path")
     return args
 
 
@@ -49,16 +54,14 @@ def settings_from(args: argparse.Namespace):
 
 def main(argv: list[str] | None = None) -> int:
     args = parse(argv)
-    from demo_story.errors import StoryError
     from demo_story.story import run_story
+    from script_errors import run_command
 
-    try:
+    def play() -> int:
         run_story(settings_from(args))
-    except StoryError as error:
-        print(f"error: {error}", file=sys.stderr)
-        return 1
-    return 0
+        return 0
 
+    return run_command(play, args.debug)
 
 if __name__ == "__main__":
     sys.exit(main())

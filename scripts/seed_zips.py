@@ -33,7 +33,18 @@ def zip_seeds(out_dir: Path, root: Path = ROOT) -> dict[str, Path]:
     return {seed: zip_seed(root / seed, out_dir / f"{seed}.zip") for seed in SEEDS}
 
 
+def main(argv: list[str] | None = None) -> int:
+    from script_errors import run_command
+
+    debug = "--debug" in (sys.argv[1:] if argv is None else argv)
+
+    def zip_all() -> int:
+        for name, zipped in zip_seeds(ROOT / "build" / "seeds").items():
+            print(f"{name}: {zipped}")
+        return 0
+
+    return run_command(zip_all, debug)
+
+
 if __name__ == "__main__":
-    for name, zipped in zip_seeds(ROOT / "build" / "seeds").items():
-        print(f"{name}: {zipped}")
-    sys.exit(0)
+    sys.exit(main())

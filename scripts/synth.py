@@ -5,6 +5,7 @@ import sys
 from pathlib import Path
 
 from cdk_apps import ROOT, TEMPLATES_DIR, synthesize
+from script_errors import ScriptInputError, run_command
 
 NAG_REPORT = ROOT / "build" / "cdk-nag-report.json"
 EXAMPLES = """examples:
@@ -13,13 +14,30 @@ EXAMPLES = """examples:
 """
 
 
+def bucket_problem(bucket: str | None) -> str | None:
+    """S3's bucket naming rules (the deploy seed's aws_formats), checked before anything is synthesized."""
+    if bucket is None:
+        return None
+    from deploy import aws_formats  # script_errors puts the deploy seed on the import path
+
+    return aws_formats.problem("--seed-bucket", bucket, "bucket")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, epilog=EXAMPLES,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--out-dir", type=Path, default=TEMPLATES_DIR, help="where the templates go")
     parser.add_argument("--seed-bucket", help="default SeedBucket of the project template (publish sets it)")
     parser.add_argument("--seed-prefix", default="seeds/", help="key prefix of the seed zips (default: seeds/)")
+    parser.add_argument("--debug", action="store_true", help="show tracebacks")
     args = parser.parse_args(argv)
+    return run_command(lambda: synth(args), args.debug)
+
+
+def synth(args) -> int:
+    problem = bucket_problem(args.seed_bucket)
+    if problem:
+        raise ScriptInputError(problem)
     result = synthesize(args.out_dir, seed_bucket=args.seed_bucket, seed_prefix=args.seed_prefix)
     NAG_REPORT.parent.mkdir(parents=True, exist_ok=True)
     NAG_REPORT.write_text(json.dumps(result.nag_violations, indent=2) + "\n")

@@ -7,6 +7,8 @@ import sys
 import tempfile
 from pathlib import Path
 
+from script_errors import ScriptInputError, run_command
+
 ROOT = Path(__file__).resolve().parent.parent
 IGNORED = shutil.ignore_patterns("__pycache__", ".pytest_cache", ".cache", "*.pyc", "build", "demo-output", ".venv-xgboost-*")
 
@@ -25,11 +27,19 @@ def run_seed_tests(seed: str, pytest_args: list[str]) -> int:
         return subprocess.call([sys.executable, "-m", "pytest", "-q", *pytest_args], cwd=copy, env=env)
 
 
-def main() -> int:
+def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("seeds", nargs="+", help="seed folders under the repository root")
+    parser.add_argument("--debug", action="store_true", help="show tracebacks")
     parser.add_argument("--pytest-args", nargs=argparse.REMAINDER, default=[], help="passed on to pytest")
-    args = parser.parse_args()
+    args = parser.parse_args(argv)
+    return run_command(lambda: run_all(args), args.debug)
+
+
+def run_all(args) -> int:
+    missing = [seed for seed in args.seeds if not (ROOT / seed).is_dir()]
+    if missing:
+        raise ScriptInputError(f"{', '.join(missing)}: not a seed folder under {ROOT} (the seeds: seed-build, seed-deploy)")
     failed = [seed for seed in args.seeds if run_seed_tests(seed, args.pytest_args) != 0]
     if failed:
         print(f"error: tests failed in {', '.join(failed)}", file=sys.stderr)

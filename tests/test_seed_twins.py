@@ -20,6 +20,14 @@ def test_both_seeds_test_the_emulator_the_same_way():
     assert build.replace("pipelines.local.emulator", "deploy.emulator") == deploy
 
 
+def test_both_seeds_carry_the_same_aws_error_lines():
+    assert body("seed-build/pipelines/aws_errors.py") == body("seed-deploy/deploy/aws_errors.py")
+
+
+def test_both_seeds_check_the_same_aws_formats():
+    assert body("seed-build/pipelines/aws_formats.py") == body("seed-deploy/deploy/aws_formats.py")
+
+
 def test_both_seeds_carry_the_same_xgboost_container_environment():
     assert body("seed-build/pipelines/local/xgboost_env.py") == body("seed-deploy/deploy/rehearsal/xgboost_env.py")
 

@@ -5,13 +5,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from demo_story import console
+from demo_story.errors import StoryError
 
 ACCOUNT = "123456789012"  # moto's default account: the emulator's ARNs carry it
 PROJECT_STACK = "sagemaker-project"
 _PLACEHOLDER = re.compile(r"<([A-Za-z0-9]+)(?:\.([A-Za-z0-9]+))?>")
 
 
-class ProvisionError(RuntimeError):
+class ProvisionError(StoryError):
     """The synthesized template lacks something the story needs (a rule, a pipeline, a project)."""
 
 

@@ -111,7 +111,7 @@ def run_story(settings: Settings) -> StoryResult:
         v3 = models.register_faulty(session, project, v2, V3_BEHAVIOUR, work / "faulty-v3")
         result.models[v3.version] = v3
         deploy_on_decision(session, project, pipeline, result, [v3], "Approved", "v3: same metrics as v2")
-        console.step("6. registry rollback: `python -m deploy rollback --to-version 1` rejects v3 and v2")
+        console.step("6. registry rollback: `python -m deploy rollback --to-version 1` rejects v2, then v3")
         registry_rollback(session, project, pipeline, result, to_version=v1.version, out_dir=settings.out_dir)
         console.step("7. experiments: A/B (examples/ab-test.json) and shadow (examples/shadow.json)")
         run_experiments(session, bridge, project, result, v1, v2, settings)

@@ -8,8 +8,10 @@ AWS_ENDPOINT_URL unset, an embedded emulator (moto's server on 127.0.0.1) runs f
 """
 import argparse
 import gc
+import hashlib
 import json
 import logging
+import math
 import os
 import sys
 import tempfile
@@ -17,19 +19,24 @@ import time
 from pathlib import Path
 
 from pipelines import sdk  # noqa: F401  (sets the SDK's environment before it is imported)
+from pipelines.errors import run_command
 from pipelines.local import definition_cache
+from pipelines.local.container import STEP_TIMEOUT_SECONDS, forkserver_environment
 from pipelines.local.emulator import emulator_for_run
 from pipelines.local.warm_start import WarmLauncher, warm_processes
 from pipelines.local.definitions import check_maps, load_definition, prepare_resources, read_stubs, stage_maps
-from pipelines.local.errors import InputError, LocalRunError
+from pipelines.local.errors import InputError
 from pipelines.local.executor import Execution, StepRecord, check_definition, execute, resolve_parameters
-from pipelines.local.container import STEP_TIMEOUT_SECONDS, forkserver_environment
 from pipelines.project import LOCAL_DEFAULTS, Project, from_environment
 
 SEED_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_DATA = SEED_ROOT / "data" / "abalone.csv"
 
-EPILOG = """examples:
+EPILOG = """exit codes: 0 the pipeline succeeded; 2 invalid options, parameters, definition, input file or environment
+(nothing run, nothing registered); 1 the pipeline failed (a step, or its Fail step) or an AWS error.
+Errors are one line on stderr; --debug adds the traceback.
+
+examples:
   python -m pipelines.run_local
   python -m pipelines.run_local --param MseThreshold=5.0 --work-dir /tmp/run1
   python -m pipelines.run_local --param InputDataUrl=data/abalone.csv --hyperparameter max_depth=6
@@ -100,16 +107,57 @@ def local_input_file(parameters: dict, overridden: bool) -> Path | None:
     source = Path(url) if overridden else DEFAULT_DATA
     if not source.is_file():
         raise InputError(f"InputDataUrl: {url}: no such file")
+    try:
+        with source.open("rb") as data:
+            data.read(1)
+    except OSError as error:
+        raise InputError(f"InputDataUrl: {url}: cannot read it ({error.strerror})") from None
     return source
 
 
-def stage_input_data(parameters: dict, source: Path | None, overridden: bool, project: Project) -> None:
+def work_folder(path: str | None) -> Path:
+    """The --work-dir (made if missing), or a new temporary folder; InputError when it cannot be one."""
+    if not path:
+        return Path(tempfile.mkdtemp(prefix="pipeline-run-"))
+    folder = Path(path)
+    if folder.exists() and not folder.is_dir():
+        raise InputError(f"--work-dir {path}: exists and is not a folder: give a folder or a new path")
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise InputError(f"--work-dir {path}: cannot make the folder ({error.strerror})") from None
+    return folder
+
+
+def check_hyperparameters(hyperparameters: dict[str, str]) -> dict[str, str]:
+    """Numbers must be finite: float() takes "nan" and "inf", which XGBoost would then train with."""
+    for name, value in hyperparameters.items():
+        try:
+            number = float(value)
+        except ValueError:
+            continue
+        if not math.isfinite(number):
+            raise InputError(f"--hyperparameter {name}={value}: must be a finite number")
+    return hyperparameters
+
+
+def input_key(source: Path, pipeline_name: str) -> str:
+    """Content-addressed: concurrent runs on different files never share an object, and a key's content
+    never changes under a run that reads it (the same file maps to the same key and bytes)."""
+    digest = hashlib.sha256()
+    with source.open("rb") as data:
+        for block in iter(lambda: data.read(1 << 20), b""):
+            digest.update(block)
+    return f"{pipeline_name}/local-input/{digest.hexdigest()[:16]}/{source.name}"
+
+
+def stage_input_data(parameters: dict, source: Path | None, project: Project) -> None:
     """Upload a local input file where the pipeline reads it and point InputDataUrl at it."""
     import boto3
 
     if source is None:
         return
-    key = f"local-input/{source.name}" if overridden else parameters["InputDataUrl"].split("/", 3)[3]
+    key = input_key(source, project.pipeline_name)
     boto3.client("s3").upload_file(str(source), project.artifact_bucket, key)
     parameters["InputDataUrl"] = f"s3://{project.artifact_bucket}/{key}"
 
@@ -175,18 +223,20 @@ def run(args: argparse.Namespace) -> int:
 
 
 def run_with(args: argparse.Namespace, launcher: WarmLauncher) -> int:
+    if not math.isfinite(args.step_timeout) or args.step_timeout <= 0:
+        raise InputError(f"--step-timeout: {args.step_timeout}: must be a finite number of seconds > 0")
     overrides = parse_pairs(args.param, "--param")
     stubs = read_stubs(parse_pairs(args.stub, "--stub"))
     maps = parse_pairs(args.map, "--map")
     check_maps(maps)
+    hyperparameters = check_hyperparameters(parse_pairs(args.hyperparameter, "--hyperparameter"))
     if args.definition:
         definition, pipeline_name = load_definition(Path(args.definition))
-        if args.hyperparameter:
+        if hyperparameters:
             raise InputError("--hyperparameter: only for this repo's pipeline; with --definition, pass --param")
         project = prefix = input_file = None
     else:
         project = from_environment(LOCAL_DEFAULTS)
-        hyperparameters = parse_pairs(args.hyperparameter, "--hyperparameter")
         definition, prefix, origin = cached_definition(project, hyperparameters, use_cache=not args.no_cache)
         print(f"definition: {origin}")
         pipeline_name = project.pipeline_name
@@ -194,7 +244,7 @@ def run_with(args: argparse.Namespace, launcher: WarmLauncher) -> int:
     check_definition(definition, stubs)
     if project:
         input_file = local_input_file(parameters, "InputDataUrl" in overrides)
-    work_dir = Path(args.work_dir or tempfile.mkdtemp(prefix="pipeline-run-"))
+    work_dir = work_folder(args.work_dir)
     with emulator_for_run() as (url, started):
         print(f"{'started an embedded emulator' if started else 'using the emulator'} at {url}")
         prepare_resources(definition, maps)
@@ -203,7 +253,7 @@ def run_with(args: argparse.Namespace, launcher: WarmLauncher) -> int:
             from pipelines.code import upload_code
 
             ensure_project_resources(project)
-            stage_input_data(parameters, input_file, "InputDataUrl" in overrides, project)
+            stage_input_data(parameters, input_file, project)
             upload_code(prefix)
         print(f"pipeline {pipeline_name}: running {len(definition['Steps'])} top-level steps locally")
         start = time.perf_counter()
@@ -238,15 +288,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--step-timeout", type=float, default=STEP_TIMEOUT_SECONDS, metavar="SECONDS", help=f"a step's time limit (default {STEP_TIMEOUT_SECONDS}; a shorter StoppingCondition wins)")
     parser.add_argument("--no-cache", action="store_true", help="build this repo's definition with the SDK even if a cached one matches")
     parser.add_argument("--work-dir", help="folder for the steps' container folders and logs (default: a new temporary folder)")
+    parser.add_argument("--debug", action="store_true", help="show tracebacks")
     args = parser.parse_args(argv)
-    try:
-        return run(args)
-    except InputError as error:
-        print(f"error: {error}", file=sys.stderr)
-        return 2
-    except LocalRunError as error:
-        print(f"error: {error}", file=sys.stderr)
-        return 1
+    return run_command(lambda: run(args), args.debug)
 
 
 def exit_promptly(code: int) -> None:

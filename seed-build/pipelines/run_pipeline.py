@@ -6,35 +6,74 @@ are uploaded to the artifact bucket first (content-addressed), so the definition
 """
 import argparse
 import importlib
+import inspect
+import math
 import json
 import sys
 import time
 
 from pipelines import sdk
+from pipelines.errors import InputError, run_command
+from pipelines.project import check_format
 
-EPILOG = """examples:
+EPILOG = """exit codes: 0 upserted and started (with --wait: and the execution succeeded); 2 invalid options or
+names (nothing upserted); 1 an AWS error, or (--wait) an execution that did not succeed.
+Errors are one line on stderr; --debug adds the traceback.
+
+examples:
   python -m pipelines.run_pipeline --module-name pipelines.abalone.pipeline \\
       --role-arn "$SAGEMAKER_PIPELINE_ROLE_ARN" \\
       --tags '[{"Key": "sagemaker:project-name", "Value": "'"$SAGEMAKER_PROJECT_NAME"'"}]' \\
-      --kwargs '{"region": "us-east-1", "default_bucket": "my-bucket", "model_package_group_name": "p-123", "pipeline_name": "p-123-build"}'
+      --kwargs '{"default_bucket": "'"$ARTIFACT_BUCKET"'", "model_package_group_name": "p-123", "pipeline_name": "p-123-build"}'
   python -m pipelines.run_pipeline ... --wait        # follow the steps until the execution ends
 """
 
 FINISHED = {"Succeeded", "Failed", "Stopped"}
 
 
-class InputError(Exception):
-    """Bad command-line input: exit code 2, nothing upserted."""
-
-
 def parse_json(text: str, option: str, kind: type):
     try:
-        value = json.loads(text)
+        value = json.loads(text, parse_constant=_refuse_constant, parse_float=_finite_float)
     except json.JSONDecodeError as error:
         raise InputError(f"{option}: not valid JSON: {error}") from None
+    except (ValueError, RecursionError) as error:
+        raise InputError(f"{option}: {error}") from None
     if not isinstance(value, kind):
         raise InputError(f"{option}: {text}: expected a JSON {kind.__name__}")
     return value
+
+
+def seconds(text: str) -> float:
+    """An argparse type: a finite number of seconds >= 0 (float() alone takes "nan" and "inf")."""
+    value = float(text)
+    if not math.isfinite(value) or value < 0:
+        raise ValueError(text)
+    return value
+
+
+def _refuse_constant(name: str):
+    raise ValueError(f"{name} is not a number JSON allows")
+
+
+def _finite_float(text: str) -> float:
+    if not math.isfinite(float(text)):  # 1e999 parses to inf
+        _refuse_constant(text)
+    return float(text)
+
+
+def check_arguments(role_arn: str, tags: list, kwargs: dict) -> None:
+    """AWS's formats for the names and the role, checked before anything is uploaded or upserted."""
+    check_format("--role-arn", role_arn, "role arn")
+    if not all(isinstance(tag, dict) and set(tag) == {"Key", "Value"} for tag in tags):
+        raise InputError(f"--tags: {json.dumps(tags)}: expected a JSON list of {{\"Key\": ..., \"Value\": ...}}")
+    missing = [key for key in ("default_bucket", "pipeline_name") if key not in kwargs]
+    if missing:
+        raise InputError(f"--kwargs: missing {', '.join(missing)}")
+    kinds = {"default_bucket": "bucket", "pipeline_name": "pipeline name",
+             "model_package_group_name": "model package group", "role": "role arn"}
+    for key, kind in kinds.items():
+        if key in kwargs:
+            check_format(f"--kwargs {key}", kwargs[key], kind)
 
 
 def load_pipeline(module_name: str, kwargs: dict):
@@ -45,15 +84,19 @@ def load_pipeline(module_name: str, kwargs: dict):
         module = importlib.import_module(module_name)
     except ModuleNotFoundError as error:
         raise InputError(f"--module-name {module_name}: {error}") from None
-    missing = [key for key in ("default_bucket", "pipeline_name") if key not in kwargs]
-    if missing:
-        raise InputError(f"--kwargs: missing {', '.join(missing)}")
+    get_pipeline = getattr(module, "get_pipeline", None)
+    if not callable(get_pipeline):
+        raise InputError(f"--module-name {module_name}: has no get_pipeline(**kwargs)")
     kwargs.setdefault("region", sdk.region())
     kwargs.setdefault("code_prefix", code_prefix(kwargs["default_bucket"], kwargs["pipeline_name"]))
+    try:
+        inspect.signature(get_pipeline).bind(**{"sagemaker_session": None, **kwargs})
+    except TypeError as error:
+        raise InputError(f"--kwargs: {module_name}.get_pipeline: {error}") from None
     upload_code(kwargs["code_prefix"])
     with sdk.quiet():
         kwargs.setdefault("sagemaker_session", sdk.pipeline_session(kwargs["default_bucket"]))
-        return module.get_pipeline(**kwargs)
+        return get_pipeline(**kwargs)
 
 
 def follow(execution_arn: str, poll_seconds: float, max_polls: int) -> str:
@@ -80,6 +123,8 @@ def follow(execution_arn: str, poll_seconds: float, max_polls: int) -> str:
 def run(args: argparse.Namespace) -> int:
     kwargs = parse_json(args.kwargs, "--kwargs", dict)
     tags = parse_json(args.tags, "--tags", list)
+    kwargs.setdefault("role", args.role_arn)  # the pipeline's steps run as the role the pipeline has
+    check_arguments(args.role_arn, tags, kwargs)
     pipeline = load_pipeline(args.module_name, kwargs)
     with sdk.quiet():
         response = pipeline.upsert(role_arn=args.role_arn, description=args.description, tags=tags)
@@ -108,19 +153,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--kwargs", default="{}", help="JSON object passed to get_pipeline")
     parser.add_argument("--description", default="Model build pipeline of this SageMaker project")
     parser.add_argument("--wait", action="store_true", help="follow the execution's steps until it ends")
-    parser.add_argument("--poll-seconds", type=float, default=30.0, help="seconds between status polls (--wait)")
+    parser.add_argument("--poll-seconds", type=seconds, default=30.0, help="seconds between status polls (--wait)")
     parser.add_argument("--max-polls", type=int, default=480, help="give up following after this many polls")
+    parser.add_argument("--debug", action="store_true", help="show tracebacks")
     args = parser.parse_args(argv)
-    from botocore.exceptions import BotoCoreError, ClientError
-
-    try:
-        return run(args)
-    except InputError as error:
-        print(f"error: {error}", file=sys.stderr)
-        return 2
-    except (BotoCoreError, ClientError) as error:
-        print(f"error: AWS refused the request: {error}; check the role's permissions and the region", file=sys.stderr)
-        return 1
+    return run_command(lambda: run(args), args.debug)
 
 
 if __name__ == "__main__":

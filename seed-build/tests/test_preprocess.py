@@ -65,7 +65,22 @@ def test_read_raw_unknown_sex_value_is_named(tmp_path):
 def test_read_raw_non_numeric_measurement_names_the_row(tmp_path):
     bad = tmp_path / "bad.csv"
     bad.write_text("M,0.455,0.365,0.095,0.514,0.2245,0.101,0.15,15\nF,big,0.42,0.135,0.677,0.2565,0.1415,0.21,9\n")
-    with pytest.raises(preprocess.InputDataError, match="data row 2: every column but sex must be a number"):
+    with pytest.raises(preprocess.InputDataError, match="data row 2: every column but sex must be a finite number"):
+        preprocess.read_raw(bad)
+
+
+@pytest.mark.parametrize("value", ["nan", "inf", "-Infinity", "1e999"])
+def test_read_raw_non_finite_measurement_or_label_is_reported_not_used(tmp_path, value):
+    bad = tmp_path / "bad.csv"
+    bad.write_text(f"M,0.455,0.365,0.095,0.514,0.2245,0.101,0.15,15\nF,0.53,0.42,0.135,0.677,0.2565,0.1415,0.21,{value}\n")
+    with pytest.raises(preprocess.InputDataError, match=r"data row 2: every column but sex must be a finite number \(1 row"):
+        preprocess.read_raw(bad)
+
+
+def test_read_raw_non_utf8_file_is_named(tmp_path):
+    bad = tmp_path / "latin1.csv"
+    bad.write_bytes("M,0.455,0.365,0.095,0.514,0.2245,0.101,0.15,15\n\xe9".encode("latin-1"))
+    with pytest.raises(preprocess.InputDataError, match="latin1.csv: not UTF-8 text"):
         preprocess.read_raw(bad)
 
 

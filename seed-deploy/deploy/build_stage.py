@@ -6,7 +6,7 @@ from pathlib import Path
 
 import boto3
 
-from deploy import registry, stage_names
+from deploy import aws_formats, registry, stage_names
 from deploy.accounts import TARGET_ROLE_VARIABLES, stage_session
 from deploy.errors import DeployError, InputError
 from deploy.stage_config import load_stage_config
@@ -18,6 +18,14 @@ ENVIRONMENT = {
     "group": "MODEL_PACKAGE_GROUP_NAME",
     "bucket": "ARTIFACT_BUCKET",
     "role": "MODEL_EXECUTION_ROLE_ARN",
+}
+# The AWS format of each (aws_formats.FORMATS); checked before anything is read or written.
+ENVIRONMENT_FORMATS = {
+    "SAGEMAKER_PROJECT_NAME": "project name",
+    "SAGEMAKER_PROJECT_ID": "project id",
+    "MODEL_PACKAGE_GROUP_NAME": "model package group",
+    "ARTIFACT_BUCKET": "bucket",
+    "MODEL_EXECUTION_ROLE_ARN": "role arn",
 }
 MISSING_ENVIRONMENT = "environment: {names}: not set: the build needs them (see README, environment contract)"
 NO_BASELINE = (
@@ -46,6 +54,10 @@ class BuildEnvironment:
         if missing:
             raise InputError(MISSING_ENVIRONMENT.format(names=", ".join(missing)))
         target_roles = {stage: environ[name] for stage, name in TARGET_ROLE_VARIABLES.items() if environ.get(name)}
+        problems = [aws_formats.problem(name, environ[name], kind) for name, kind in ENVIRONMENT_FORMATS.items()]
+        problems += [aws_formats.problem(TARGET_ROLE_VARIABLES[stage], arn, "role arn") for stage, arn in target_roles.items()]
+        if any(problems):
+            raise InputError("environment: " + "; ".join(p for p in problems if p))
         return cls(**{key: environ[name] for key, name in ENVIRONMENT.items()}, target_roles=target_roles)
 
 

@@ -1,10 +1,11 @@
 """`python -m deploy COMMAND`: a thin command line; each command lives in deploy/commands/<name>.py."""
 import argparse
 import importlib
+import math
 import sys
 import traceback
 
-from deploy.errors import DeployError
+from deploy.errors import describe
 
 # Command name -> module under deploy.commands. Each module has a docstring (its help), an EPILOG of
 # worked examples, configure(parser) and run(args) -> exit code.
@@ -30,6 +31,7 @@ def _load(command: str):
 
 EPILOG = """exit codes: 0 success; 2 invalid input or config (nothing changed); 1 the command ran and what it
 checks failed, or an AWS call failed. `python -m deploy COMMAND --help` shows each command's own.
+Errors are one line on stderr; --debug adds the traceback.
 
 examples:
   python -m deploy validate staging-config.json prod-config.json
@@ -65,26 +67,28 @@ def build_parser(argv: list[str]) -> argparse.ArgumentParser:
             formatter_class=argparse.RawDescriptionHelpFormatter,
         )
         command.set_defaults(run=module.run)
+        command.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help="show tracebacks")
         module.configure(command)
     return parser
 
 
+def refuse_non_finite(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None:
+    """Every number option must be finite: argparse's type=float takes "nan", "inf" and 1e999 (exit 2)."""
+    for name, value in vars(args).items():
+        if isinstance(value, float) and not math.isfinite(value):
+            parser.error(f"--{name.replace('_', '-')}: {value}: must be a finite number")
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
-    args = build_parser(argv).parse_args(argv)
+    parser = build_parser(argv)
+    args = parser.parse_args(argv)
+    refuse_non_finite(parser, args)
     try:
         return args.run(args)
-    except DeployError as error:
+    except Exception as error:  # noqa: BLE001 - the edge: every error becomes one line, --debug shows where
+        message, exit_code = describe(error)
         if args.debug:
             traceback.print_exc()
-        print(f"error: {error}", file=sys.stderr)
-        return error.exit_code
-    except Exception as error:  # noqa: BLE001 - only AWS errors are handled, the rest re-raised
-        # boto3's errors (ClientError, EndpointConnectionError, NoCredentialsError...) are not ours but
-        # are expected: report them like a failed check, without importing botocore for every command.
-        if not type(error).__module__.startswith("botocore"):
-            raise
-        if args.debug:
-            traceback.print_exc()
-        print(f"error: AWS call failed: {error}", file=sys.stderr)
-        return DeployError.exit_code
+        print(f"error: {message}", file=sys.stderr)
+        return exit_code

@@ -103,14 +103,18 @@ ROLLBACK_NOT_APPROVED = (
 
 
 def rollback_plan(packages: list[ModelPackage], version: int, group: str) -> list[ModelPackage]:
-    """The Approved versions newer than `version`, newest first; InputError unless `version` is Approved."""
+    """The Approved versions newer than `version`, OLDEST first; InputError unless `version` is Approved.
+
+    Rejecting in this order keeps the newest Approved version the live one (the newest) until the
+    last call, and the target after it: an interruption never makes a third version the one to deploy.
+    """
     target = [p for p in packages if p.version == version]
     if not target:
         versions = ", ".join(str(p.version) for p in packages) or "none"
         raise InputError(ROLLBACK_UNKNOWN.format(version=version, group=group, versions=versions))
     if target[0].status != APPROVED:
         raise InputError(ROLLBACK_NOT_APPROVED.format(version=version, group=group, status=target[0].status))
-    return [p for p in packages if p.version > version and p.status == APPROVED]
+    return sorted((p for p in packages if p.version > version and p.status == APPROVED), key=lambda p: p.version)
 
 
 def reject(sm, package: ModelPackage, reason: str) -> None:

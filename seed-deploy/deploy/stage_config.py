@@ -6,6 +6,7 @@ import jsonschema
 
 from deploy import config_rules
 from deploy.errors import InputError
+from deploy.json_input import parse_json, read_text
 
 SCHEMA_PATH = Path(__file__).resolve().parent.parent / "config.schema.json"
 
@@ -25,8 +26,6 @@ SCHEMA_RULES = {
     "pattern": "must match {0}",
     "oneOf": "must be latest, previous, live or a model package version number >= 1",
 }
-INVALID_JSON = "{path}: {error}: not valid JSON"
-UNREADABLE = "{path}: {error}: cannot be read"
 
 DEFAULT_STAGE_TEST = {"LatencyBudgetMs": 1000, "Requests": 50, "VariantShareTolerance": 0.15}
 DEFAULT_WEIGHT = 1.0
@@ -87,12 +86,11 @@ def config_warnings(config) -> list[str]:
 
 def read_config(path: Path) -> dict:
     """Parse a config file; an unreadable or non-JSON file is an InputError naming it."""
+    text = read_text(path, "stage config")
     try:
-        return json.loads(Path(path).read_text())
-    except OSError as error:
-        raise InputError(UNREADABLE.format(path=path, error=error.strerror)) from error
-    except json.JSONDecodeError as error:
-        raise InputError(INVALID_JSON.format(path=path, error=error)) from error
+        return parse_json(text, str(path), "a stage config")
+    except InputError as error:
+        raise InputError(f"{error}: not valid JSON") from error
 
 
 def check_stage_config(config, source="the config") -> dict:

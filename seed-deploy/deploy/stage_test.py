@@ -8,6 +8,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from deploy.errors import InputError
+from deploy.json_input import read_text
 from deploy.stage_config import stage_test_settings, variant_weight
 
 NOT_A_NUMBER = "request {index}: answer {body!r}: not a number"
@@ -48,7 +49,7 @@ class StageTestReport:
 
 
 def load_rows(path: Path) -> list[str]:
-    rows = [line.strip() for line in Path(path).read_text().splitlines() if line.strip()]
+    rows = [line.strip() for line in read_text(path, "--rows").splitlines() if line.strip()]
     if not rows:
         raise InputError(NO_ROWS.format(path=path))
     return rows

@@ -100,7 +100,7 @@ def test_build_shadow_in_a_prod_account_reads_live_through_the_prod_role(project
 
 def test_build_environment_reads_the_target_roles_of_a_multi_account_project():
     environ = {"SAGEMAKER_PROJECT_NAME": "p", "SAGEMAKER_PROJECT_ID": "i", "MODEL_PACKAGE_GROUP_NAME": "p-i",
-               "ARTIFACT_BUCKET": "b", "MODEL_EXECUTION_ROLE_ARN": ROLE,
+               "ARTIFACT_BUCKET": "artifacts-b", "MODEL_EXECUTION_ROLE_ARN": ROLE,
                "STAGING_TARGET_ROLE_ARN": "arn:aws:iam::111111111111:role/s", "PROD_TARGET_ROLE_ARN": ""}
     assert BuildEnvironment.from_environ(environ).target_roles == {"staging": "arn:aws:iam::111111111111:role/s"}
 
@@ -131,9 +131,10 @@ def test_build_unknown_version_exits_2_and_writes_nothing(project, tmp_path, cap
 
 
 def test_build_invalid_staging_config_exits_2_before_any_aws_call(tmp_path, capsys, monkeypatch):
-    for key in ("SAGEMAKER_PROJECT_NAME", "SAGEMAKER_PROJECT_ID", "MODEL_PACKAGE_GROUP_NAME", "ARTIFACT_BUCKET",
-                "MODEL_EXECUTION_ROLE_ARN"):
+    for key in ("SAGEMAKER_PROJECT_NAME", "SAGEMAKER_PROJECT_ID", "MODEL_PACKAGE_GROUP_NAME"):
         monkeypatch.setenv(key, "x")
+    monkeypatch.setenv("ARTIFACT_BUCKET", "bucket-x")
+    monkeypatch.setenv("MODEL_EXECUTION_ROLE_ARN", "arn:aws:iam::123456789012:role/x")
     # No emulator: an AWS call would fail with exit 1, so exit 2 proves validation came first.
     monkeypatch.setenv("AWS_ENDPOINT_URL", "http://127.0.0.1:9")
     bad = SEED / "tests/fixtures/invalid-canary-over-half.json"

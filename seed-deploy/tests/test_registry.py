@@ -66,10 +66,20 @@ def test_live_package_arn_without_endpoint_raises(sm, unique):
         registry.live_package_arn(sm, endpoint, "AllTraffic")
 
 
-def test_rollback_plan_lists_newer_approved_versions():
+def test_rollback_plan_lists_newer_approved_versions_oldest_first():
     packages = [registry.ModelPackage(f"arn/{n}", n, s)
                 for n, s in [(5, "Approved"), (4, "Rejected"), (3, "Approved"), (2, "Approved"), (1, "Approved")]]
-    assert [p.version for p in registry.rollback_plan(packages, 2, "g")] == [5, 3]
+    assert [p.version for p in registry.rollback_plan(packages, 2, "g")] == [3, 5]
+
+
+def test_rollback_plan_order_keeps_the_live_or_the_target_the_newest_approved_at_every_step():
+    packages = [registry.ModelPackage(f"arn/{n}", n, "Approved") for n in range(9, 0, -1)]
+    plan = registry.rollback_plan(packages, 3, "g")
+    approved = {p.version for p in packages}
+    for package in plan:
+        approved.discard(package.version)
+        assert max(approved) in (9, 3)
+    assert max(approved) == 3
 
 
 def test_rollback_plan_to_rejected_version_refuses():

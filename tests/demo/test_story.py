@@ -32,7 +32,7 @@ def test_story_pipeline_runs_in_the_synthesized_stage_order(story):
     assert [r.stage for r in story.executions[0].results] == [
         "Source", "Build", "DeployStaging", "TestStaging", "ApproveDeployment", "DeployProd", "VerifyProd"]
     assert [e.trigger for e in story.executions] == [
-        "v1 Approved", "v2 Approved", "v3 Approved", "v3 Rejected, v2 Rejected"]
+        "v1 Approved", "v2 Approved", "v3 Approved", "v2 Rejected, v3 Rejected"]
 
 
 def test_story_v1_goes_live_in_staging_and_prod(story):
@@ -74,8 +74,8 @@ def test_story_faulty_v3_rolls_back_and_verify_fails_naming_the_alarm(story):
 
 
 def test_story_registry_rollback_returns_prod_to_v1(story):
-    assert story.rollback_audit["rejected"] == [3, 2] and story.rollback_audit["to_version"] == 1
-    fourth = _execution(story, "v3 Rejected, v2 Rejected")
+    assert story.rollback_audit["rejected"] == [2, 3] and story.rollback_audit["to_version"] == 1
+    fourth = _execution(story, "v2 Rejected, v3 Rejected")
     assert fourth.status == "Succeeded"
     prod = _rollout(fourth, "DeployProd")
     assert (prod.outcome.status, prod.versions) == ("succeeded", {"AllTraffic": 1})

@@ -41,7 +41,12 @@ def find_input_csv(folder: Path) -> Path:
 
 def read_raw(path: Path) -> pd.DataFrame:
     """Read the UCI abalone CSV, with or without its header row; reject any other shape by name."""
-    frame = pd.read_csv(path, header=None, dtype=str)
+    try:
+        frame = pd.read_csv(path, header=None, dtype=str)
+    except UnicodeDecodeError as error:
+        raise InputDataError(f"{path.name}: not UTF-8 text (byte {error.start}): save the CSV as UTF-8") from None
+    except (pd.errors.EmptyDataError, pd.errors.ParserError) as error:
+        raise InputDataError(f"{path.name}: not a CSV: {' '.join(str(error).split())}") from None
     if frame.shape[1] != len(RAW_COLUMNS):
         raise InputDataError(
             f"{path.name}: {frame.shape[1]} columns: the abalone CSV has {len(RAW_COLUMNS)} "
@@ -54,10 +59,11 @@ def read_raw(path: Path) -> pd.DataFrame:
     if unknown:
         raise InputDataError(f"{path.name}: column sex: values {unknown}: expected one of {SEX_VALUES}")
     numeric = frame[RAW_COLUMNS[1:]].apply(pd.to_numeric, errors="coerce")
-    bad = numeric.isna().any(axis=1)
+    bad = ~np.isfinite(numeric.to_numpy(dtype=float)).all(axis=1)  # "nan", "inf" and 1e999 are not measurements
     if bad.any():
-        row = int(np.flatnonzero(bad.to_numpy())[0]) + 1
-        raise InputDataError(f"{path.name}: data row {row}: every column but sex must be a number")
+        row = int(np.flatnonzero(bad)[0]) + 1
+        raise InputDataError(f"{path.name}: data row {row}: every column but sex must be a finite number "
+                             f"({int(bad.sum())} row(s) are not)")
     return pd.concat([frame[["sex"]], numeric], axis=1).reset_index(drop=True)
 
 

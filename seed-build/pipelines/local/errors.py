@@ -1,12 +1,13 @@
-"""Every error a local run reports, under one base (LocalRunError) that run_local catches once."""
+"""Every error a local run reports, under the seed's one base (pipelines.errors) that each command catches once.
 
+LocalRunError is the seed's BuildError (exit 1) and InputError the seed's InputError (exit 2: bad
+command-line input or definition, nothing run, nothing registered), under the names the executor uses.
+"""
+from pipelines.errors import BuildError as LocalRunError
+from pipelines.errors import InputError
 
-class LocalRunError(Exception):
-    """Base of the local executor's errors; the message says what went wrong and what to do."""
-
-
-class InputError(LocalRunError):
-    """Bad command-line input or definition: exit code 2, nothing run, nothing registered."""
+__all__ = ["LocalRunError", "InputError", "ParameterError", "UnsupportedStepError", "StepFailed",
+           "ExpressionError", "PipelineFailed"]
 
 
 class ParameterError(InputError):

@@ -1,5 +1,6 @@
 """Execute a pipeline definition (the JSON SageMaker receives) step by step on this machine."""
 import json
+import math
 import re
 import secrets
 import string
@@ -18,10 +19,17 @@ from pipelines.local.jobs import StepRun
 from pipelines.local.steps import STEP_RUNNERS, check_step
 
 
+def _finite_float(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):  # float() takes "nan" and "inf"; SageMaker's parameters are numbers
+        raise ValueError(text)
+    return value
+
+
 PARAMETER_TYPES: dict[str, Callable[[str], Any]] = {
     "String": str,
     "Integer": int,
-    "Float": float,
+    "Float": _finite_float,
     "Boolean": lambda text: {"true": True, "false": False}[text.lower()],
 }
 

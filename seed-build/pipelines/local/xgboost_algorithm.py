@@ -17,6 +17,7 @@ sniffed from the first line; csv_weights=1 takes column 2 as instance weights).
 import csv
 import json
 import os
+import re
 import sys
 from pathlib import Path
 
@@ -139,6 +140,12 @@ def _number(value: str):
     return value
 
 
+def failure_reason(error: Exception) -> str:
+    """XGBoost's own message: its first line, without the native source location or the backtrace after it."""
+    lines = str(error).strip().splitlines() or [type(error).__name__]
+    return re.sub(r"^\[[\d:]+\] \S+:\d+: ", "", lines[0])
+
+
 def main(argv: list[str] | None = None) -> int:
     args = sys.argv[1:] if argv is None else argv
     ml_root = Path(args[0] if args else os.environ.get("ML_ROOT", "/opt/ml"))
@@ -146,6 +153,14 @@ def main(argv: list[str] | None = None) -> int:
         return train_main(ml_root)
     except AlgorithmError as error:
         print(f"error: {error}", file=sys.stderr)
+        return 2
+    except xgboost.core.XGBoostError as error:
+        # XGBoost's own message, where SageMaker's training containers write why a job failed (its
+        # FailureReason): not the last line of the native backtrace that follows it.
+        reason = f"AlgorithmError: {failure_reason(error)}"
+        (ml_root / "output").mkdir(parents=True, exist_ok=True)
+        (ml_root / "output" / "failure").write_text(reason)
+        print(f"error: {reason}", file=sys.stderr)
         return 2
 
 

@@ -126,7 +126,9 @@ def _decide(result: AbResult) -> None:
         result.reasons.append(f"{change}: not significant at alpha {result.alpha}")
         sd_a, sd_b = np.std(a.squared_errors, ddof=1), np.std(b.squared_errors, ddof=1)
         result.required_per_variant = sample_size_per_group(sd_a, sd_b, d.difference, result.alpha, result.power)
-        if result.required_per_variant is None:
+        if result.required_per_variant is None and d.difference != 0:
+            result.reasons.append(f"the MSE difference is undefined ({d.difference}): no sample size can be computed")
+        elif result.required_per_variant is None:
             result.reasons.append("the observed difference is zero: no sample size can detect it")
         else:
             result.reasons.append(

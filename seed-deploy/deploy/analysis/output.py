@@ -1,8 +1,8 @@
 """Options and output every analysis command shares: --report, --json, --png and the terminal table."""
-import json
 import sys
 from pathlib import Path
 
+from deploy import json_output
 from deploy.analysis.report import Report, render_markdown, render_terminal
 from deploy.errors import InputError
 
@@ -29,7 +29,7 @@ def emit(report: Report, args, figures: dict, draw=None) -> None:
         links = [_relative(image, args.report) for image in report.images]
         Path(args.report).write_text(render_markdown(report, links))
     if args.json:
-        Path(args.json).write_text(json.dumps(figures, indent=2, default=float) + "\n")
+        Path(args.json).write_text(json_output.dumps(figures, indent=2, default=float) + "\n")
 
 
 def _relative(image: str, report_path: str) -> str:

@@ -7,9 +7,9 @@ from the baseline distribution (KS against the KLL sketch) and checks constraint
 type, categorical domains, missing or extra columns, and baseline drift above
 monitoring_config.distribution_constraints.comparison_threshold. --violations writes them in Model
 Monitor's constraint_violations.json shape and names."""
-import json
 from pathlib import Path
 
+from deploy import json_output
 from deploy.analysis import charts, drift
 from deploy.analysis.captures import load_captures
 from deploy.analysis.output import add_output_options, check_writable, emit
@@ -47,7 +47,7 @@ def run(args) -> int:
     emit(drift.build_report(result), args, {"verdict": result.verdict, **drift.to_violations(result)},
          lambda path: charts.drift_chart(result, path))
     if args.violations:
-        Path(args.violations).write_text(json.dumps(drift.to_violations(result), indent=2) + "\n")
+        Path(args.violations).write_text(json_output.dumps(drift.to_violations(result), indent=2) + "\n")
     return 1 if result.violations else 0
 
 

@@ -8,11 +8,11 @@ and writes timeline.png, timeline.json and rehearsal.json to --out.
 Fault injection is rehearsal-only: --fault fail/slow copies the green artifact with a serving.json
 ({"fail_ratio": 1.0} or {"extra_latency_ms": N}) that the local host honours and SageMaker ignores.
 """
-import json
 import sys
 import tempfile
 from pathlib import Path
 
+from deploy import aws_formats, json_output
 from deploy.errors import InputError
 
 EPILOG = """exit codes: 0 the outcome was the expected one (--expect, default succeeded); 1 it was not;
@@ -61,19 +61,36 @@ def run(args) -> int:
 
     _check_options(args)
     config = read_stage_config(args.config)  # the one validator: nothing starts for an invalid config
+    _check_local_artifacts(args)
     args.out.mkdir(parents=True, exist_ok=True)
     with embedded_emulator(), tempfile.TemporaryDirectory() as scratch:
         result = _rehearse(args, config, Path(scratch))
     return _report(args, result)
 
 
+def _check_local_artifacts(args) -> None:
+    """A missing or broken local model archive is refused before the output folder is made."""
+    from deploy.rehearsal import load_model
+
+    for source in (args.blue, args.green):
+        if not str(source).startswith("s3://"):
+            load_model(source)
+
+
 def _check_options(args) -> None:
+    if args.out.exists() and not args.out.is_dir():
+        raise InputError(f"--out {args.out}: exists and is not a folder: give a folder or a new path")
     if args.speed <= 0:
         raise InputError(f"--speed: {args.speed}: must be > 0")
     if args.rate <= 0:
         raise InputError(f"--rate: {args.rate}: must be > 0")
     if args.max_requests < 1:
         raise InputError(f"--max-requests: {args.max_requests}: must be >= 1")
+    if args.fault_latency_ms < 0:
+        raise InputError(f"--fault-latency-ms: {args.fault_latency_ms}: must be >= 0")
+    problem = aws_formats.problem("--endpoint-name", args.endpoint_name, "endpoint name")
+    if problem:
+        raise InputError(problem)
 
 
 def _rehearse(args, config, scratch: Path):
@@ -124,7 +141,7 @@ def _report(args, result) -> int:
                                 f"{outcome.strategy} rollout {outcome.old_config} -> {outcome.new_config}: "
                                 f"{outcome.status}")
     outcome.timeline.write_json(args.out / "timeline.json")
-    (args.out / "rehearsal.json").write_text(json.dumps(result.as_dict(), indent=2) + "\n")
+    (args.out / "rehearsal.json").write_text(json_output.dumps(result.as_dict(), indent=2) + "\n")
     print(f"outcome: {outcome.status}; endpoint serves {outcome.serving_config}"
           + (f"; alarms: {', '.join(outcome.alarms)}" if outcome.alarms else ""))
     if outcome.missing_alarms:
@@ -135,6 +152,14 @@ def _report(args, result) -> int:
         print(f"{phase:<24}{tally.sent:>6}{tally.served_blue:>6}{tally.served_green:>6}{tally.failed:>8}"
               f"{tally.lost:>6}")
     print(f"timeline: {png}")
+    total = result.total
+    unanswered = total.failed + total.lost
+    if outcome.status == "succeeded" and (total.sent == 0 or unanswered * 2 > total.sent):
+        # The alarms decide the rollout; a rehearsal whose requests mostly failed did not succeed.
+        print(f"error: the update completed but {unanswered} of {total.sent} requests failed or got no answer: "
+              "the rehearsal did not succeed (and the alarms did not catch it: check their thresholds)",
+              file=sys.stderr)
+        return 1
     if outcome.status != args.expect:
         print(f"error: expected {args.expect}, got {outcome.status}: {outcome.reason}", file=sys.stderr)
         return 1

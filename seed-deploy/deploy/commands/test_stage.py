@@ -4,13 +4,12 @@ Talks to sagemaker-runtime through boto3, so AWS_ENDPOINT_URL_SAGEMAKER_RUNTIME 
 points it at another implementation. Writes a JSON report whether it passes or not.
 """
 import argparse
-import json
 import os
 import sys
 from pathlib import Path
 
 
-from deploy import stage_names
+from deploy import aws_formats, json_output, stage_names
 from deploy.accounts import TARGET_ROLE_HELP, stage_session
 from deploy.errors import InputError
 from deploy.stage_config import load_stage_config
@@ -61,9 +60,14 @@ def run(args) -> int:
     config = load_stage_config(args.config or Path(f"{args.stage}-config.json"))
     rows = load_rows(args.rows)
     endpoint = endpoint_for(args)
+    problem = aws_formats.problem("endpoint", endpoint, "endpoint name")
+    if problem:
+        raise InputError(problem)
+    if args.report.is_dir():
+        raise InputError(f"--report {args.report}: is a folder: give a file path")
     runtime = stage_session(args.target_role_arn, "stage-test").client("sagemaker-runtime")
     report = run_stage_test(runtime, endpoint, config, rows, concurrency=args.concurrency)
-    args.report.write_text(json.dumps(report.to_json(), indent=2) + "\n")
+    args.report.write_text(json_output.dumps(report.to_json(), indent=2) + "\n")
     for problem in report.problems:
         print(f"{endpoint}: {problem}", file=sys.stderr)
     latency = report.latency_ms

@@ -5,6 +5,7 @@ that as a failure and names the stage's alarms in ALARM state.
 """
 import os
 
+from deploy import aws_formats
 from deploy.accounts import TARGET_ROLE_HELP, stage_session
 from deploy.errors import DeployError, InputError
 from deploy.verify import stack_outputs, verify
@@ -30,6 +31,9 @@ def run(args) -> int:
         raise InputError("--endpoint-name needs --expected-endpoint-config")
     if args.stack_name and args.expected_endpoint_config:
         raise InputError("--stack-name reads the expected config from the stack: drop --expected-endpoint-config")
+    problem = args.endpoint_name and aws_formats.problem("--endpoint-name", args.endpoint_name, "endpoint name")
+    if problem:
+        raise InputError(problem)
     session = stage_session(args.target_role_arn, "verify")
     if args.stack_name:
         endpoint, expected = stack_outputs(session.client("cloudformation"), args.stack_name)

@@ -198,7 +198,8 @@ def _untar(data: bytes, source: str) -> dict[str, bytes]:
                 if member.isfile()
             }
     except tarfile.TarError as error:
-        raise InputError(f"model artifact: {source}: not a tar archive: {error}") from error
+        reason = " ".join(str(error).split())  # tarfile lists every method it tried, one a line
+        raise InputError(f"model artifact: {source}: not a tar archive (truncated or corrupt): {reason}") from error
 
 
 def write_artifact(path: Path, model_bytes: bytes, behaviour: dict | None = None) -> Path:

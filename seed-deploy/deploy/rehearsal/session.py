@@ -7,6 +7,7 @@ import numpy as np
 
 from deploy.errors import InputError
 from deploy.inference_components import component_name
+from deploy.json_input import read_text
 from deploy.stage_config import load_stage_config, variant_weight
 from deploy.rehearsal.alarms import put_stage_alarms
 from deploy.rehearsal.capture import CaptureConfig
@@ -81,7 +82,7 @@ def sample_rows(path: Path | None, num_features: int, count: int = 50) -> list[s
     if path is not None:
         if not Path(path).is_file():
             raise InputError(f"--rows: {path}: no such file")
-        rows = [line.strip() for line in Path(path).read_text().splitlines() if line.strip()]
+        rows = [line.strip() for line in read_text(path, "--rows").splitlines() if line.strip()]
         if not rows:
             raise InputError(f"--rows: {path}: no CSV rows")
         return rows

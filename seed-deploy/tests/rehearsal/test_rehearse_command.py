@@ -88,3 +88,19 @@ def test_help_ends_with_worked_examples(capsys):
     with pytest.raises(SystemExit):
         main(["rehearse", "--help"])
     assert "examples:\n  # canary rollout" in capsys.readouterr().out
+
+
+def test_update_that_completes_while_most_requests_fail_is_not_a_success(artifacts, tmp_path, capsys):
+    # Alarms far too lax to fire: the update completes ("succeeded") while every green request fails.
+    lax = json.loads(json.dumps(CANARY))
+    lax["DeploymentConfig"]["BlueGreenUpdatePolicy"]["TrafficRoutingConfiguration"] = {
+        "Type": "ALL_AT_ONCE", "WaitIntervalInSeconds": 0}
+    lax["Alarms"]["Invocation5XXErrors"]["Threshold"] = 1000000
+    config = tmp_path / "lax.json"
+    config.write_text(json.dumps(lax))
+    assert rehearse(config, artifacts, tmp_path / "out", "--fault", "fail") == 1
+    captured = capsys.readouterr()
+    assert "outcome: succeeded" in captured.out
+    assert "error: the update completed but " in captured.err and "the rehearsal did not succeed" in captured.err
+    record = json.loads((tmp_path / "out" / "rehearsal.json").read_text())
+    assert record["total"]["failed_green"] * 2 > record["total"]["sent"]
