@@ -21,12 +21,13 @@ from pathlib import Path
 from pipelines import sdk  # noqa: F401  (sets the SDK's environment before it is imported)
 from pipelines.errors import run_command
 from pipelines.local import definition_cache
-from pipelines.local.container import STEP_TIMEOUT_SECONDS, forkserver_environment
+from pipelines.local.container import STEP_TIMEOUT_SECONDS, PROJECT_PRELOAD, forkserver_environment, step_environments
 from pipelines.local.emulator import emulator_for_run
 from pipelines.local.warm_start import WarmLauncher, warm_processes
 from pipelines.local.definitions import check_maps, load_definition, prepare_resources, read_stubs, stage_maps
-from pipelines.local.errors import InputError
-from pipelines.local.executor import Execution, StepRecord, check_definition, execute, resolve_parameters
+from pipelines.local.executor import Execution, StepRecord, all_steps, check_definition, execute, resolve_parameters
+from pipelines.local.errors import ExpressionError, InputError
+from pipelines.local.expressions import Context, resolve
 from pipelines.project import LOCAL_DEFAULTS, Project, from_environment
 
 SEED_ROOT = Path(__file__).resolve().parent.parent
@@ -179,6 +180,24 @@ def ensure_project_resources(project: Project) -> None:
         sagemaker.create_model_package_group(ModelPackageGroupName=project.model_package_group_name)
 
 
+def step_images(definition: dict, parameters: dict) -> set[str]:
+    """The images the definition's processing, training and model steps name (parameters resolved); an
+    image known only once a step has run is left out."""
+    images = set()
+    for step in all_steps(definition["Steps"]):
+        args = step.get("Arguments") or {}
+        for image in (args.get("AppSpecification", {}).get("ImageUri"),
+                      args.get("AlgorithmSpecification", {}).get("TrainingImage"),
+                      args.get("PrimaryContainer", {}).get("Image")):
+            try:
+                image = resolve(image, Context(parameters, {}))
+            except ExpressionError:
+                continue
+            if isinstance(image, str):
+                images.add(image)
+    return images
+
+
 def print_step(record: StepRecord) -> None:
     print(f"  {record.name:<28} {record.type:<14} {record.status:<10} {record.seconds:6.2f}s", flush=True)
     if record.status == "Failed" and record.log_tail:
@@ -218,7 +237,7 @@ def print_summary(execution: Execution) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    with warm_processes(env=forkserver_environment()) as launcher:  # it imports the step libraries meanwhile
+    with warm_processes(PROJECT_PRELOAD, env=forkserver_environment()) as launcher:  # it imports the step libraries meanwhile
         return run_with(args, launcher)
 
 
@@ -242,6 +261,7 @@ def run_with(args: argparse.Namespace, launcher: WarmLauncher) -> int:
         pipeline_name = project.pipeline_name
     parameters = resolve_parameters(definition, overrides)
     check_definition(definition, stubs)
+    launcher.start(step_environments(step_images(definition, parameters)))  # each imports meanwhile
     if project:
         input_file = local_input_file(parameters, "InputDataUrl" in overrides)
     work_dir = work_folder(args.work_dir)

@@ -133,4 +133,30 @@ def test_run_local_says_how_it_got_the_definition_and_how_its_steps_started(defa
     _, stdout, _ = default_run
     assert any(line in ("definition: cached", "definition: built") for line in stdout.splitlines())
     if not warm_start.unavailable_reason():
-        assert "step processes: 4 warm-started (forked after importing numpy, pandas, xgboost)" in stdout.splitlines()
+        assert "step processes: 4 warm-started (forked after importing numpy, pandas; numpy, pandas, xgboost)" in stdout.splitlines()
+
+
+def test_the_run_knows_every_steps_environment_from_the_definition_before_any_step():
+    """Images named in processing, training and model steps (branches included, parameters resolved) give
+    the forkservers to start: the project's for scikit-learn's, the container's Python for XGBoost 1.7-1's;
+    an image known only once a step has run, or with no local environment, is left for its step to report."""
+    import sys
+
+    from pipelines.local import xgboost_env
+    from pipelines.local.container import PROJECT_PRELOAD, XGBOOST_PRELOAD, step_environments
+
+    ecr = "683313688378.dkr.ecr.us-east-1.amazonaws.com"
+    sklearn, xgb = f"{ecr}/sagemaker-scikit-learn:1.2-1-cpu-py3", f"{ecr}/sagemaker-xgboost:1.7-1"
+    definition = {"Steps": [
+        {"Name": "P", "Type": "Processing", "Arguments": {"AppSpecification": {"ImageUri": sklearn}}},
+        {"Name": "C", "Type": "Condition", "Arguments": {"IfSteps": [
+            {"Name": "T", "Type": "Training", "Arguments": {"AlgorithmSpecification": {"TrainingImage": {"Get": "Parameters.Image"}}}},
+            {"Name": "M", "Type": "Model", "Arguments": {"PrimaryContainer": {"Image": {"Get": "Steps.T.Image"}}}},
+        ], "ElseSteps": [
+            {"Name": "Old", "Type": "Training", "Arguments": {"AlgorithmSpecification": {"TrainingImage": f"{ecr}/sagemaker-xgboost:0.90-1"}}},
+        ]}},
+    ]}
+    images = run_local.step_images(definition, {"Image": xgb})
+    assert images == {sklearn, xgb, f"{ecr}/sagemaker-xgboost:0.90-1"}
+    assert step_environments(images) == {sys.executable: PROJECT_PRELOAD,
+                                         str(xgboost_env.python_for("1.7-1")): XGBOOST_PRELOAD}

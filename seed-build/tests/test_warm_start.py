@@ -179,3 +179,29 @@ def test_a_step_over_another_environments_packages_forks_from_that_environments_
         assert set(launcher._servers) == {sys.executable, str(other / "bin" / "python")}
     assert launcher.warm == 1
     assert json.loads((tmp_path / "step" / "probe.json").read_text()) == {"numpy": False, "preloaded": False}
+
+
+def test_start_launches_each_environments_forkserver_with_its_own_preload_before_any_step(tmp_path):
+    """run_local starts every environment its definition's images need at the run's start; a step of
+    that environment then forks from it, after the preload named for it (not the launcher's default)."""
+    if warm_start.unavailable_reason():
+        pytest.skip(warm_start.unavailable_reason())
+    import venv
+
+    from pipelines.local.container import forkserver_environment, run_process, step_interpreter
+
+    other = tmp_path / "other-env"
+    venv.EnvBuilder(symlinks=True, with_pip=False).create(other)
+    other_packages = sysconfig.get_path("purelib", vars={"base": str(other), "platbase": str(other)})
+    (tmp_path / "step").mkdir()
+    step_interpreter(tmp_path / "step" / "python-env", [other_packages])
+    script = tmp_path / "step" / "probe.py"
+    script.write_text("import json, sys\njson.dump({'fractions': 'fractions' in sys.modules, "
+                      "'numpy': 'numpy' in sys.modules}, open('probe.json', 'w'))\n")
+    with warm_start.warm_processes(("numpy",), env=forkserver_environment()) as launcher:
+        launcher.start({str(other / "bin" / "python"): ("fractions",)})
+        assert set(launcher._servers) == {sys.executable, str(other / "bin" / "python")}  # before any step
+        run_process(["python3", str(script)], tmp_path / "step", tmp_path / "step" / "job.log")
+        summary = launcher.summary()
+    assert json.loads((tmp_path / "step" / "probe.json").read_text()) == {"fractions": True, "numpy": False}
+    assert summary == "1 warm-started (forked after importing numpy; fractions)"

@@ -4,8 +4,8 @@ imported the step libraries, instead of a new interpreter that imports them agai
 A step's process is almost all interpreter start and imports (pandas, numpy, and xgboost, which pulls
 in scikit-learn and scipy): about a second each, while this pipeline's scripts compute for
 milliseconds. One "forkserver" process per run and Python environment (the project's, started with
-the run; another over the same interpreter binary, such as the XGBoost container's, on its first step)
-imports PRELOAD once; for every step it forks a child
+the run; another over the same interpreter binary, such as the XGBoost container's, as soon as the run
+knows its steps need it: start(), else on its first step) imports its preload (default PRELOAD) once; for every step it forks a child
 that takes the step's own interpreter (run_process's virtual environment over this one), argv,
 environment (PYTHONPATH and the ADOPTED settings applied as a new interpreter would, sitecustomize
 rerun, so run_process's /opt/ml mapping moves to the step's folder), working folder and
@@ -97,8 +97,8 @@ def unavailable_reason() -> str | None:
 
 class WarmLauncher:
     """The caller's side: one forkserver per Python environment the steps run over (this one, started at
-    once; another, such as an XGBoost container's, on its first step), one request per step; counts
-    what ran how."""
+    once; another, such as an XGBoost container's, by start() or on its first step), one request per
+    step; counts what ran how."""
 
     def __init__(self, preload: tuple[str, ...], env: dict[str, str] | None = None):
         self.preload = preload
@@ -112,10 +112,19 @@ class WarmLauncher:
         if self.unavailable is None:
             self._server_for(sys.executable)
 
+    def start(self, environments: dict[str, tuple[str, ...]]) -> None:
+        """Start the forkservers of these Python environments (interpreter -> the libraries to preload
+        there) now, so that their imports overlap the run's set-up and earlier steps instead of delaying
+        the first step of each environment. One already started keeps its preload."""
+        if self.unavailable is None:
+            for python, preload in sorted(environments.items()):
+                self._server_for(python, preload)
+
     def summary(self) -> str:
         parts = []
         if self.warm:
-            parts.append(f"{self.warm} warm-started (forked after importing {', '.join(self.preload)})")
+            imported = "; ".join(dict.fromkeys(", ".join(s.preload) or "nothing" for s in self._servers.values()))
+            parts.append(f"{self.warm} warm-started (forked after importing {imported})")
         parts += [f"{count} plain process{'es' if count > 1 else ''} ({reason})" for reason, count in self.plain.items()]
         return "; ".join(parts) or "no step processes"
 
@@ -147,11 +156,12 @@ class WarmLauncher:
             return None, server.failure
         return server, ""
 
-    def _server_for(self, python: str) -> "_ForkServer":
+    def _server_for(self, python: str, preload: tuple[str, ...] | None = None) -> "_ForkServer":
         with self._lock:
             if python not in self._servers:
                 socket_path = os.path.join(self._folder, f"forkserver-{len(self._servers)}.sock")
-                self._servers[python] = _ForkServer(python, self.preload, self._startup_env, socket_path)
+                self._servers[python] = _ForkServer(python, self.preload if preload is None else preload,
+                                                    self._startup_env, socket_path)
             return self._servers[python]
 
     def close(self) -> None:
@@ -164,7 +174,7 @@ class _ForkServer:
     """One forkserver process: `python warm_start.py SOCKET MODULE...` under one Python environment."""
 
     def __init__(self, python: str, preload: tuple[str, ...], env: dict[str, str], socket_path: str):
-        self.socket_path, self.failure = socket_path, ""
+        self.socket_path, self.preload, self.failure = socket_path, preload, ""
         self._lock, self._ready = threading.Lock(), threading.Event()
         self._process: subprocess.Popen | None = subprocess.Popen(
             [python, os.path.abspath(__file__), socket_path, *preload],
