@@ -2,15 +2,15 @@
 
 Three figures, each from ROUNDS runs, and their ratios to the floor:
 - cold first run: `python -m pipelines.run_local --no-cache`, a new process that imports the SDK and
-  builds the definition, starts the embedded emulator and the forkserver, runs every step;
+  builds the definition, starts the embedded emulator and a forkserver per Python environment, runs every step;
 - rerun with the definition cached: the same command without --no-cache, as a data scientist reruns
   after editing nothing that shapes the definition;
 - compute floor: the four scripts' own main() (preprocess, the XGBoost stand-in, baseline, evaluate),
   each timed inside a process that already imported it, under the environment its step ran over, on
   the job folders a run left: what no executor can go below.
 Cold and cached runs alternate (paired), since the machine is shared and its load drifts.
-Per step: its time in the run minus its script's own time (start, S3 in and out; the first step also
-waits for the forkserver's imports), and the start of a step process by itself: warm-started and as a
+Per step: its time in the run minus its script's own time (start, S3 in and out; the first step of an
+environment also waits for whatever of its forkserver's imports the run's set-up did not cover), and the start of a step process by itself: warm-started and as a
 plain process, for a script that only imports the step libraries and for an empty one; and the
 training step's process under the container's xgboost 1.7.4 against .venv's xgboost 3.
 """

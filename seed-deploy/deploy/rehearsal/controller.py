@@ -33,6 +33,9 @@ class Outcome:
     elapsed_seconds: float
     timeline: Timeline = field(repr=False)
     missing_alarms: tuple[str, ...] = ()
+    # The longest a bake's check came after it was due (simulated seconds): the controller's poll
+    # granularity on this machine (alarm reads, thread switches, load), so a bake ends within it of its deadline.
+    poll_lag_seconds: float = 0.0
 
     @property
     def succeeded(self) -> bool:
@@ -51,6 +54,7 @@ class _Run:
     old_config: str = ""
     timeline: Timeline = field(default_factory=Timeline)
     green: dict[str, int] = field(default_factory=dict)
+    poll_lag: float = 0.0
 
 
 class _Stop(Exception):
@@ -119,18 +123,23 @@ class GuardrailController:
     def _bake(self, run: _Run, step: Step) -> None:
         """Wait the step's bake, checking alarms and the timeout every poll; raises _Stop to end early."""
         kind = "termination wait" if step.final else "bake"
-        start = self._now(run)
-        deadline = self.clock.elapsed() + step.bake_seconds
+        began = due = self.clock.elapsed()
+        deadline = began + step.bake_seconds
+        checked = None  # when the last check's alarms were read: the bake ends then, unless an alarm fired
         try:
             while True:
+                checked = None
                 self._check_alarms(run)
-                self._check_timeout(run)
-                left = deadline - self.clock.elapsed()
-                if left <= 0:
+                checked = self.clock.elapsed()
+                run.poll_lag = max(run.poll_lag, checked - due)
+                self._check_timeout(run, checked)
+                if checked >= deadline:
                     return
-                self.clock.sleep(min(self.poll_seconds, left))
+                due = checked + min(self.poll_seconds, deadline - checked)
+                self.clock.sleep(due - checked)
         finally:
-            run.timeline.add_bake(start, self._now(run), f"{step.label} ({kind})")
+            end = self.clock.elapsed() if checked is None else checked
+            run.timeline.add_bake(began - run.started, end - run.started, f"{step.label} ({kind})")
 
     def _roll_back(self, run: _Run, stop: _Stop) -> Outcome:
         self._event(run, "alarm" if stop.status == ROLLED_BACK else "timeout", stop.reason)
@@ -160,7 +169,8 @@ class GuardrailController:
                        new_config=run.fleet.config_name, serving_config=self.host.serving_config(run.name),
                        strategy=run.plan.strategy, alarms=alarms, reason=reason,
                        elapsed_seconds=round(self._now(run), 3), timeline=run.timeline,
-                       missing_alarms=tuple(run.watcher.missing) if run.watcher else ())
+                       missing_alarms=tuple(run.watcher.missing) if run.watcher else (),
+                       poll_lag_seconds=round(run.poll_lag, 3))
 
     # -- checks ----------------------------------------------------------------------------------
     def _check_alarms(self, run: _Run) -> list[Evaluation]:
@@ -174,8 +184,9 @@ class GuardrailController:
             raise _Stop(ROLLED_BACK, f"alarm in ALARM during {self.phase}: {reasons}", firing)
         return evaluations
 
-    def _check_timeout(self, run: _Run) -> None:
-        if self._now(run) > run.plan.timeout_seconds:
+    def _check_timeout(self, run: _Run, elapsed: float | None = None) -> None:
+        """elapsed: the clock's reading to judge (default: now)."""
+        if (self.clock.elapsed() if elapsed is None else elapsed) - run.started > run.plan.timeout_seconds:
             raise _Stop(TIMED_OUT, f"MaximumExecutionTimeoutInSeconds {run.plan.timeout_seconds:g} exceeded "
                                    f"during {self.phase}")
 
