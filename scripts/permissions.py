@@ -11,7 +11,8 @@ Actors recorded (how each call is attributed):
 - the approver: the registry decision (UpdateModelPackage), against the project's approver policy.
 - the CloudFormation deploy role: the emulator's CloudFormation makes its calls inside moto, so they are not
   recorded; instead each resource type of the rendered endpoint stack contributes its create/read/update/delete
-  handler permissions from the CloudFormation registry schemas that cfn-lint bundles (AWS's own list).
+  handler permissions from the CloudFormation registry schemas that cfn-lint bundles (AWS's own list); the stack
+  is rendered from the shipped stage configs and from the inference-component examples.
 Not covered: CodePipeline's and EventBridge's own calls, and the model's execution role (SageMaker's hosting).
 """
 import argparse
@@ -55,6 +56,7 @@ NOT_APPLICABLE = {
 STAGE_NAMES = {"AlarmName": f"{PROJECT_NAME}-staging-model-latency", "EndpointName": f"{PROJECT_NAME}-staging",
                "EndpointConfigName": "staging-config", "ModelName": "staging-model",
                "MonitoringScheduleName": "staging-monitoring", "JobDefinitionName": "staging-quality",
+               "InferenceComponentName": f"{PROJECT_NAME}-staging-model",
                "ResourceId": f"endpoint/{PROJECT_NAME}-staging/variant/AllTraffic",
                "PassedToService": "sagemaker.amazonaws.com",
                "AWSServiceName": "sagemaker.application-autoscaling.amazonaws.com", "service-namespace": "sagemaker"}
@@ -201,10 +203,10 @@ def handler_permissions(resource_type: str) -> set[str]:
     return {p for handler in HANDLERS for p in schema.get("handlers", {}).get(handler, {}).get("permissions", [])}
 
 
-def cloudformation_calls(endpoint_template: dict, model_role_arn: str) -> list[Call]:
-    """The endpoint stack's handler permissions as calls of the CloudFormation role (not applicable ones left
+def cloudformation_calls(endpoint_templates: list[dict], model_role_arn: str) -> list[Call]:
+    """The endpoint stacks' handler permissions as calls of the CloudFormation role (not applicable ones left
     out); PassRole passes the model's execution role to SageMaker."""
-    kinds = sorted({resource["Type"] for resource in endpoint_template["Resources"].values()})
+    kinds = sorted({resource["Type"] for template in endpoint_templates for resource in template["Resources"].values()})
     calls = []
     for action in sorted({a for kind in kinds for a in handler_permissions(kind)} - set(NOT_APPLICABLE)):
         prefix, name = action.split(":")
@@ -214,15 +216,19 @@ def cloudformation_calls(endpoint_template: dict, model_role_arn: str) -> list[C
     return calls
 
 
-def endpoint_template() -> dict:
-    """seed-deploy's endpoint template rendered from its shipped stage configs (as make lint lints it)."""
+def endpoint_templates() -> list[dict]:
+    """seed-deploy's endpoint template rendered as `make lint` lints it: from the shipped stage configs, and from
+    the inference-component examples (components, copy-count scaling, scale to zero)."""
     import yaml
-    from lint import rendered_endpoint_template
+    from lint import COMPONENT_CONFIGS, SHIPPED_CONFIGS, rendered_endpoint_template
 
-    text, note = rendered_endpoint_template()
-    if text is None:
-        raise RuntimeError(f"the endpoint template cannot be rendered: {note}")
-    return yaml.safe_load(text)
+    templates = []
+    for configs in (SHIPPED_CONFIGS, COMPONENT_CONFIGS):
+        text, note = rendered_endpoint_template(configs)
+        if text is None:
+            raise RuntimeError(f"the endpoint template cannot be rendered: {note}")
+        templates.append(yaml.safe_load(text))
+    return templates
 
 
 # -- evaluation -----------------------------------------------------------------------------------------------
@@ -328,7 +334,7 @@ def main(argv: list[str] | None = None) -> int:
         calls = record_story(args.templates_dir / "sagemaker-project.json", Path(work),
                              progress=lambda line: print(line, flush=True))
     actors = principals(args.templates_dir)
-    calls[CLOUDFORMATION_ROLE] = cloudformation_calls(endpoint_template(), model_role_arn(args.templates_dir))
+    calls[CLOUDFORMATION_ROLE] = cloudformation_calls(endpoint_templates(), model_role_arn(args.templates_dir))
     report = evaluate(calls, actors)
     print(table(report))
     for row in report.refused:

@@ -46,10 +46,16 @@ def pipeline_job_statements(*, pipeline_role_arn: str) -> list[iam.PolicyStateme
     ]
 
 
+INFERENCE_COMPONENT_ACTIONS = ["sagemaker:CreateInferenceComponent", "sagemaker:DescribeInferenceComponent",
+                               "sagemaker:UpdateInferenceComponent", "sagemaker:UpdateInferenceComponentRuntimeConfig",
+                               "sagemaker:DeleteInferenceComponent"]
+
+
 def endpoint_deploy_statements(*, model_role_arn: str, alarm_prefix: str) -> list[iam.PolicyStatement]:
     """CloudFormation's deploy role: the endpoint template's resources, nothing else."""
     sagemaker_resources = [_arn("sagemaker", f"{kind}/*") for kind in (
-        "model", "endpoint-config", "endpoint", "monitoring-schedule", "data-quality-job-definition")]
+        "model", "endpoint-config", "endpoint", "monitoring-schedule", "data-quality-job-definition",
+        "inference-component")]
     return [
         iam.PolicyStatement(
             actions=["sagemaker:CreateModel", "sagemaker:DescribeModel", "sagemaker:DeleteModel",
@@ -59,7 +65,10 @@ def endpoint_deploy_statements(*, model_role_arn: str, alarm_prefix: str) -> lis
                      "sagemaker:DeleteTags", "sagemaker:ListTags", "sagemaker:CreateMonitoringSchedule",
                      "sagemaker:DescribeMonitoringSchedule", "sagemaker:UpdateMonitoringSchedule",
                      "sagemaker:DeleteMonitoringSchedule", "sagemaker:CreateDataQualityJobDefinition",
-                     "sagemaker:DescribeDataQualityJobDefinition", "sagemaker:DeleteDataQualityJobDefinition"],
+                     "sagemaker:DescribeDataQualityJobDefinition", "sagemaker:DeleteDataQualityJobDefinition",
+                     # Stage configs with InferenceComponents (AWS::SageMaker::InferenceComponent's handlers;
+                     # CreateInferenceComponent is authorized on the endpoint and the component).
+                     *INFERENCE_COMPONENT_ACTIONS],
             resources=sagemaker_resources),
         # The stage alarms are named "<endpoint>-..." and the endpoints "<project>-<stage>".
         # CloudFormation's handlers for these types (the CloudFormation registry schemas cfn-lint bundles) also
