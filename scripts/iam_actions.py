@@ -29,7 +29,8 @@ OPERATION_ACTIONS = {
     ("s3", "ListObjectVersions"): "ListBucketVersions", ("s3", "ListBuckets"): "ListAllMyBuckets",
 }
 # Request parameters that name an ARN variable of the database under another name.
-PARAMETER_FOR = {"BucketName": "Bucket", "ObjectName": "Key", "RoleNameWithPath": "RoleName"}
+PARAMETER_FOR = {"BucketName": "Bucket", "ObjectName": "Key", "RoleNameWithPath": "RoleName",
+                 "InferenceExperimentName": "Name"}
 _VARIABLE = re.compile(r"\$\{([A-Za-z]+)\}")
 
 

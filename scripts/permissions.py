@@ -9,11 +9,14 @@ Actors recorded (how each call is attributed):
 - the CodeBuild role: every call of the deploy seed's buildspecs (build.py, verify, test-stage), which
   CodeBuild runs as this role;
 - the approver: the registry decision (UpdateModelPackage), against the project's approver policy.
+- whoever runs `deploy shadow-test` (a person, like the approver): the command's start, status and stop against
+  botocore's Stubber (moto has no inference experiments), against the project's shadow-test policy.
 - the CloudFormation deploy role: the emulator's CloudFormation makes its calls inside moto, so they are not
   recorded; instead each resource type of the rendered endpoint stack contributes its create/read/update/delete
   handler permissions from the CloudFormation registry schemas that cfn-lint bundles (AWS's own list); the stack
   is rendered from the shipped stage configs and from the inference-component examples.
-Not covered: CodePipeline's and EventBridge's own calls, and the model's execution role (SageMaker's hosting).
+Not covered: CodePipeline's and EventBridge's own calls, the model's execution role (SageMaker's hosting) and the
+shadow-test role (SageMaker's own calls during an inference experiment).
 """
 import argparse
 import contextlib
@@ -36,6 +39,7 @@ PROJECT_NAME, PROJECT_ID = "perm-check", "p-perm0001"
 BUCKET = f"sagemaker-{PROJECT_NAME}-artifacts"
 PIPELINE_ROLE, CODEBUILD_ROLE, APPROVER = "SageMaker Pipeline role", "CodeBuild role", "approver policy"
 CLOUDFORMATION_ROLE = "CloudFormation role"
+SHADOW_TESTER = "shadow-test policy"
 ROLE_DESCRIPTIONS = {PIPELINE_ROLE: "Runs the SageMaker Pipeline's jobs and registers models",
                      CODEBUILD_ROLE: "Runs the project's CodeBuild projects",
                      CLOUDFORMATION_ROLE: "Deploys the staging and prod endpoint stacks in this account"}
@@ -235,6 +239,7 @@ def endpoint_templates() -> list[dict]:
 def principals(templates_dir: Path) -> dict[str, Principal]:
     """The recorded actors as IAM sees them in the synthesized templates (single-account project)."""
     from template.components.registry import APPROVER_DESCRIPTION
+    from template.components.shadow_tests import SHADOW_TEST_POLICY_DESCRIPTION
     from template.resolve import resolve_template
 
     project = resolve_template(json.loads((templates_dir / "sagemaker-project.json").read_text()),
@@ -254,15 +259,36 @@ def principals(templates_dir: Path) -> dict[str, Principal]:
     (approver,) = [r["Properties"] for r in project["Resources"].values()
                    if r["Type"] == "AWS::IAM::ManagedPolicy" and r["Properties"]["Description"] == APPROVER_DESCRIPTION]
     found[APPROVER] = Principal(APPROVER, approver["PolicyDocument"]["Statement"])
+    (tester,) = [r["Properties"] for r in project["Resources"].values() if r["Type"] == "AWS::IAM::ManagedPolicy"
+                 and r["Properties"]["Description"] == SHADOW_TEST_POLICY_DESCRIPTION]
+    found[SHADOW_TESTER] = Principal(SHADOW_TESTER, tester["PolicyDocument"]["Statement"])
     return found
 
 
 def model_role_arn(templates_dir: Path) -> str:
     """The model execution role's ARN as physical() names it."""
+    return role_arn(templates_dir, "Execution role of the project's models and endpoints")
+
+
+def role_arn(templates_dir: Path, description: str) -> str:
+    """The ARN physical() gives the project role described by `description`."""
     project = json.loads((templates_dir / "sagemaker-project.json").read_text())
     (logical_id,) = [lid for lid, r in project["Resources"].items() if r["Type"] == "AWS::IAM::Role"
-                     and r["Properties"].get("Description") == "Execution role of the project's models and endpoints"]
+                     and r["Properties"].get("Description") == description]
     return f"arn:aws:iam::{ACCOUNT}:role/sagemaker-project/{logical_id}"
+
+
+def shadow_test_calls(templates_dir: Path) -> list[Call]:
+    """`deploy shadow-test start|status|stop` on the staging endpoint, passing the project's shadow-test role and
+    capturing into the artifact bucket's shadow-test prefix (as the README tells the operator to)."""
+    import shadow_test_calls as shadow
+    from template.components.roles import SHADOW_TEST_ROLE_DESCRIPTION
+    from template.components.shadow_tests import CAPTURE_PREFIX
+
+    return shadow.record(role_arn=role_arn(templates_dir, SHADOW_TEST_ROLE_DESCRIPTION),
+                         endpoint=STAGE_NAMES["EndpointName"], candidate=f"{PROJECT_NAME}-candidate",
+                         capture_destination=f"s3://{BUCKET}/{CAPTURE_PREFIX}", region=REGION, account=ACCOUNT,
+                         actor=SHADOW_TESTER)
 
 
 def physical(node, resources: dict | None = None):
@@ -335,6 +361,7 @@ def main(argv: list[str] | None = None) -> int:
                              progress=lambda line: print(line, flush=True))
     actors = principals(args.templates_dir)
     calls[CLOUDFORMATION_ROLE] = cloudformation_calls(endpoint_templates(), model_role_arn(args.templates_dir))
+    calls[SHADOW_TESTER] = shadow_test_calls(args.templates_dir)
     report = evaluate(calls, actors)
     print(table(report))
     for row in report.refused:

@@ -14,6 +14,7 @@ from template.components.pipelines import ProjectPipelines
 from template.components.registry import ModelRegistry
 from template.components.repositories import SourceRepositories
 from template.components.roles import ProjectRoles
+from template.components.shadow_tests import CAPTURE_PREFIX, shadow_test_policy
 
 _SM = "arn:<AWS::Partition>:sagemaker:<AWS::Region>:<AWS::AccountId>"
 _LOWER_CASE_ARN = ("SageMaker lower-cases names into ARNs while project names may carry capitals; the pattern "
@@ -29,6 +30,9 @@ PROJECT_WILDCARDS = {
     "Action::kms:GenerateDataKey*": "CDK's CodeBuild grant on the project's own artifact key.",
     f"Resource::{_SM}:processing-job/*": "The SageMaker Pipeline names its jobs at run time (pipelines-<id>-...).",
     f"Resource::{_SM}:training-job/*": "The SageMaker Pipeline names its jobs at run time (pipelines-<id>-...).",
+    f"Resource::{_SM}:inference-experiment/*": "Shadow tests are named by whoever runs deploy shadow-test; the "
+                                               "request carries no project tag. What one may do is the passed "
+                                               "role's: only the project's shadow-test role can be passed.",
 }
 
 
@@ -74,6 +78,10 @@ class ProjectStack(cdk.Stack):
         outputs = {
             "ApproverPolicyArn": (approver.managed_policy_arn,
                                   "Attach to whoever approves this project's models (README: Security)"),
+            "ShadowTestPolicyArn": (shadow_test_policy(self, "ShadowTestPolicy",
+                                                       experiment_role_arn=roles.shadow_test.role_arn).managed_policy_arn,
+                                    "Attach to whoever runs deploy shadow-test (README: Security)"),
+            "ShadowTestRoleArn": (roles.shadow_test.role_arn, "deploy shadow-test start --role-arn"),
             "PipelineRoleName": (roles.codepipeline.role_name, "ToolingPipelineRoleName of the target-account stacks"),
             "BuildRoleName": (roles.codebuild.role_name, "ToolingBuildRoleName of the target-account stacks"),
             "ArtifactBucketName": (self.artifacts.bucket.bucket_name, "ArtifactBucketName of the target-account stacks"),
@@ -98,6 +106,10 @@ class ProjectStack(cdk.Stack):
             roles.sagemaker_pipeline.add_to_principal_policy(statement)
         for statement in policies.model_execution_statements():
             roles.model_execution.add_to_principal_policy(statement)
+        for statement in policies.shadow_experiment_statements():
+            roles.shadow_test.add_to_principal_policy(statement)
+        self.artifacts.grant_read(roles.shadow_test)
+        self.artifacts.grant_write_under(roles.shadow_test, CAPTURE_PREFIX)
         for statement in policies.endpoint_deploy_statements(model_role_arn=roles.model_execution.role_arn,
                                                              alarm_prefix=params.project_name):
             roles.cloudformation.add_to_principal_policy(statement)
@@ -114,7 +126,9 @@ class ProjectStack(cdk.Stack):
     def _acknowledge_wildcards(self) -> None:
         findings = {**SHARED_WILDCARDS, **PROJECT_WILDCARDS,
                     f"Resource::{logical_ref(self.artifacts.bucket, 'Arn')}/*":
-                        "Objects inside the project's own artifact bucket; keys are created at run time."}
+                        "Objects inside the project's own artifact bucket; keys are created at run time.",
+                    f"Resource::{logical_ref(self.artifacts.bucket, 'Arn')}/{CAPTURE_PREFIX}/*":
+                        "SageMaker's shadow-test captures, under their own prefix of the project's bucket."}
         for project in self.builds.all:
             ref = logical_ref(project)
             findings[f"Resource::arn:<AWS::Partition>:logs:<AWS::Region>:<AWS::AccountId>:log-group:/aws/codebuild/"

@@ -66,6 +66,13 @@ class ArtifactStore(Construct):
         """Objects read in the bucket, with the key."""
         self._grant(grantee, OBJECT_READ, KEY_READ)
 
+    def grant_write_under(self, grantee: iam.IGrantable, prefix: str) -> None:
+        """Put objects under `prefix`/ only (SageMaker's captures), with the key to encrypt them."""
+        principal = grantee.grant_principal
+        principal.add_to_principal_policy(iam.PolicyStatement(actions=["s3:PutObject"],
+                                                              resources=[self.bucket.arn_for_objects(f"{prefix}/*")]))
+        principal.add_to_principal_policy(iam.PolicyStatement(actions=KEY_WRITE, resources=[self.key.key_arn]))
+
     def _grant(self, grantee: iam.IGrantable, object_actions: list[str], key_actions: list[str]) -> None:
         principal = grantee.grant_principal
         principal.add_to_principal_policy(iam.PolicyStatement(actions=BUCKET_READ,

@@ -99,6 +99,48 @@ def endpoint_deploy_statements(*, model_role_arn: str, alarm_prefix: str) -> lis
     ]
 
 
+# Managed shadow tests (seed-deploy's `deploy shadow-test`): what the command calls, from its code
+# (deploy/shadow_tests.py), recorded by scripts/permissions.py. UpdateInferenceExperiment and
+# ListInferenceExperiments are not granted: the command calls neither.
+SHADOW_TEST_ACTIONS = ["sagemaker:CreateInferenceExperiment", "sagemaker:StartInferenceExperiment",
+                       "sagemaker:StopInferenceExperiment", "sagemaker:DescribeInferenceExperiment"]
+STAGE_READ_ACTIONS = ["sagemaker:DescribeEndpoint", "sagemaker:DescribeEndpointConfig", "sagemaker:DescribeModel"]
+
+
+def _stage_sagemaker_resources(account: str) -> list[str]:
+    return [_arn("sagemaker", f"{kind}/*", account=account) for kind in ("endpoint", "endpoint-config", "model")]
+
+
+def shadow_test_operator_statements(*, experiment_role_arn: str,
+                                    account: str = cdk.Aws.ACCOUNT_ID) -> list[iam.PolicyStatement]:
+    """Whoever runs `deploy shadow-test start|stop|status`: the inference experiment calls, the reads of the
+    endpoint it checks against the documented exclusions, and passing exactly the project's shadow-test role.
+    Experiment names are the operator's choice (no project prefix or tag in the request), so experiments are
+    scoped to this account; what an experiment may do is the passed role's, which is the project's own."""
+    return [
+        iam.PolicyStatement(actions=SHADOW_TEST_ACTIONS,
+                            resources=[_arn("sagemaker", "inference-experiment/*", account=account)]),
+        iam.PolicyStatement(actions=STAGE_READ_ACTIONS, resources=_stage_sagemaker_resources(account)),
+        iam.PolicyStatement(actions=["iam:PassRole"], resources=[experiment_role_arn],
+                            conditions={"StringEquals": {"iam:PassedToService": "sagemaker.amazonaws.com"}}),
+    ]
+
+
+def shadow_experiment_statements() -> list[iam.PolicyStatement]:
+    """The role SageMaker runs an inference experiment as (CreateInferenceExperiment's RoleArn: "access model
+    artifacts and container images, and manage SageMaker Inference endpoints for model deployment", API
+    reference). The Developer Guide (shadow-tests-create) picks a role with AmazonSageMakerFullAccess; this is
+    that narrowed to what the description names: put the shadow variant on the endpoint (a new endpoint config,
+    UpdateEndpoint) and back when the test ends, read the models, pull images and write logs. The captures and
+    model artifacts: ArtifactStore's grants (project_stack.py)."""
+    return [
+        iam.PolicyStatement(actions=[*STAGE_READ_ACTIONS, "sagemaker:CreateEndpointConfig",
+                                     "sagemaker:DeleteEndpointConfig", "sagemaker:UpdateEndpoint"],
+                            resources=_stage_sagemaker_resources(cdk.Aws.ACCOUNT_ID)),
+        *container_runtime_statements(),
+    ]
+
+
 def stack_arn(stack_name_pattern: str, *, account: str = cdk.Aws.ACCOUNT_ID) -> str:
     """ARN pattern of the CloudFormation stacks named `stack_name_pattern` (any stack id)."""
     return _arn("cloudformation", f"stack/{stack_name_pattern}/*", account=account)
