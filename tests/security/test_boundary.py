@@ -17,7 +17,7 @@ def test_every_role_carries_a_boundary(synthesis, stack):
 
 
 def test_project_roles_carry_the_portfolios_boundary(project_roles):
-    assert len(project_roles) == 6
+    assert len(project_roles) == 7  # with the shadow-test role
     assert all(role.boundary is not None for role in project_roles.values())
 
 
