@@ -6,7 +6,8 @@ from template.components import policies
 from template.components.artifacts import ArtifactStore
 from template.components.boundary import attach_boundary
 from template.components.builds import BuildProjects
-from template.components.cross_account import ACTION_ROLE, MODEL_ROLE, CrossAccountDeploy, target_roles_share
+from template.components.cross_account import (ACTION_ROLE, MODEL_ROLE, SHADOW_TEST_ROLE, CrossAccountDeploy,
+                                               target_roles_share)
 from template.components.events import ProjectEvents
 from template.components.nag import SHARED_WILDCARDS, acknowledge_wildcards, logical_ref
 from template.components.parameters import UNPUBLISHED_SEED_BUCKET, ProjectParameters, declare_parameters
@@ -30,9 +31,6 @@ PROJECT_WILDCARDS = {
     "Action::kms:GenerateDataKey*": "CDK's CodeBuild grant on the project's own artifact key.",
     f"Resource::{_SM}:processing-job/*": "The SageMaker Pipeline names its jobs at run time (pipelines-<id>-...).",
     f"Resource::{_SM}:training-job/*": "The SageMaker Pipeline names its jobs at run time (pipelines-<id>-...).",
-    f"Resource::{_SM}:inference-experiment/*": "Shadow tests are named by whoever runs deploy shadow-test; the "
-                                               "request carries no project tag. What one may do is the passed "
-                                               "role's: only the project's shadow-test role can be passed.",
 }
 
 
@@ -45,7 +43,10 @@ class ProjectStack(cdk.Stack):
         self.params = params = declare_parameters(self, seed_bucket=seed_bucket, seed_prefix=seed_prefix)
         self.roles = roles = ProjectRoles(self, "Roles", name_prefix=params.prefix)
         self.artifacts = ArtifactStore(self, "Artifacts", multi_account=params.multi_account,
-                                       target_share=target_roles_share(params, ACTION_ROLE, MODEL_ROLE))
+                                       target_share=target_roles_share(params, ACTION_ROLE, MODEL_ROLE,
+                                                                       SHADOW_TEST_ROLE),
+                                       capture_share=target_roles_share(params, SHADOW_TEST_ROLE),
+                                       capture_prefix=CAPTURE_PREFIX)
         self.registry = ModelRegistry(self, "Registry", params=params)
         self.repos = SourceRepositories(self, "Repositories", params=params)
         self.cross_account = CrossAccountDeploy(self, "CrossAccount", params=params,

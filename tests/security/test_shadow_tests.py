@@ -7,9 +7,11 @@ import copy
 import pytest
 
 import permissions
-from iam_policy import ALLOW, DENY, IMPLICIT_DENY, Request, trust_matches
+from iam_policy import ALLOW, DENY, IMPLICIT_DENY, Request, statement_matches, trust_matches
 from iam_actions import Call, authorization
 from resolved_project import ACCOUNT
+from template.resolve import resolve_template
+from test_trust_and_patterns import MULTI, STAGING, TARGET, shared_statements
 from template.components.policies import SHADOW_TEST_ACTIONS
 from template.components.registry import APPROVER_PATH
 from template.components.roles import SHADOW_TEST_ROLE_DESCRIPTION
@@ -143,3 +145,41 @@ def _bucket(shadow_role, resource: str) -> str:
 
 def _list(value):
     return value if isinstance(value, list) else [value]
+
+
+# -- multi-account: the shadow test runs where the stage endpoint is --------------------------------------------
+@pytest.fixture(scope="module")
+def target(synthesis):
+    return resolve_template(synthesis.template("sagemaker-project-target-account"), TARGET)
+
+
+def test_the_target_account_stack_brings_its_shadow_test_role_and_policy(target):
+    resources = target["Resources"]
+    (role_id,) = [lid for lid, r in resources.items() if r["Type"] == "AWS::IAM::Role"
+                  and r["Properties"]["RoleName"] == "sagemaker-p-abc123-shadow-test"]
+    role = resources[role_id]["Properties"]
+    assert "PermissionsBoundary" in role
+    assert trust_matches(role, principal={"Service": "sagemaker.amazonaws.com"},
+                         context={"aws:SourceAccount": ACCOUNT})
+    (policy,) = [r["Properties"] for r in resources.values() if r["Type"] == "AWS::IAM::ManagedPolicy"
+                 and r["Properties"]["Description"] == SHADOW_TEST_POLICY_DESCRIPTION]
+    (pass_role,) = [s for s in policy["PolicyDocument"]["Statement"] if s["Action"] == "iam:PassRole"]
+    assert pass_role["Resource"] == f"<{role_id}.Arn>"
+    assert {"ShadowTestPolicyArn", "ShadowTestRoleArn"} <= set(target["Outputs"])
+
+
+@pytest.mark.parametrize("sid, action, resource", [
+    ("AWS::S3::BucketPolicy:TargetAccountsCapture", "s3:PutObject", "/shadow-tests/*"),
+    ("AWS::KMS::Key:TargetAccountsEncryptCaptures", "kms:GenerateDataKey", "*"),
+])
+def test_the_tooling_bucket_takes_captures_from_the_target_shadow_test_roles_only(synthesis, sid, action, resource):
+    statement = shared_statements(resolve_template(synthesis.template("sagemaker-project"), MULTI))[sid]
+    assert action in statement["Action"] and statement["Resource"].endswith(resource)
+    role = f"arn:aws:iam::{STAGING}:role/sagemaker-project/sagemaker-p-abc123-shadow-test"
+    other = f"arn:aws:iam::{STAGING}:role/sagemaker-project/sagemaker-p-abc123-model-execution"
+    assert statement_matches({**statement, "Resource": "*"}, Request(action, "*", {"aws:PrincipalArn": role}))
+    assert not statement_matches({**statement, "Resource": "*"}, Request(action, "*", {"aws:PrincipalArn": other}))
+
+
+def test_single_account_projects_share_no_captures(project):
+    assert not [sid for sid in shared_statements(project) if "Capture" in sid]
