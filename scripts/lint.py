@@ -50,9 +50,12 @@ def cfn_lint(text: str, source: str, region: str) -> list[Finding]:
 
 
 SHIPPED_CONFIGS = {"staging": "staging-config.json", "prod": "prod-config.json"}
-# The inference-component examples in both stages: the endpoint stack's other resource types (components, their
-# copy-count scaling, scale to zero's step policy and alarm), which the deploy role must be able to handle too.
-COMPONENT_CONFIGS = {"staging": "examples/ic-scale-to-zero.json", "prod": "examples/inference-components.json"}
+# The inference-component examples, each beside the other stage's shipped config (which keeps every parameter in
+# use): the endpoint stack's other resource types (components, their copy-count scaling, scale to zero's step
+# policy and alarm), which the deploy role must be able to handle too.
+COMPONENT_CONFIGS = ({"staging": "examples/ic-scale-to-zero.json", "prod": "prod-config.json"},
+                     {"staging": "staging-config.json", "prod": "examples/inference-components.json"})
+ENDPOINT_CONFIGS = (SHIPPED_CONFIGS, *COMPONENT_CONFIGS)
 
 
 def rendered_endpoint_template(configs: dict[str, str] = SHIPPED_CONFIGS) -> tuple[str | None, str]:
@@ -142,7 +145,7 @@ def main(argv: list[str] | None = None) -> int:
     for path in templates:
         print(f"==> cfn-lint {path.name}", flush=True)
         findings += cfn_lint(path.read_text(), path.name, args.region)
-    for configs in (SHIPPED_CONFIGS, COMPONENT_CONFIGS):
+    for configs in ENDPOINT_CONFIGS:
         endpoint, note = rendered_endpoint_template(configs)
         if endpoint is None:
             print(f"==> skipped the endpoint template: {note}")

@@ -224,10 +224,10 @@ def endpoint_templates() -> list[dict]:
     """seed-deploy's endpoint template rendered as `make lint` lints it: from the shipped stage configs, and from
     the inference-component examples (components, copy-count scaling, scale to zero)."""
     import yaml
-    from lint import COMPONENT_CONFIGS, SHIPPED_CONFIGS, rendered_endpoint_template
+    from lint import ENDPOINT_CONFIGS, rendered_endpoint_template
 
     templates = []
-    for configs in (SHIPPED_CONFIGS, COMPONENT_CONFIGS):
+    for configs in ENDPOINT_CONFIGS:
         text, note = rendered_endpoint_template(configs)
         if text is None:
             raise RuntimeError(f"the endpoint template cannot be rendered: {note}")

@@ -16,15 +16,15 @@ COMPONENT_TYPES = {"AWS::SageMaker::InferenceComponent", "AWS::ApplicationAutoSc
 
 @pytest.fixture(scope="module")
 def templates():
-    shipped, components = permissions.endpoint_templates()
+    shipped, scale_to_zero, components = permissions.endpoint_templates()
     assert {"AWS::SageMaker::Endpoint", "AWS::CloudWatch::Alarm",
             "AWS::ApplicationAutoScaling::ScalableTarget"} <= {r["Type"] for r in shipped["Resources"].values()}
-    kinds = {r["Type"] for r in components["Resources"].values()}
-    assert COMPONENT_TYPES <= kinds
+    assert COMPONENT_TYPES <= {r["Type"] for r in scale_to_zero["Resources"].values()}
+    assert "AWS::SageMaker::InferenceComponent" in {r["Type"] for r in components["Resources"].values()}
     # Scale to zero: the copy count's scalable target and the step policy out of zero on its alarm.
-    dimensions = {r["Properties"].get("ScalableDimension") for r in components["Resources"].values()}
+    dimensions = {r["Properties"].get("ScalableDimension") for r in scale_to_zero["Resources"].values()}
     assert "sagemaker:inference-component:DesiredCopyCount" in dimensions
-    return [shipped, components]
+    return [shipped, scale_to_zero, components]
 
 
 @pytest.fixture(scope="module")
