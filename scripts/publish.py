@@ -7,7 +7,6 @@ import json
 import os
 import re
 import sys
-import traceback
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -16,6 +15,7 @@ from urllib.parse import urlparse
 import s3_template
 from cdk_apps import ROOT, TEMPLATES_DIR, Synthesis, synthesize
 from lint import cfn_lint
+from script_errors import ScriptError, ScriptInputError, run_command
 from seed_zips import zip_seeds
 
 PROJECT_TEMPLATE = "sagemaker-project"
@@ -37,16 +37,12 @@ exit codes: 0 published; 1 an AWS error (credentials, permissions, bootstrap); 2
 """
 
 
-class PublishError(Exception):
+class PublishError(ScriptError):
     """The publish ran and AWS refused or lacked something: exit code 1."""
 
-    exit_code = 1
 
-
-class PublishInputError(PublishError):
+class PublishInputError(PublishError, ScriptInputError):
     """Invalid input, or templates that fail lint: exit code 2. Raised before anything is uploaded."""
-
-    exit_code = 2
 
 
 @dataclass
@@ -97,14 +93,38 @@ def validate(options: Options) -> None:
                                     f"{domain_id_pattern()} (SageMaker DomainId, e.g. d-abcdef123456)")
     if not options.version or any(ch in options.version for ch in " /\\"):
         raise PublishInputError(f"--version: {options.version!r}: must be non-empty without spaces or slashes")
-    for arn in options.studio_role_arns:
-        if not arn.startswith("arn:") or ":role/" not in arn:
-            raise PublishInputError(f"--studio-role-arn: {arn!r}: must be an IAM role ARN (arn:...:role/...)")
+    problems = [format_problem("--studio-role-arn", arn, "role arn") for arn in options.studio_role_arns]
+    if options.asset_bucket is not None:
+        problems.append(format_problem("--asset-bucket", options.asset_bucket, "bucket"))
+    problems.append(region_problem("AWS_DEFAULT_REGION", options.region))
+    # CloudFormation User Guide, "Create a stack" (stack name): letters, digits and hyphens, a letter first, <= 128.
+    if not re.fullmatch(r"[A-Za-z][A-Za-z0-9-]{0,127}", options.stack_name):
+        problems.append(f"--stack-name: {options.stack_name!r}: must be a CloudFormation stack name: up to 128 "
+                        "letters, digits and hyphens, a letter first")
+    if any(problems):
+        raise PublishInputError("; ".join(filter(None, problems)))
     # The S3 path has no portfolio: who may create projects is the callers' IAM (iam:PassRole on the launch role).
     if not (options.dry_run or is_emulator() or options.s3_template) and not options.studio_role_arns:
         raise PublishInputError("--studio-role-arn: none given: at least one Studio execution role must see the "
                                 "product; pass --studio-role-arn ARN (repeatable), e.g. make publish "
                                 "ARGS=\"--studio-role-arn arn:aws:iam::111122223333:role/StudioExecutionRole\"")
+
+
+def format_problem(field: str, value: str, kind: str) -> str | None:
+    """AWS's format for a bucket name or a role ARN (the deploy seed's aws_formats: S3's naming rules, IAM's ARN)."""
+    from deploy import aws_formats  # script_errors puts the deploy seed on the import path
+
+    return aws_formats.problem(field, value, kind)
+
+
+def region_problem(field: str, region: str | None) -> str | None:
+    """A region name must fit one of AWS's partitions: the regionRegex of botocore's endpoint data (AWS's own)."""
+    import botocore.loaders
+
+    partitions = botocore.loaders.create_loader().load_data("endpoints")["partitions"]
+    if region and any(re.fullmatch(p["regionRegex"].strip("^$"), region) for p in partitions):
+        return None
+    return f"{field}: {region!r}: must be an AWS region name such as us-east-1 (AWS's partition patterns)"
 
 
 @contextlib.contextmanager
@@ -453,20 +473,10 @@ def main(argv: list[str] | None = None) -> int:
     options = Options(version=args.version, asset_bucket=args.asset_bucket, studio_role_arns=args.studio_role_arns,
                       stack_name=args.stack_name, dry_run=args.dry_run, s3_template=args.s3_template,
                       studio_domain_id=args.studio_domain_id)
-    return run_reporting_errors(lambda: publish(options), debug=args.debug)
 
-
-def run_reporting_errors(action, *, debug: bool) -> int:
-    """Run a command's action: 0, or a PublishError as "error: ..." on stderr and its exit code (the admin
-    scripts' one edge; tracebacks only with --debug)."""
-    try:
-        action()
-    except PublishError as error:
-        if debug:
-            traceback.print_exc()
-        print(f"error: {error}", file=sys.stderr)
-        return error.exit_code
-    return 0
+    def action() -> None:
+        publish(options)
+    return run_command(action, args.debug)
 
 
 if __name__ == "__main__":
