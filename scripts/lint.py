@@ -8,6 +8,8 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
+from script_errors import ScriptInputError, run_command
+
 ROOT = Path(__file__).resolve().parent.parent
 TEMPLATES_DIR = ROOT / "build" / "templates"
 NAG_REPORT = ROOT / "build" / "cdk-nag-report.json"
@@ -134,13 +136,18 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--skip-permissions", action="store_true",
                         help="no recorded-call permissions table (scripts/permissions.py, about a minute)")
     parser.add_argument("--checkov-bin", type=Path, default=CHECKOV, help=argparse.SUPPRESS)
+    parser.add_argument("--debug", action="store_true", help="show tracebacks")
     args = parser.parse_args(argv)
+    return run_command(lambda: lint(args), args.debug)
+
+
+def lint(args: argparse.Namespace) -> int:
+    """Every check; 2 when any reports an error."""
     templates = sorted(args.templates_dir.glob("*.json"))
     violations = nag_violations(args.nag_report)
     if not templates or violations is None:
-        print(f"error: {args.templates_dir} has no templates or {args.nag_report} is missing: run "
-              "scripts/synth.py (make synth) first", file=sys.stderr)
-        return 2
+        raise ScriptInputError(f"{args.templates_dir} has no templates or {args.nag_report} is missing: run "
+                               "scripts/synth.py (make synth) first")
     findings = []
     for path in templates:
         print(f"==> cfn-lint {path.name}", flush=True)

@@ -29,9 +29,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from iam_actions import (Call, authorization, child_environment, intercept, read_records,  # noqa: E402
-                         recording, restore)
-from iam_policy import ALLOW, Principal, Request, action_matches, role_principals  # noqa: E402
+from iam_actions import (Call, DatabaseMissing, MappingError, authorization,  # noqa: E402
+                         child_environment, intercept, read_records, recording, restore)
+from iam_policy import ALLOW, PolicyError, Principal, Request, action_matches, role_principals  # noqa: E402
+from script_errors import ScriptError, ScriptInputError, run_command  # noqa: E402
 
 ACCOUNT = "123456789012"  # moto's default account, and template.resolve's AWS::AccountId
 REGION = "us-east-1"
@@ -40,6 +41,7 @@ BUCKET = f"sagemaker-{PROJECT_NAME}-artifacts"
 PIPELINE_ROLE, CODEBUILD_ROLE, APPROVER = "SageMaker Pipeline role", "CodeBuild role", "approver policy"
 CLOUDFORMATION_ROLE = "CloudFormation role"
 SHADOW_TESTER = "shadow-test policy"
+TEMPLATES = ("sagemaker-project.json", "sagemaker-project-portfolio.json")  # what scripts/synth.py writes
 ROLE_DESCRIPTIONS = {PIPELINE_ROLE: "Runs the SageMaker Pipeline's jobs and registers models",
                      CODEBUILD_ROLE: "Runs the project's CodeBuild projects",
                      CLOUDFORMATION_ROLE: "Deploys the staging and prod endpoint stacks in this account"}
@@ -166,7 +168,7 @@ def record_story(project_template: Path, work: Path, progress=print) -> dict[str
         progress("==> permissions: one deploy pipeline execution (recording the CodeBuild role's calls)")
         execution = pipeline.run(", ".join(f"v{d.version} {d.status}" for d in deliveries))
         if execution.status != "Succeeded":
-            raise RuntimeError(f"the deploy pipeline execution {execution.status}: the recording is incomplete")
+            raise ScriptError(f"permissions: the deploy pipeline execution {execution.status}: the recording is incomplete")
     # The local runner's own calls (run_local.py and local/definitions.py: code and input uploads, buckets and
     # the group made if missing) are no AWS actor's; a transfer's worker-thread requests are recorded once more
     # as the step's own upload or download.
@@ -230,7 +232,7 @@ def endpoint_templates() -> list[dict]:
     for configs in ENDPOINT_CONFIGS:
         text, note = rendered_endpoint_template(configs)
         if text is None:
-            raise RuntimeError(f"the endpoint template cannot be rendered: {note}")
+            raise ScriptError(f"permissions: the endpoint template cannot be rendered: {note}")
         templates.append(yaml.safe_load(text))
     return templates
 
@@ -350,19 +352,33 @@ def table(report: Report) -> str:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter,
                                      epilog="examples:\n  scripts/permissions.py   # after scripts/synth.py "
-                                            "(make lint runs it)\nexit codes: 0 every call allowed; 1 a call refused")
+                                            "(make lint runs it)\nexit codes: 0 every call allowed; 1 a call "
+                                            "refused, or the recording failed; 2 no synthesized templates")
     parser.add_argument("--templates-dir", type=Path, default=Path(__file__).resolve().parent.parent / "build" /
                         "templates")
+    parser.add_argument("--debug", action="store_true", help="show tracebacks")
     args = parser.parse_args(argv)
+    return run_command(lambda: check(args.templates_dir), args.debug)
+
+
+def check(templates_dir: Path) -> int:
+    """Record the story, evaluate every call, print the table; 1 when a call is refused."""
+    missing = [name for name in TEMPLATES if not (templates_dir / name).is_file()]
+    if missing:
+        raise ScriptInputError(f"--templates-dir: {templates_dir}: has no {', '.join(missing)}: run scripts/synth.py "
+                               "(make synth) first")
     from demo_story import paths  # noqa: F401  (puts seed-deploy and the repository root on sys.path)
 
-    with tempfile.TemporaryDirectory(prefix="permissions-") as work:
-        calls = record_story(args.templates_dir / "sagemaker-project.json", Path(work),
-                             progress=lambda line: print(line, flush=True))
-    actors = principals(args.templates_dir)
-    calls[CLOUDFORMATION_ROLE] = cloudformation_calls(endpoint_templates(), model_role_arn(args.templates_dir))
-    calls[SHADOW_TESTER] = shadow_test_calls(args.templates_dir)
-    report = evaluate(calls, actors)
+    try:
+        with tempfile.TemporaryDirectory(prefix="permissions-") as work:
+            calls = record_story(templates_dir / "sagemaker-project.json", Path(work),
+                                 progress=lambda line: print(line, flush=True))
+        actors = principals(templates_dir)
+        calls[CLOUDFORMATION_ROLE] = cloudformation_calls(endpoint_templates(), model_role_arn(templates_dir))
+        calls[SHADOW_TESTER] = shadow_test_calls(templates_dir)
+        report = evaluate(calls, actors)
+    except (DatabaseMissing, MappingError, PolicyError) as error:  # no database, or a call or policy it cannot map
+        raise ScriptError(f"permissions: {error}") from error
     print(table(report))
     for row in report.refused:
         print(f"error: {row.actor}: {row.action} on {row.resource}: {row.decision}", file=sys.stderr)

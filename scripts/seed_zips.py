@@ -5,7 +5,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 SEEDS = ("seed-build", "seed-deploy")
-EXCLUDED_PARTS = {"__pycache__", ".pytest_cache", "build", "demo-output", ".venv", ".git"}
+EXCLUDED_PARTS = {"__pycache__", ".pytest_cache", ".cache", "build", "demo-output", ".venv", ".git"}
 FIXED_TIME = (1980, 1, 1, 0, 0, 0)  # same bytes for the same files: uploads and versions stay reproducible
 
 

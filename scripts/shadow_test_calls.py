@@ -8,6 +8,7 @@ import io
 from unittest import mock
 
 from iam_actions import Call, recording
+from script_errors import ScriptError
 
 NOW = dt.datetime(2026, 12, 1, 12, 0, tzinfo=dt.timezone.utc)
 INFRASTRUCTURE = {"InfrastructureType": "RealTimeInference",
@@ -75,7 +76,8 @@ def record(*, role_arn: str, endpoint: str, candidate: str, capture_destination:
         _answers(stubber, name=name, endpoint=endpoint, candidate=candidate, region=region, account=account)
         for command in commands:
             if cli.main(["shadow-test", *command]) != 0:
-                raise RuntimeError(f"deploy shadow-test {command[0]} failed against the Stubber: see its error above")
+                raise ScriptError(f"permissions: deploy shadow-test {command[0]} failed against the Stubber: see its "
+                                  "error above")
         stubber.assert_no_pending_responses()
     return [Call(**{**call.__dict__, "actor": actor}) for call in [*calls, *passed_roles(calls)]]
 

@@ -10,7 +10,7 @@ from pathlib import Path
 from script_errors import ScriptInputError, run_command
 
 ROOT = Path(__file__).resolve().parent.parent
-IGNORED = shutil.ignore_patterns("__pycache__", ".pytest_cache", "*.pyc", "build", "demo-output", ".venv-xgboost-*")
+IGNORED = shutil.ignore_patterns("__pycache__", ".pytest_cache", ".cache", "*.pyc", "build", "demo-output", ".venv-xgboost-*")
 
 
 def run_seed_tests(seed: str, pytest_args: list[str]) -> int:
@@ -19,8 +19,11 @@ def run_seed_tests(seed: str, pytest_args: list[str]) -> int:
         copy = Path(tmp) / seed
         shutil.copytree(ROOT / seed, copy, ignore=IGNORED)
         print(f"==> {seed}: running its tests in {copy}", flush=True)
-        # One XGBoost container environment for every copy (xgboost_env.py), not one per copy and run.
-        env = {"XGBOOST_ENVS_DIR": str(ROOT), **os.environ}
+        # One XGBoost container environment for every copy (xgboost_env.py), not one per copy and run;
+        # run_local's definition cache stays the original seed's (declared, git-ignored): its keys cover
+        # everything that shapes a definition, so the copy's identical code hits the same entries.
+        env = {"XGBOOST_ENVS_DIR": str(ROOT), **os.environ,
+               "PIPELINE_DEFINITION_CACHE": str(ROOT / seed / ".cache" / "definitions")}
         return subprocess.call([sys.executable, "-m", "pytest", "-q", *pytest_args], cwd=copy, env=env)
 
 

@@ -32,19 +32,39 @@ class ModelVersion:
         return self.work_dir / "PreprocessAbaloneData" / "opt" / "ml" / "processing" / "test" / "test.csv"
 
 
-def train(project, work_dir: Path, hyperparameters: dict[str, str], note: str, session) -> ModelVersion:
-    """`python -m pipelines.run_local` in the build seed, as a data scientist runs it, against the emulator."""
-    env = {**os.environ, "SAGEMAKER_PROJECT_NAME": project.name, "SAGEMAKER_PROJECT_ID": project.project_id,
-           "MODEL_PACKAGE_GROUP_NAME": project.group, "ARTIFACT_BUCKET": project.bucket}
-    command = [sys.executable, "-m", "pipelines.run_local", "--work-dir", str(work_dir)]
-    command += [arg for name, value in hyperparameters.items() for arg in ("--hyperparameter", f"{name}={value}")]
-    console.detail("$ " + " ".join(["python", *command[1:]]))
-    completed = subprocess.run(command, cwd=SEED_BUILD, env=env, text=True, capture_output=True, timeout=300)
-    for line in completed.stdout.splitlines():
-        console.detail(f"  {line}")
-    if completed.returncode != 0:
-        raise StoryError(f"the build seed's local pipeline failed (exit {completed.returncode}):\n{completed.stderr}")
-    return newest(session, project, work_dir, note)
+class Training:
+    """`python -m pipelines.run_local` in the build seed, as a data scientist runs it, against the emulator;
+    started now, its output shown and its model read by finish() (so it can run while the story goes on)."""
+
+    def __init__(self, project, work_dir: Path, hyperparameters: dict[str, str]) -> None:
+        env = {**os.environ, "SAGEMAKER_PROJECT_NAME": project.name, "SAGEMAKER_PROJECT_ID": project.project_id,
+               "MODEL_PACKAGE_GROUP_NAME": project.group, "ARTIFACT_BUCKET": project.bucket}
+        command = [sys.executable, "-m", "pipelines.run_local", "--work-dir", str(work_dir)]
+        command += [arg for name, value in hyperparameters.items() for arg in ("--hyperparameter", f"{name}={value}")]
+        self.project, self.work_dir, self.command = project, work_dir, command
+        self.process = subprocess.Popen(command, cwd=SEED_BUILD, env=env, text=True, stdout=subprocess.PIPE,
+                                        stderr=subprocess.PIPE)
+
+    def __enter__(self) -> "Training":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        if self.process.poll() is None:  # the story stopped before it needed this model
+            self.process.kill()
+            self.process.communicate()
+
+    def finish(self, note: str, session) -> ModelVersion:
+        console.detail("$ " + " ".join(["python", *self.command[1:]]))
+        try:
+            stdout, stderr = self.process.communicate(timeout=300)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            raise StoryError("the build seed's local pipeline did not finish within 300 s") from None
+        for line in stdout.splitlines():
+            console.detail(f"  {line}")
+        if self.process.returncode != 0:
+            raise StoryError(f"the build seed's local pipeline failed (exit {self.process.returncode}):\n{stderr}")
+        return newest(session, self.project, self.work_dir, note)
 
 
 def newest(session, project, work_dir: Path | None, note: str) -> ModelVersion:

@@ -36,6 +36,8 @@ class Segment:
     analysis_exit: int | None = None
     analysis_report: Path | None = None
     analysis_text: str = ""
+    analysis_command: list[str] = field(default_factory=list)
+    analysis_process: subprocess.Popen | None = field(default=None, repr=False)
 
 
 def labelled_rows(test_csv: Path) -> list[tuple[str, str]]:
@@ -114,13 +116,25 @@ def wait_for_captures(session, host, bucket: str, endpoint: str, variant: str, e
 
 
 def analyze(command: list[str], segment: Segment) -> None:
-    """The seed's analysis command (python -m deploy ...), run from the seed as a person would."""
-    console.detail("$ python -m deploy " + " ".join(command))
-    completed = subprocess.run([sys.executable, "-m", "deploy", *command], cwd=SEED_DEPLOY, text=True,
-                               capture_output=True, timeout=120)
-    segment.analysis_exit = completed.returncode
-    segment.analysis_text = completed.stdout
-    for line in (completed.stdout + completed.stderr).splitlines()[:25]:
+    """Start the seed's analysis command (python -m deploy ...) from the seed, as a person would run it;
+    finish_analysis() waits for it and shows its output (the next segment runs meanwhile)."""
+    segment.analysis_command = command
+    segment.analysis_process = subprocess.Popen([sys.executable, "-m", "deploy", *command], cwd=SEED_DEPLOY,
+                                                text=True, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+
+
+def finish_analysis(segment: Segment) -> None:
+    console.detail("$ python -m deploy " + " ".join(segment.analysis_command))
+    process = segment.analysis_process
+    try:
+        stdout, stderr = process.communicate(timeout=120)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.communicate()
+        raise
+    segment.analysis_exit = process.returncode
+    segment.analysis_text = stdout
+    for line in (stdout + stderr).splitlines()[:25]:
         console.detail(f"  {line}")
 
 

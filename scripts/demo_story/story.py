@@ -1,10 +1,12 @@
 """The whole lifecycle, offline: a top-level function that reads like the story's table of contents."""
 import functools
+import importlib
 import json
 import shutil
 import subprocess
 import sys
 import tempfile
+import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -23,6 +25,10 @@ V2_HYPERPARAMETERS = {"max_depth": "4"}
 # tests/rehearsal/test_stage_guardrails.py), but staging bakes 150 s and a leak needs prod's longer run:
 # prod's canary bakes 600 s, so its latency alarm trips there (docs/demo.md, step 5).
 V3_BEHAVIOUR = {"extra_latency_ms": 330, "slow_after_seconds": 300}
+# The stage test's requests in flight at once: the same 50 requests, each timed, without waiting out a
+# slow model's answers one after another (the host serves each connection on its own thread, as an endpoint does).
+STAGE_TEST_CONCURRENCY = "10"
+WARM_UP_MODULES = ("moto.cloudformation.parsing", "moto.cloudformation.responses", "xgboost")
 
 
 @dataclass(frozen=True)
@@ -82,16 +88,22 @@ def run_story(settings: Settings) -> StoryResult:
         console.step(f"emulator (moto's server) on {emulator_url}; endpoint host on {host.url}; "
                      f"clock {settings.speed:g} simulated s per real s")
         project = provision_project(session, settings)
+        warm_up = warm_up_in_background()  # while v1 trains in its own process
         v1 = train_model(session, project, work, result, {}, "the seed's defaults")
-        rows = segments.labelled_rows(v1.test_csv)
-        bridge = EndpointBridge(session, host, clock, [f for _, f in rows], settings.traffic)
-        pipeline = DeployPipeline(project, session, bridge, SEED_DEPLOY, work / "pipeline",
-                                  {"AWS_ENDPOINT_URL_SAGEMAKER_RUNTIME": host.url})
-        console.step("3. the approver approves v1; the event starts the deploy pipeline")
-        result.unrelated_events = events.unrelated_events_pass(session, project)
-        deploy_on_decision(session, project, pipeline, result, [v1], "Approved", "v1 meets the MSE bar")
-        console.step(f"4. model v2 ({V2_HYPERPARAMETERS}): approved, canary to prod under live traffic")
-        v2 = train_model(session, project, work, result, V2_HYPERPARAMETERS, f"hyperparameters {V2_HYPERPARAMETERS}")
+        warm_up.join()
+        # v2 trains in its own process while v1 deploys (v2 stays PendingManualApproval: no deploy reads it).
+        with models.Training(project, work / "build-v2", V2_HYPERPARAMETERS) as v2_training:
+            rows = segments.labelled_rows(v1.test_csv)
+            bridge = EndpointBridge(session, host, clock, [f for _, f in rows], settings.traffic)
+            pipeline = DeployPipeline(project, session, bridge, SEED_DEPLOY, work / "pipeline",
+                                      {"AWS_ENDPOINT_URL_SAGEMAKER_RUNTIME": host.url,
+                                       "STAGE_TEST_CONCURRENCY": STAGE_TEST_CONCURRENCY})
+            console.step("3. the approver approves v1; the event starts the deploy pipeline")
+            result.unrelated_events = events.unrelated_events_pass(session, project)
+            deploy_on_decision(session, project, pipeline, result, [v1], "Approved", "v1 meets the MSE bar")
+            console.step(f"4. model v2 ({V2_HYPERPARAMETERS}): approved, canary to prod under live traffic")
+            v2 = train_model(session, project, work, result, V2_HYPERPARAMETERS, f"hyperparameters {V2_HYPERPARAMETERS}",
+                             v2_training)
         deploy_on_decision(session, project, pipeline, result, [v2], "Approved", "v2: better MSE")
         console.step(f"5. faulty v3 (v2's artifact answering {V3_BEHAVIOUR['extra_latency_ms']} ms slower once it has "
                      f"served {V3_BEHAVIOUR['slow_after_seconds']} s): approved; staging's 150 s bake cannot see it, "
@@ -122,13 +134,27 @@ def provision_project(session, settings: Settings):
     return project
 
 
-def train_model(session, project, work: Path, result: StoryResult, hyperparameters: dict, note: str):
+def train_model(session, project, work: Path, result: StoryResult, hyperparameters: dict, note: str,
+                training: "models.Training | None" = None):
     number = len(result.models) + 1
     console.step(f"{'2. ' if number == 1 else ''}model v{number}: the build seed's SageMaker Pipeline, run locally")
-    model = models.train(project, work / f"build-v{number}", hyperparameters, note, session)
+    training = training or models.Training(project, work / f"build-v{number}", hyperparameters)
+    model = training.finish(note, session)
     result.models[model.version] = model
     console.detail(f"registered v{model.version} PendingManualApproval, test-set MSE {model.mse:.4f}")
     return model
+
+
+def warm_up_in_background() -> threading.Thread:
+    """Import what the first stack deploy (moto's CloudFormation) and the first endpoint (xgboost) load on
+    first use, seconds each, in a thread while the main one waits on a subprocess."""
+    def run() -> None:
+        for name in WARM_UP_MODULES:
+            importlib.import_module(name)
+
+    thread = threading.Thread(target=run, name="warm-up", daemon=True)
+    thread.start()
+    return thread
 
 
 def deploy_on_decision(session, project, pipeline, result: StoryResult, decided: list, status: str,
@@ -163,8 +189,12 @@ def run_experiments(session, bridge, project, result: StoryResult, champion, cha
     shutil.rmtree(out, ignore_errors=True)
     result.ab = segments.ab_segment(session, bridge, project, champion.arn, challenger.arn, segments.labelled_rows(
         champion.test_csv), settings.ab_requests, settings.targeted_requests, out)
-    result.shadow = segments.shadow_segment(session, bridge, project, challenger.arn,
-                                            segments.labelled_rows(champion.test_csv), settings.shadow_requests, out)
+    try:  # the A/B analysis runs while the shadow segment does
+        result.shadow = segments.shadow_segment(session, bridge, project, challenger.arn,
+                                                segments.labelled_rows(champion.test_csv), settings.shadow_requests, out)
+    finally:
+        segments.finish_analysis(result.ab)
+    segments.finish_analysis(result.shadow)
 
 
 def serving_now(session, host, project) -> dict[str, dict[str, object]]:

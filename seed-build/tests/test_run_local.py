@@ -6,6 +6,7 @@ import pytest
 
 from conftest import SEED
 from pipelines import run_local
+from pipelines.local import warm_start
 
 
 def use_project(monkeypatch, name):
@@ -126,3 +127,10 @@ def test_run_local_bad_param_exits_2_before_anything_runs(emulator, monkeypatch,
     assert run_local.main(argv) == 2
     assert message in capsys.readouterr().err
     assert packages(group) == []
+
+
+def test_run_local_says_how_it_got_the_definition_and_how_its_steps_started(default_run):
+    _, stdout, _ = default_run
+    assert any(line in ("definition: cached", "definition: built") for line in stdout.splitlines())
+    if not warm_start.unavailable_reason():
+        assert "step processes: 4 warm-started (forked after importing numpy, pandas, xgboost)" in stdout.splitlines()

@@ -8,6 +8,7 @@ import ipaddress
 import logging
 import os
 import socket
+import threading
 from collections.abc import Iterator
 
 FAKE_CREDENTIALS = {
@@ -18,15 +19,28 @@ FAKE_CREDENTIALS = {
 }
 
 
+# How often the server's loop looks for a stop request. The standard library's default is half a
+# second, which every stop would wait out on average by half; a short interval costs a few wake-ups.
+STOP_POLL_SECONDS = 0.02
+
+
 @contextlib.contextmanager
 def embedded_emulator() -> Iterator[str]:
-    """Run moto's server on a free loopback port; point boto3 at it through AWS_ENDPOINT_URL meanwhile."""
-    from moto.server import ThreadedMotoServer
+    """Run moto's server on a free loopback port; point boto3 at it through AWS_ENDPOINT_URL meanwhile.
+
+    moto creates each service's backend on that service's first request, so a run starts only the
+    services it calls. The server is moto's own (its dispatcher and request handler, as in
+    moto.server.ThreadedMotoServer) in a loop that stops within STOP_POLL_SECONDS."""
+    from moto.moto_server.werkzeug_app import DomainDispatcherApplication, MotoRequestHandler, create_backend_app
+    from werkzeug.serving import make_server
 
     logging.getLogger("werkzeug").setLevel(logging.WARNING)  # one access-log line per request otherwise
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    host, port = server.get_host_and_port()
+    server = make_server("127.0.0.1", 0, DomainDispatcherApplication(create_backend_app), threaded=True,
+                         request_handler=MotoRequestHandler)
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": STOP_POLL_SECONDS},
+                              name="embedded-emulator", daemon=True)
+    thread.start()
+    host, port = server.server_address[:2]
     url = f"http://{host}:{port}"
     saved = {key: os.environ.get(key) for key in [*FAKE_CREDENTIALS, "AWS_ENDPOINT_URL"]}
     os.environ.update(FAKE_CREDENTIALS, AWS_ENDPOINT_URL=url)
@@ -38,7 +52,20 @@ def embedded_emulator() -> Iterator[str]:
                 os.environ.pop(key, None)
             else:
                 os.environ[key] = value
-        server.stop()
+        server.shutdown()
+        server.server_close()
+        thread.join()
+
+
+@contextlib.contextmanager
+def emulator_for_run() -> Iterator[tuple[str, bool]]:
+    """The emulator already at AWS_ENDPOINT_URL, reused as it is, or an embedded one for this run;
+    yields its URL and whether it was started here."""
+    if os.environ.get("AWS_ENDPOINT_URL"):
+        yield os.environ["AWS_ENDPOINT_URL"], False
+        return
+    with embedded_emulator() as url:
+        yield url, True
 
 
 def is_loopback(host) -> bool:

@@ -3,6 +3,7 @@ import math
 import time
 import uuid
 from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -54,14 +55,17 @@ def load_rows(path: Path) -> list[str]:
     return rows
 
 
-def invoke_all(runtime, endpoint: str, rows: list[str], requests: int, clock=time.perf_counter) -> list[Invocation]:
-    """`requests` invocations, cycling through `rows`; errors are recorded, never raised.
+def invoke_all(runtime, endpoint: str, rows: list[str], requests: int, clock=time.perf_counter,
+               concurrency: int = 1) -> list[Invocation]:
+    """`requests` invocations, cycling through `rows`, `concurrency` at a time; errors are recorded, never
+    raised. Each request is timed on its own, so concurrency shortens the wait, not what is measured.
 
     Each request carries an InferenceId `stage-test-<run>-<n>`, so data capture shows which records came
     from the stage test.
     """
-    done, run = [], uuid.uuid4().hex[:12]
-    for index in range(requests):
+    run = uuid.uuid4().hex[:12]
+
+    def invoke(index: int) -> Invocation:
         call = Invocation(row=rows[index % len(rows)])
         start = clock()
         try:
@@ -72,8 +76,12 @@ def invoke_all(runtime, endpoint: str, rows: list[str], requests: int, clock=tim
         except runtime.exceptions.ClientError as error:
             call.error = str(error)
         call.seconds = clock() - start
-        done.append(call)
-    return done
+        return call
+
+    if concurrency <= 1:
+        return [invoke(index) for index in range(requests)]
+    with ThreadPoolExecutor(max_workers=concurrency) as pool:  # boto3 clients are thread-safe
+        return list(pool.map(invoke, range(requests)))
 
 
 def is_number(text: str) -> bool:
@@ -130,10 +138,11 @@ def share_problems(summary: dict, tolerance: float, several_variants: bool) -> l
     return problems
 
 
-def run_stage_test(runtime, endpoint: str, config: dict, rows: list[str], clock=time.perf_counter) -> StageTestReport:
+def run_stage_test(runtime, endpoint: str, config: dict, rows: list[str], clock=time.perf_counter,
+                   concurrency: int = 1) -> StageTestReport:
     """Invoke, then check answers, variant shares (A/B configs: several production variants) and latency."""
     settings = stage_test_settings(config)
-    calls = invoke_all(runtime, endpoint, rows, settings["Requests"], clock)
+    calls = invoke_all(runtime, endpoint, rows, settings["Requests"], clock, concurrency)
     latency = latency_summary(calls, settings["LatencyBudgetMs"])
     variants = variant_summary(calls, config)
     problems = answer_problems(calls)

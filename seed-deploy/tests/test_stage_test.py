@@ -1,5 +1,7 @@
 """The stage test against the emulator's sagemaker-runtime with queued endpoint answers."""
 import itertools
+import threading
+import time
 import json
 from pathlib import Path
 
@@ -95,3 +97,44 @@ def test_cli_without_endpoint_or_project_exits_2(tmp_path, monkeypatch, capsys):
     code = cli.main(["test-stage", "--config", str(SEED / "staging-config.json"), "--report", str(tmp_path / "r.json")])
     assert code == 2
     assert "SAGEMAKER_PROJECT_NAME is not set" in capsys.readouterr().err
+
+
+class InFlight:
+    """The runtime client, counting requests in flight; each call holds for `hold` seconds first."""
+
+    def __init__(self, client, hold: float):
+        self.client, self.hold, self.exceptions = client, hold, client.exceptions
+        self.now = self.most = 0
+        self.lock = threading.Lock()
+
+    def invoke_endpoint(self, **request):
+        with self.lock:
+            self.now += 1
+            self.most = max(self.most, self.now)
+        try:
+            time.sleep(self.hold)
+            return self.client.invoke_endpoint(**request)
+        finally:
+            with self.lock:
+                self.now -= 1
+
+
+def test_concurrent_stage_test_times_each_request_and_checks_the_same(runtime, queue_answers, unique):
+    queue_answers([("8", "Champion")] * 40 + [("9", "Challenger")] * 10)
+    counting = InFlight(runtime, hold=0.1)
+    config = config_with("examples/ab-test.json", Requests=50, LatencyBudgetMs=60000)  # a loaded machine is slow
+    report = run_stage_test(counting, unique("conc"), config, ROWS, concurrency=5)
+    assert 1 < counting.most <= 5
+    assert report.passed, report.problems
+    assert report.requests == 50 and sorted(report.answers) == ["8"] * 40 + ["9"] * 10
+    assert report.variants["Champion"]["count"] == 40
+    assert report.latency_ms["p50"] >= 100  # each request is timed on its own: its hold counts, not the others'
+
+
+def test_cli_concurrency_out_of_range_exits_2_naming_the_option(tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("STAGE_TEST_CONCURRENCY", "0")
+    with pytest.raises(SystemExit) as exit_:
+        cli.main(["test-stage", "--endpoint-name", "e", "--report", str(tmp_path / "r.json")])
+    assert exit_.value.code == 2
+    assert "argument --concurrency: '0': must be a whole number from 1 to 10" in capsys.readouterr().err
+    assert not (tmp_path / "r.json").exists()

@@ -11,6 +11,8 @@ def make_seed(root):
     (root / "buildspec.yml").write_text("version: 0.2\n")
     (root / "pkg" / "mod.py").write_text("X = 1\n")
     (root / "pkg" / "__pycache__" / "mod.cpython-311.pyc").write_bytes(b"\0")
+    (root / ".cache" / "definitions").mkdir(parents=True)  # run_local's definition cache
+    (root / ".cache" / "definitions" / "0123.json").write_text("{}")
     return root
 
 

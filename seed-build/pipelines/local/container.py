@@ -1,19 +1,18 @@
 """SageMaker's container conventions on a local folder: /opt/ml mapped under a job folder, S3 in and out."""
-import contextlib
 import functools
 import os
-import signal
 import site
 import subprocess
 import sys
 import sysconfig
+import tempfile
 import threading
 import venv
 from pathlib import Path
 
 import boto3
 
-from pipelines.local import xgboost_env
+from pipelines.local import warm_start, xgboost_env
 from pipelines.local.errors import StepFailed
 from pipelines.local.opt_ml import CONTAINER_ROOT, ENV_VARIABLE as OPT_ML_VARIABLE, NATIVE_HINT
 
@@ -119,13 +118,10 @@ def run_process(
     command = [str(bin_dir / "python") if command and command[0] in ("python", "python3", sys.executable) else command[0], *command[1:]]
     process_env = _step_environment(job_dir, root, bin_dir, env or {})
     with log_path.open("w") as log:
-        process = subprocess.Popen(command, cwd=cwd or job_dir, env=process_env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
-        try:
-            code = process.wait(timeout=timeout)
-        except subprocess.TimeoutExpired:
-            with contextlib.suppress(ProcessLookupError):  # it may have ended meanwhile
-                os.killpg(process.pid, signal.SIGKILL)  # the step's own process group, started above
-            process.wait()
+        try:  # warm-started from run_local's forkserver where it can be, else a plain process
+            code = warm_start.call(command, cwd=cwd or job_dir, env=process_env, stdout=log, stderr=subprocess.STDOUT,
+                                   timeout=timeout)
+        except subprocess.TimeoutExpired:  # its process group is killed by then
             raise StepFailed(f"timed out after {timeout:g}s (the step's time limit)", log_path, _tail(log_path)) from None
     if code != 0:
         tail = _tail(log_path)
@@ -133,6 +129,14 @@ def run_process(
         if CONTAINER_ROOT + "/" in reason and ("No such file" in reason or "not found" in reason.lower()):
             reason += f" ({NATIVE_HINT})"
         raise StepFailed(reason, log_path, tail)
+
+
+def forkserver_environment() -> dict[str, str]:
+    """What run_local's warm-start forkserver starts with: the bootstrap that maps /opt/ml, loaded before
+    it imports the step libraries as in a step's own process (each forked step then moves the mapping to
+    its folder); the root here is a folder no step uses."""
+    return {"PYTHONPATH": os.pathsep.join(filter(None, [str(BOOTSTRAP_DIR), os.environ.get("PYTHONPATH")])),
+            OPT_ML_VARIABLE: os.path.join(tempfile.gettempdir(), "opt-ml-of-no-step")}
 
 
 def _tail(log_path: Path) -> list[str]:

@@ -51,18 +51,18 @@ def map_path(path, root: str):
     return path
 
 
-def _wrap_first(function, root: str):
+def _wrap_first(function, state: dict):
     def wrapper(path, *args, **kwargs):
-        return function(map_path(path, root), *args, **kwargs)
+        return function(map_path(path, state["root"]), *args, **kwargs)
 
     wrapper.__wrapped__ = function
     wrapper.__name__ = getattr(function, "__name__", "wrapper")
     return wrapper
 
 
-def _wrap_two(function, root: str):
+def _wrap_two(function, state: dict):
     def wrapper(source, destination, *args, **kwargs):
-        return function(map_path(source, root), map_path(destination, root), *args, **kwargs)
+        return function(map_path(source, state["root"]), map_path(destination, state["root"]), *args, **kwargs)
 
     wrapper.__wrapped__ = function
     wrapper.__name__ = getattr(function, "__name__", "wrapper")
@@ -70,16 +70,21 @@ def _wrap_two(function, root: str):
 
 
 def install(root: str) -> None:
-    """Redirect /opt/ml to root in this process (idempotent)."""
-    if getattr(builtins.open, "_opt_ml_root", None) is not None:
+    """Redirect /opt/ml to root in this process. Called again, it moves the redirect to the new root: a
+    warm-started step (pipelines/local/warm_start.py) is forked from a process that installed it before
+    importing the step libraries, so that what they keep from builtins, io and os at import is mapped too.
+    The root lives on builtins.open, so every copy of this module (the bootstrap loads its own) moves it."""
+    state = getattr(builtins.open, "_opt_ml_state", None)
+    if state is not None:
+        state["root"] = os.path.abspath(root)
         return
-    root = os.path.abspath(root)
-    opener = _wrap_first(io.open, root)
-    opener._opt_ml_root = root
+    state = {"root": os.path.abspath(root)}
+    opener = _wrap_first(io.open, state)
+    opener._opt_ml_state = state
     builtins.open = io.open = opener
     for name in _ONE_PATH:
         if hasattr(os, name):
-            setattr(os, name, _wrap_first(getattr(os, name), root))
+            setattr(os, name, _wrap_first(getattr(os, name), state))
     for name in _TWO_PATHS:
         if hasattr(os, name):
-            setattr(os, name, _wrap_two(getattr(os, name), root))
+            setattr(os, name, _wrap_two(getattr(os, name), state))

@@ -3,6 +3,7 @@
 Talks to sagemaker-runtime through boto3, so AWS_ENDPOINT_URL_SAGEMAKER_RUNTIME (or AWS_ENDPOINT_URL)
 points it at another implementation. Writes a JSON report whether it passes or not.
 """
+import argparse
 import os
 import sys
 from pathlib import Path
@@ -19,7 +20,9 @@ EPILOG = """exit codes: 0 every check passed; 1 a check failed (each problem on 
 
 examples:
   STAGE=staging SAGEMAKER_PROJECT_NAME=myproject python -m deploy test-stage
-  python -m deploy test-stage --endpoint-name myproject-staging --config examples/ab-test.json"""
+  python -m deploy test-stage --endpoint-name myproject-staging --config examples/ab-test.json
+  STAGE_TEST_CONCURRENCY=8 python -m deploy test-stage --stage staging   # 8 requests in flight"""
+MAX_CONCURRENCY = 10
 NO_ENDPOINT = "--endpoint-name: not given and SAGEMAKER_PROJECT_NAME is not set: name the endpoint"
 
 
@@ -31,7 +34,17 @@ def configure(parser) -> None:
     parser.add_argument("--rows", type=Path, default=Path("sample-data/sample-rows.csv"),
                         help="one request body (CSV row) per line")
     parser.add_argument("--report", type=Path, default=Path("stage-test-report.json"))
+    parser.add_argument("--concurrency", type=concurrency, default=os.environ.get("STAGE_TEST_CONCURRENCY", "1"),
+                        help="requests in flight at once, 1-10 (default: $STAGE_TEST_CONCURRENCY, else 1); "
+                             "each is timed on its own")
     parser.add_argument("--target-role-arn", default=os.environ.get("TARGET_ROLE_ARN"), help=TARGET_ROLE_HELP)
+
+
+def concurrency(text: str) -> int:
+    """1-10: boto3 keeps 10 connections per client; more would queue and time the queue."""
+    if not text.isdigit() or not 1 <= int(text) <= MAX_CONCURRENCY:
+        raise argparse.ArgumentTypeError(f"{text!r}: must be a whole number from 1 to {MAX_CONCURRENCY}")
+    return int(text)
 
 
 def endpoint_for(args) -> str:
@@ -53,7 +66,7 @@ def run(args) -> int:
     if args.report.is_dir():
         raise InputError(f"--report {args.report}: is a folder: give a file path")
     runtime = stage_session(args.target_role_arn, "stage-test").client("sagemaker-runtime")
-    report = run_stage_test(runtime, endpoint, config, rows)
+    report = run_stage_test(runtime, endpoint, config, rows, concurrency=args.concurrency)
     args.report.write_text(json_output.dumps(report.to_json(), indent=2) + "\n")
     for problem in report.problems:
         print(f"{endpoint}: {problem}", file=sys.stderr)
