@@ -154,8 +154,9 @@ def record_story(project_template: Path, work: Path, progress=print) -> dict[str
         project = provision.load_project(project_template, PROJECT_NAME, PROJECT_ID, BUCKET)
         provision.create_in_emulator(project, session)
         progress("==> permissions: the build seed's pipeline (recording the SageMaker Pipeline role's calls)")
-        with _environment(child_environment(build_record)):
-            model = models.train(project, work / "build", {}, "permissions check", session)
+        # The child process takes this environment when it starts (models.Training), so it records its calls.
+        with _environment(child_environment(build_record)), models.Training(project, work / "build", {}) as training:
+            model = training.finish("permissions check", session)
         progress("==> permissions: the approver's decision (recording it)")
         with recording() as in_process:
             deliveries = events.status_changes(session, project, [(model.arn, model.version)], "Approved",
