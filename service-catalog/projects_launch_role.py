@@ -11,7 +11,7 @@ import aws_cdk as cdk
 from constructs import Construct
 
 from portfolio_stack import LaunchRole
-from template.components.boundary import boundary_policy
+from template.components.boundary import account_boundary_policy
 
 LAUNCH_ROLE_STACK = "sagemaker-project-launch-role"
 S3_TEMPLATE_PROVISIONER = ("cloudformation.amazonaws.com", "SP")
@@ -25,15 +25,8 @@ class ProjectsLaunchRoleStack(cdk.Stack):
         bucket = cdk.CfnParameter(self, "TemplateBucket", type="String",
                                   description="Bucket holding the published project template and seed zips.",
                                   allowed_pattern="^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$").value_as_string
-        # The launch role creates project roles only with the project boundary: the account needs the policy once
-        # (the portfolio stack creates it too, so an account with both says "false" to one of them).
-        create = cdk.CfnParameter(self, "CreateRoleBoundary", type="String", default="true",
-                                  allowed_values=["true", "false"],
-                                  description="false when this account's portfolio stack already created the "
-                                              "project role boundary (sagemaker-project-role-boundary)")
-        boundary = boundary_policy(self, "ProjectRoleBoundary")
-        boundary.node.default_child.cfn_options.condition = cdk.CfnCondition(
-            self, "CreatesRoleBoundary", expression=cdk.Fn.condition_equals(create.value_as_string, "true"))
+        # The launch role creates project roles only with the project boundary: the account needs the policy once.
+        account_boundary_policy(self)
         self.launch_role = LaunchRole(self, "LaunchRole", template_bucket=bucket, provisioner=S3_TEMPLATE_PROVISIONER,
                                       description="Launch role of the SageMaker project S3 template "
                                                   "(CreateProject CfnTemplateProvider.RoleARN)")

@@ -6,7 +6,8 @@ from template.components import policies
 from template.components.artifacts import ArtifactStore
 from template.components.boundary import attach_boundary
 from template.components.builds import BuildProjects
-from template.components.cross_account import ACTION_ROLE, MODEL_ROLE, CrossAccountDeploy, target_roles_share
+from template.components.cross_account import (ACTION_ROLE, MODEL_ROLE, SHADOW_TEST_ROLE, CrossAccountDeploy,
+                                               target_roles_share)
 from template.components.events import ProjectEvents
 from template.components.nag import SHARED_WILDCARDS, acknowledge_wildcards, logical_ref
 from template.components.parameters import UNPUBLISHED_SEED_BUCKET, ProjectParameters, declare_parameters
@@ -14,6 +15,7 @@ from template.components.pipelines import ProjectPipelines
 from template.components.registry import ModelRegistry
 from template.components.repositories import SourceRepositories
 from template.components.roles import ProjectRoles
+from template.components.shadow_tests import CAPTURE_PREFIX, shadow_test_policy
 
 _SM = "arn:<AWS::Partition>:sagemaker:<AWS::Region>:<AWS::AccountId>"
 _LOWER_CASE_ARN = ("SageMaker lower-cases names into ARNs while project names may carry capitals; the pattern "
@@ -41,7 +43,10 @@ class ProjectStack(cdk.Stack):
         self.params = params = declare_parameters(self, seed_bucket=seed_bucket, seed_prefix=seed_prefix)
         self.roles = roles = ProjectRoles(self, "Roles", name_prefix=params.prefix)
         self.artifacts = ArtifactStore(self, "Artifacts", multi_account=params.multi_account,
-                                       target_share=target_roles_share(params, ACTION_ROLE, MODEL_ROLE))
+                                       target_share=target_roles_share(params, ACTION_ROLE, MODEL_ROLE,
+                                                                       SHADOW_TEST_ROLE),
+                                       capture_share=target_roles_share(params, SHADOW_TEST_ROLE),
+                                       capture_prefix=CAPTURE_PREFIX)
         self.registry = ModelRegistry(self, "Registry", params=params)
         self.repos = SourceRepositories(self, "Repositories", params=params)
         self.cross_account = CrossAccountDeploy(self, "CrossAccount", params=params,
@@ -74,6 +79,10 @@ class ProjectStack(cdk.Stack):
         outputs = {
             "ApproverPolicyArn": (approver.managed_policy_arn,
                                   "Attach to whoever approves this project's models (README: Security)"),
+            "ShadowTestPolicyArn": (shadow_test_policy(self, "ShadowTestPolicy",
+                                                       experiment_role_arn=roles.shadow_test.role_arn).managed_policy_arn,
+                                    "Attach to whoever runs deploy shadow-test (README: Security)"),
+            "ShadowTestRoleArn": (roles.shadow_test.role_arn, "deploy shadow-test start --role-arn"),
             "PipelineRoleName": (roles.codepipeline.role_name, "ToolingPipelineRoleName of the target-account stacks"),
             "BuildRoleName": (roles.codebuild.role_name, "ToolingBuildRoleName of the target-account stacks"),
             "ArtifactBucketName": (self.artifacts.bucket.bucket_name, "ArtifactBucketName of the target-account stacks"),
@@ -98,6 +107,10 @@ class ProjectStack(cdk.Stack):
             roles.sagemaker_pipeline.add_to_principal_policy(statement)
         for statement in policies.model_execution_statements():
             roles.model_execution.add_to_principal_policy(statement)
+        for statement in policies.shadow_experiment_statements():
+            roles.shadow_test.add_to_principal_policy(statement)
+        self.artifacts.grant_read(roles.shadow_test)
+        self.artifacts.grant_write_under(roles.shadow_test, CAPTURE_PREFIX)
         for statement in policies.endpoint_deploy_statements(model_role_arn=roles.model_execution.role_arn,
                                                              alarm_prefix=params.project_name):
             roles.cloudformation.add_to_principal_policy(statement)
@@ -114,7 +127,9 @@ class ProjectStack(cdk.Stack):
     def _acknowledge_wildcards(self) -> None:
         findings = {**SHARED_WILDCARDS, **PROJECT_WILDCARDS,
                     f"Resource::{logical_ref(self.artifacts.bucket, 'Arn')}/*":
-                        "Objects inside the project's own artifact bucket; keys are created at run time."}
+                        "Objects inside the project's own artifact bucket; keys are created at run time.",
+                    f"Resource::{logical_ref(self.artifacts.bucket, 'Arn')}/{CAPTURE_PREFIX}/*":
+                        "SageMaker's shadow-test captures, under their own prefix of the project's bucket."}
         for project in self.builds.all:
             ref = logical_ref(project)
             findings[f"Resource::arn:<AWS::Partition>:logs:<AWS::Region>:<AWS::AccountId>:log-group:/aws/codebuild/"

@@ -5,15 +5,19 @@ from constructs import Construct
 
 from template.components import policies
 from template.components.boundary import boundary_policy
-from template.components.cross_account import ACTION_ROLE, CFN_ROLE, MODEL_ROLE, STAGE_TEST_ROLE
+from template.components.artifacts import KEY_WRITE
+from template.components.cross_account import ACTION_ROLE, CFN_ROLE, MODEL_ROLE, SHADOW_TEST_ROLE, STAGE_TEST_ROLE
 from template.components.nag import SHARED_WILDCARDS, acknowledge_wildcards
 from template.components.parameters import ACCOUNT_ID_PATTERN, PROJECT_ID_PATTERN, PROJECT_NAME_PATTERN, ROLE_NAME_PATTERN
-from template.components.roles import service_principal
+from template.components.roles import SHADOW_TEST_ROLE_DESCRIPTION, service_principal
+from template.components.shadow_tests import CAPTURE_PREFIX, shadow_test_policy
 
 TARGET_WILDCARDS = {
     **SHARED_WILDCARDS,
     "Resource::arn:<AWS::Partition>:s3:::<ArtifactBucketName>/*":
         "Objects inside the project's artifact bucket (in the tooling account); keys are created at run time.",
+    f"Resource::arn:<AWS::Partition>:s3:::<ArtifactBucketName>/{CAPTURE_PREFIX}/*":
+        "SageMaker's shadow-test captures, under their own prefix of the project's bucket (in the tooling account).",
 }
 
 
@@ -66,6 +70,19 @@ class TargetAccountStack(cdk.Stack):
         self.stage_test_role = self._role(
             "StageTestRole", STAGE_TEST_ROLE.format(project_id=project_id), tooling_role(tooling, build_role),
             policies.stage_test_statements(stack_name_pattern=f"sagemaker-{name}-deploy-*"))
+        # Managed shadow tests run where the stage endpoint is: SageMaker runs them as this role, which writes its
+        # captures under the tooling bucket's shadow-test prefix (the bucket and key policies let it, by name).
+        self.shadow_test_role = self._role(
+            "ShadowTestRole", SHADOW_TEST_ROLE.format(project_id=project_id), service_principal("sagemaker.amazonaws.com"),
+            [*read_artifacts,
+             iam.PolicyStatement(actions=["s3:PutObject"], resources=[f"{bucket_arn}/{CAPTURE_PREFIX}/*"]),
+             iam.PolicyStatement(actions=KEY_WRITE, resources=[key_arn]),
+             *policies.shadow_experiment_statements()], description=SHADOW_TEST_ROLE_DESCRIPTION)
+        shadow_policy = shadow_test_policy(self, "ShadowTestPolicy", experiment_role_arn=self.shadow_test_role.role_arn)
+        cdk.CfnOutput(self, "ShadowTestPolicyArn", value=shadow_policy.managed_policy_arn,
+                      description="Attach to whoever runs deploy shadow-test on this account's endpoint")
+        cdk.CfnOutput(self, "ShadowTestRoleArn", value=self.shadow_test_role.role_arn,
+                      description="deploy shadow-test start --role-arn")
         # The target account has no portfolio stack: this stack brings the same ceiling for its own roles.
         boundary = boundary_policy(self, "RoleBoundary", name=None)
         iam.PermissionsBoundary.of(self).apply(boundary)
@@ -78,7 +95,8 @@ class TargetAccountStack(cdk.Stack):
                                 **kwargs).value_as_string
 
     def _role(self, construct_id: str, role_name: str, principal: iam.IPrincipal,
-              statements: list[iam.PolicyStatement]) -> iam.Role:
+              statements: list[iam.PolicyStatement], description: str | None = None) -> iam.Role:
         # Fixed names: the tooling account's pipeline builds these ARNs from the account and project id.
         return iam.Role(self, construct_id, role_name=role_name, path=policies.ROLE_PATH, assumed_by=principal,
+                        description=description,
                         inline_policies={"Permissions": iam.PolicyDocument(statements=statements)})

@@ -207,10 +207,10 @@ def test_cli_status_of_an_unknown_test_exits_2(monkeypatch, capsys):
 
 
 def test_cli_start_without_a_role_exits_2(monkeypatch, capsys):
-    monkeypatch.delenv("MODEL_EXECUTION_ROLE_ARN", raising=False)
+    monkeypatch.delenv("SHADOW_TEST_ROLE_ARN", raising=False)
     monkeypatch.setattr("deploy.commands.shadow_test.boto3.client", lambda *a, **k: None)
     assert cli.main(["shadow-test", "start", "--name", "x", "--endpoint", "e", "--candidate-model", "m"]) == 2
-    assert "--role-arn: missing" in capsys.readouterr().err
+    assert "--role-arn: missing: give it or set SHADOW_TEST_ROLE_ARN" in capsys.readouterr().err
 
 
 def test_compare_shadow_reads_a_shadow_tests_captures_by_its_name(emulator, tmp_path, monkeypatch, capsys):

@@ -19,7 +19,7 @@ class ArtifactStore(Construct):
     """Encrypted, TLS-only, versioned bucket with lifecycle rules; readable by the target accounts when set."""
 
     def __init__(self, scope: Construct, construct_id: str, *, multi_account: cdk.CfnCondition,
-                 target_share: tuple[dict, dict]) -> None:
+                 target_share: tuple[dict, dict], capture_share: tuple[dict, dict], capture_prefix: str) -> None:
         super().__init__(scope, construct_id)
         # A customer-managed key: CodePipeline cannot share artifacts across accounts under S3's default key.
         self.key = kms.Key(self, "Key", enable_key_rotation=True, removal_policy=cdk.RemovalPolicy.RETAIN,
@@ -38,6 +38,7 @@ class ArtifactStore(Construct):
         acknowledge(self.bucket, "S1", no_access_log)
         skip_checkov(self.bucket, "CKV_AWS_18", no_access_log)
         self._share_with(multi_account, target_share)
+        self._share_captures(multi_account, capture_share, capture_prefix)
 
     def _share_with(self, multi_account: cdk.CfnCondition, share: tuple[dict, dict]) -> None:
         """Add read statements for the target accounts' deploy-action and model roles (only those), present
@@ -58,6 +59,22 @@ class ArtifactStore(Construct):
         self.key.node.default_child.add_property_override(
             "KeyPolicy.Statement.1", cdk.Fn.condition_if(multi_account.logical_id, key_statement, cdk.Aws.NO_VALUE))
 
+    def _share_captures(self, multi_account: cdk.CfnCondition, share: tuple[dict, dict], prefix: str) -> None:
+        """Let the target accounts' shadow-test roles (only those) write captures under `prefix`/, with the key;
+        present only under the MultiAccount condition."""
+        principals, condition = share
+        bucket_statement = {
+            "Sid": "TargetAccountsCapture", "Effect": "Allow", "Principal": principals, "Condition": condition,
+            "Action": ["s3:PutObject"], "Resource": f"{self.bucket.bucket_arn}/{prefix}/*"}
+        key_statement = {
+            "Sid": "TargetAccountsEncryptCaptures", "Effect": "Allow", "Principal": principals,
+            "Condition": condition, "Action": KEY_WRITE, "Resource": "*"}
+        self.bucket.policy.node.default_child.add_property_override(
+            "PolicyDocument.Statement.2", cdk.Fn.condition_if(multi_account.logical_id, bucket_statement,
+                                                              cdk.Aws.NO_VALUE))
+        self.key.node.default_child.add_property_override(
+            "KeyPolicy.Statement.2", cdk.Fn.condition_if(multi_account.logical_id, key_statement, cdk.Aws.NO_VALUE))
+
     def grant_read_write(self, grantee: iam.IGrantable) -> None:
         """Objects read/write in the bucket, with the key (explicit actions, not CDK's wildcard groups)."""
         self._grant(grantee, OBJECT_READ + OBJECT_WRITE, KEY_READ + KEY_WRITE)
@@ -65,6 +82,13 @@ class ArtifactStore(Construct):
     def grant_read(self, grantee: iam.IGrantable) -> None:
         """Objects read in the bucket, with the key."""
         self._grant(grantee, OBJECT_READ, KEY_READ)
+
+    def grant_write_under(self, grantee: iam.IGrantable, prefix: str) -> None:
+        """Put objects under `prefix`/ only (SageMaker's captures), with the key to encrypt them."""
+        principal = grantee.grant_principal
+        principal.add_to_principal_policy(iam.PolicyStatement(actions=["s3:PutObject"],
+                                                              resources=[self.bucket.arn_for_objects(f"{prefix}/*")]))
+        principal.add_to_principal_policy(iam.PolicyStatement(actions=KEY_WRITE, resources=[self.key.key_arn]))
 
     def _grant(self, grantee: iam.IGrantable, object_actions: list[str], key_actions: list[str]) -> None:
         principal = grantee.grant_principal

@@ -1,6 +1,7 @@
 """The permissions boundary every project role carries: the most any project role can ever be granted.
 
-The portfolio stack (service-catalog/) creates it once per account under a fixed name, before any project;
+The portfolio stack or the S3 path's launch-role stack (service-catalog/) creates it once per account under a
+fixed name, before any project;
 the project stack attaches it to each of its roles by that name, and the Service Catalog launch role may
 create roles and put policies on them only with it attached (service-catalog/portfolio_stack.py). So
 whatever a template run by the launch role writes into a role's policy, the role stays inside this ceiling:
@@ -91,6 +92,22 @@ def boundary_policy(scope: Construct, construct_id: str, *, name: str | None = B
     acknowledge_wildcards(policy, dict.fromkeys(wildcards, BOUNDARY_REASON))
     for check_id, reason in CHECKOV_SKIPS.items():
         skip_checkov(policy, check_id, reason)
+    return policy
+
+
+CREATE_PARAMETER, CREATE_CONDITION = "CreateRoleBoundary", "CreatesRoleBoundary"
+
+
+def account_boundary_policy(scope: cdk.Stack) -> iam.ManagedPolicy:
+    """The account's boundary under its fixed name, created only when the stack's CreateRoleBoundary parameter is
+    "true". The portfolio stack and the S3 path's launch-role stack both can create it, but IAM names are unique
+    in an account: scripts/publish.py passes "false" to a stack when another one already made it."""
+    create = cdk.CfnParameter(scope, CREATE_PARAMETER, type="String", default="true", allowed_values=["true", "false"],
+                              description=f"false when this account already has the project role boundary "
+                                          f"({BOUNDARY_NAME}), made by another stack of this template")
+    policy = boundary_policy(scope, "ProjectRoleBoundary")
+    policy.node.default_child.cfn_options.condition = cdk.CfnCondition(
+        scope, CREATE_CONDITION, expression=cdk.Fn.condition_equals(create.value_as_string, "true"))
     return policy
 
 

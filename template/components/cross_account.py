@@ -12,6 +12,7 @@ ACTION_ROLE = "sagemaker-{project_id}-deploy-action"
 CFN_ROLE = "sagemaker-{project_id}-cfn-deploy"
 MODEL_ROLE = "sagemaker-{project_id}-model-execution"
 STAGE_TEST_ROLE = "sagemaker-{project_id}-stage-test"
+SHADOW_TEST_ROLE = "sagemaker-{project_id}-shadow-test"
 
 
 def target_role_arn(account_id: str, template: str, project_id: str) -> str:

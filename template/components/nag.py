@@ -22,6 +22,10 @@ SHARED_WILDCARDS = {
     f"Resource::{_SM}:model/*": _STAGE_RESOURCE,
     f"Resource::{_SM}:monitoring-schedule/*": _STAGE_RESOURCE,
     f"Resource::{_SM}:data-quality-job-definition/*": _STAGE_RESOURCE,
+    f"Resource::{_SM}:inference-component/*": _STAGE_RESOURCE,
+    f"Resource::{_SM}:inference-experiment/*": "Shadow tests are named by whoever runs deploy shadow-test; the "
+                                               "request carries no project tag. What one may do is the passed "
+                                               "role's: only the project's shadow-test role can be passed.",
     "Resource::arn:<AWS::Partition>:application-autoscaling:<AWS::Region>:<AWS::AccountId>:scalable-target/*":
         "Application Auto Scaling generates the scalable target's id; tag actions only (CloudFormation's handler).",
     "Resource::arn:<AWS::Partition>:cloudwatch:<AWS::Region>:<AWS::AccountId>:alarm:<SageMakerProjectName>-*":

@@ -46,10 +46,16 @@ def pipeline_job_statements(*, pipeline_role_arn: str) -> list[iam.PolicyStateme
     ]
 
 
+INFERENCE_COMPONENT_ACTIONS = ["sagemaker:CreateInferenceComponent", "sagemaker:DescribeInferenceComponent",
+                               "sagemaker:UpdateInferenceComponent", "sagemaker:UpdateInferenceComponentRuntimeConfig",
+                               "sagemaker:DeleteInferenceComponent"]
+
+
 def endpoint_deploy_statements(*, model_role_arn: str, alarm_prefix: str) -> list[iam.PolicyStatement]:
     """CloudFormation's deploy role: the endpoint template's resources, nothing else."""
     sagemaker_resources = [_arn("sagemaker", f"{kind}/*") for kind in (
-        "model", "endpoint-config", "endpoint", "monitoring-schedule", "data-quality-job-definition")]
+        "model", "endpoint-config", "endpoint", "monitoring-schedule", "data-quality-job-definition",
+        "inference-component")]
     return [
         iam.PolicyStatement(
             actions=["sagemaker:CreateModel", "sagemaker:DescribeModel", "sagemaker:DeleteModel",
@@ -59,7 +65,10 @@ def endpoint_deploy_statements(*, model_role_arn: str, alarm_prefix: str) -> lis
                      "sagemaker:DeleteTags", "sagemaker:ListTags", "sagemaker:CreateMonitoringSchedule",
                      "sagemaker:DescribeMonitoringSchedule", "sagemaker:UpdateMonitoringSchedule",
                      "sagemaker:DeleteMonitoringSchedule", "sagemaker:CreateDataQualityJobDefinition",
-                     "sagemaker:DescribeDataQualityJobDefinition", "sagemaker:DeleteDataQualityJobDefinition"],
+                     "sagemaker:DescribeDataQualityJobDefinition", "sagemaker:DeleteDataQualityJobDefinition",
+                     # Stage configs with InferenceComponents (AWS::SageMaker::InferenceComponent's handlers;
+                     # CreateInferenceComponent is authorized on the endpoint and the component).
+                     *INFERENCE_COMPONENT_ACTIONS],
             resources=sagemaker_resources),
         # The stage alarms are named "<endpoint>-..." and the endpoints "<project>-<stage>".
         # CloudFormation's handlers for these types (the CloudFormation registry schemas cfn-lint bundles) also
@@ -87,6 +96,48 @@ def endpoint_deploy_statements(*, model_role_arn: str, alarm_prefix: str) -> lis
             "StringEquals": {"iam:AWSServiceName": "sagemaker.application-autoscaling.amazonaws.com"}}),
         iam.PolicyStatement(actions=["iam:PassRole"], resources=[model_role_arn],
                             conditions={"StringEquals": {"iam:PassedToService": "sagemaker.amazonaws.com"}}),
+    ]
+
+
+# Managed shadow tests (seed-deploy's `deploy shadow-test`): what the command calls, from its code
+# (deploy/shadow_tests.py), recorded by scripts/permissions.py. UpdateInferenceExperiment and
+# ListInferenceExperiments are not granted: the command calls neither.
+SHADOW_TEST_ACTIONS = ["sagemaker:CreateInferenceExperiment", "sagemaker:StartInferenceExperiment",
+                       "sagemaker:StopInferenceExperiment", "sagemaker:DescribeInferenceExperiment"]
+STAGE_READ_ACTIONS = ["sagemaker:DescribeEndpoint", "sagemaker:DescribeEndpointConfig", "sagemaker:DescribeModel"]
+
+
+def _stage_sagemaker_resources(account: str) -> list[str]:
+    return [_arn("sagemaker", f"{kind}/*", account=account) for kind in ("endpoint", "endpoint-config", "model")]
+
+
+def shadow_test_operator_statements(*, experiment_role_arn: str,
+                                    account: str = cdk.Aws.ACCOUNT_ID) -> list[iam.PolicyStatement]:
+    """Whoever runs `deploy shadow-test start|stop|status`: the inference experiment calls, the reads of the
+    endpoint it checks against the documented exclusions, and passing exactly the project's shadow-test role.
+    Experiment names are the operator's choice (no project prefix or tag in the request), so experiments are
+    scoped to this account; what an experiment may do is the passed role's, which is the project's own."""
+    return [
+        iam.PolicyStatement(actions=SHADOW_TEST_ACTIONS,
+                            resources=[_arn("sagemaker", "inference-experiment/*", account=account)]),
+        iam.PolicyStatement(actions=STAGE_READ_ACTIONS, resources=_stage_sagemaker_resources(account)),
+        iam.PolicyStatement(actions=["iam:PassRole"], resources=[experiment_role_arn],
+                            conditions={"StringEquals": {"iam:PassedToService": "sagemaker.amazonaws.com"}}),
+    ]
+
+
+def shadow_experiment_statements() -> list[iam.PolicyStatement]:
+    """The role SageMaker runs an inference experiment as (CreateInferenceExperiment's RoleArn: "access model
+    artifacts and container images, and manage SageMaker Inference endpoints for model deployment", API
+    reference). The Developer Guide (shadow-tests-create) picks a role with AmazonSageMakerFullAccess; this is
+    that narrowed to what the description names: put the shadow variant on the endpoint (a new endpoint config,
+    UpdateEndpoint) and back when the test ends, read the models, pull images and write logs. The captures and
+    model artifacts: ArtifactStore's grants (project_stack.py)."""
+    return [
+        iam.PolicyStatement(actions=[*STAGE_READ_ACTIONS, "sagemaker:CreateEndpointConfig",
+                                     "sagemaker:DeleteEndpointConfig", "sagemaker:UpdateEndpoint"],
+                            resources=_stage_sagemaker_resources(cdk.Aws.ACCOUNT_ID)),
+        *container_runtime_statements(),
     ]
 
 

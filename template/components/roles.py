@@ -5,6 +5,8 @@ from constructs import Construct
 
 from template.components.policies import ROLE_PATH
 
+SHADOW_TEST_ROLE_DESCRIPTION = "Role SageMaker runs the project's managed shadow tests as (inference experiments)"
+
 
 def service_principal(service: str, *, source_arn: str | None = None) -> iam.ServicePrincipal:
     """`service`, only when it acts for this account (aws:SourceAccount) and, where the service sends it, for
@@ -16,7 +18,8 @@ def service_principal(service: str, *, source_arn: str | None = None) -> iam.Ser
 
 
 class ProjectRoles(Construct):
-    """Roles for CodeBuild, CodePipeline, EventBridge, CloudFormation, the SageMaker Pipeline and the model."""
+    """Roles for CodeBuild, CodePipeline, EventBridge, CloudFormation, the SageMaker Pipeline, the model and the
+    managed shadow tests."""
 
     def __init__(self, scope: Construct, construct_id: str, *, name_prefix: str) -> None:
         super().__init__(scope, construct_id)
@@ -41,6 +44,8 @@ class ProjectRoles(Construct):
                                              "Runs the SageMaker Pipeline's jobs and registers models")
         self.model_execution = self._role("ModelExecution", service_principal("sagemaker.amazonaws.com"),
                                           "Execution role of the project's models and endpoints")
+        self.shadow_test = self._role("ShadowTest", service_principal("sagemaker.amazonaws.com"),
+                                      SHADOW_TEST_ROLE_DESCRIPTION)
 
     def _role(self, construct_id: str, principal: iam.IPrincipal, description: str) -> iam.Role:
         # A common path lets the Service Catalog launch role create and pass only these roles.

@@ -48,6 +48,19 @@ def test_endpoint_template_is_rendered_and_lint_clean():
     assert [str(f) for f in lint.cfn_lint(text, "endpoint", "us-east-1")] == []
 
 
+def test_the_inference_component_renders_are_lint_clean_too():
+    """make lint also lints the endpoint stack of each inference-component example (and the permissions check
+    reads the same renders): no finding, warnings included."""
+    notes = []
+    for configs in lint.COMPONENT_CONFIGS:
+        text, note = lint.rendered_endpoint_template(configs)
+        notes.append(note)
+        assert "AWS::SageMaker::InferenceComponent" in text
+        assert [str(f) for f in lint.cfn_lint(text, "endpoint", "us-east-1")] == []
+    assert notes == ["rendered from examples/ic-scale-to-zero.json and prod-config.json",
+                     "rendered from staging-config.json and examples/inference-components.json"]
+
+
 UNLOGGED_BUCKET = {"Resources": {"Bucket": {"Type": "AWS::S3::Bucket", "Properties": {}}}}
 
 

@@ -52,7 +52,8 @@ def test_dry_run_plans_yaml_cors_launch_role_and_prints_domain_step(synthesis, m
     assert lines[-4:] == [
         "upload s3://assets/sagemaker-project/4.0.0/sagemaker-project.yaml (tag sagemaker:studio-visibility=true)",
         "set the CORS rule sagemaker-studio-project-templates on bucket assets",
-        "create or reuse CloudFormation stack sagemaker-project-launch-role (the launch role)",
+        "create or reuse CloudFormation stack sagemaker-project-launch-role (the launch role, and the project role "
+        "boundary unless the account has it)",
         "print the command that tags the domain with "
         "sagemaker:projectS3TemplatesLocation=s3://assets/sagemaker-project/4.0.0/"]
     assert not any("portfolio" in line for line in lines)

@@ -36,7 +36,7 @@ def test_dry_run_plans_uploads_and_the_stack(synthesis, monkeypatch):
         "upload s3://assets/sagemaker-project/2.0.0/sagemaker-project.json",
         "upload s3://assets/sagemaker-project/2.0.0/sagemaker-project-target-account.json",
         "deploy CloudFormation stack sagemaker-project-portfolio: portfolio, product version 2.0.0, launch role and "
-        "constraint, 0 Studio principal(s)"]
+        "constraint, 0 Studio principal(s), the project role boundary unless the account has it"]
 
 
 def test_missing_credentials_is_a_clear_error(tmp_path, monkeypatch):

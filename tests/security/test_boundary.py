@@ -3,6 +3,7 @@ import pytest
 
 from iam_policy import ALLOW, DENY, IMPLICIT_DENY, Principal, Request
 from resolved_project import ACCOUNT, BOUNDARY_ARN
+from template.components.boundary import BOUNDARY_DESCRIPTION
 
 ADMIN_POLICY = [{"Effect": "Allow", "Action": "*", "Resource": "*"}]
 PACKAGE = f"arn:aws:sagemaker:us-east-1:{ACCOUNT}:model-package/abalone-p-abc123/1"
@@ -17,13 +18,14 @@ def test_every_role_carries_a_boundary(synthesis, stack):
 
 
 def test_project_roles_carry_the_portfolios_boundary(project_roles):
-    assert len(project_roles) == 6
+    assert len(project_roles) == 7  # with the shadow-test role
     assert all(role.boundary is not None for role in project_roles.values())
 
 
 def test_target_account_roles_carry_the_stacks_own_boundary(synthesis):
     resources = synthesis.template("sagemaker-project-target-account")["Resources"]
-    (boundary,) = [lid for lid, r in resources.items() if r["Type"] == "AWS::IAM::ManagedPolicy"]
+    (boundary,) = [lid for lid, r in resources.items() if r["Type"] == "AWS::IAM::ManagedPolicy"
+                   and r["Properties"]["Description"] == BOUNDARY_DESCRIPTION]
     assert {str(r["Properties"]["PermissionsBoundary"]) for r in resources.values()
             if r["Type"] == "AWS::IAM::Role"} == {str({"Ref": boundary})}
 

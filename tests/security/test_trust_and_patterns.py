@@ -29,6 +29,7 @@ def roles_by_description(template: dict) -> dict[str, dict]:
     ("endpoint stacks", "cloudformation.amazonaws.com", None),
     ("SageMaker Pipeline", "sagemaker.amazonaws.com", None),
     ("models and endpoints", "sagemaker.amazonaws.com", None),
+    ("managed shadow tests", "sagemaker.amazonaws.com", None),
 ])
 def test_service_roles_trust_their_service_for_this_account_and_project_only(project, fragment, service,
                                                                             source_arn):
@@ -66,8 +67,8 @@ def shared_statements(template: dict) -> dict[str, dict]:
 
 
 @pytest.mark.parametrize("kind, roles", [
-    ("AWS::S3::BucketPolicy:TargetAccountsRead", ["deploy-action", "model-execution"]),
-    ("AWS::KMS::Key:TargetAccountsDecrypt", ["deploy-action", "model-execution"]),
+    ("AWS::S3::BucketPolicy:TargetAccountsRead", ["deploy-action", "model-execution", "shadow-test"]),
+    ("AWS::KMS::Key:TargetAccountsDecrypt", ["deploy-action", "model-execution", "shadow-test"]),
     ("AWS::SageMaker::ModelPackageGroup:TargetAccountsRead", ["cfn-deploy", "model-execution"]),
 ])
 def test_shared_artifacts_and_registry_grant_the_target_roles_not_the_accounts(synthesis, kind, roles):

@@ -30,8 +30,9 @@ def configure(parser) -> None:
     start.add_argument("--name", required=True, help="the shadow test's name (1-120: letters, digits, hyphens)")
     start.add_argument("--endpoint", required=True, help="the stage's endpoint (one instance-based production variant)")
     start.add_argument("--candidate-model", required=True, help="an existing SageMaker Model to run as the shadow")
-    start.add_argument("--role-arn", default=os.environ.get("MODEL_EXECUTION_ROLE_ARN"),
-                       help="role SageMaker uses for the test (default $MODEL_EXECUTION_ROLE_ARN)")
+    start.add_argument("--role-arn", default=os.environ.get("SHADOW_TEST_ROLE_ARN"),
+                       help="role SageMaker runs the test as (default $SHADOW_TEST_ROLE_ARN; in a project from "
+                            "this template, its ShadowTestRoleArn output)")
     start.add_argument("--sampling-percentage", type=int, default=100, help="share of requests copied (1-100)")
     start.add_argument("--duration-days", type=int, default=shadow_tests.DEFAULT_DAYS,
                        help=f"1-{shadow_tests.MAX_DAYS} (default {shadow_tests.DEFAULT_DAYS})")
@@ -54,7 +55,7 @@ def run(args) -> int:
         lines = shadow_tests.stop(sm, args.name, promote=args.promote, cancel=args.cancel, reason=args.reason)
     else:
         if not args.role_arn:
-            raise InputError("--role-arn: missing: give it or set MODEL_EXECUTION_ROLE_ARN")
+            raise InputError("--role-arn: missing: give it or set SHADOW_TEST_ROLE_ARN (the project's ShadowTestRoleArn output)")
         test = shadow_tests.ShadowTest(args.name, args.endpoint, args.candidate_model, args.role_arn,
                                        args.sampling_percentage, args.duration_days, args.capture_destination)
         lines = shadow_tests.start(sm, test)
