@@ -9,8 +9,8 @@ knows its steps need it: start(), else on its first step) imports its preload (d
 for every step it forks a child that takes the step's own interpreter (run_process's virtual
 environment over this one), argv, environment (PYTHONPATH and the ADOPTED settings applied as a new
 interpreter would, sitecustomize rerun, so run_process's /opt/ml mapping moves to the step's folder),
-working folder and stdout/stderr files, runs the script as `python script.py` would (runpy, __main__), and reports the
-exit code. The idea is multiprocessing's "forkserver" start method, and its caveats hold: the child
+working folder and stdout/stderr files, runs the script as `python script.py` would (runpy,
+__main__), and reports the exit code. The idea is multiprocessing's "forkserver" start method, and its caveats hold: the child
 ends with os._exit after its atexit functions, and a preloaded library stays the project's version
 even if the step pip-installs another.
 
