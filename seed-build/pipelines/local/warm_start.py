@@ -10,9 +10,9 @@ for every step it forks a child that takes the step's own interpreter (run_proce
 environment over this one), argv, environment (PYTHONPATH and the ADOPTED settings applied as a new
 interpreter would, sitecustomize rerun, so run_process's /opt/ml mapping moves to the step's folder),
 working folder and stdout/stderr files, runs the script as `python script.py` would (runpy,
-__main__), and reports the exit code. The idea is multiprocessing's "forkserver" start method, and its caveats hold: the child
-ends with os._exit after its atexit functions, and a preloaded library stays the project's version
-even if the step pip-installs another.
+__main__), and reports the exit code. The idea is multiprocessing's "forkserver" start method, and
+its caveats hold: the child ends with os._exit after its atexit functions, and a preloaded library
+stays the project's version even if the step pip-installs another.
 
 call() has subprocess.call's contract (args, cwd, env, stdout, stderr, timeout -> exit code, or
 subprocess.TimeoutExpired after killing the step's process group; each step has its own session).
