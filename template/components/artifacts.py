@@ -13,6 +13,10 @@ OBJECT_READ = ["s3:GetObject", "s3:GetObjectVersion"]
 OBJECT_WRITE = ["s3:PutObject", "s3:DeleteObject", "s3:AbortMultipartUpload"]
 KEY_READ = ["kms:Decrypt", "kms:DescribeKey"]
 KEY_WRITE = ["kms:Encrypt", "kms:GenerateDataKey"]
+# Where SageMaker writes as the model execution role: the endpoints' data capture and the Model Monitor jobs'
+# reports (seed-deploy's template_render: DestinationS3Uri s3://<bucket>/data-capture, S3Output
+# s3://<bucket>/monitoring/<endpoint>/data-quality; tests/security/test_recorded_calls.py checks they agree).
+DATA_CAPTURE_PREFIX, MONITORING_PREFIX = "data-capture", "monitoring"
 
 
 class ArtifactStore(Construct):
@@ -31,7 +35,7 @@ class ArtifactStore(Construct):
             lifecycle_rules=[
                 s3.LifecycleRule(id="ExpireOldVersions", noncurrent_version_expiration=cdk.Duration.days(30),
                                  abort_incomplete_multipart_upload_after=cdk.Duration.days(7)),
-                s3.LifecycleRule(id="ExpireDataCapture", prefix="data-capture/", expiration=cdk.Duration.days(90)),
+                s3.LifecycleRule(id="ExpireDataCapture", prefix=f"{DATA_CAPTURE_PREFIX}/", expiration=cdk.Duration.days(90)),
             ])
         no_access_log = ("Pipeline and model artifacts only; access is audited by CloudTrail, and a second log "
                          "bucket per project would double the buckets a project owns.")
@@ -83,11 +87,11 @@ class ArtifactStore(Construct):
         """Objects read in the bucket, with the key."""
         self._grant(grantee, OBJECT_READ, KEY_READ)
 
-    def grant_write_under(self, grantee: iam.IGrantable, prefix: str) -> None:
-        """Put objects under `prefix`/ only (SageMaker's captures), with the key to encrypt them."""
+    def grant_write_under(self, grantee: iam.IGrantable, *prefixes: str) -> None:
+        """Put objects under these prefixes only (SageMaker's captures and reports), with the key to encrypt them."""
         principal = grantee.grant_principal
-        principal.add_to_principal_policy(iam.PolicyStatement(actions=["s3:PutObject"],
-                                                              resources=[self.bucket.arn_for_objects(f"{prefix}/*")]))
+        principal.add_to_principal_policy(iam.PolicyStatement(
+            actions=["s3:PutObject"], resources=[self.bucket.arn_for_objects(f"{prefix}/*") for prefix in prefixes]))
         principal.add_to_principal_policy(iam.PolicyStatement(actions=KEY_WRITE, resources=[self.key.key_arn]))
 
     def _grant(self, grantee: iam.IGrantable, object_actions: list[str], key_actions: list[str]) -> None:
