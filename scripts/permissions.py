@@ -67,7 +67,8 @@ MODEL_HOST_CALLS = {"/deploy/rehearsal/models.py": None, "/deploy/rehearsal/capt
 AWS_SIDE = "AWS-side: "  # how such a call's caller starts
 CREATE_MODEL_DOC = ("CreateModel role (developer guide sagemaker-roles.md, CreateModel API: Execution Role "
                     "Permissions: ECR pull of PrimaryContainer.Image, CloudWatch Logs)")
-ENDPOINT_LOGS = "/aws/sagemaker/Endpoints/"  # developer guide logging-cloudwatch.md: /aws/sagemaker/Endpoints/[EndpointName]
+# An endpoint's log group (developer guide logging-cloudwatch.md: /aws/sagemaker/Endpoints/[EndpointName]).
+ENDPOINT_LOGS = "/aws/sagemaker/Endpoints/"
 SSE_KMS_DOC = ("SSE-KMS (S3 User Guide, UsingKMSEncryption: a GetObject needs kms:Decrypt and a PutObject "
                "kms:GenerateDataKey on the object's key, as the requester)")
 # Handler permissions the endpoint stack cannot need, each with the reason.
@@ -126,7 +127,7 @@ UNUSED_REASONS = {
 MODEL_ROLE_UNUSED = {
     "cloudwatch:DescribeAlarms": "deployment guardrails read the rollback alarms as this role during an "
                                  "UpdateEndpoint; one model's deploy creates the endpoints (no update)",
-    "cloudwatch:PutMetricData": "a container's own metrics in AWS; the host publishes only SageMaker's AWS/SageMaker metrics",
+    "cloudwatch:PutMetricData": "a container's own metrics in AWS; the host publishes only AWS/SageMaker's",
     "s3:ListBucket": "Model Monitor's job lists the captures as this role; the demo runs no monitoring job",
     "s3:GetBucketLocation": "Model Monitor's job (SDKs look up the bucket's region); no monitoring job in the demo",
     "s3:GetBucketVersioning": "the bucket read grant; no hosting or monitoring call needs it",

@@ -35,7 +35,8 @@ class ArtifactStore(Construct):
             lifecycle_rules=[
                 s3.LifecycleRule(id="ExpireOldVersions", noncurrent_version_expiration=cdk.Duration.days(30),
                                  abort_incomplete_multipart_upload_after=cdk.Duration.days(7)),
-                s3.LifecycleRule(id="ExpireDataCapture", prefix=f"{DATA_CAPTURE_PREFIX}/", expiration=cdk.Duration.days(90)),
+                s3.LifecycleRule(id="ExpireDataCapture", prefix=f"{DATA_CAPTURE_PREFIX}/",
+                                 expiration=cdk.Duration.days(90)),
             ])
         no_access_log = ("Pipeline and model artifacts only; access is audited by CloudTrail, and a second log "
                          "bucket per project would double the buckets a project owns.")

@@ -136,7 +136,8 @@ def test_aws_side_calls_are_the_documented_ones_for_what_was_recorded(recorded, 
     kms = [c for c in calls[MODEL] if c.signing_name == "kms"]
     assert sorted(c.operation for c in kms) == sorted({"GetObject": "Decrypt", "PutObject": "GenerateDataKey"}[op]
                                                       for op in recorded_ops)
-    (key,) = [k for k, r in synthesis.template("sagemaker-project")["Resources"].items() if r["Type"] == "AWS::KMS::Key"]
+    resources = synthesis.template("sagemaker-project")["Resources"]
+    (key,) = [logical_id for logical_id, r in resources.items() if r["Type"] == "AWS::KMS::Key"]
     assert {c.params["KeyId"] for c in kms} == {f"arn:aws:kms:us-east-1:{permissions.ACCOUNT}:key/{key}"}
 
 
