@@ -127,6 +127,14 @@ INVALID = [
     ("invalid-ic-names-differ-only-by-hyphen", [
         'InferenceComponents[1].ComponentName: "mymodel": differs from my-model only by \'-\', which the template\'s '
         "resource ids drop (both would be <Stage>mymodelInferenceComponent): rename one"]),
+    # The inference-component rules in code (deploy/inference_components.py, strategies/component_rolling.py).
+    ("invalid-ic-instance-count-outside-managed-scaling", ["ProductionVariants[0].InitialInstanceCount: 3: must lie between ManagedInstanceScaling.MinInstanceCount and MaxInstanceCount (1-2)"]),
+    ("invalid-ic-managed-scaling-max-below-min", ["ProductionVariants[0].ManagedInstanceScaling.MaxInstanceCount: 1: must be >= MinInstanceCount (2)"]),
+    ("invalid-ic-copy-batch-under-five-percent", ["DeploymentConfig.RollingUpdatePolicy.MaximumBatchSize.Value: 4: a copy batch must be 5-50% of the copy count (4%)"]),
+    ("invalid-ic-rollback-batch-over-copies", ["DeploymentConfig.RollingUpdatePolicy.RollbackMaximumBatchSize.Value: 3: a rollback batch cannot exceed the copy count (3 of model's 2 copies is 150%)"]),
+    ("invalid-ic-without-rolling-policy", ["DeploymentConfig.RollingUpdatePolicy: (missing): required with InferenceComponents: the components' rolling update in copies"]),
+    ("invalid-ic-live-model-version", ['InferenceComponents[0].ModelVersion: "live": live reads a production variant\'s model; for a component give latest, previous or a version number']),
+    ("invalid-ic-beside-shadow-variant", ["ShadowProductionVariants: (1 item(s)): this template does not render shadow variants beside inference components"]),
     ('invalid-scale-to-zero-without-components', ["ProductionVariants[0].ManagedInstanceScaling.MinInstanceCount: 0: scaling to zero instances needs InferenceComponents on the endpoint"]),
 ]
 
