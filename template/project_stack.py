@@ -46,7 +46,8 @@ class ProjectStack(cdk.Stack):
                                        target_share=target_roles_share(params, ACTION_ROLE, MODEL_ROLE,
                                                                        SHADOW_TEST_ROLE),
                                        capture_share=target_roles_share(params, SHADOW_TEST_ROLE),
-                                       capture_prefix=CAPTURE_PREFIX)
+                                       capture_prefix=CAPTURE_PREFIX,
+                                       model_write_share=target_roles_share(params, MODEL_ROLE))
         self.registry = ModelRegistry(self, "Registry", params=params)
         self.repos = SourceRepositories(self, "Repositories", params=params)
         self.cross_account = CrossAccountDeploy(self, "CrossAccount", params=params,

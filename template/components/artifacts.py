@@ -23,7 +23,8 @@ class ArtifactStore(Construct):
     """Encrypted, TLS-only, versioned bucket with lifecycle rules; readable by the target accounts when set."""
 
     def __init__(self, scope: Construct, construct_id: str, *, multi_account: cdk.CfnCondition,
-                 target_share: tuple[dict, dict], capture_share: tuple[dict, dict], capture_prefix: str) -> None:
+                 target_share: tuple[dict, dict], capture_share: tuple[dict, dict], capture_prefix: str,
+                 model_write_share: tuple[dict, dict]) -> None:
         super().__init__(scope, construct_id)
         # A customer-managed key: CodePipeline cannot share artifacts across accounts under S3's default key.
         self.key = kms.Key(self, "Key", enable_key_rotation=True, removal_policy=cdk.RemovalPolicy.RETAIN,
@@ -43,7 +44,13 @@ class ArtifactStore(Construct):
         acknowledge(self.bucket, "S1", no_access_log)
         skip_checkov(self.bucket, "CKV_AWS_18", no_access_log)
         self._share_with(multi_account, target_share)
-        self._share_captures(multi_account, capture_share, capture_prefix)
+        # Statements 2 and 3 of both policies: what the target accounts' SageMaker roles write here. The bucket is
+        # BucketOwnerEnforced (ACLs off, the bucket owns every object: S3 User Guide, about-object-ownership), so
+        # no s3:x-amz-acl bucket-owner-full-control condition is needed on these cross-account writes.
+        self._share_writes(multi_account, capture_share, [capture_prefix], index=2,
+                           sids=("TargetAccountsCapture", "TargetAccountsEncryptCaptures"))
+        self._share_writes(multi_account, model_write_share, [DATA_CAPTURE_PREFIX, MONITORING_PREFIX], index=3,
+                           sids=("TargetAccountsModelWrite", "TargetAccountsEncryptModelWrites"))
 
     def _share_with(self, multi_account: cdk.CfnCondition, share: tuple[dict, dict]) -> None:
         """Add read statements for the target accounts' deploy-action and model roles (only those), present
@@ -64,21 +71,26 @@ class ArtifactStore(Construct):
         self.key.node.default_child.add_property_override(
             "KeyPolicy.Statement.1", cdk.Fn.condition_if(multi_account.logical_id, key_statement, cdk.Aws.NO_VALUE))
 
-    def _share_captures(self, multi_account: cdk.CfnCondition, share: tuple[dict, dict], prefix: str) -> None:
-        """Let the target accounts' shadow-test roles (only those) write captures under `prefix`/, with the key;
-        present only under the MultiAccount condition."""
+    def _share_writes(self, multi_account: cdk.CfnCondition, share: tuple[dict, dict], prefixes: list[str], *,
+                      index: int, sids: tuple[str, str]) -> None:
+        """Let the target accounts' roles in `share` (only those) put objects under `prefixes`, with the key to
+        encrypt them; present only under the MultiAccount condition. An SSE-KMS upload needs kms:GenerateDataKey
+        on the key (S3 User Guide, UsingKMSEncryption, "Permissions"); a multipart one also kms:Decrypt, which
+        the read statement gives these roles."""
         principals, condition = share
+        bucket_sid, key_sid = sids
         bucket_statement = {
-            "Sid": "TargetAccountsCapture", "Effect": "Allow", "Principal": principals, "Condition": condition,
-            "Action": ["s3:PutObject"], "Resource": f"{self.bucket.bucket_arn}/{prefix}/*"}
+            "Sid": bucket_sid, "Effect": "Allow", "Principal": principals, "Condition": condition,
+            "Action": ["s3:PutObject"], "Resource": [f"{self.bucket.bucket_arn}/{prefix}/*" for prefix in prefixes]}
         key_statement = {
-            "Sid": "TargetAccountsEncryptCaptures", "Effect": "Allow", "Principal": principals,
-            "Condition": condition, "Action": KEY_WRITE, "Resource": "*"}
+            "Sid": key_sid, "Effect": "Allow", "Principal": principals, "Condition": condition,
+            "Action": KEY_WRITE, "Resource": "*"}
         self.bucket.policy.node.default_child.add_property_override(
-            "PolicyDocument.Statement.2", cdk.Fn.condition_if(multi_account.logical_id, bucket_statement,
-                                                              cdk.Aws.NO_VALUE))
+            f"PolicyDocument.Statement.{index}", cdk.Fn.condition_if(multi_account.logical_id, bucket_statement,
+                                                                     cdk.Aws.NO_VALUE))
         self.key.node.default_child.add_property_override(
-            "KeyPolicy.Statement.2", cdk.Fn.condition_if(multi_account.logical_id, key_statement, cdk.Aws.NO_VALUE))
+            f"KeyPolicy.Statement.{index}", cdk.Fn.condition_if(multi_account.logical_id, key_statement,
+                                                                cdk.Aws.NO_VALUE))
 
     def grant_read_write(self, grantee: iam.IGrantable) -> None:
         """Objects read/write in the bucket, with the key (explicit actions, not CDK's wildcard groups)."""
