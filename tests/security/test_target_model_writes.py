@@ -95,8 +95,8 @@ def test_no_other_principal_gets_the_grants(target_roles, tooling, caller_arn):
 def test_the_other_target_roles_cannot_write_captures(target_roles, tooling):
     # The deploy-action role's own policy puts objects anywhere in the bucket; the tooling bucket does not let it
     # write captures, and the shadow-test role only its own prefix.
-    assert write(target_roles["deploy-action"], role_arn(STAGING, "deploy-action"), tooling, CAPTURE)[0] == IMPLICIT_DENY
-    assert write(target_roles["shadow-test"], role_arn(STAGING, "shadow-test"), tooling, CAPTURE)[0] == IMPLICIT_DENY
+    for name in ("deploy-action", "shadow-test"):
+        assert write(target_roles[name], role_arn(STAGING, name), tooling, CAPTURE)[0] == IMPLICIT_DENY, name
     for name in ("stage-test", "cfn-deploy"):
         assert write(target_roles[name], role_arn(STAGING, name), tooling, CAPTURE) == (IMPLICIT_DENY, IMPLICIT_DENY)
 
