@@ -20,7 +20,8 @@ DATA_CAPTURE_PREFIX, MONITORING_PREFIX = "data-capture", "monitoring"
 
 
 class ArtifactStore(Construct):
-    """Encrypted, TLS-only, versioned bucket with lifecycle rules; readable by the target accounts when set."""
+    """Encrypted, TLS-only, versioned bucket with lifecycle rules; when target accounts are set, readable by their
+    named project roles, and writable by their SageMaker roles under their own prefixes only."""
 
     def __init__(self, scope: Construct, construct_id: str, *, multi_account: cdk.CfnCondition,
                  target_share: tuple[dict, dict], capture_share: tuple[dict, dict], capture_prefix: str,
