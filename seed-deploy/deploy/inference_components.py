@@ -23,8 +23,6 @@ VARIANT_NAMES_A_MODEL = "its inference components carry the model: a variant tha
 COMPONENTS_NEED_INSTANCES = "inference components run on instance-based variants only; {variant} is serverless"
 UNKNOWN_VARIANT = "names no production variant (known: {known})"
 DUPLICATE_COMPONENT = "component names must be unique"
-SAME_LOGICAL_ID = ("differs from {other} only by '-', which the template's resource ids drop (both would be "
-                   "{logical_id}): rename one")
 NAME_TOO_LONG = ("InferenceComponentName <endpoint>-<ComponentName> would be {length} characters with {which} "
                  "{endpoint}, over SageMaker's limit of {limit}: keep ComponentName to at most {room} characters")
 STAGE_ENDPOINT = "the stage's endpoint name"
@@ -147,17 +145,13 @@ def check_components(config: dict) -> list[str]:
     if not uses_components(config):
         return []
     variants = {v["VariantName"]: v for v in config["ProductionVariants"]}
-    table, problems, seen = instance_types(), check_names(config["InferenceComponents"]), {}
+    table, problems, seen = instance_types(), check_names(config["InferenceComponents"]), set()
     for i, component in enumerate(config["InferenceComponents"]):
         path, name = f"InferenceComponents[{i}]", component["ComponentName"]
-        # template_render's logical ids keep only [a-zA-Z0-9]: "a-b" and "ab" would be one resource.
-        key = name.replace("-", "")
-        if name in seen.values():
+        # Names that differ but meet in one template resource id: config_rules.check_resource_ids.
+        if name in seen:
             problems.append(problem(f"{path}.ComponentName", name, DUPLICATE_COMPONENT))
-        elif key in seen:
-            problems.append(problem(f"{path}.ComponentName", name, SAME_LOGICAL_ID.format(
-                other=seen[key], logical_id=f"<Stage>{key}InferenceComponent")))
-        seen.setdefault(key, name)
+        seen.add(name)
         if component["ModelVersion"] == "live":
             problems.append(problem(f"{path}.ModelVersion", "live", LIVE_NOT_FOR_COMPONENTS))
         variant = variants.get(component["VariantName"])

@@ -14,6 +14,12 @@ TRAFFIC = "DeploymentConfig.BlueGreenUpdatePolicy.TrafficRoutingConfiguration"
 SHIPPED = ["staging-config.json", "prod-config.json", "examples/ab-test.json", "examples/ic-scale-to-zero.json",
            "examples/inference-components.json", "examples/linear.json", "examples/shadow.json"]
 
+
+
+def same_id(path: str, value: str, other: str, logical_id: str) -> str:
+    return f'{path}: "{value}": ' + config_rules.SAME_RESOURCE_ID.format(other=other, logical_id=logical_id)
+
+
 # fixture file -> the exact problems validate reports, one per line.
 INVALID = [
     ("invalid-canary-over-half", [f"{TRAFFIC}.CanarySize.Value: 2: a canary must be at most 50% of the instance "
@@ -124,9 +130,22 @@ INVALID = [
     ("invalid-ic-timeout-over-eight-hours", ["DeploymentConfig.RollingUpdatePolicy.MaximumExecutionTimeoutInSeconds: 28801: must be <= 28800"]),
     ("invalid-ic-scaling-max-instances-zero", ["ProductionVariants[0].ManagedInstanceScaling.MaxInstanceCount: 0: must be >= 1"]),
     ("invalid-ic-duplicate-component-name", ['InferenceComponents[1].ComponentName: "my-model": component names must be unique']),
-    ("invalid-ic-names-differ-only-by-hyphen", [
-        'InferenceComponents[1].ComponentName: "mymodel": differs from my-model only by \'-\', which the template\'s '
-        "resource ids drop (both would be <Stage>mymodelInferenceComponent): rename one"]),
+    # Names that meet in one resource id of the rendered template (deploy.config_rules.check_resource_ids).
+    ("invalid-ic-names-differ-only-by-hyphen", [same_id(
+        "InferenceComponents[1].ComponentName", "mymodel", 'InferenceComponents[0].ComponentName "my-model"',
+        "<Stage>mymodelInferenceComponent")]),
+    # Model, ScalableTarget and ScalingPolicy all meet: one problem per pair of names.
+    ("invalid-variant-names-differ-only-by-hyphen", [same_id(
+        "ProductionVariants[1].VariantName", "ab", 'ProductionVariants[0].VariantName "a-b"', "<Stage>abModel")]),
+    ("invalid-shadow-name-differs-only-by-hyphen", [same_id(
+        "ShadowProductionVariants[0].VariantName", "All-Traffic", 'ProductionVariants[0].VariantName "AllTraffic"',
+        "<Stage>AllTrafficModel")]),
+    # No hyphen: the variant's <name>Model is the component's <name>ComponentModel.
+    ("invalid-variant-name-meets-component-model-id", [
+        'ProductionVariants[0].ModelVersion: "latest": its inference components carry the model: a variant that hosts '
+        "them names no model",
+        same_id("InferenceComponents[0].ComponentName", "model", 'ProductionVariants[0].VariantName "modelComponent"',
+                "<Stage>modelComponentModel")]),
     # The inference-component rules in code (deploy/inference_components.py, strategies/component_rolling.py).
     ("invalid-ic-instance-count-outside-managed-scaling", ["ProductionVariants[0].InitialInstanceCount: 3: must lie between ManagedInstanceScaling.MinInstanceCount and MaxInstanceCount (1-2)"]),
     ("invalid-ic-managed-scaling-max-below-min", ["ProductionVariants[0].ManagedInstanceScaling.MaxInstanceCount: 1: must be >= MinInstanceCount (2)"]),
