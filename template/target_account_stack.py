@@ -5,7 +5,7 @@ from constructs import Construct
 
 from template.components import policies
 from template.components.boundary import boundary_policy
-from template.components.artifacts import KEY_WRITE
+from template.components.artifacts import DATA_CAPTURE_PREFIX, KEY_WRITE, MONITORING_PREFIX
 from template.components.cross_account import ACTION_ROLE, CFN_ROLE, MODEL_ROLE, SHADOW_TEST_ROLE, STAGE_TEST_ROLE
 from template.components.nag import SHARED_WILDCARDS, acknowledge_wildcards
 from template.components.parameters import ACCOUNT_ID_PATTERN, PROJECT_ID_PATTERN, PROJECT_NAME_PATTERN, ROLE_NAME_PATTERN
@@ -18,6 +18,10 @@ TARGET_WILDCARDS = {
         "Objects inside the project's artifact bucket (in the tooling account); keys are created at run time.",
     f"Resource::arn:<AWS::Partition>:s3:::<ArtifactBucketName>/{CAPTURE_PREFIX}/*":
         "SageMaker's shadow-test captures, under their own prefix of the project's bucket (in the tooling account).",
+    f"Resource::arn:<AWS::Partition>:s3:::<ArtifactBucketName>/{DATA_CAPTURE_PREFIX}/*":
+        "The stage endpoints' data capture; SageMaker names the keys <endpoint>/<variant>/yyyy/mm/dd/hh/ at run time.",
+    f"Resource::arn:<AWS::Partition>:s3:::<ArtifactBucketName>/{MONITORING_PREFIX}/*":
+        "The Model Monitor jobs' reports, monitoring/<endpoint>/data-quality/; the jobs name their files.",
 }
 
 
@@ -54,9 +58,17 @@ class TargetAccountStack(cdk.Stack):
                                          "s3:ListBucket"], resources=[bucket_arn, f"{bucket_arn}/*"]),
             iam.PolicyStatement(actions=["kms:Decrypt", "kms:DescribeKey"], resources=[key_arn])]
 
+        # The stage endpoints' data capture and their Model Monitor reports go to the tooling bucket's
+        # data-capture/ and monitoring/ (seed-deploy's template_render), written as this role: it may put objects
+        # there only (the tooling bucket and key policies let it, by name: ArtifactStore._share_writes).
         self.model_role = self._role("ModelExecutionRole", MODEL_ROLE.format(project_id=project_id),
                                      service_principal("sagemaker.amazonaws.com"),
-                                     [*read_artifacts, *policies.model_execution_statements()])
+                                     [*read_artifacts,
+                                      iam.PolicyStatement(actions=["s3:PutObject"], resources=[
+                                          f"{bucket_arn}/{prefix}/*" for prefix in (DATA_CAPTURE_PREFIX,
+                                                                                     MONITORING_PREFIX)]),
+                                      iam.PolicyStatement(actions=KEY_WRITE, resources=[key_arn]),
+                                      *policies.model_execution_statements()])
         self.cfn_role = self._role("CloudFormationRole", CFN_ROLE.format(project_id=project_id),
                                    service_principal("cloudformation.amazonaws.com"),
                                    policies.endpoint_deploy_statements(model_role_arn=self.model_role.role_arn,

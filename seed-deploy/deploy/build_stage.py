@@ -6,10 +6,10 @@ from pathlib import Path
 
 import boto3
 
-from deploy import aws_formats, registry, stage_names
+from deploy import aws_formats, inference_components, registry, stage_names
 from deploy.accounts import TARGET_ROLE_VARIABLES, stage_session
 from deploy.errors import DeployError, InputError
-from deploy.stage_config import load_stage_config
+from deploy.stage_config import load_stage_config, refuse
 from deploy.template_render import ResolvedStage, render, to_yaml
 
 ENVIRONMENT = {
@@ -121,6 +121,10 @@ class BuildResult:
 def build(env: BuildEnvironment, config_paths: dict[str, Path], output_dir: Path, sm=None) -> BuildResult:
     """Validate, resolve, render; write the three files only once everything succeeded."""
     configs = {stage: load_stage_config(config_paths[stage]) for stage in stage_names.STAGES}
+    for stage in stage_names.STAGES:  # the endpoint name, and so each component's full name, is known only here
+        endpoint = stage_names.endpoint_name(env.project, stage)
+        components = configs[stage].get("InferenceComponents") or []
+        refuse(inference_components.check_names(components, endpoint), config_paths[stage])
     sm = sm or boto3.client("sagemaker")
     approved = registry.approved_packages(sm, env.group)
     resolved = {stage: resolve_stage(sm, env, stage, configs[stage], approved) for stage in stage_names.STAGES}

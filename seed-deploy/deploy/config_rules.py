@@ -1,6 +1,6 @@
 """SageMaker's rules that a JSON Schema cannot express, each problem as `<field.path>: <value>: <rule>`."""
-from deploy import guardrail_rules, inference_components, strategies
-from deploy.problems import problem
+from deploy import guardrail_rules, inference_components, strategies, template_render
+from deploy.problems import problem, show
 from deploy.strategies.base import is_serverless, production
 
 # The messages, named so tests and docs can point at them.
@@ -22,6 +22,8 @@ SCALING_NEEDS_INSTANCES = "autoscaling needs instance-based variants; {variant} 
 SCALING_ZERO_NEEDS_COMPONENTS = "0 instances only for inference components' copies (scale to zero)"
 SCALING_ZERO_NEEDS_SCALE_TO_ZERO = ("0 copies need {path}'s variant to scale to zero "
                                     "(ManagedInstanceScaling Status ENABLED, MinInstanceCount 0)")
+SAME_RESOURCE_ID = ("gives the same template resource id as {other}: both would be {logical_id} (an id is <Stage>, "
+                    "the name without '-', the resource's kind); rename one")
 MONITORING_NEEDS_CAPTURE = "data-quality monitoring needs DataCapture with InitialSamplingPercentage above 0"
 
 EXTRA_ALARM_LIMIT = 8
@@ -75,6 +77,19 @@ def check_timeout(config: dict) -> list[str]:
     if timeout <= needed:
         return [problem(path, timeout, TIMEOUT_TOO_SHORT.format(waits=waits, provisioning=provisioning, needed=needed))]
     return []
+
+
+def check_resource_ids(config: dict) -> list[str]:
+    """Two different names (variants, shadow variants, components alike) must not meet in one resource id of
+    the rendered template: the later one is refused, once, naming the earlier. Equal names are the duplicate rules'."""
+    problems, owner, reported = [], {}, set()
+    for path, name, logical_id in template_render.named_resource_ids("", config):
+        first = owner.setdefault(logical_id, (path, name))
+        if first[1] != name and (path, first[0]) not in reported:
+            reported.add((path, first[0]))
+            problems.append(problem(path, name, SAME_RESOURCE_ID.format(
+                other=f"{first[0]} {show(first[1])}", logical_id=f"<Stage>{logical_id}")))
+    return problems
 
 
 def check_deployment(config: dict) -> list[str]:
@@ -160,7 +175,7 @@ def warnings(config: dict) -> list[str]:
 
 def check(config: dict) -> list[str]:
     """Every rule problem of a schema-valid config."""
-    variant_problems = check_variants(config) + inference_components.check(config)
+    variant_problems = check_variants(config) + inference_components.check(config) + check_resource_ids(config)
     # Sizes are measured against instance counts: only meaningful once the variants are sound.
     deployment_problems = [] if variant_problems else check_deployment(config)
     alarm_problems = check_alarms(config)

@@ -7,11 +7,14 @@ names no model; CreateEndpointConfig then needs an ExecutionRoleArn) and endpoin
 (an endpoint scales to and from zero instances only if it hosts inference components and its variant's
 ManagedInstanceScaling.MinInstanceCount is 0; the component's copies scale to 0 through Application Auto
 Scaling with MinCapacity 0; provisioning an instance again "takes several minutes" and invocations fail meanwhile).
+Name limits, botocore's sagemaker model: InferenceComponentName and EndpointName at most 63 characters;
+ProjectEntityName (the project name in every endpoint name, deploy.stage_names) at least 1.
 """
 import json
 import math
 from pathlib import Path
 
+from deploy import stage_names
 from deploy.problems import problem
 
 INSTANCE_TYPES_FILE = Path(__file__).with_name("instance_types.json")
@@ -20,6 +23,10 @@ VARIANT_NAMES_A_MODEL = "its inference components carry the model: a variant tha
 COMPONENTS_NEED_INSTANCES = "inference components run on instance-based variants only; {variant} is serverless"
 UNKNOWN_VARIANT = "names no production variant (known: {known})"
 DUPLICATE_COMPONENT = "component names must be unique"
+NAME_TOO_LONG = ("InferenceComponentName <endpoint>-<ComponentName> would be {length} characters with {which} "
+                 "{endpoint}, over SageMaker's limit of {limit}: keep ComponentName to at most {room} characters")
+STAGE_ENDPOINT = "the stage's endpoint name"
+ANY_ENDPOINT = "even the shortest endpoint name a project gets,"
 UNKNOWN_INSTANCE_TYPE = ("not in deploy/instance_types.json, so what one copy needs cannot be checked against it: add "
                          "the type with its vCPUs and memory (and their source)")
 CORES_DO_NOT_FIT = "one copy needs more cores than a {instance_type} has ({vcpu} vCPUs)"
@@ -35,6 +42,12 @@ SCALING_MAX_BELOW_MIN = "must be >= MinInstanceCount ({minimum})"
 LIVE_NOT_FOR_COMPONENTS = ("live reads a production variant's model; for a component give latest, previous or a "
                            "version number")
 NO_SHADOW_WITH_COMPONENTS = "this template does not render shadow variants beside inference components"
+
+
+NAME_LIMIT = 63
+# With no project at hand (validate), the shortest endpoint name any project's stage gets: a name longer than
+# this allows can fit no project. The build checks the stage's real endpoint name (check_names).
+SHORTEST_ENDPOINT = stage_names.endpoint_name("p", min(stage_names.STAGES, key=len))
 
 
 def uses_components(config: dict) -> bool:
@@ -112,17 +125,33 @@ def check_scaling_ranges(config: dict) -> list[str]:
     return problems
 
 
+def check_names(components, endpoint: str | None = None) -> list[str]:
+    """Each component's <endpoint>-<ComponentName> within InferenceComponentName's 63 characters; with no
+    endpoint name (validate), within what the shortest one leaves: a name over that fits no project."""
+    which = STAGE_ENDPOINT if endpoint else ANY_ENDPOINT
+    endpoint = endpoint or SHORTEST_ENDPOINT
+    problems = []
+    for i, component in enumerate(components):
+        length = len(component_name(endpoint, component))
+        if length > NAME_LIMIT:
+            problems.append(problem(f"InferenceComponents[{i}].ComponentName", component["ComponentName"],
+                                    NAME_TOO_LONG.format(which=which, endpoint=endpoint, length=length, limit=NAME_LIMIT,
+                                                         room=NAME_LIMIT - len(endpoint) - 1)))
+    return problems
+
+
 def check_components(config: dict) -> list[str]:
     """Each component on a known instance variant, fitting its instance type, its copies fitting the variant."""
     if not uses_components(config):
         return []
     variants = {v["VariantName"]: v for v in config["ProductionVariants"]}
-    table, problems, seen = instance_types(), [], set()
+    table, problems, seen = instance_types(), check_names(config["InferenceComponents"]), set()
     for i, component in enumerate(config["InferenceComponents"]):
-        path = f"InferenceComponents[{i}]"
-        if component["ComponentName"] in seen:
-            problems.append(problem(f"{path}.ComponentName", component["ComponentName"], DUPLICATE_COMPONENT))
-        seen.add(component["ComponentName"])
+        path, name = f"InferenceComponents[{i}]", component["ComponentName"]
+        # Names that differ but meet in one template resource id: config_rules.check_resource_ids.
+        if name in seen:
+            problems.append(problem(f"{path}.ComponentName", name, DUPLICATE_COMPONENT))
+        seen.add(name)
         if component["ModelVersion"] == "live":
             problems.append(problem(f"{path}.ModelVersion", "live", LIVE_NOT_FOR_COMPONENTS))
         variant = variants.get(component["VariantName"])

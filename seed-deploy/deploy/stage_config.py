@@ -97,10 +97,14 @@ def check_stage_config(config, source="the config") -> dict:
     """`config` if it is valid; else InputError naming `source` and listing every problem, one a line.
 
     Every command that reads a stage config (build, test-stage, plan, rehearse) goes through here."""
-    problems = validate_config(config)
+    refuse(validate_config(config), source)
+    return config
+
+
+def refuse(problems: list[str], source) -> None:
+    """InputError naming `source` and listing every problem, one a line, if there is any."""
     if problems:
         raise InputError(f"{source} is not a valid stage config:\n" + "\n".join(problems))
-    return config
 
 
 def load_stage_config(path: Path) -> dict:

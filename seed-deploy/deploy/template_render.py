@@ -78,7 +78,32 @@ def load_base(path: Path = BASE_TEMPLATE) -> dict:
 
 
 def logical_id(stage: str, variant_name: str, kind: str) -> str:
+    """<Stage><name without '-'><kind>: not injective ("a-b" and "ab" meet), so config_rules refuses names that
+    meet (named_resource_ids); kept as is because a changed id makes CloudFormation replace the resource."""
     return f"{stage.capitalize()}{re.sub('[^a-zA-Z0-9]', '', variant_name)}{kind}"
+
+
+def named_resource_ids(stage: str, config: dict) -> list[tuple[str, str, str]]:
+    """(field path, name, logical id) of every resource this module adds for one variant or component of `config`:
+    the ids model_resources, component_resources and the scaling builders write, under the same conditions."""
+    scaling = config.get("AutoScaling")
+    found = []
+    for group in ("ProductionVariants", "ShadowProductionVariants"):
+        for i, variant in enumerate(config.get(group) or []):
+            kinds = ["Model"] if "ModelVersion" in variant else []
+            if scaling and group == "ProductionVariants" and not uses_components(config):
+                kinds += ["ScalableTarget", "ScalingPolicy"]
+            name = variant["VariantName"]
+            found += [(f"{group}[{i}].VariantName", name, logical_id(stage, name, k)) for k in kinds]
+    for i, component in enumerate(config.get("InferenceComponents") or []):
+        kinds = ["InferenceComponent", "ComponentModel"]
+        if scaling:
+            kinds += ["ScalableTarget", "ScalingPolicy"]
+            if scaling["MinCapacity"] == 0:
+                kinds += ["ScaleOutFromZeroPolicy", "NoCapacityAlarm"]
+        found += [(f"InferenceComponents[{i}].ComponentName", component["ComponentName"],
+                   component_logical_id(stage, component, k)) for k in kinds]
+    return found
 
 
 def cfn_variant(stage: str, variant: dict) -> dict:

@@ -180,3 +180,26 @@ def test_build_inference_components_resolve_one_model_per_component(project, tmp
     component = template["Resources"]["StagingmodelInferenceComponent"]["Properties"]
     assert component["Specification"]["ModelName"] == {"Fn::GetAtt": ["StagingmodelComponentModel", "ModelName"]}
     assert "StagingAllTrafficModel" not in template["Resources"]  # the variant names no model
+
+
+def test_build_refuses_a_component_name_too_long_for_the_stage_endpoint_before_any_aws_call(tmp_path, capsys,
+                                                                                              monkeypatch):
+    project = "p" * 32  # SageMaker's longest project name (ProjectEntityName): endpoint <project>-staging, 40
+    for key, value in {"SAGEMAKER_PROJECT_NAME": project, "SAGEMAKER_PROJECT_ID": "p1234",
+                       "MODEL_PACKAGE_GROUP_NAME": "group", "ARTIFACT_BUCKET": "bucket-x",
+                       "MODEL_EXECUTION_ROLE_ARN": ROLE}.items():
+        monkeypatch.setenv(key, value)
+    monkeypatch.setenv("AWS_ENDPOINT_URL", "http://127.0.0.1:9")  # an AWS call would exit 1, not 2
+    config = json.loads((SEED / "examples/inference-components.json").read_text())
+    config["InferenceComponents"][0]["ComponentName"] = "c" * 23  # validate accepts it: 56 fit p-prod
+    path = tmp_path / "staging.json"
+    path.write_text(json.dumps(config))
+    assert cli.main(["validate", str(path)]) == 0
+    capsys.readouterr()
+    assert run_build(tmp_path, staging=path) == 2
+    err = capsys.readouterr().err
+    assert f"{path} is not a valid stage config:\n" in err
+    assert (f'InferenceComponents[0].ComponentName: "{"c" * 23}": InferenceComponentName <endpoint>-<ComponentName> '
+            f"would be 64 characters with the stage's endpoint name {project}-staging, over SageMaker's limit of 63: "
+            "keep ComponentName to at most 22 characters") in err
+    assert written(tmp_path) == []

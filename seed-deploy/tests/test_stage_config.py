@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from deploy import cli, config_rules
+from deploy import cli, config_rules, inference_components
 from deploy.errors import InputError
 from deploy.stage_config import config_warnings, load_stage_config, read_config, validate_config
 
@@ -13,6 +13,12 @@ FIXTURES = SEED / "tests/fixtures"
 TRAFFIC = "DeploymentConfig.BlueGreenUpdatePolicy.TrafficRoutingConfiguration"
 SHIPPED = ["staging-config.json", "prod-config.json", "examples/ab-test.json", "examples/ic-scale-to-zero.json",
            "examples/inference-components.json", "examples/linear.json", "examples/shadow.json"]
+
+
+
+def same_id(path: str, value: str, other: str, logical_id: str) -> str:
+    return f'{path}: "{value}": ' + config_rules.SAME_RESOURCE_ID.format(other=other, logical_id=logical_id)
+
 
 # fixture file -> the exact problems validate reports, one per line.
 INVALID = [
@@ -106,6 +112,48 @@ INVALID = [
     ('invalid-ic-variant-names-a-model', ["ProductionVariants[0].ModelVersion: \"latest\": its inference components carry the model: a variant that hosts them names no model"]),
     ('invalid-ic-zero-copies-scaling-without-scale-to-zero', ["AutoScaling.MinCapacity: 0: 0 copies need InferenceComponents[0]'s variant to scale to zero (ManagedInstanceScaling Status ENABLED, MinInstanceCount 0)"]),
     ('invalid-ic-zero-copies-without-scale-to-zero', ["InferenceComponents[0].RuntimeConfig.CopyCount: 0: 0 copies only where the variant may scale to zero (ManagedInstanceScaling Status ENABLED, MinInstanceCount 0)"]),
+    # InferenceComponentName = <endpoint>-<ComponentName>, at most 63 characters (botocore's sagemaker model);
+    # the shortest endpoint name any project gets is p-prod (deploy.stage_names): 7 + 57 = 64.
+    ("invalid-ic-component-name-fits-no-endpoint", [
+        f'InferenceComponents[0].ComponentName: "{"m" * 57}": InferenceComponentName <endpoint>-<ComponentName> would '
+        "be 64 characters with even the shortest endpoint name a project gets, p-prod, over SageMaker's limit of 63: "
+        "keep ComponentName to at most 56 characters"]),
+    # Field limits of CreateInferenceComponent in botocore's sagemaker model (patterns and minimums).
+    ("invalid-ic-component-name-underscore", ['InferenceComponents[0].ComponentName: "my_model": must match ^[a-zA-Z0-9]([-a-zA-Z0-9]*[a-zA-Z0-9])?$']),
+    ("invalid-ic-negative-copy-count", ["InferenceComponents[0].RuntimeConfig.CopyCount: -1: must be >= 0"]),
+    ("invalid-ic-cores-under-a-quarter", ["InferenceComponents[0].ComputeResourceRequirements.NumberOfCpuCoresRequired: 0.1: must be >= 0.25"]),
+    ("invalid-ic-memory-under-128-mb", ["InferenceComponents[0].ComputeResourceRequirements.MinMemoryRequiredInMb: 64: must be >= 128"]),
+    ("invalid-ic-max-memory-under-128-mb", ["InferenceComponents[0].ComputeResourceRequirements.MaxMemoryRequiredInMb: 100: must be >= 128"]),
+    ("invalid-ic-max-memory-below-min", ["InferenceComponents[0].ComputeResourceRequirements.MaxMemoryRequiredInMb: 512: must be >= MinMemoryRequiredInMb (1024)"]),
+    ("invalid-ic-memory-exceeds-instance", ["InferenceComponents[0].ComputeResourceRequirements.MinMemoryRequiredInMb: 16384: one copy needs more memory than a ml.m5.large has (8192 MiB)"]),
+    ("invalid-ic-wait-interval-over-hour", ["DeploymentConfig.RollingUpdatePolicy.WaitIntervalInSeconds: 3601: must be <= 3600"]),
+    ("invalid-ic-timeout-over-eight-hours", ["DeploymentConfig.RollingUpdatePolicy.MaximumExecutionTimeoutInSeconds: 28801: must be <= 28800"]),
+    ("invalid-ic-scaling-max-instances-zero", ["ProductionVariants[0].ManagedInstanceScaling.MaxInstanceCount: 0: must be >= 1"]),
+    ("invalid-ic-duplicate-component-name", ['InferenceComponents[1].ComponentName: "my-model": component names must be unique']),
+    # Names that meet in one resource id of the rendered template (deploy.config_rules.check_resource_ids).
+    ("invalid-ic-names-differ-only-by-hyphen", [same_id(
+        "InferenceComponents[1].ComponentName", "mymodel", 'InferenceComponents[0].ComponentName "my-model"',
+        "<Stage>mymodelInferenceComponent")]),
+    # Model, ScalableTarget and ScalingPolicy all meet: one problem per pair of names.
+    ("invalid-variant-names-differ-only-by-hyphen", [same_id(
+        "ProductionVariants[1].VariantName", "ab", 'ProductionVariants[0].VariantName "a-b"', "<Stage>abModel")]),
+    ("invalid-shadow-name-differs-only-by-hyphen", [same_id(
+        "ShadowProductionVariants[0].VariantName", "All-Traffic", 'ProductionVariants[0].VariantName "AllTraffic"',
+        "<Stage>AllTrafficModel")]),
+    # No hyphen: the variant's <name>Model is the component's <name>ComponentModel.
+    ("invalid-variant-name-meets-component-model-id", [
+        'ProductionVariants[0].ModelVersion: "latest": its inference components carry the model: a variant that hosts '
+        "them names no model",
+        same_id("InferenceComponents[0].ComponentName", "model", 'ProductionVariants[0].VariantName "modelComponent"',
+                "<Stage>modelComponentModel")]),
+    # The inference-component rules in code (deploy/inference_components.py, strategies/component_rolling.py).
+    ("invalid-ic-instance-count-outside-managed-scaling", ["ProductionVariants[0].InitialInstanceCount: 3: must lie between ManagedInstanceScaling.MinInstanceCount and MaxInstanceCount (1-2)"]),
+    ("invalid-ic-managed-scaling-max-below-min", ["ProductionVariants[0].ManagedInstanceScaling.MaxInstanceCount: 1: must be >= MinInstanceCount (2)"]),
+    ("invalid-ic-copy-batch-under-five-percent", ["DeploymentConfig.RollingUpdatePolicy.MaximumBatchSize.Value: 4: a copy batch must be 5-50% of the copy count (4%)"]),
+    ("invalid-ic-rollback-batch-over-copies", ["DeploymentConfig.RollingUpdatePolicy.RollbackMaximumBatchSize.Value: 3: a rollback batch cannot exceed the copy count (3 of model's 2 copies is 150%)"]),
+    ("invalid-ic-without-rolling-policy", ["DeploymentConfig.RollingUpdatePolicy: (missing): required with InferenceComponents: the components' rolling update in copies"]),
+    ("invalid-ic-live-model-version", ['InferenceComponents[0].ModelVersion: "live": live reads a production variant\'s model; for a component give latest, previous or a version number']),
+    ("invalid-ic-beside-shadow-variant", ["ShadowProductionVariants: (1 item(s)): this template does not render shadow variants beside inference components"]),
     ('invalid-scale-to-zero-without-components', ["ProductionVariants[0].ManagedInstanceScaling.MinInstanceCount: 0: scaling to zero instances needs InferenceComponents on the endpoint"]),
 ]
 
@@ -246,3 +294,21 @@ def test_schema_descriptions_document_every_top_level_field():
     schema = json.loads((SEED / "config.schema.json").read_text())
     undocumented = [key for key, value in schema["properties"].items() if key != "$schema" and "description" not in value]
     assert undocumented == []
+
+
+def test_component_name_that_fills_the_shortest_endpoint_name_exactly_is_valid():
+    config = read_config(FIXTURES / "invalid-ic-component-name-fits-no-endpoint.json")
+    config["InferenceComponents"][0]["ComponentName"] = "m" * 56  # p-prod- + 56 = 63
+    assert validate_config(config) == []
+
+
+def test_component_name_against_a_stage_endpoint_name_names_its_length_and_room():
+    config = read_config(SEED / "examples/inference-components.json")
+    config["InferenceComponents"][0]["ComponentName"] = "c" * 23
+    endpoint = "p" * 32 + "-staging"  # the longest project name (ProjectEntityName, 32) and stage: 40 characters
+    assert inference_components.check_names(config["InferenceComponents"], endpoint) == [
+        f'InferenceComponents[0].ComponentName: "{"c" * 23}": InferenceComponentName <endpoint>-<ComponentName> would '
+        f"be 64 characters with the stage's endpoint name {endpoint}, over SageMaker's limit of 63: keep ComponentName "
+        "to at most 22 characters"]
+    config["InferenceComponents"][0]["ComponentName"] = "c" * 22
+    assert inference_components.check_names(config["InferenceComponents"], endpoint) == []

@@ -6,7 +6,7 @@ import pytest
 import yaml
 
 from deploy.stage_config import load_stage_config
-from deploy.template_render import ResolvedStage, load_base, merge_stages, render, to_yaml
+from deploy.template_render import ResolvedStage, load_base, merge_stages, named_resource_ids, render, to_yaml
 
 SEED = Path(__file__).resolve().parent.parent
 SHIPPED = ["staging-config.json", "prod-config.json", *sorted(p.relative_to(SEED).as_posix()
@@ -15,7 +15,10 @@ BASELINE = {"Statistics": "s3://b/statistics.json", "Constraints": "s3://b/const
 
 
 def resolved(stage: str, name: str) -> ResolvedStage:
-    config = load_stage_config(SEED / name)
+    return resolved_config(stage, load_stage_config(SEED / name))
+
+
+def resolved_config(stage: str, config: dict) -> ResolvedStage:
     variants = config["ProductionVariants"] + config.get("ShadowProductionVariants", [])
     names = [v["VariantName"] for v in variants if "ModelVersion" in v]
     names += [c["ComponentName"] for c in config.get("InferenceComponents", [])]
@@ -173,3 +176,74 @@ def test_inference_component_config_renders_components_beside_the_endpoint_cfn_l
     alarm = resources["StagingmodelNoCapacityAlarm"]["Properties"]
     assert (alarm["MetricName"], alarm["AlarmActions"]) == ("NoCapacityInvocationFailures",
                                                            [{"Ref": "StagingmodelScaleOutFromZeroPolicy"}])
+
+
+# The resource ids each shipped config renders in both stages, recorded from main before the resource-id rule:
+# a changed id would make CloudFormation replace the resource in every stack already deployed.
+SHIPPED_IDS = {
+    "staging-config.json": ["StagingAllTrafficModel", "ProdAllTrafficModel"],
+    "prod-config.json": [
+        "StagingAllTrafficModel", "ProdAllTrafficModel", "StagingAllTrafficScalableTarget",
+        "StagingAllTrafficScalingPolicy", "StagingDataQualityJobDefinition", "StagingDataQualitySchedule",
+        "ProdAllTrafficScalableTarget", "ProdAllTrafficScalingPolicy", "ProdDataQualityJobDefinition",
+        "ProdDataQualitySchedule"],
+    "examples/ab-test.json": ["StagingChampionModel", "StagingChallengerModel", "ProdChampionModel",
+                              "ProdChallengerModel"],
+    "examples/ic-scale-to-zero.json": [
+        "StagingmodelComponentModel", "ProdmodelComponentModel", "StagingmodelInferenceComponent",
+        "StagingmodelScalableTarget", "StagingmodelScalingPolicy", "StagingmodelScaleOutFromZeroPolicy",
+        "StagingmodelNoCapacityAlarm", "ProdmodelInferenceComponent", "ProdmodelScalableTarget",
+        "ProdmodelScalingPolicy", "ProdmodelScaleOutFromZeroPolicy", "ProdmodelNoCapacityAlarm"],
+    "examples/inference-components.json": ["StagingmodelComponentModel", "ProdmodelComponentModel",
+                                           "StagingmodelInferenceComponent", "ProdmodelInferenceComponent"],
+    "examples/linear.json": ["StagingAllTrafficModel", "ProdAllTrafficModel"],
+    "examples/shadow.json": ["StagingAllTrafficModel", "StagingShadowModel", "ProdAllTrafficModel", "ProdShadowModel"],
+}
+BASE_IDS = ["EndpointConfig", "Endpoint", "Invocation5XXErrorsAlarm", "ModelLatencyAlarm"]
+
+
+@pytest.mark.parametrize("name", SHIPPED)
+def test_shipped_configs_keep_their_resource_ids(name):
+    ids = list(rendered(name, name)["Resources"])
+    assert [i for i in ids if i not in BASE_IDS] == SHIPPED_IDS[name]
+    assert [i for i in ids if i in BASE_IDS] == BASE_IDS
+
+
+def per_name_ids(template: dict) -> set[str]:
+    """The rendered resources that belong to one variant or component (not the base's, not monitoring's)."""
+    return {i for i in template["Resources"] if i not in BASE_IDS and "DataQuality" not in i}
+
+
+def hyphenated_ab_test() -> dict:
+    """examples/ab-test.json with hyphenated variant names that meet no other name, and autoscaling."""
+    config = load_stage_config(SEED / "examples/ab-test.json")
+    config["ProductionVariants"][0]["VariantName"] = "champion-a"
+    config["ProductionVariants"][1]["VariantName"] = "challenger--b"
+    config["AutoScaling"] = {"MinCapacity": 1, "MaxCapacity": 4, "TargetInvocationsPerInstance": 100}
+    return config
+
+
+@pytest.mark.parametrize("name", SHIPPED)
+def test_validator_checks_exactly_the_per_name_resources_the_renderer_writes(name):
+    # config_rules.check_resource_ids refuses names that meet, using named_resource_ids: it must list every
+    # per-variant and per-component resource, under the renderer's own conditions, and no other.
+    config = load_stage_config(SEED / name)
+    listed = [i for stage in ("staging", "prod") for _, _, i in named_resource_ids(stage, config)]
+    assert sorted(listed) == sorted(per_name_ids(rendered(name, name)))
+    assert len(set(listed)) == len(listed)
+
+
+def test_hyphenated_names_render_one_resource_each_with_todays_ids():
+    config = hyphenated_ab_test()
+    stage = resolved_config("prod", config)
+    template = render({"staging": resolved_config("staging", config), "prod": stage})
+    prod = sorted(i for i in per_name_ids(template) if i.startswith("Prod"))
+    assert prod == ["ProdchallengerbModel", "ProdchallengerbScalableTarget", "ProdchallengerbScalingPolicy",
+                    "ProdchampionaModel", "ProdchampionaScalableTarget", "ProdchampionaScalingPolicy"]
+    assert sorted(i for _, _, i in named_resource_ids("prod", config)) == prod
+    resources = template["Resources"]
+    assert resources["ProdchampionaModel"]["Properties"]["PrimaryContainer"]["ModelPackageName"] == \
+        stage.packages["champion-a"]
+    assert resources["ProdchallengerbScalableTarget"]["Properties"]["ResourceId"] == {
+        "Fn::Sub": "endpoint/${Endpoint.EndpointName}/variant/challenger--b"}
+    assert lint(template) == []

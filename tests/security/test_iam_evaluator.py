@@ -4,7 +4,7 @@ database (AWS's Service Authorization Reference)."""
 import pytest
 
 from iam_actions import Call, authorization
-from iam_policy import ALLOW, DENY, IMPLICIT_DENY, PolicyError, Principal, Request
+from iam_policy import ALLOW, DENY, IMPLICIT_DENY, PolicyError, Principal, Request, cross_account_decide
 
 BUCKET = [{"Effect": "Allow", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::b/*"}]
 
@@ -74,3 +74,43 @@ def test_an_unresolved_intrinsic_is_an_error():
 def test_calls_map_to_their_iam_action_resource_and_condition_keys(call, action, resource, context):
     auth = authorization(call, account="1")
     assert (auth.action, auth.resource, auth.context) == (action, resource, context)
+
+
+# -- across accounts (IAM User Guide, "Cross-account policy evaluation logic") ----------------------------------
+CALLER = "arn:aws:iam::111111111111:role/p/writer"
+PUT = Request("s3:PutObject", "arn:aws:s3:::b/captures/x")
+WRITER = Principal("writer", [{"Effect": "Allow", "Action": "s3:PutObject", "Resource": "arn:aws:s3:::b/*"}])
+
+
+def bucket_policy(principal, condition=None):
+    return [{"Effect": "Allow", "Principal": principal, "Action": "s3:PutObject",
+             "Resource": "arn:aws:s3:::b/captures/*", **({"Condition": condition} if condition else {})}]
+
+
+@pytest.mark.parametrize("principal, condition, expected", [
+    ({"AWS": CALLER}, None, ALLOW),
+    ({"AWS": "arn:aws:iam::111111111111:root"}, None, ALLOW),  # the account delegates to its own policies
+    ({"AWS": "111111111111"}, None, ALLOW),
+    ({"AWS": "arn:aws:iam::222222222222:root"}, None, IMPLICIT_DENY),
+    ({"AWS": "arn:aws:iam::111111111111:root"}, {"ArnEquals": {"aws:PrincipalArn": CALLER}}, ALLOW),
+    ({"AWS": "arn:aws:iam::111111111111:root"}, {"ArnEquals": {"aws:PrincipalArn": CALLER + "2"}}, IMPLICIT_DENY),
+    ({"Service": "s3.amazonaws.com"}, None, IMPLICIT_DENY),
+])
+def test_a_resource_policy_must_name_the_caller_across_accounts(principal, condition, expected):
+    assert cross_account_decide(WRITER, CALLER, bucket_policy(principal, condition), PUT) == expected
+
+
+def test_across_accounts_the_callers_own_policy_must_allow_too_and_a_deny_in_either_wins():
+    granted = bucket_policy({"AWS": CALLER})
+    assert cross_account_decide(Principal("reader", []), CALLER, granted, PUT) == IMPLICIT_DENY
+    deny = {"Effect": "Deny", "Principal": "*", "Action": "s3:*", "Resource": "*",
+            "Condition": {"Bool": {"aws:SecureTransport": "false"}}}
+    assert cross_account_decide(WRITER, CALLER, [*granted, deny], PUT) == ALLOW  # no TLS key: Bool fails
+    insecure = Request(PUT.action, PUT.resource, {"aws:SecureTransport": "false"})
+    assert cross_account_decide(WRITER, CALLER, [*granted, deny], insecure) == DENY
+
+
+def test_not_principal_is_an_error_not_a_pass():
+    with pytest.raises(PolicyError, match="NotPrincipal: not evaluated offline"):
+        cross_account_decide(WRITER, CALLER, [{"Effect": "Deny", "NotPrincipal": {"AWS": CALLER}, "Action": "s3:*",
+                                               "Resource": "*"}], PUT)

@@ -80,6 +80,16 @@ def test_multi_account_shares_bucket_key_and_registry_with_both_accounts(project
     assert bucket_sids["TargetAccountsRead"]["Principal"] == {"AWS": roots}
     key_sids = {s.get("Sid"): s for s in shared["AWS::KMS::Key"]["Properties"]["KeyPolicy"]["Statement"]}
     assert key_sids["TargetAccountsDecrypt"]["Principal"] == {"AWS": roots}
+    # The stage endpoints' model roles write their data capture and Model Monitor reports here (by name).
+    model_roles = [f"arn:aws:iam::{account}:role/sagemaker-project/sagemaker-p-abc123-model-execution"
+                   for account in ("111111111111", "222222222222")]
+    for statement in (bucket_sids["TargetAccountsModelWrite"], key_sids["TargetAccountsEncryptModelWrites"]):
+        assert statement["Principal"] == {"AWS": roots}
+        assert statement["Condition"] == {"ArnEquals": {"aws:PrincipalArn": model_roles}}
+    assert bucket_sids["TargetAccountsModelWrite"]["Action"] == ["s3:PutObject"]
+    assert [r.split("/", 1)[1] for r in bucket_sids["TargetAccountsModelWrite"]["Resource"]] == [
+        "data-capture/*", "monitoring/*"]
+    assert key_sids["TargetAccountsEncryptModelWrites"]["Action"] == ["kms:Encrypt", "kms:GenerateDataKey"]
     group_policy = shared["AWS::SageMaker::ModelPackageGroup"]["Properties"]["ModelPackageGroupPolicy"]
     assert group_policy["Statement"][0]["Principal"] == {"AWS": roots}
 
@@ -88,6 +98,7 @@ def test_single_account_shares_nothing(project_template):
     template = resolved(project_template, "codecommit")
     shared = {r["Type"]: r for r in template["Resources"].values()}
     assert [s.get("Sid") for s in shared["AWS::S3::BucketPolicy"]["Properties"]["PolicyDocument"]["Statement"]] == [None]
+    assert len(shared["AWS::KMS::Key"]["Properties"]["KeyPolicy"]["Statement"]) == 1  # the account's own admin
     assert "ModelPackageGroupPolicy" not in shared["AWS::SageMaker::ModelPackageGroup"]["Properties"]
 
 

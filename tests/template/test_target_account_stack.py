@@ -1,6 +1,8 @@
 """The target-account stack: the roles a multi-account project's pipeline assumes in staging and prod."""
 import pytest
 
+from template.resolve import resolve_template
+
 
 @pytest.fixture(scope="module")
 def roles(synthesis):
@@ -33,3 +35,22 @@ def test_stage_test_role_reads_stacks_endpoints_models_alarms_and_invokes(roles)
                        "sagemaker:InvokeEndpoint",
                        "cloudformation:DescribeStacks", "cloudformation:DescribeStackEvents",
                        "cloudwatch:GetMetricData", "cloudwatch:GetMetricStatistics", "cloudwatch:DescribeAlarms"}
+
+
+TARGET = {"ToolingAccountId": "123456789012", "ToolingPipelineRoleName": "pipeline", "ToolingBuildRoleName": "build",
+          "SageMakerProjectName": "abalone", "SageMakerProjectId": "p-abc123", "ArtifactBucketName": "tooling-bucket",
+          "ArtifactKeyArn": "arn:aws:kms:us-east-1:123456789012:key/k"}
+
+
+def test_model_role_writes_only_captures_and_monitoring_reports_into_the_tooling_bucket(synthesis):
+    """The stage endpoints' data capture and Model Monitor reports (seed-deploy's template_render destinations)."""
+    resolved = resolve_template(synthesis.template("sagemaker-project-target-account"), TARGET)
+    (role,) = [r["Properties"] for r in resolved["Resources"].values() if r["Type"] == "AWS::IAM::Role"
+               and r["Properties"]["RoleName"] == "sagemaker-p-abc123-model-execution"]
+    statements = role["Policies"][0]["PolicyDocument"]["Statement"]
+    writes = [s for s in statements if {"s3:PutObject", "s3:DeleteObject", "kms:GenerateDataKey", "kms:Encrypt"}
+              & set(s["Action"] if isinstance(s["Action"], list) else [s["Action"]])]
+    assert writes == [
+        {"Action": "s3:PutObject", "Effect": "Allow", "Resource": ["arn:aws:s3:::tooling-bucket/data-capture/*",
+                                                                   "arn:aws:s3:::tooling-bucket/monitoring/*"]},
+        {"Action": ["kms:Encrypt", "kms:GenerateDataKey"], "Effect": "Allow", "Resource": TARGET["ArtifactKeyArn"]}]

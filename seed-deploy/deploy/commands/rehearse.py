@@ -57,10 +57,14 @@ def configure(parser) -> None:
 def run(args) -> int:
     from deploy.emulator import embedded_emulator
 
+    from deploy import inference_components
     from deploy.rehearsal import read_stage_config
+    from deploy.stage_config import refuse
 
     _check_options(args)
     config = read_stage_config(args.config)  # the one validator: nothing starts for an invalid config
+    # Components are named <endpoint>-<ComponentName>: with --endpoint-name, the build's check of that name.
+    refuse(inference_components.check_names(config.components, args.endpoint_name), args.config)
     _check_local_artifacts(args)
     args.out.mkdir(parents=True, exist_ok=True)
     with embedded_emulator(), tempfile.TemporaryDirectory() as scratch:
