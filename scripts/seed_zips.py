@@ -5,14 +5,19 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 SEEDS = ("seed-build", "seed-deploy")
-EXCLUDED_PARTS = {"__pycache__", ".pytest_cache", ".cache", "build", "demo-output", ".venv", ".git"}
+EXCLUDED_PARTS = {"__pycache__", ".pytest_cache", ".cache", "build", "demo-output", ".git"}
+VENV_PREFIX = ".venv"  # .venv and the XGBoost container's .venv-xgboost-1.7 (built inside a seed when run alone)
 FIXED_TIME = (1980, 1, 1, 0, 0, 0)  # same bytes for the same files: uploads and versions stay reproducible
 
 
 def seed_files(seed_dir: Path) -> list[Path]:
     """Files of a seed, sorted, without caches and build output."""
     return sorted(path for path in seed_dir.rglob("*") if path.is_file() and path.suffix != ".pyc"
-                  and not EXCLUDED_PARTS.intersection(path.relative_to(seed_dir).parts))
+                  and not any(_excluded(part) for part in path.relative_to(seed_dir).parts))
+
+
+def _excluded(part: str) -> bool:
+    return part in EXCLUDED_PARTS or part.startswith(VENV_PREFIX)
 
 
 def zip_seed(seed_dir: Path, out_path: Path) -> Path:

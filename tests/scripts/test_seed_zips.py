@@ -13,6 +13,9 @@ def make_seed(root):
     (root / "pkg" / "__pycache__" / "mod.cpython-311.pyc").write_bytes(b"\0")
     (root / ".cache" / "definitions").mkdir(parents=True)  # run_local's definition cache
     (root / ".cache" / "definitions" / "0123.json").write_text("{}")
+    for venv in (".venv", ".venv-xgboost-1.7"):  # a seed run on its own builds these inside itself
+        (root / venv / "bin").mkdir(parents=True)
+        (root / venv / "bin" / "python").write_text("")
     return root
 
 
