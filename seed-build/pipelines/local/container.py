@@ -5,6 +5,7 @@ import site
 import subprocess
 import sys
 import sysconfig
+import tarfile
 import tempfile
 import threading
 import venv
@@ -86,6 +87,14 @@ def upload(source: Path, uri: str) -> None:
     s3 = client("s3")
     for path in sorted(p for p in source.rglob("*") if p.is_file()):
         s3.upload_file(str(path), bucket, f"{prefix.rstrip('/')}/{path.relative_to(source).as_posix()}")
+
+
+def unpack(archives, destination: Path) -> None:
+    """Extract each .tar.gz of archives into destination; the "data" filter refuses members that would
+    land outside it (absolute paths, .., links out) or are devices."""
+    for archive in archives:
+        with tarfile.open(archive) as tar:
+            tar.extractall(destination, filter="data")
 
 
 STEP_TIMEOUT_SECONDS = 3600  # a step's limit when neither --step-timeout nor its StoppingCondition says less
