@@ -82,11 +82,11 @@ def download(uri: str, destination: Path, objects: list[tuple[str, str]] | None 
 
 
 def upload(source: Path, uri: str) -> None:
-    """Copy a local output folder to its S3 destination, keeping relative paths."""
+    """Copy a local folder's files under an S3 prefix (the bucket's root for s3://BUCKET), keeping relative paths."""
     bucket, prefix = split_s3_uri(uri)
     s3 = client("s3")
     for path in sorted(p for p in source.rglob("*") if p.is_file()):
-        s3.upload_file(str(path), bucket, f"{prefix.rstrip('/')}/{path.relative_to(source).as_posix()}")
+        s3.upload_file(str(path), bucket, f"{prefix.rstrip('/')}/{path.relative_to(source).as_posix()}".lstrip("/"))
 
 
 def unpack(archives, destination: Path) -> None:
