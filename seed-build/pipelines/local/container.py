@@ -144,8 +144,13 @@ def forkserver_environment() -> dict[str, str]:
     """What run_local's warm-start forkserver starts with: the bootstrap that maps /opt/ml, loaded before
     it imports the step libraries as in a step's own process (each forked step then moves the mapping to
     its folder); the root here is a folder no step uses."""
-    return {"PYTHONPATH": os.pathsep.join(filter(None, [str(BOOTSTRAP_DIR), os.environ.get("PYTHONPATH")])),
+    return {"PYTHONPATH": _bootstrap_first(os.environ.get("PYTHONPATH")),
             OPT_ML_VARIABLE: os.path.join(tempfile.gettempdir(), "opt-ml-of-no-step")}
+
+
+def _bootstrap_first(pythonpath: str | None) -> str:
+    """PYTHONPATH with the bootstrap folder first: its sitecustomize maps /opt/ml before anything else loads."""
+    return os.pathsep.join(filter(None, [str(BOOTSTRAP_DIR), pythonpath]))
 
 
 def _tail(log_path: Path) -> list[str]:
@@ -158,7 +163,7 @@ def _step_environment(job_dir: Path, root: Path, bin_dir: Path, extra: dict[str,
     env = {key: value for key, value in os.environ.items() if key not in ("PYTHONHOME", "VIRTUAL_ENV", "PIP_TARGET", "PIP_PREFIX", "PIP_USER")}
     env.update(
         PATH=os.pathsep.join([str(bin_dir), env.get("PATH", os.defpath)]),
-        PYTHONPATH=os.pathsep.join(filter(None, [str(BOOTSTRAP_DIR), env.get("PYTHONPATH")])),
+        PYTHONPATH=_bootstrap_first(env.get("PYTHONPATH")),
         VIRTUAL_ENV=str(bin_dir.parent),
         HOME=str(home),
         PYTHONUSERBASE=str(home / ".local"),
