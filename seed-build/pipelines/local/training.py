@@ -37,10 +37,10 @@ FRAMEWORK_IMAGES = ("sagemaker-scikit-learn", "sagemaker-xgboost")
 def xgboost_trainer(version: str) -> list[str] | None:
     """The command that trains as the built-in XGBoost algorithm of this image version does, or None.
 
-    The narrow seam to pipelines/local/xgboost_algorithm.py (issue #11 owns it): one entry per
-    container version whose model file it reproduces. 1.0-1 and older pickle the Booster with their own
-    xgboost; no local trainer writes that format, so those images are refused rather than trained as
-    1.7-1 (which writes Booster.save_model's format and would not load where a pickle is expected)."""
+    The narrow seam to pipelines/local/xgboost_algorithm.py: one entry per container version whose model
+    file it reproduces. 1.0-1 and older pickle the Booster with their own xgboost; no local trainer writes
+    that format, so those images are refused rather than trained as 1.7-1 (which writes
+    Booster.save_model's format and would not load where a pickle is expected)."""
     trainers = {"1.7-1": [sys.executable, str(XGBOOST_ALGORITHM)]}
     return trainers.get(version)
 
