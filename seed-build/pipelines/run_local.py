@@ -261,10 +261,11 @@ def run_with(args: argparse.Namespace, launcher: WarmLauncher) -> int:
         pipeline_name = project.pipeline_name
     parameters = resolve_parameters(definition, overrides)
     check_definition(definition, stubs)
-    launcher.start(step_environments(step_images(definition, parameters)))  # each imports meanwhile
     if project:
         input_file = local_input_file(parameters, "InputDataUrl" in overrides)
     work_dir = work_folder(args.work_dir)
+    # Only once the input is known good: a step's environment may first have to be built.
+    launcher.start(step_environments(step_images(definition, parameters)))  # each imports meanwhile
     with emulator_for_run() as (url, started):
         print(f"{'started an embedded emulator' if started else 'using the emulator'} at {url}")
         prepare_resources(definition, maps)
