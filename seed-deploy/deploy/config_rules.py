@@ -166,11 +166,6 @@ def check_monitoring(config: dict) -> list[str]:
                     MONITORING_NEEDS_CAPTURE)]
 
 
-def warnings(config: dict) -> list[str]:
-    """Warnings of a config that passes check(): accepted by SageMaker, but a weaker guardrail than it looks."""
-    return guardrail_rules.warnings(config)
-
-
 def check(config: dict) -> list[str]:
     """Every rule problem of a schema-valid config."""
     variant_problems = check_variants(config) + inference_components.check(config) + check_resource_ids(config)
