@@ -242,6 +242,14 @@ def test_rollback_batch_larger_than_fleet_is_refused():
         "instance count (4 of AllTraffic's 3 instance(s) is 133%)"]
 
 
+def test_copies_that_do_not_fit_name_initial_instance_count_when_managed_scaling_is_disabled():
+    config = read_config(FIXTURES / "invalid-ic-copies-do-not-fit-the-variant.json")
+    config["ProductionVariants"][0]["ManagedInstanceScaling"]["Status"] = "DISABLED"
+    assert validate_config(config) == [
+        "InferenceComponents[0].RuntimeConfig.CopyCount: 6: 6 copies need 3 instance(s) of ml.m5.large (2 per "
+        "instance, limited by cores), more than the variant's 1 (InitialInstanceCount)"]
+
+
 def test_timeout_check_uses_the_rehearsed_schedule_per_variant():
     # Two variants of 4 and 2 instances, LINEAR 1 instance a step: 4 steps (the larger variant), 3 bakes of
     # 300 s between them, the 300 s termination wait last, one 300 s provisioning: 1500 s needed.
