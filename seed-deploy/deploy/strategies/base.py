@@ -27,7 +27,8 @@ INSTANCE_COUNT_NEEDS_INSTANCES = "INSTANCE_COUNT sizes need instance-based varia
 
 @dataclass(frozen=True)
 class Step:
-    """Turn on `green_instances` of each variant's new fleet, then bake (alarms watched) for bake_seconds.
+    """Turn on `green_instances` of each variant's new fleet (of each component's copies, for inference
+    components), then bake (alarms watched) for bake_seconds.
 
     The variant's share of traffic on green is green_instances / the variant's instance count: SageMaker
     routes by active capacity. `final` marks the termination wait (blue kept, alarms still watched).
@@ -83,6 +84,7 @@ class Strategy:
     description: str = ""
     step_name: str = ""              # what one step of size_field is called in messages ("canary", ...)
     for_components: bool = False     # updates inference components (copies) rather than the endpoint
+
     def size_path(self) -> str:
         """The size field's path in a stage config."""
         holder = ROUTING if self.policy == "BlueGreenUpdatePolicy" else f"DeploymentConfig.{self.policy}"
