@@ -1,11 +1,11 @@
 """The permissions boundary every project role carries: the most any project role can ever be granted.
 
 The portfolio stack or the S3 path's launch-role stack (service-catalog/) creates it once per account under a
-fixed name, before any project;
-the project stack attaches it to each of its roles by that name, and the Service Catalog launch role may
-create roles and put policies on them only with it attached (service-catalog/portfolio_stack.py). So
-whatever a template run by the launch role writes into a role's policy, the role stays inside this ceiling:
-no IAM beyond passing and assuming project roles, no approving models.
+fixed name, before any project; the project stack attaches it to each of its roles by that name, and the
+Service Catalog launch role may create roles and put policies on them only with it attached
+(service-catalog/portfolio_stack.py). So whatever a template run by the launch role writes into a role's
+policy, the role stays inside this ceiling: no IAM beyond passing and assuming project roles, no approving
+models. A target account's stack creates its own copy, under a generated name, for its own roles.
 """
 import aws_cdk as cdk
 from aws_cdk import aws_iam as iam
