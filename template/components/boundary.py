@@ -13,10 +13,10 @@ from constructs import Construct
 
 from template.components.nag import acknowledge_wildcards, skip_checkov
 from template.components.policies import ROLE_PATH
+from template.components.registry import PENDING
 
 BOUNDARY_NAME = "sagemaker-project-role-boundary"
 BOUNDARY_DESCRIPTION = "Permissions boundary of every SageMaker project role"
-PENDING = "PendingManualApproval"
 # The services the project's roles use (policies.py, the constructs' grants); nothing else is reachable.
 SERVICES = ["s3", "kms", "sagemaker", "codebuild", "codepipeline", "codecommit", "codeconnections",
             "codestar-connections", "cloudformation", "cloudwatch", "logs", "ecr", "application-autoscaling"]
