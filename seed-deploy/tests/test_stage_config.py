@@ -68,7 +68,7 @@ INVALID = [
     ("invalid-monitoring-schedule-not-cron", ['Monitoring.DataQuality.ScheduleExpression: "hourly": must match ^cron\\(.+\\)$']),
     ("invalid-stage-test-tolerance-over-one", ['StageTest.VariantShareTolerance: 1.5: must be <= 1']),
     # Guardrails that can trip (deploy/guardrail_rules.py): every bake must hold every watched alarm's window.
-    ("invalid-latency-window-longer-than-termination-wait", [  # the staging config shipped before issue 14
+    ("invalid-latency-window-longer-than-termination-wait", [  # the staging config once shipped (a 60 s bake)
         "DeploymentConfig.BlueGreenUpdatePolicy.TerminationWaitInSeconds: 60: alarm Alarms.ModelLatency needs its "
         "window Period 60 s x EvaluationPeriods 2 = 120 s to reach ALARM, longer than this 60 s bake (all traffic on "
         "green) it must fit in: it cannot roll the update back there; bake at least 120 s or shorten the alarm's window"]),
