@@ -112,8 +112,7 @@ def check(config: dict) -> list[str]:
 def warn_rounded_shares(config: dict) -> list[str]:
     components = uses_components(config)
     strategy, policy = strategies.strategy_of(config["DeploymentConfig"], components)
-    holder = policy.get("TrafficRoutingConfiguration", {}) if strategy.policy == "BlueGreenUpdatePolicy" else policy
-    size = holder.get(strategy.size_field) if strategy.size_field else None
+    size = strategy.sizes(policy).get(strategy.size_field) if strategy.size_field else None
     if not size or size["Type"] != "CAPACITY_PERCENT":
         return []
     unit, types = ("copies", COMPONENT_TYPES) if components else ("instance(s)", TYPES)
