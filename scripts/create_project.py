@@ -32,8 +32,8 @@ def build_request(name: str, *, product_id: str | None = None, artifact_id: str 
     if bool(product_id) == bool(template_url):
         raise PublishInputError("--product-id / --template-url: give exactly one: the Service Catalog product "
                                 "or the S3 template's https URL")
-    if role_arn and format_problem("--role-arn", role_arn, "role arn"):
-        raise PublishInputError(format_problem("--role-arn", role_arn, "role arn"))
+    if role_arn and (problem := format_problem("--role-arn", role_arn, "role arn")):
+        raise PublishInputError(problem)
     if role_arn and not template_url:
         raise PublishInputError(f"--role-arn: {role_arn!r}: only with --template-url (Service Catalog uses the "
                                 "portfolio's launch constraint)")
@@ -129,8 +129,8 @@ def main(argv: list[str] | None = None) -> int:
 
     def action() -> None:
         for variable in ("AWS_REGION", "AWS_DEFAULT_REGION"):  # boto3 reads either (AWS_REGION first)
-            if variable in os.environ and region_problem(variable, os.environ[variable]):
-                raise PublishInputError(region_problem(variable, os.environ[variable]))
+            if variable in os.environ and (problem := region_problem(variable, os.environ[variable])):
+                raise PublishInputError(problem)
         request = build_request(args.name, product_id=args.product_id, artifact_id=args.provisioning_artifact_id,
                                 path_id=args.path_id, template_url=args.template_url, role_arn=args.role_arn,
                                 parameters=_pairs(args.parameter, "--parameter"), description=args.description,

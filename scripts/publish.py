@@ -88,9 +88,9 @@ def validate(options: Options) -> None:
         if not options.s3_template:
             raise PublishInputError(f"--studio-domain-id: {options.studio_domain_id!r}: only with --s3-template "
                                     "(the domain tag points Studio at S3-based templates)")
-        if not re.fullmatch(domain_id_pattern(), options.studio_domain_id):
+        if not re.fullmatch(pattern := domain_id_pattern(), options.studio_domain_id):
             raise PublishInputError(f"--studio-domain-id: {options.studio_domain_id!r}: must match "
-                                    f"{domain_id_pattern()} (SageMaker DomainId, e.g. d-abcdef123456)")
+                                    f"{pattern} (SageMaker DomainId, e.g. d-abcdef123456)")
     if not options.version or any(ch in options.version for ch in " /\\"):
         raise PublishInputError(f"--version: {options.version!r}: must be non-empty without spaces or slashes")
     problems = [format_problem("--studio-role-arn", arn, "role arn") for arn in options.studio_role_arns]

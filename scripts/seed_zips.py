@@ -13,11 +13,12 @@ FIXED_TIME = (1980, 1, 1, 0, 0, 0)  # same bytes for the same files: uploads and
 def seed_files(seed_dir: Path) -> list[Path]:
     """Files of a seed, sorted, without caches and build output."""
     return sorted(path for path in seed_dir.rglob("*") if path.is_file() and path.suffix != ".pyc"
-                  and not any(_excluded(part) for part in path.relative_to(seed_dir).parts))
+                  and not any(excluded(part) for part in path.relative_to(seed_dir).parts))
 
 
-def _excluded(part: str) -> bool:
-    return part in EXCLUDED_PARTS or part.startswith(VENV_PREFIX)
+def excluded(name: str) -> bool:
+    """Whether a file or folder of this name stays out of a seed's copy (the zip, a test copy)."""
+    return name in EXCLUDED_PARTS or name.startswith(VENV_PREFIX)
 
 
 def zip_seed(seed_dir: Path, out_path: Path) -> Path:

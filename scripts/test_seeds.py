@@ -8,16 +8,21 @@ import tempfile
 from pathlib import Path
 
 from script_errors import ScriptInputError, run_command
+from seed_zips import SEEDS, excluded
 
 ROOT = Path(__file__).resolve().parent.parent
-IGNORED = shutil.ignore_patterns("__pycache__", ".pytest_cache", ".cache", "*.pyc", "build", "demo-output", ".venv-xgboost-*")
+
+
+def ignored(folder: str, names: list[str]) -> list[str]:
+    """What the copy leaves out: what a seed's zip leaves out (seed_zips), as a project repo gets it."""
+    return [name for name in names if name.endswith(".pyc") or excluded(name)]
 
 
 def run_seed_tests(seed: str, pytest_args: list[str]) -> int:
     """Copy ROOT/seed into a fresh temporary folder and run pytest there; returns pytest's exit code."""
     with tempfile.TemporaryDirectory(prefix=f"{seed}-") as tmp:
         copy = Path(tmp) / seed
-        shutil.copytree(ROOT / seed, copy, ignore=IGNORED)
+        shutil.copytree(ROOT / seed, copy, ignore=ignored)
         print(f"==> {seed}: running its tests in {copy}", flush=True)
         # One XGBoost container environment for every copy (xgboost_env.py), not one per copy and run;
         # run_local's definition cache stays the original seed's (declared, git-ignored): its keys cover
@@ -39,7 +44,7 @@ def main(argv: list[str] | None = None) -> int:
 def run_all(args) -> int:
     missing = [seed for seed in args.seeds if not (ROOT / seed).is_dir()]
     if missing:
-        raise ScriptInputError(f"{', '.join(missing)}: not a seed folder under {ROOT} (the seeds: seed-build, seed-deploy)")
+        raise ScriptInputError(f"{', '.join(missing)}: not a seed folder under {ROOT} (the seeds: {', '.join(SEEDS)})")
     failed = [seed for seed in args.seeds if run_seed_tests(seed, args.pytest_args) != 0]
     if failed:
         print(f"error: tests failed in {', '.join(failed)}", file=sys.stderr)

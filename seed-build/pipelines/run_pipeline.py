@@ -56,9 +56,10 @@ def _refuse_constant(name: str):
 
 
 def _finite_float(text: str) -> float:
-    if not math.isfinite(float(text)):  # 1e999 parses to inf
+    value = float(text)
+    if not math.isfinite(value):  # 1e999 parses to inf
         _refuse_constant(text)
-    return float(text)
+    return value
 
 
 def check_arguments(role_arn: str, tags: list, kwargs: dict) -> None:

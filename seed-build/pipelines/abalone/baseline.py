@@ -52,15 +52,13 @@ class KllSketch:
         self.levels: list[list[float]] = [[]]
         self.compactions: list[int] = [0]
         self.offsets: list[int] = [0]
-        self.items = 0
 
     def capacity(self, height: int) -> int:
         return 2 * (math.ceil(self.k * self.c**height / 2) + 1)
 
     def update(self, value: float) -> None:
         self.levels[0].append(float(value))
-        self.items += 1
-        if self.items > sum(self.capacity(h) for h in range(len(self.levels))):
+        if sum(map(len, self.levels)) > sum(self.capacity(h) for h in range(len(self.levels))):
             self._condense()
 
     def _condense(self) -> None:
@@ -71,7 +69,6 @@ class KllSketch:
                     self.compactions.append(0)
                     self.offsets.append(0)
                 self.levels[height + 1].extend(self._compact(height))
-                self.items = sum(len(items) for items in self.levels)
                 return
 
     def _compact(self, height: int) -> list[float]:

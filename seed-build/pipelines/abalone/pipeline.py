@@ -111,6 +111,8 @@ def get_pipeline(
         ),
     )
 
+    model_artifact = step_train.properties.ModelArtifacts.S3ModelArtifacts  # model.tar.gz, once trained
+
     # The baseline is the model's prediction then the features of each training row: the columns Model
     # Monitor's data-quality job compares for a CSV capture (output, then input). So it follows training.
     step_baseline = ProcessingStep(
@@ -118,7 +120,7 @@ def get_pipeline(
         step_args=processor(xgboost_image, "baseline").run(
             code=script_uri(code_prefix, "baseline.py"),
             inputs=[
-                _input("model", step_train.properties.ModelArtifacts.S3ModelArtifacts, "model"),
+                _input("model", model_artifact, "model"),
                 _input("baseline", _output_uri(step_process, "baseline"), "input/baseline"),
             ],
             outputs=[_output("monitoring", _under(outputs_uri, "monitoring"))],
@@ -131,7 +133,7 @@ def get_pipeline(
         step_args=processor(xgboost_image, "evaluate").run(
             code=script_uri(code_prefix, "evaluate.py"),
             inputs=[
-                _input("model", step_train.properties.ModelArtifacts.S3ModelArtifacts, "model"),
+                _input("model", model_artifact, "model"),
                 _input("test", _output_uri(step_process, "test"), "test"),
             ],
             outputs=[_output("evaluation", _under(outputs_uri, "evaluation"))],
@@ -142,7 +144,7 @@ def get_pipeline(
     model_metrics, drift_baselines = _registered_metrics(step_eval, step_baseline)
     model = ModelBuilder(
         image_uri=xgboost_image,
-        s3_model_data_url=step_train.properties.ModelArtifacts.S3ModelArtifacts,
+        s3_model_data_url=model_artifact,
         role_arn=role,
         sagemaker_session=session,
         dependencies={},  # the default reaches s3:ListBuckets at definition time (toolchain pitfall 4)

@@ -5,6 +5,7 @@ import site
 import subprocess
 import sys
 import sysconfig
+import tarfile
 import tempfile
 import threading
 import venv
@@ -81,11 +82,19 @@ def download(uri: str, destination: Path, objects: list[tuple[str, str]] | None 
 
 
 def upload(source: Path, uri: str) -> None:
-    """Copy a local output folder to its S3 destination, keeping relative paths."""
+    """Copy a local folder's files under an S3 prefix (the bucket's root for s3://BUCKET), keeping relative paths."""
     bucket, prefix = split_s3_uri(uri)
     s3 = client("s3")
     for path in sorted(p for p in source.rglob("*") if p.is_file()):
-        s3.upload_file(str(path), bucket, f"{prefix.rstrip('/')}/{path.relative_to(source).as_posix()}")
+        s3.upload_file(str(path), bucket, f"{prefix.rstrip('/')}/{path.relative_to(source).as_posix()}".lstrip("/"))
+
+
+def unpack(archives, destination: Path) -> None:
+    """Extract each .tar.gz of archives into destination; the "data" filter refuses members that would
+    land outside it (absolute paths, .., links out) or are devices."""
+    for archive in archives:
+        with tarfile.open(archive) as tar:
+            tar.extractall(destination, filter="data")
 
 
 STEP_TIMEOUT_SECONDS = 3600  # a step's limit when neither --step-timeout nor its StoppingCondition says less
@@ -135,8 +144,13 @@ def forkserver_environment() -> dict[str, str]:
     """What run_local's warm-start forkserver starts with: the bootstrap that maps /opt/ml, loaded before
     it imports the step libraries as in a step's own process (each forked step then moves the mapping to
     its folder); the root here is a folder no step uses."""
-    return {"PYTHONPATH": os.pathsep.join(filter(None, [str(BOOTSTRAP_DIR), os.environ.get("PYTHONPATH")])),
+    return {"PYTHONPATH": _bootstrap_first(os.environ.get("PYTHONPATH")),
             OPT_ML_VARIABLE: os.path.join(tempfile.gettempdir(), "opt-ml-of-no-step")}
+
+
+def _bootstrap_first(pythonpath: str | None) -> str:
+    """PYTHONPATH with the bootstrap folder first: its sitecustomize maps /opt/ml before anything else loads."""
+    return os.pathsep.join(filter(None, [str(BOOTSTRAP_DIR), pythonpath]))
 
 
 def _tail(log_path: Path) -> list[str]:
@@ -149,7 +163,7 @@ def _step_environment(job_dir: Path, root: Path, bin_dir: Path, extra: dict[str,
     env = {key: value for key, value in os.environ.items() if key not in ("PYTHONHOME", "VIRTUAL_ENV", "PIP_TARGET", "PIP_PREFIX", "PIP_USER")}
     env.update(
         PATH=os.pathsep.join([str(bin_dir), env.get("PATH", os.defpath)]),
-        PYTHONPATH=os.pathsep.join(filter(None, [str(BOOTSTRAP_DIR), env.get("PYTHONPATH")])),
+        PYTHONPATH=_bootstrap_first(env.get("PYTHONPATH")),
         VIRTUAL_ENV=str(bin_dir.parent),
         HOME=str(home),
         PYTHONUSERBASE=str(home / ".local"),

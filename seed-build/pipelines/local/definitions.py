@@ -8,7 +8,7 @@ import json
 import re
 from pathlib import Path
 
-from pipelines.local.container import client, split_s3_uri
+from pipelines.local.container import client, split_s3_uri, upload
 from pipelines.local.errors import InputError
 from pipelines.local.executor import all_steps
 
@@ -57,15 +57,12 @@ def check_maps(maps: dict[str, str]) -> None:
 
 def stage_maps(maps: dict[str, str]) -> None:
     """Upload each mapped file to its key, each mapped folder's files under its prefix."""
-    s3 = client("s3")
     for uri, local in maps.items():
-        bucket, key = split_s3_uri(uri)
         source = Path(local)
         if source.is_file():
-            s3.upload_file(str(source), bucket, key)
-            continue
-        for path in sorted(p for p in source.rglob("*") if p.is_file()):
-            s3.upload_file(str(path), bucket, f"{key.rstrip('/')}/{path.relative_to(source).as_posix()}".lstrip("/"))
+            client("s3").upload_file(str(source), *split_s3_uri(uri))
+        else:
+            upload(source, uri)
 
 
 def prepare_resources(definition: dict, maps: dict[str, str]) -> None:

@@ -25,7 +25,7 @@ import tarfile
 from pathlib import Path
 
 from pipelines.local.container import (client, container_root, download, image_packages, local_command, run_process,
-                                       split_s3_uri)
+                                       split_s3_uri, unpack)
 from pipelines.local.errors import StepFailed
 from pipelines.local.expressions import resolve
 from pipelines.local.jobs import StepRun
@@ -37,10 +37,10 @@ FRAMEWORK_IMAGES = ("sagemaker-scikit-learn", "sagemaker-xgboost")
 def xgboost_trainer(version: str) -> list[str] | None:
     """The command that trains as the built-in XGBoost algorithm of this image version does, or None.
 
-    The narrow seam to pipelines/local/xgboost_algorithm.py (issue #11 owns it): one entry per
-    container version whose model file it reproduces. 1.0-1 and older pickle the Booster with their own
-    xgboost; no local trainer writes that format, so those images are refused rather than trained as
-    1.7-1 (which writes Booster.save_model's format and would not load where a pickle is expected)."""
+    The narrow seam to pipelines/local/xgboost_algorithm.py: one entry per container version whose model
+    file it reproduces. 1.0-1 and older pickle the Booster with their own xgboost; no local trainer writes
+    that format, so those images are refused rather than trained as 1.7-1 (which writes
+    Booster.save_model's format and would not load where a pickle is expected)."""
     trainers = {"1.7-1": [sys.executable, str(XGBOOST_ALGORITHM)]}
     return trainers.get(version)
 
@@ -147,14 +147,12 @@ def _command(args: dict, root: Path, channels: dict, hyperparameters: dict) -> t
         program = _decoded(hyperparameters["sagemaker_program"])
         code = root / "code"
         _unpack(_decoded(hyperparameters.get("sagemaker_submit_directory", '""')), code)
-        user = {k: v for k, v in hyperparameters.items() if not k.startswith("sagemaker_")}
-        return ["python3", str(code / program), *_cli_args(user)], code, {"SM_USER_ENTRY_POINT": program}
+        command = ["python3", str(code / program), *_cli_args(_user_hyperparameters(hyperparameters))]
+        return command, code, {"SM_USER_ENTRY_POINT": program}
     if mode == "model-trainer":
         source = json.loads((channels["sm_drivers"] / "sourcecode.json").read_text())
         code = channels.get("code", root / "input/data/code")
-        for archive in list(code.glob("*.tar.gz")):
-            with tarfile.open(archive) as tar:
-                tar.extractall(code, filter="data")
+        unpack(list(code.glob("*.tar.gz")), code)
         if source.get("command"):
             return local_command(shlex.split(source["command"]) + [str(a) for a in source.get("args") or []], root), code, {}
         return ["python3", str(code / source["entry_script"]), *_cli_args(hyperparameters)], code, {"SM_ENTRY_SCRIPT": source["entry_script"]}
@@ -171,6 +169,11 @@ def _decoded(value: str) -> str:
     return decoded if isinstance(decoded, str) else value
 
 
+def _user_hyperparameters(hyperparameters: dict) -> dict:
+    """The user's own hyperparameters: without the sagemaker_* entries the SDK adds for the toolkit."""
+    return {name: value for name, value in hyperparameters.items() if not name.startswith("sagemaker_")}
+
+
 def _cli_args(hyperparameters: dict) -> list[str]:
     """`--name value` per hyperparameter, values as the SDK encoded them (the toolkits pass them on so)."""
     return [part for name, value in hyperparameters.items() for part in (f"--{name}", _decoded(value))]
@@ -185,15 +188,12 @@ def _unpack(uri: str, code: Path) -> None:
         sources = list((code / "_submit").rglob("*"))
     else:
         sources = [Path(uri)]
-    for path in sources:
-        if path.name.endswith(".tar.gz"):
-            with tarfile.open(path) as tar:
-                tar.extractall(code, filter="data")
+    unpack([path for path in sources if path.name.endswith(".tar.gz")], code)
 
 
 def _sm_environment(root: Path, channels: dict, hyperparameters: dict, code: Path) -> dict[str, str]:
     """The SM_* variables sagemaker-training-toolkit sets (environment.py of both SDKs' drivers)."""
-    user = {k: _decoded(v) for k, v in hyperparameters.items() if not k.startswith("sagemaker_")}
+    user = {k: _decoded(v) for k, v in _user_hyperparameters(hyperparameters).items()}
     env = {
         "SM_MODEL_DIR": str(root / "model"),
         "SM_INPUT_DIR": str(root / "input"),
@@ -211,7 +211,7 @@ def _sm_environment(root: Path, channels: dict, hyperparameters: dict, code: Pat
         "SM_HOST_COUNT": "1",
         "SM_NUM_CPUS": str(os.cpu_count() or 1),
         "SM_NUM_GPUS": "0",
-        "SM_USER_ARGS": json.dumps(_cli_args({k: v for k, v in hyperparameters.items() if not k.startswith("sagemaker_")})),
+        "SM_USER_ARGS": json.dumps(_cli_args(_user_hyperparameters(hyperparameters))),
     }
     env.update({f"SM_CHANNEL_{name.upper()}": str(folder) for name, folder in channels.items()})
     env.update({f"SM_HP_{name.upper()}": str(value) for name, value in user.items()})

@@ -1,10 +1,9 @@
 """Model (CreateModel) and Transform steps: the model is created in the registry at AWS_ENDPOINT_URL,
 and batch transform runs its container as a step process (pipelines/local/transform_job.py)."""
 import sys
-import tarfile
 from pathlib import Path
 
-from pipelines.local.container import client, container_root, download, image_packages, run_process, upload
+from pipelines.local.container import client, container_root, download, image_packages, run_process, unpack, upload
 from pipelines.local.errors import StepFailed
 from pipelines.local.expressions import resolve
 from pipelines.local.jobs import StepRun
@@ -33,16 +32,12 @@ def run_transform(run: StepRun) -> dict:
     model_dir = root / "model"
     model_dir.mkdir(parents=True, exist_ok=True)
     download(container["ModelDataUrl"], run.job_dir / "artifact")
-    for archive in (run.job_dir / "artifact").rglob("*.tar.gz"):
-        with tarfile.open(archive) as tar:
-            tar.extractall(model_dir, filter="data")
+    unpack((run.job_dir / "artifact").rglob("*.tar.gz"), model_dir)
     env = {key: str(value) for key, value in {**container.get("Environment", {}), **args.get("Environment", {})}.items()}
     submit = env.get("SAGEMAKER_SUBMIT_DIRECTORY", "")
     if submit.startswith("s3://"):
         download(submit, run.job_dir / "code")
-        for archive in (run.job_dir / "code").rglob("*.tar.gz"):
-            with tarfile.open(archive) as tar:
-                tar.extractall(run.job_dir / "code", filter="data")
+        unpack((run.job_dir / "code").rglob("*.tar.gz"), run.job_dir / "code")
         env["SM_LOCAL_CODE_DIR"] = str(run.job_dir / "code")
     source = args["TransformInput"]["DataSource"]["S3DataSource"]["S3Uri"]
     input_dir, output_dir = run.job_dir / "input", run.job_dir / "output"

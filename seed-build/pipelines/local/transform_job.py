@@ -81,13 +81,14 @@ def main(argv: list[str]) -> int:
         raise SystemExit(f"error: ContentType {content_type}: local batch transform reads text/csv")
     handler = HANDLERS[image](MODEL_DIR)
     files = sorted(p for p in Path(input_dir).rglob("*") if p.is_file())
+    separator = "\n" if assemble_with == "Line" else ""
     for path in files:
-        body = path.read_bytes()
-        records = [line for line in body.decode().splitlines() if line.strip()] if split_type == "Line" else [body.decode()]
+        text = path.read_bytes().decode()
+        records = [line for line in text.splitlines() if line.strip()] if split_type == "Line" else [text]
         results = [str(handler(record, content_type, accept)) for record in records]
         target = Path(output_dir) / (str(path.relative_to(input_dir)) + ".out")
         target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_text(("\n" if assemble_with == "Line" else "").join(results) + ("\n" if assemble_with == "Line" else ""))
+        target.write_text(separator.join(results) + separator)
     print(f"transform: {len(files)} files")
     return 0
 

@@ -44,7 +44,8 @@ import traceback
 from collections.abc import Iterator
 from pathlib import Path
 
-# The libraries this repo's steps import; add the heavy ones your scripts use. Missing ones are skipped.
+# The default preload (missing libraries are skipped). run_local passes its own per environment:
+# PROJECT_PRELOAD and XGBOOST_PRELOAD in container.py, where your scripts' heavy libraries go.
 PRELOAD = ("numpy", "pandas", "xgboost")
 READY_TIMEOUT_SECONDS = 120  # the forkserver's imports, on a loaded machine
 _HEADER = struct.Struct("!Q")
