@@ -32,8 +32,17 @@ def tooling_role(account: str, role_name: str) -> iam.IPrincipal:
     return iam.AccountPrincipal(account).with_conditions({"ArnEquals": {"aws:PrincipalArn": arn}})
 
 
+def write_under(bucket_arn: str, key_arn: str, *prefixes: str) -> list[iam.PolicyStatement]:
+    """Put objects under these prefixes of the tooling bucket only, with the key to encrypt them (the tooling
+    side's ArtifactStore.grant_write_under, for a bucket and key known by name)."""
+    return [iam.PolicyStatement(actions=["s3:PutObject"],
+                                resources=[f"{bucket_arn}/{prefix}/*" for prefix in prefixes]),
+            iam.PolicyStatement(actions=KEY_WRITE, resources=[key_arn])]
+
+
 class TargetAccountStack(cdk.Stack):
-    """Deploy-action role (trusted by the tooling account), CloudFormation deploy role, model execution role."""
+    """A stage account's project roles: deploy-action and stage-test (each trusted by one tooling-account role),
+    CloudFormation deploy, model execution and shadow-test; the shadow-test policy; and their boundary."""
 
     def __init__(self, scope: Construct, construct_id: str, **kwargs) -> None:
         super().__init__(scope, construct_id, **kwargs)
@@ -64,10 +73,7 @@ class TargetAccountStack(cdk.Stack):
         self.model_role = self._role("ModelExecutionRole", MODEL_ROLE.format(project_id=project_id),
                                      service_principal("sagemaker.amazonaws.com"),
                                      [*read_artifacts,
-                                      iam.PolicyStatement(actions=["s3:PutObject"], resources=[
-                                          f"{bucket_arn}/{prefix}/*" for prefix in (DATA_CAPTURE_PREFIX,
-                                                                                     MONITORING_PREFIX)]),
-                                      iam.PolicyStatement(actions=KEY_WRITE, resources=[key_arn]),
+                                      *write_under(bucket_arn, key_arn, DATA_CAPTURE_PREFIX, MONITORING_PREFIX),
                                       *policies.model_execution_statements()])
         self.cfn_role = self._role("CloudFormationRole", CFN_ROLE.format(project_id=project_id),
                                    service_principal("cloudformation.amazonaws.com"),
@@ -86,9 +92,7 @@ class TargetAccountStack(cdk.Stack):
         # captures under the tooling bucket's shadow-test prefix (the bucket and key policies let it, by name).
         self.shadow_test_role = self._role(
             "ShadowTestRole", SHADOW_TEST_ROLE.format(project_id=project_id), service_principal("sagemaker.amazonaws.com"),
-            [*read_artifacts,
-             iam.PolicyStatement(actions=["s3:PutObject"], resources=[f"{bucket_arn}/{CAPTURE_PREFIX}/*"]),
-             iam.PolicyStatement(actions=KEY_WRITE, resources=[key_arn]),
+            [*read_artifacts, *write_under(bucket_arn, key_arn, CAPTURE_PREFIX),
              *policies.shadow_experiment_statements()], description=SHADOW_TEST_ROLE_DESCRIPTION)
         shadow_policy = shadow_test_policy(self, "ShadowTestPolicy", experiment_role_arn=self.shadow_test_role.role_arn)
         cdk.CfnOutput(self, "ShadowTestPolicyArn", value=shadow_policy.managed_policy_arn,

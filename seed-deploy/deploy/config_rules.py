@@ -93,10 +93,8 @@ def check_resource_ids(config: dict) -> list[str]:
 
 
 def check_deployment(config: dict) -> list[str]:
-    deployment = config["DeploymentConfig"]
     problems = strategies.check(config)  # the strategy's own rules live in its module
-    alarms = deployment.get("AutoRollbackConfiguration", {}).get("Alarms", [])
-    path = "DeploymentConfig.AutoRollbackConfiguration.Alarms"
+    alarms, path = guardrail_rules.extra_alarms(config), guardrail_rules.EXTRA_ALARMS
     if len(alarms) > EXTRA_ALARM_LIMIT:
         problems.append(problem(path, f"({len(alarms)} item(s))", TOO_MANY_ALARMS.format(limit=EXTRA_ALARM_LIMIT)))
     names = [alarm["AlarmName"] for alarm in alarms]
@@ -108,8 +106,8 @@ def check_deployment(config: dict) -> list[str]:
 def check_alarms(config: dict) -> list[str]:
     """CloudWatch's limits on every alarm window the config gives: the stage's own and the extra ones'."""
     windows = [(f"Alarms.{name}", alarm) for name, alarm in config["Alarms"].items()]
-    extra = config["DeploymentConfig"].get("AutoRollbackConfiguration", {}).get("Alarms", [])
-    windows += [(f"DeploymentConfig.AutoRollbackConfiguration.Alarms[{i}]", alarm) for i, alarm in enumerate(extra)
+    extra = guardrail_rules.extra_alarms(config)
+    windows += [(f"{guardrail_rules.EXTRA_ALARMS}[{i}]", alarm) for i, alarm in enumerate(extra)
                 if "Period" in alarm and "EvaluationPeriods" in alarm]
     problems = []
     for path, alarm in windows:
@@ -166,11 +164,6 @@ def check_monitoring(config: dict) -> list[str]:
     value = sampling if "DataCapture" in config else "(absent)"
     return [problem("DataCapture.InitialSamplingPercentage" if "DataCapture" in config else "DataCapture", value,
                     MONITORING_NEEDS_CAPTURE)]
-
-
-def warnings(config: dict) -> list[str]:
-    """Warnings of a config that passes check(): accepted by SageMaker, but a weaker guardrail than it looks."""
-    return guardrail_rules.warnings(config)
 
 
 def check(config: dict) -> list[str]:

@@ -51,11 +51,16 @@ class WatchedAlarm:
         return self.period * self.evaluation_periods
 
 
+def extra_alarms(config: dict) -> list[dict]:
+    """The extra auto-rollback alarms the stage config lists beside the stage's own (none if it lists none)."""
+    return config["DeploymentConfig"].get("AutoRollbackConfiguration", {}).get("Alarms", [])
+
+
 def watched_alarms(config: dict) -> list[WatchedAlarm]:
     """The stage's own alarms and every extra alarm whose window the config gives."""
     alarms = [WatchedAlarm(f"Alarms.{a.key}", config["Alarms"][a.key]["Period"],
                            config["Alarms"][a.key]["EvaluationPeriods"]) for a in STAGE_ALARMS]
-    for i, extra in enumerate(config["DeploymentConfig"].get("AutoRollbackConfiguration", {}).get("Alarms", [])):
+    for i, extra in enumerate(extra_alarms(config)):
         if "Period" in extra and "EvaluationPeriods" in extra:
             alarms.append(WatchedAlarm(f"{EXTRA_ALARMS}[{i}] ({extra['AlarmName']})", extra["Period"],
                                        extra["EvaluationPeriods"]))
@@ -90,7 +95,7 @@ def check_thresholds(config: dict) -> list[str]:
 
 def check_extra_windows(config: dict) -> list[str]:
     problems = []
-    for i, extra in enumerate(config["DeploymentConfig"].get("AutoRollbackConfiguration", {}).get("Alarms", [])):
+    for i, extra in enumerate(extra_alarms(config)):
         if ("Period" in extra) != ("EvaluationPeriods" in extra):
             given = "Period" if "Period" in extra else "EvaluationPeriods"
             problems.append(problem(f"{EXTRA_ALARMS}[{i}].{given}", extra[given], WINDOW_NEEDS_BOTH))
@@ -107,8 +112,7 @@ def check(config: dict) -> list[str]:
 def warn_rounded_shares(config: dict) -> list[str]:
     components = uses_components(config)
     strategy, policy = strategies.strategy_of(config["DeploymentConfig"], components)
-    holder = policy.get("TrafficRoutingConfiguration", {}) if strategy.policy == "BlueGreenUpdatePolicy" else policy
-    size = holder.get(strategy.size_field) if strategy.size_field else None
+    size = strategy.sizes(policy).get(strategy.size_field) if strategy.size_field else None
     if not size or size["Type"] != "CAPACITY_PERCENT":
         return []
     unit, types = ("copies", COMPONENT_TYPES) if components else ("instance(s)", TYPES)
@@ -129,7 +133,7 @@ def warn_rounded_shares(config: dict) -> list[str]:
 
 def warn_whole_endpoint_alarms(config: dict) -> list[str]:
     warnings = []
-    for i, extra in enumerate(config["DeploymentConfig"].get("AutoRollbackConfiguration", {}).get("Alarms", [])):
+    for i, extra in enumerate(extra_alarms(config)):
         dimensions = extra.get("Dimensions")
         if extra.get("MetricName") == "Invocation5XXErrors" and dimensions is not None \
                 and "EndpointConfigName" not in dimensions:

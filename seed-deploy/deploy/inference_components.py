@@ -73,9 +73,12 @@ def scales_to_zero(variant: dict) -> bool:
     return scaling.get("Status") == "ENABLED" and scaling.get("MinInstanceCount") == 0
 
 
-def max_instances(variant: dict) -> int:
+def max_instances(variant: dict) -> tuple[int, str]:
+    """The most instances the variant may run, and the field that sets it."""
     scaling = variant.get("ManagedInstanceScaling") or {}
-    return scaling["MaxInstanceCount"] if scaling.get("Status") == "ENABLED" else variant["InitialInstanceCount"]
+    if scaling.get("Status") == "ENABLED":
+        return scaling["MaxInstanceCount"], "ManagedInstanceScaling.MaxInstanceCount"
+    return variant["InitialInstanceCount"], "InitialInstanceCount"
 
 
 def copies_per_instance(component: dict, instance: dict) -> tuple[int, str]:
@@ -189,11 +192,11 @@ def _fit(path: str, component: dict, variant: dict, table: dict) -> list[str]:
     if problems:
         return problems
     per_instance, limit = copies_per_instance(component, instance)
-    needed, available = math.ceil(copies / per_instance), max_instances(variant)
+    needed, (available, field) = math.ceil(copies / per_instance), max_instances(variant)
     if needed > available:
         problems.append(problem(f"{path}.RuntimeConfig.CopyCount", copies, COPIES_DO_NOT_FIT.format(
             copies=copies, needed=needed, instance_type=instance_type, per_instance=per_instance, limit=limit,
-            available=f"{available} ({'ManagedInstanceScaling.MaxInstanceCount' if 'ManagedInstanceScaling' in variant else 'InitialInstanceCount'})")))
+            available=f"{available} ({field})")))
     return problems
 
 

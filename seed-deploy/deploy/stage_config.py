@@ -4,7 +4,7 @@ from pathlib import Path
 
 import jsonschema
 
-from deploy import config_rules
+from deploy import config_rules, guardrail_rules
 from deploy.errors import InputError
 from deploy.json_input import parse_json, read_text
 
@@ -81,7 +81,7 @@ def validate_config(config) -> list[str]:
 
 def config_warnings(config) -> list[str]:
     """Warnings of a valid config (same line format): SageMaker accepts it, but its guardrail is weaker than it looks."""
-    return config_rules.warnings(config)
+    return guardrail_rules.warnings(config)
 
 
 def read_config(path: Path) -> dict:

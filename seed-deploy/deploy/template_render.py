@@ -262,34 +262,15 @@ def scaling_resources(resolved: ResolvedStage) -> dict:
     resources, condition = {}, STAGE_CONDITIONS[resolved.stage]
     for variant in resolved.config["ProductionVariants"]:
         name = variant["VariantName"]
-        target = logical_id(resolved.stage, name, "ScalableTarget")
-        resources[target] = {
-            "Type": "AWS::ApplicationAutoScaling::ScalableTarget",
-            "Condition": condition,
-            "Properties": {
-                "MinCapacity": scaling["MinCapacity"],
-                "MaxCapacity": scaling["MaxCapacity"],
-                # GetAtt on the endpoint: the variant can only be registered once the endpoint exists.
-                "ResourceId": {"Fn::Sub": f"endpoint/${{Endpoint.EndpointName}}/variant/{name}"},
-                "ScalableDimension": "sagemaker:variant:DesiredInstanceCount",
-                "ServiceNamespace": "sagemaker",
-            },
-        }
-        resources[logical_id(resolved.stage, name, "ScalingPolicy")] = {
-            "Type": "AWS::ApplicationAutoScaling::ScalingPolicy",
-            "Condition": condition,
-            "Properties": {
-                "PolicyName": {"Fn::Sub": f"${{EndpointName}}-{name}-invocations-per-instance"},
-                "PolicyType": "TargetTrackingScaling",
-                "ScalingTargetId": {"Ref": target},
-                "TargetTrackingScalingPolicyConfiguration": {
-                    "TargetValue": float(scaling["TargetInvocationsPerInstance"]),
-                    "PredefinedMetricSpecification": {"PredefinedMetricType": "SageMakerVariantInvocationsPerInstance"},
-                    "ScaleInCooldown": 300,
-                    "ScaleOutCooldown": 60,
-                },
-            },
-        }
+        resources |= _target_tracking(
+            scaling, condition,
+            target=logical_id(resolved.stage, name, "ScalableTarget"),
+            policy=logical_id(resolved.stage, name, "ScalingPolicy"),
+            # GetAtt on the endpoint: the variant can only be registered once the endpoint exists.
+            resource_id={"Fn::Sub": f"endpoint/${{Endpoint.EndpointName}}/variant/{name}"},
+            dimension="sagemaker:variant:DesiredInstanceCount",
+            policy_name={"Fn::Sub": f"${{EndpointName}}-{name}-invocations-per-instance"},
+            metric="SageMakerVariantInvocationsPerInstance")
     return resources
 
 
@@ -302,37 +283,52 @@ def component_scaling_resources(resolved: ResolvedStage) -> dict:
     for component in resolved.config["InferenceComponents"]:
         target = component_logical_id(stage, component, "ScalableTarget")
         name = component["ComponentName"]
-        resources[target] = {
-            "Type": "AWS::ApplicationAutoScaling::ScalableTarget",
-            "Condition": condition,
-            "DependsOn": component_logical_id(stage, component),  # registered once the component exists
-            "Properties": {
-                "MinCapacity": scaling["MinCapacity"],
-                "MaxCapacity": scaling["MaxCapacity"],
-                "ResourceId": {"Fn::Sub": f"inference-component/${{EndpointName}}-{name}"},
-                "ScalableDimension": "sagemaker:inference-component:DesiredCopyCount",
-                "ServiceNamespace": "sagemaker",
-            },
-        }
-        resources[component_logical_id(stage, component, "ScalingPolicy")] = {
+        resources |= _target_tracking(
+            scaling, condition,
+            target=target,
+            policy=component_logical_id(stage, component, "ScalingPolicy"),
+            depends_on=component_logical_id(stage, component),  # registered once the component exists
+            resource_id={"Fn::Sub": f"inference-component/${{EndpointName}}-{name}"},
+            dimension="sagemaker:inference-component:DesiredCopyCount",
+            policy_name={"Fn::Sub": f"${{EndpointName}}-{name}-invocations-per-copy"},
+            metric="SageMakerInferenceComponentInvocationsPerCopy")
+        if scaling["MinCapacity"] == 0:
+            resources |= _scale_out_from_zero(stage, component, target, condition)
+    return resources
+
+
+def _target_tracking(scaling: dict, condition: str, *, target: str, policy: str, resource_id: dict,
+                     dimension: str, policy_name: dict, metric: str, depends_on: str | None = None) -> dict:
+    """A ScalableTarget (MinCapacity..MaxCapacity of one variant or component) and its TargetTracking policy
+    on the predefined invocations metric."""
+    scalable_target = {"Type": "AWS::ApplicationAutoScaling::ScalableTarget", "Condition": condition}
+    if depends_on:
+        scalable_target["DependsOn"] = depends_on
+    scalable_target["Properties"] = {
+        "MinCapacity": scaling["MinCapacity"],
+        "MaxCapacity": scaling["MaxCapacity"],
+        "ResourceId": resource_id,
+        "ScalableDimension": dimension,
+        "ServiceNamespace": "sagemaker",
+    }
+    return {
+        target: scalable_target,
+        policy: {
             "Type": "AWS::ApplicationAutoScaling::ScalingPolicy",
             "Condition": condition,
             "Properties": {
-                "PolicyName": {"Fn::Sub": f"${{EndpointName}}-{name}-invocations-per-copy"},
+                "PolicyName": policy_name,
                 "PolicyType": "TargetTrackingScaling",
                 "ScalingTargetId": {"Ref": target},
                 "TargetTrackingScalingPolicyConfiguration": {
                     "TargetValue": float(scaling["TargetInvocationsPerInstance"]),
-                    "PredefinedMetricSpecification": {
-                        "PredefinedMetricType": "SageMakerInferenceComponentInvocationsPerCopy"},
+                    "PredefinedMetricSpecification": {"PredefinedMetricType": metric},
                     "ScaleInCooldown": 300,
                     "ScaleOutCooldown": 60,
                 },
             },
-        }
-        if scaling["MinCapacity"] == 0:
-            resources |= _scale_out_from_zero(stage, component, target, condition)
-    return resources
+        },
+    }
 
 
 def _scale_out_from_zero(stage: str, component: dict, target: str, condition: str) -> dict:

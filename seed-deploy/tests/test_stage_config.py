@@ -68,7 +68,7 @@ INVALID = [
     ("invalid-monitoring-schedule-not-cron", ['Monitoring.DataQuality.ScheduleExpression: "hourly": must match ^cron\\(.+\\)$']),
     ("invalid-stage-test-tolerance-over-one", ['StageTest.VariantShareTolerance: 1.5: must be <= 1']),
     # Guardrails that can trip (deploy/guardrail_rules.py): every bake must hold every watched alarm's window.
-    ("invalid-latency-window-longer-than-termination-wait", [  # the staging config shipped before issue 14
+    ("invalid-latency-window-longer-than-termination-wait", [  # the staging config once shipped (a 60 s bake)
         "DeploymentConfig.BlueGreenUpdatePolicy.TerminationWaitInSeconds: 60: alarm Alarms.ModelLatency needs its "
         "window Period 60 s x EvaluationPeriods 2 = 120 s to reach ALARM, longer than this 60 s bake (all traffic on "
         "green) it must fit in: it cannot roll the update back there; bake at least 120 s or shorten the alarm's window"]),
@@ -240,6 +240,14 @@ def test_rollback_batch_larger_than_fleet_is_refused():
     assert validate_config(config) == [
         "DeploymentConfig.RollingUpdatePolicy.RollbackMaximumBatchSize.Value: 4: a rollback batch cannot exceed the "
         "instance count (4 of AllTraffic's 3 instance(s) is 133%)"]
+
+
+def test_copies_that_do_not_fit_name_initial_instance_count_when_managed_scaling_is_disabled():
+    config = read_config(FIXTURES / "invalid-ic-copies-do-not-fit-the-variant.json")
+    config["ProductionVariants"][0]["ManagedInstanceScaling"]["Status"] = "DISABLED"
+    assert validate_config(config) == [
+        "InferenceComponents[0].RuntimeConfig.CopyCount: 6: 6 copies need 3 instance(s) of ml.m5.large (2 per "
+        "instance, limited by cores), more than the variant's 1 (InitialInstanceCount)"]
 
 
 def test_timeout_check_uses_the_rehearsed_schedule_per_variant():

@@ -64,13 +64,8 @@ class ArtifactStore(Construct):
         key_statement = {
             "Sid": "TargetAccountsDecrypt", "Effect": "Allow", "Principal": principals, "Condition": condition,
             "Action": ["kms:Decrypt", "kms:DescribeKey"], "Resource": "*"}
-        policy = self.bucket.policy.node.default_child
         # Index 1: after the deny-non-TLS statement that enforce_ssl adds first.
-        policy.add_property_override("PolicyDocument.Statement.1",
-                                     cdk.Fn.condition_if(multi_account.logical_id, bucket_statement,
-                                                         cdk.Aws.NO_VALUE))
-        self.key.node.default_child.add_property_override(
-            "KeyPolicy.Statement.1", cdk.Fn.condition_if(multi_account.logical_id, key_statement, cdk.Aws.NO_VALUE))
+        self._put_statements(multi_account, 1, bucket_statement, key_statement)
 
     def _share_writes(self, multi_account: cdk.CfnCondition, share: tuple[dict, dict], prefixes: list[str], *,
                       index: int, sids: tuple[str, str]) -> None:
@@ -86,6 +81,11 @@ class ArtifactStore(Construct):
         key_statement = {
             "Sid": key_sid, "Effect": "Allow", "Principal": principals, "Condition": condition,
             "Action": KEY_WRITE, "Resource": "*"}
+        self._put_statements(multi_account, index, bucket_statement, key_statement)
+
+    def _put_statements(self, multi_account: cdk.CfnCondition, index: int, bucket_statement: dict,
+                        key_statement: dict) -> None:
+        """Statement `index` of the bucket policy and of the key policy, present only under MultiAccount."""
         self.bucket.policy.node.default_child.add_property_override(
             f"PolicyDocument.Statement.{index}", cdk.Fn.condition_if(multi_account.logical_id, bucket_statement,
                                                                      cdk.Aws.NO_VALUE))

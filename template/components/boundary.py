@@ -1,11 +1,11 @@
 """The permissions boundary every project role carries: the most any project role can ever be granted.
 
 The portfolio stack or the S3 path's launch-role stack (service-catalog/) creates it once per account under a
-fixed name, before any project;
-the project stack attaches it to each of its roles by that name, and the Service Catalog launch role may
-create roles and put policies on them only with it attached (service-catalog/portfolio_stack.py). So
-whatever a template run by the launch role writes into a role's policy, the role stays inside this ceiling:
-no IAM beyond passing and assuming project roles, no approving models.
+fixed name, before any project; the project stack attaches it to each of its roles by that name, and the
+Service Catalog launch role may create roles and put policies on them only with it attached
+(service-catalog/portfolio_stack.py). So whatever a template run by the launch role writes into a role's
+policy, the role stays inside this ceiling: no IAM beyond passing and assuming project roles, no approving
+models. A target account's stack creates its own copy, under a generated name, for its own roles.
 """
 import aws_cdk as cdk
 from aws_cdk import aws_iam as iam
@@ -13,10 +13,10 @@ from constructs import Construct
 
 from template.components.nag import acknowledge_wildcards, skip_checkov
 from template.components.policies import ROLE_PATH
+from template.components.registry import PENDING
 
 BOUNDARY_NAME = "sagemaker-project-role-boundary"
 BOUNDARY_DESCRIPTION = "Permissions boundary of every SageMaker project role"
-PENDING = "PendingManualApproval"
 # The services the project's roles use (policies.py, the constructs' grants); nothing else is reachable.
 SERVICES = ["s3", "kms", "sagemaker", "codebuild", "codepipeline", "codecommit", "codeconnections",
             "codestar-connections", "cloudformation", "cloudwatch", "logs", "ecr", "application-autoscaling"]

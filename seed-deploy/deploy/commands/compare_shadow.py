@@ -44,7 +44,7 @@ def run(args) -> int:
         raise InputError("--tolerance >= 0, --min-agreement in [0, 1], --alpha in (0, 1), --min-joined >= 2: "
                          f"got {args.tolerance}, {args.min_agreement}, {args.alpha}, {args.min_joined}")
     check_writable(args.report, args.json, args.png)
-    if args.experiment:  # issue 14: the managed shadow test says where its captures are and which variant is which
+    if args.experiment:  # the managed shadow test says where its captures are and which variant is which
         import boto3
 
         from deploy.shadow_tests import experiment_captures

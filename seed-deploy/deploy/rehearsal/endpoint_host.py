@@ -200,11 +200,10 @@ class EndpointHost:
         inference_id = headers.get("x-amzn-sagemaker-inference-id")
         if inference_id is not None and not 1 <= len(inference_id) <= 64:
             raise validation_error(f"InferenceId: {inference_id[:80]!r}: must be 1-64 characters.")
-        # --- issue 14: inference-component routing (InferenceComponentName, X-Amzn-SageMaker-Inference-Component)
+        # Inference-component routing (InferenceComponentName, X-Amzn-SageMaker-Inference-Component).
         component = headers.get("x-amzn-sagemaker-inference-component")
         if endpoint.blue.spec.components or component is not None:
             fleet, variant = self._route_component(endpoint, component)
-            # --- end of issue 14's routing
         else:
             fleet, variant = self._route(endpoint, headers.get("x-amzn-sagemaker-target-variant"))
         content_type = headers.get("content-type")  # absent: the container reads the body as LIBSVM
@@ -229,7 +228,7 @@ class EndpointHost:
             return green, variant
         return blue, variant
 
-    # --- issue 14: inference components. An endpoint that hosts components answers only requests that name
+    # Inference components: an endpoint that hosts components answers only requests that name
     # one (InvokeEndpoint's InferenceComponentName, botocore's sagemaker-runtime model: header
     # X-Amzn-SageMaker-Inference-Component); the copies' split between old and new is the update's green share.
     def _route_component(self, endpoint: Endpoint, component: str | None) -> tuple[Fleet, str]:
@@ -246,7 +245,6 @@ class EndpointHost:
         if green is not None and endpoint.split.to_green(component, shares.get(component, 0.0)):
             return green, component
         return blue, component
-    # --- end of issue 14's inference components
 
     def _serve(self, endpoint, fleet, variant, model, body, content_type, accept, inference_id, started) -> Answer:
         model_started = time.perf_counter()
@@ -282,7 +280,7 @@ class EndpointHost:
     def _record(self, name, variant, fleet, started, model_started, status) -> None:
         now = time.perf_counter()
         model_us = (now - model_started) * 1e6
-        component = variant if fleet.spec.components else None  # issue 14: a component's own metrics
+        component = variant if fleet.spec.components else None  # a component's own metrics
         self.metrics.record_invocation(
             endpoint=name, variant=_hosting_variant(fleet, variant), inference_component=component,
             endpoint_config=fleet.config_name, timestamp=self.clock.now(),
@@ -308,7 +306,7 @@ class _Server(ThreadingHTTPServer):
 
 
 def _hosting_variant(fleet: Fleet, name: str) -> str:
-    """The production variant that answered: for an inference component, the variant it runs on (issue 14)."""
+    """The production variant that answered: for an inference component, the variant it runs on."""
     if fleet.spec.components:
         return next(v.hosted_on for v in fleet.spec.variants if v.name == name) or name
     return name

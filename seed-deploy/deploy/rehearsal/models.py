@@ -37,7 +37,7 @@ class ServingBehaviour:
 
     fail_ratio: float = 0.0
     extra_latency_ms: float = 0.0
-    # Issue 14 (the demo's prod-only fault): extra_latency_ms starts only once the fleet serving the model
+    # The demo's prod-only fault: extra_latency_ms starts only once the fleet serving the model
     # has served this many simulated seconds, like a leak; 0 = from the first request.
     slow_after_seconds: float = 0.0
 

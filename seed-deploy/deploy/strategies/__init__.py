@@ -91,10 +91,9 @@ def check(config: dict) -> list[str]:
     strategy, policy = strategy_of(deployment, uses_components(config))
     problems = []
     if not strategy.for_components:
-        holder = policy.get("TrafficRoutingConfiguration", {}) if strategy.policy == BLUE_GREEN_POLICY else policy
-        base = ROUTING if strategy.policy == BLUE_GREEN_POLICY else f"DeploymentConfig.{strategy.policy}"
-        problems += [problem(f"{base}.{field}.Type", "COPY_COUNT", COPY_COUNT_NEEDS_COMPONENTS)
-                     for field, size in holder.items() if isinstance(size, dict) and size.get("Type") == "COPY_COUNT"]
+        problems += [problem(f"{strategy.sizes_path()}.{field}.Type", "COPY_COUNT", COPY_COUNT_NEEDS_COMPONENTS)
+                     for field, size in strategy.sizes(policy).items()
+                     if isinstance(size, dict) and size.get("Type") == "COPY_COUNT"]
         if problems:
             return problems
     if strategy.policy == BLUE_GREEN_POLICY:

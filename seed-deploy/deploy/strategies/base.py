@@ -27,7 +27,8 @@ INSTANCE_COUNT_NEEDS_INSTANCES = "INSTANCE_COUNT sizes need instance-based varia
 
 @dataclass(frozen=True)
 class Step:
-    """Turn on `green_instances` of each variant's new fleet, then bake (alarms watched) for bake_seconds.
+    """Turn on `green_instances` of each variant's new fleet (of each component's copies, for inference
+    components), then bake (alarms watched) for bake_seconds.
 
     The variant's share of traffic on green is green_instances / the variant's instance count: SageMaker
     routes by active capacity. `final` marks the termination wait (blue kept, alarms still watched).
@@ -83,10 +84,19 @@ class Strategy:
     description: str = ""
     step_name: str = ""              # what one step of size_field is called in messages ("canary", ...)
     for_components: bool = False     # updates inference components (copies) rather than the endpoint
+
+    def sizes_path(self) -> str:
+        """Where the policy's CapacitySize fields sit in a stage config: blue/green's TrafficRoutingConfiguration,
+        else the policy itself."""
+        return ROUTING if self.policy == "BlueGreenUpdatePolicy" else f"DeploymentConfig.{self.policy}"
+
+    def sizes(self, policy: dict) -> dict:
+        """The object at sizes_path() in this strategy's policy."""
+        return policy.get("TrafficRoutingConfiguration", {}) if self.policy == "BlueGreenUpdatePolicy" else policy
+
     def size_path(self) -> str:
         """The size field's path in a stage config."""
-        holder = ROUTING if self.policy == "BlueGreenUpdatePolicy" else f"DeploymentConfig.{self.policy}"
-        return f"{holder}.{self.size_field}"
+        return f"{self.sizes_path()}.{self.size_field}"
 
 
 def seconds(policy: dict, key: str, field: str, default: float | None = None) -> float:

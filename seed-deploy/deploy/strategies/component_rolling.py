@@ -29,9 +29,9 @@ def plan(policy: dict, counts: dict[str, int]) -> Plan:
     if not live:
         return Plan("INFERENCE_COMPONENT_ROLLING", (), timeout, None, True)
     batch = {n: instances(policy[SIZE_FIELD], c, f"{FIELD}.{SIZE_FIELD}", COMPONENT_TYPES) for n, c in live.items()}
-    steps = tuple(Step(f"copy batch {i}", green, bake, False, f"{FIELD}.WaitIntervalInSeconds")
-                  for i, green in enumerate(ramp(live, batch), start=1))
-    steps = tuple(Step(f"{s.label}/{len(steps)}", s.green_instances, s.bake_seconds, s.final, s.bake_field) for s in steps)
+    ramps = ramp(live, batch)
+    steps = tuple(Step(f"copy batch {i}/{len(ramps)}", green, bake, False, f"{FIELD}.WaitIntervalInSeconds")
+                  for i, green in enumerate(ramps, start=1))
     rollback = None
     if "RollbackMaximumBatchSize" in policy:
         sizes = {n: instances(policy["RollbackMaximumBatchSize"], c, f"{FIELD}.RollbackMaximumBatchSize",

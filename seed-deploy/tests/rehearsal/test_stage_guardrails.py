@@ -21,7 +21,7 @@ def rehearse(config: Path, blue: str, green: str, out: Path, *extra: str) -> int
 
 
 def test_staging_rolls_back_a_model_330_ms_slower_with_its_own_latency_alarm(artifacts, tmp_path, capsys):
-    # The fault `make demo`'s v3 had before issue 14: it sailed through staging's 60 s bake.
+    # The fault `make demo`'s v3 had when staging baked 60 s: it sailed through that bake.
     code = rehearse(STAGING, artifacts["v1"], artifacts["v2"], tmp_path / "out", "--fault", "slow",
                     "--fault-latency-ms", "330", "--expect", "rolled_back")
     printed = capsys.readouterr().out
