@@ -114,16 +114,20 @@ def run(main, argv) -> tuple[int, str]:
 
 
 @pytest.mark.parametrize("row", ROWS, ids=[row[0] for row in ROWS])
-def test_bad_input_is_refused_with_a_named_error_and_changes_nothing(row, inputs, emulator, monkeypatch):
+def test_bad_input_is_refused_with_a_named_error_and_changes_nothing(row, inputs, emulator, monkeypatch, tmp_path):
     _, main, argv, env, expected_code, fragment = row
     for key, value in {**PROJECT, **env}.items():
         monkeypatch.setenv(key, value)
+    environments = tmp_path / "environments"  # as on a machine that never built the XGBoost container's Python
+    environments.mkdir()
+    monkeypatch.setenv("XGBOOST_ENVS_DIR", str(environments))
     before = snapshot(emulator, inputs)
     code, err = run(main, [arg.replace("{tmp}", str(inputs)) for arg in argv])
     assert code == expected_code, err
     assert fragment.replace("{tmp}", str(inputs)) in err
     assert "Traceback" not in err and err.count("\n") == 1 or err.startswith("usage: ")
     assert snapshot(emulator, inputs) == before
+    assert not any(environments.iterdir())  # refused before any step environment was built
 
 
 @pytest.mark.parametrize("data, hyperparameters, fragment", [
