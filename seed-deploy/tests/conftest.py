@@ -19,6 +19,26 @@ def _loopback_only():
         yield
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _botocore_files_parsed_once():
+    """Every boto3 Session parses botocore's JSON files again (the endpoints table, each service's model;
+    SageMaker's alone is MBs): about 0.15 s per new Session and service. The commands open a Session per
+    stage (deploy/accounts.py) and the tests open many, which made this a third of the suite's CPU. The
+    files do not change during a run, so all Sessions' loaders share one cache of what they parsed."""
+    from botocore import loaders
+
+    parsed = {}
+    loader_init = loaders.Loader.__init__
+
+    def init(self, *args, **kwargs):
+        loader_init(self, *args, **kwargs)
+        self._cache = parsed  # the loader's own memo of parsed files (botocore.loaders.instance_cache)
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(loaders.Loader, "__init__", init)
+        yield
+
+
 @pytest.fixture(autouse=True)
 def _fake_credentials(monkeypatch):
     for key, value in FAKE_CREDENTIALS.items():
