@@ -1,10 +1,12 @@
 """rollback --to-version N: newer Approved versions become Rejected with a reason and an audit line."""
+import contextlib
 import json
 import re
 
 import pytest
 
 from deploy import cli, registry
+from deploy.emulator import embedded_emulator
 
 
 def statuses(sm, group):
@@ -102,14 +104,29 @@ STATUSES = ["Approved", "Approved", "Approved", "PendingManualApproval", "Approv
 TO_REJECT = [3, 5, 6, 7]
 
 
-def start_server(monkeypatch):
-    from moto.server import ThreadedMotoServer
+class OwnServer:
+    """A moto server of the test's own (deploy.emulator's, which stops within its short poll, not moto's
+    ThreadedMotoServer, which waits out a half-second poll on every stop), with AWS_ENDPOINT_URL on it."""
 
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    host, port = server.get_host_and_port()
-    monkeypatch.setenv("AWS_ENDPOINT_URL", f"http://{host}:{port}")
-    return server
+    def __init__(self, monkeypatch, after_test: contextlib.ExitStack):
+        self._running = contextlib.ExitStack()
+        after_test.callback(self._running.close)  # stopped at the latest when the test ends, even failing
+        self.url = self._running.enter_context(embedded_emulator())
+        self._monkeypatch = monkeypatch
+        monkeypatch.setenv("AWS_ENDPOINT_URL", self.url)
+
+    def stop(self) -> None:
+        self._running.close()  # its port is closed: a request now gets a refused connection
+        # embedded_emulator puts back the URL it found (the session's emulator, which serves the same moto
+        # state): AWS being gone means every client, even one made after this, still talks to this URL.
+        self._monkeypatch.setenv("AWS_ENDPOINT_URL", self.url)
+
+
+@pytest.fixture
+def own_server(monkeypatch):
+    """own_server() -> a started OwnServer."""
+    with contextlib.ExitStack() as after_test:
+        yield lambda: OwnServer(monkeypatch, after_test)
 
 
 def newest_approved(sm, group):
@@ -140,11 +157,11 @@ def assert_finished_once(sm, group, audit):
 
 @pytest.mark.parametrize("k", range(len(TO_REJECT)))
 def test_rollback_emulator_gone_after_k_updates_keeps_live_or_target_newest_and_rerun_finishes(
-        k, register, unique, tmp_path, monkeypatch, capsys):
+        k, register, unique, tmp_path, monkeypatch, capsys, own_server):
     import boto3
 
     monkeypatch.setenv("AWS_MAX_ATTEMPTS", "1")  # one refused connection is the failure, no retry loop
-    server = start_server(monkeypatch)
+    server = own_server()
     sm = boto3.client("sagemaker")
     group = unique("rbk")
     register(sm, group, STATUSES)
@@ -167,7 +184,7 @@ def test_rollback_emulator_gone_after_k_updates_keeps_live_or_target_newest_and_
     assert [e["event"] for e in events] == ["planned"] + ["rejected"] * k + ["interrupted"]
     assert events[0]["reject"] == TO_REJECT and events[-1]["remaining"] == TO_REJECT[k:]
 
-    server = start_server(monkeypatch)  # AWS is back
+    server = own_server()  # AWS is back
     try:
         sm = boto3.client("sagemaker")
         assert newest_approved(sm, group) == LIVE  # the interruption left the live version the one to deploy
@@ -183,11 +200,11 @@ def test_rollback_emulator_gone_after_k_updates_keeps_live_or_target_newest_and_
 
 
 def test_rollback_cut_off_after_an_update_before_its_record_is_recorded_once_on_rerun(
-        register, unique, tmp_path, monkeypatch, capsys):
+        register, unique, tmp_path, monkeypatch, capsys, own_server):
     """The process stops between AWS's answer and the audit line (Ctrl-C): the rerun records that version."""
     import boto3
 
-    server = start_server(monkeypatch)
+    server = own_server()
     try:
         sm = boto3.client("sagemaker")
         group = unique("rbcut")
