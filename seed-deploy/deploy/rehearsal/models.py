@@ -1,4 +1,5 @@
 """Load a model.tar.gz (XGBoost `xgboost-model`) from a path or S3 and answer as the XGBoost 1.7-1 container does."""
+import functools
 import io
 import json
 import pickle
@@ -177,16 +178,26 @@ def convert_with_xgboost_1_7(raw: bytes, where: str) -> bytes:
         python = xgboost_env.python_for(LEGACY_READER_IMAGE)
     except xgboost_env.XGBoostEnvError as error:
         raise InputError(f"model artifact: {where}: needs xgboost 1.7 to read: {error}") from error
+    converted, reason = _converted_by(str(python), raw)
+    if converted is None:
+        raise InputError(f"model artifact: {where}: not an XGBoost model (xgboost 1.7 says: {reason})")
+    return converted
+
+
+# A rehearsal loads each artifact more than once (checked before anything starts, then served, and the
+# faulty copy holds the same model): each distinct model is converted once, not once per load (~0.5 s each).
+@functools.lru_cache(maxsize=4)
+def _converted_by(python: str, raw: bytes) -> tuple[bytes | None, str]:
+    """(the model as JSON, "") or (None, xgboost 1.7's reason it could not read it)."""
     script = Path(__file__).with_name("container_side.py")
     with tempfile.TemporaryDirectory(prefix="xgboost-model-") as folder:
         model, converted = Path(folder) / MODEL_FILE, Path(folder) / "model.json"
         model.write_bytes(raw)
-        result = subprocess.run([str(python), str(script), "convert", str(model), str(converted)],
+        result = subprocess.run([python, str(script), "convert", str(model), str(converted)],
                                 capture_output=True, text=True, timeout=120)
         if result.returncode != 0 or not converted.is_file():
-            reason = (result.stderr.strip().splitlines() or ["no output"])[-1]
-            raise InputError(f"model artifact: {where}: not an XGBoost model (xgboost 1.7 says: {reason})")
-        return converted.read_bytes()
+            return None, (result.stderr.strip().splitlines() or ["no output"])[-1]
+        return converted.read_bytes(), ""
 
 
 def _untar(data: bytes, source: str) -> dict[str, bytes]:
