@@ -9,6 +9,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
+from deploy.emulator import STOP_POLL_SECONDS
 from deploy.errors import InputError
 from deploy.rehearsal.capture import CaptureWriter, capture_record
 from deploy.rehearsal.clock import CompressedClock
@@ -75,7 +76,8 @@ class EndpointHost:
         """Serve on 127.0.0.1 (port 0 picks a free port); returns the URL for AWS_ENDPOINT_URL_SAGEMAKER_RUNTIME."""
         self._server = _Server(("127.0.0.1", port), _handler_for(self))
         self._server.daemon_threads = True
-        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05},
+        # How often the loop looks for a stop request, which stop() waits for: the emulator's short interval.
+        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": STOP_POLL_SECONDS},
                                         name="endpoint-host", daemon=True)
         self._thread.start()
         return self.url
