@@ -131,13 +131,15 @@ def test_a_warm_started_step_gets_the_same_opt_ml_mapping_and_environment_as_a_p
         pytest.skip(warm_start.unavailable_reason())
     from test_local_container import SCRIPT
 
-    from pipelines.local.container import container_root, forkserver_environment, run_process
+    from pipelines.local.container import PROJECT_PRELOAD, container_root, forkserver_environment, run_process
 
     probe = SCRIPT.replace('"sm_env"', '"prefix": sys.prefix, "executable": sys.executable, '
                                        '"in_venv": sys.prefix != sys.base_prefix, "path1": sys.path[1], "sm_env"')
     probe = probe.replace("import glob, json", "import sys, glob, json")
     reports = {}
-    with warm_start.warm_processes(env=forkserver_environment()) as launcher:
+    # The project's forkserver as run_local starts it: its preload, not the default's xgboost (which pulls in
+    # scikit-learn and scipy, a second of CPU that neither this probe nor the mapping needs).
+    with warm_start.warm_processes(PROJECT_PRELOAD, env=forkserver_environment()) as launcher:
         for kind in ("warm", "plain"):
             folder = tmp_path / kind
             folder.mkdir()
