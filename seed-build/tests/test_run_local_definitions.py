@@ -152,7 +152,7 @@ def definitions(emulator_url, sources, tmp_path_factory):
     mp.setenv("AWS_ENDPOINT_URL", emulator_url)
     boto3.client("s3").create_bucket(Bucket=BUCKET)
     folder = tmp_path_factory.mktemp("definitions")
-    with sdk.quiet():
+    with sdk.quiet(), sdk.building():  # as run_local builds: no garbage collection walking the SDK's objects meanwhile
         built = {name: build(sdk.pipeline_session(BUCKET), sources) for name, build in BUILDERS.items()}
     paths = {}
     for name, definition in built.items():
