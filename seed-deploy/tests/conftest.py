@@ -23,7 +23,7 @@ def _loopback_only():
 def _botocore_files_parsed_once():
     """Every boto3 Session parses botocore's JSON files again (the endpoints table, each service's model;
     SageMaker's alone is MBs): about 0.15 s per new Session and service. The commands open a Session per
-    stage (deploy/accounts.py) and the tests open many, which made this a third of the suite's CPU. The
+    stage (deploy/accounts.py) and the tests open many: about 30% of the suite's CPU went there. The
     files do not change during a run, so all Sessions' loaders share one cache of what they parsed."""
     from botocore import loaders
 
