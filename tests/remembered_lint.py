@@ -5,8 +5,6 @@ tests lint the same texts many times: the synthesized templates (the linter test
 before it uploads) and seed-deploy's endpoint renders (every scripts/lint.py run). The first call with a text
 runs the real cfn-lint; later calls with the same text and regions get its findings again. A different text is
 always linted anew, so a test that feeds a broken template still sees cfn-lint's own verdict on it."""
-import contextlib
-
 import cfnlint.api
 import pytest
 
@@ -22,10 +20,11 @@ def _lint(s, rules=None, regions=None, config=None, *, _real=cfnlint.api.lint):
     return list(_FINDINGS[key])
 
 
-@contextlib.contextmanager
-def remembered_findings():
-    """cfnlint.api.lint (which scripts/lint.py's cfn_lint calls) answers from the memo while this is open."""
-    if cfnlint.api.lint is _lint:  # another folder's fixture opened it already
+@pytest.fixture(scope="session", autouse=True)
+def remembered_cfn_lint():
+    """cfnlint.api.lint (which scripts/lint.py's cfn_lint calls) answers from the memo for the rest of the session.
+    Each test folder that lints imports this fixture into its conftest; the first to start it patches."""
+    if cfnlint.api.lint is _lint:
         yield
         return
     with pytest.MonkeyPatch.context() as patch:

@@ -1,14 +1,7 @@
 """Fixtures of the template tests: the synthesized project template."""
 import pytest
 
-from remembered_lint import remembered_findings
-
-
-@pytest.fixture(scope="session", autouse=True)
-def _remembered_cfn_lint():
-    """The linter tests lint the templates publish lints too (tests/scripts): each text is linted once."""
-    with remembered_findings():
-        yield
+from remembered_lint import remembered_cfn_lint  # noqa: F401  (autouse: the templates publish lints too)
 
 
 @pytest.fixture(scope="session")
