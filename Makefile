@@ -35,11 +35,12 @@ $(TOOLS_STAMP): tools-requirements.txt tools-constraints.txt
 xgboost-env: venv
 	cd seed-build && $(PY) -m pipelines.local.xgboost_env 1.7-1
 
-## test: every test of the repository; each seed's own tests run in a copy of the seed, alone.
-test: test-seeds test-repo
+## test: every test of the repository, the suites side by side; each seed's own tests run in a copy of the seed.
+test: xgboost-env tools
+	$(PY) scripts/test_suites.py
 
 test-seeds: xgboost-env
-	$(PY) scripts/test_seeds.py seed-build seed-deploy
+	$(PY) scripts/test_suites.py seed-build seed-deploy
 
 test-repo: xgboost-env tools
 	$(PY) -m pytest -q tests

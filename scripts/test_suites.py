@@ -1,0 +1,141 @@
+"""Run the test suites side by side: each seed's own tests in a copy of the seed, alone, as they run once
+copied into a project repo, and the repository's own tests.
+
+Each suite is one pytest process (the repository's spreads its files over two pytest-xdist workers: the
+demo story's module waits on its compressed clock while the other files run). They start together, so the
+machine's cores stay busy; each suite's output goes to its own log, printed whole when the suite ends, and
+a progress line names the suites still running.
+"""
+import argparse
+import os
+import shlex
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from script_errors import ScriptInputError, run_command
+from seed_zips import SEEDS, excluded
+
+ROOT = Path(__file__).resolve().parent.parent
+REPO = "repo"
+SUITES = (*SEEDS, REPO)
+# The repository's suite: files over two workers (--dist loadfile keeps a module's tests, and its
+# module-scoped fixtures, on one worker).
+REPO_WORKERS = ["-n", "2", "--dist", "loadfile"]
+PROGRESS_SECONDS = 30.0
+TIME_LIMIT_SECONDS = 30 * 60.0  # far above a cold run (about 4 minutes): only a hung suite meets it
+POLL_SECONDS = 0.2
+
+
+@dataclass
+class Suite:
+    name: str
+    argv: list[str]
+    cwd: Path
+    env: dict[str, str]
+    log: Path
+    process: subprocess.Popen | None = None
+    started: float = 0.0
+    ended: float | None = None
+
+
+def ignored(folder: str, names: list[str]) -> list[str]:
+    """What the copy leaves out: what a seed's zip leaves out (seed_zips), as a project repo gets it."""
+    return [name for name in names if name.endswith(".pyc") or excluded(name)]
+
+
+def seed_suite(seed: str, tmp: Path, pytest_args: list[str]) -> Suite:
+    """ROOT/seed copied under tmp, its pytest run there."""
+    copy = tmp / seed
+    shutil.copytree(ROOT / seed, copy, ignore=ignored)
+    # One XGBoost container environment for every copy (xgboost_env.py), not one per copy and run;
+    # run_local's definition cache stays the original seed's (declared, git-ignored): its keys cover
+    # everything that shapes a definition, so the copy's identical code hits the same entries.
+    env = {"XGBOOST_ENVS_DIR": str(ROOT), **os.environ,
+           "PIPELINE_DEFINITION_CACHE": str(ROOT / seed / ".cache" / "definitions")}
+    return Suite(seed, [sys.executable, "-m", "pytest", "-q", *pytest_args], copy, env, tmp / f"{seed}.log")
+
+
+def repo_suite(tmp: Path, pytest_args: list[str]) -> Suite:
+    argv = [sys.executable, "-m", "pytest", "-q", "tests", *REPO_WORKERS, *pytest_args]
+    return Suite(REPO, argv, ROOT, dict(os.environ), tmp / f"{REPO}.log")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("suites", nargs="*", default=list(SUITES), help=f"any of {', '.join(SUITES)} (default: all)")
+    parser.add_argument("--debug", action="store_true", help="show tracebacks")
+    parser.add_argument("--pytest-args", nargs=argparse.REMAINDER, default=[], help="passed on to every pytest")
+    args = parser.parse_args(argv)
+    return run_command(lambda: run_all(args.suites, args.pytest_args), args.debug)
+
+
+def run_all(names: list[str], pytest_args: list[str]) -> int:
+    unknown = [name for name in names if name not in SUITES]
+    if unknown:
+        raise ScriptInputError(f"{', '.join(unknown)}: not a test suite (the suites: {', '.join(SUITES)})")
+    with tempfile.TemporaryDirectory(prefix="test-suites-") as tmp:
+        suites = [repo_suite(Path(tmp), pytest_args) if name == REPO else seed_suite(name, Path(tmp), pytest_args)
+                  for name in dict.fromkeys(names)]
+        failed = run_side_by_side(suites)
+    if failed:
+        print(f"error: tests failed in {', '.join(failed)}", file=sys.stderr)
+    return 1 if failed else 0
+
+
+def run_side_by_side(suites: list[Suite]) -> list[str]:
+    """Start every suite, print each one's log as it ends; returns the names of the suites that failed."""
+    began = time.monotonic()
+    try:
+        for suite in suites:
+            start(suite)
+        return wait_all(suites, began)
+    finally:
+        for suite in suites:  # interrupted (Ctrl-C) or over the time limit: no pytest outlives the run
+            if suite.process and suite.process.poll() is None:
+                suite.process.kill()
+                suite.process.wait()
+
+
+def start(suite: Suite) -> None:
+    print(f"==> {suite.name}: {shlex.join(suite.argv[1:])} (in {suite.cwd})", flush=True)
+    with suite.log.open("wb") as log:  # the child keeps its own descriptor
+        suite.process = subprocess.Popen(suite.argv, cwd=suite.cwd, env=suite.env, stdout=log,
+                                         stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+    suite.started = time.monotonic()
+
+
+def wait_all(suites: list[Suite], began: float) -> list[str]:
+    failed, next_progress = [], began + PROGRESS_SECONDS
+    while any(s.ended is None for s in suites):
+        now = time.monotonic()
+        if now - began > TIME_LIMIT_SECONDS:
+            hung = [s.name for s in suites if s.ended is None]
+            raise TimeoutError(f"{', '.join(hung)}: still running after {TIME_LIMIT_SECONDS:g} s: stopped")
+        for suite in suites:
+            if suite.ended is None and suite.process.poll() is not None:
+                suite.ended = now
+                report(suite)
+                if suite.process.returncode != 0:
+                    failed.append(suite.name)
+        if now >= next_progress:
+            running = ", ".join(s.name for s in suites if s.ended is None)
+            print(f"... {now - began:.0f} s: still running: {running}", flush=True)
+            next_progress += PROGRESS_SECONDS
+        time.sleep(POLL_SECONDS)
+    return failed
+
+
+def report(suite: Suite) -> None:
+    status = "passed" if suite.process.returncode == 0 else f"FAILED (exit {suite.process.returncode})"
+    print(f"\n==> {suite.name}: {status} in {suite.ended - suite.started:.0f} s", flush=True)
+    sys.stdout.write(suite.log.read_text(errors="replace"))
+    sys.stdout.flush()
+
+
+if __name__ == "__main__":
+    sys.exit(main())
