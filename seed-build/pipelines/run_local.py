@@ -7,18 +7,15 @@ XGBoost algorithm and batch transform run as isolated local processes that see S
 AWS_ENDPOINT_URL unset, an embedded emulator (moto's server on 127.0.0.1) runs for the duration.
 """
 import argparse
-import gc
 import hashlib
 import json
-import logging
 import math
-import os
 import sys
 import tempfile
 import time
 from pathlib import Path
 
-from pipelines import sdk  # noqa: F401  (sets the SDK's environment before it is imported)
+from pipelines import sdk  # first: it sets the SDK's environment before the SDK is imported
 from pipelines.errors import run_command
 from pipelines.local import definition_cache
 from pipelines.local.container import STEP_TIMEOUT_SECONDS, PROJECT_PRELOAD, forkserver_environment, step_environments
@@ -88,14 +85,8 @@ def cached_definition(project: Project, hyperparameters: dict[str, str], use_cac
     entry = definition_cache.load(key) if use_cache else None
     if entry:
         return entry["definition"], entry["code_prefix"], "cached"
-    # The SDK's import and build allocate ~600k objects that nearly all live on: garbage collection
-    # meanwhile only walks them again and again (a third of the build's time), and later ones need not.
-    gc.disable()
-    try:
+    with sdk.building():
         definition, prefix = build_definition(project, hyperparameters)
-    finally:
-        gc.freeze()
-        gc.enable()
     definition_cache.store(key, {"definition": definition, "code_prefix": prefix})
     return definition, prefix, "built"
 
@@ -314,15 +305,5 @@ def main(argv: list[str] | None = None) -> int:
     return run_command(lambda: run(args), args.debug)
 
 
-def exit_promptly(code: int) -> None:
-    """Exit without the interpreter's teardown: after a built definition, the SDK's objects would take
-    seconds of garbage collection to tear down, and nothing is left to release (files and the emulator
-    are closed by now, the steps' processes have ended); only the output buffers still need flushing."""
-    logging.shutdown()
-    sys.stdout.flush()
-    sys.stderr.flush()
-    os._exit(code)
-
-
 if __name__ == "__main__":
-    exit_promptly(main())
+    sdk.exit_promptly(main())  # files and the emulator are closed by now, the steps' processes ended

@@ -126,9 +126,10 @@ def run(args: argparse.Namespace) -> int:
     tags = parse_json(args.tags, "--tags", list)
     kwargs.setdefault("role", args.role_arn)  # the pipeline's steps run as the role the pipeline has
     check_arguments(args.role_arn, tags, kwargs)
-    pipeline = load_pipeline(args.module_name, kwargs)
-    with sdk.quiet():
-        response = pipeline.upsert(role_arn=args.role_arn, description=args.description, tags=tags)
+    with sdk.building():  # upsert builds the definition again
+        pipeline = load_pipeline(args.module_name, kwargs)
+        with sdk.quiet():
+            response = pipeline.upsert(role_arn=args.role_arn, description=args.description, tags=tags)
     print(f"upserted pipeline: {response['PipelineArn']}")
     with sdk.quiet():
         execution = pipeline.start()
@@ -162,4 +163,4 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sdk.exit_promptly(main())  # nothing is left open by now

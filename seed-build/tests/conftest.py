@@ -8,6 +8,10 @@ import pytest
 SEED = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(SEED))
 os.environ.setdefault("AWS_DEFAULT_REGION", "us-east-1")
+# XGBoost's OpenMP threads spin between parallel regions by default, burning CPU that the suite's other
+# processes (and the suites beside it) wait for on a shared machine; passive waiting computes the same.
+# Set before anything loads OpenMP: this process's xgboost, and every step process inherits it.
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
 from pipelines.local.emulator import FAKE_CREDENTIALS, embedded_emulator, loopback_only  # noqa: E402
 

@@ -131,25 +131,30 @@ def test_a_warm_started_step_gets_the_same_opt_ml_mapping_and_environment_as_a_p
         pytest.skip(warm_start.unavailable_reason())
     from test_local_container import SCRIPT
 
-    from pipelines.local.container import container_root, forkserver_environment, run_process
+    from pipelines.local.container import PROJECT_PRELOAD, container_root, forkserver_environment, run_process
 
     probe = SCRIPT.replace('"sm_env"', '"prefix": sys.prefix, "executable": sys.executable, '
                                        '"in_venv": sys.prefix != sys.base_prefix, "path1": sys.path[1], "sm_env"')
     probe = probe.replace("import glob, json", "import sys, glob, json")
     reports = {}
-    with warm_start.warm_processes(env=forkserver_environment()) as launcher:
+    # The project's forkserver as run_local starts it: its preload, not the default's xgboost (which pulls in
+    # scikit-learn and scipy, a second of CPU that neither this probe nor the mapping needs).
+    with warm_start.warm_processes(PROJECT_PRELOAD, env=forkserver_environment()) as launcher:
         for kind in ("warm", "plain"):
             folder = tmp_path / kind
             folder.mkdir()
             (folder / "script.py").write_text(probe)
-            env = {"PYTHONOPTIMIZE": "1"} if kind == "plain" else {}  # another setting: a plain process
+            # Another setting: a plain process. PYTHONHASHSEED, not PYTHONOPTIMIZE: the venv holds no optimized
+            # bytecode (.opt-1.pyc), and with PYTHONDONTWRITEBYTECODE none is kept, so importing pandas under
+            # -O compiles it from source every time (0.8 s more CPU).
+            env = {"PYTHONHASHSEED": "0"} if kind == "plain" else {}
             run_process(["python3", str(folder / "script.py")], folder, folder / "job.log", env=env)
             output = container_root(folder) / "processing" / "output"
             reports[kind] = json.loads((output / "report.json").read_text())
             assert (output / "nested" / "a.txt").read_text() == "a"
             assert reports[kind]["prefix"] == str(folder / "python-env")
             assert reports[kind]["executable"] == str(folder / "python-env" / "bin" / "python")
-    assert launcher.warm == 1 and "1 plain process (other interpreter settings: PYTHONOPTIMIZE)" in launcher.summary()
+    assert launcher.warm == 1 and "1 plain process (other interpreter settings: PYTHONHASHSEED)" in launcher.summary()
     for report in reports.values():
         del report["prefix"], report["executable"]
     assert reports["warm"] == reports["plain"]
