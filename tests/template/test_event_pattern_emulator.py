@@ -36,18 +36,42 @@ def state_change(group: str, status: str, detail_type: str = "SageMaker Model Pa
         "ModelPackageArn": f"arn:aws:sagemaker:us-east-1:123456789012:model-package/{group}/3"})}
 
 
-def delivered(routed_queue, event: dict) -> list[dict]:
-    events, sqs, queue_url = routed_queue
-    assert events.put_events(Entries=[event])["FailedEntryCount"] == 0
-    messages = sqs.receive_message(QueueUrl=queue_url, MaxNumberOfMessages=10, WaitTimeSeconds=1).get("Messages", [])
-    for message in messages:
-        sqs.delete_message(QueueUrl=queue_url, ReceiptHandle=message["ReceiptHandle"])
-    return [json.loads(m["Body"]) for m in messages]
+def put(routed_queue, *entries: dict) -> list[str]:
+    """Put the events, in this order, in one call; their EventIds (the "id" of what the queue receives)."""
+    events, _, _ = routed_queue
+    response = events.put_events(Entries=list(entries))
+    assert response["FailedEntryCount"] == 0
+    return [entry["EventId"] for entry in response["Entries"]]
+
+
+def received_through(routed_queue, event_id: str) -> list[dict]:
+    """Every message body the queue holds once event `event_id` has arrived (bounded: 5 long polls of 1 s).
+
+    moto routes each entry to the rule's targets within PutEvents, in entry order: when a later event has
+    arrived, anything an earlier one delivered is in the queue too. The last, short poll takes whatever the
+    long polls left."""
+    _, sqs, queue_url = routed_queue
+    bodies = []
+
+    def receive(wait: int) -> None:
+        messages = sqs.receive_message(QueueUrl=queue_url, MaxNumberOfMessages=10, WaitTimeSeconds=wait).get(
+            "Messages", [])
+        for message in messages:
+            sqs.delete_message(QueueUrl=queue_url, ReceiptHandle=message["ReceiptHandle"])
+        bodies.extend(json.loads(m["Body"]) for m in messages)
+
+    for _ in range(5):
+        receive(wait=1)
+        if any(body["id"] == event_id for body in bodies):
+            receive(wait=0)
+            return bodies
+    pytest.fail(f"event {event_id} never reached the queue")
 
 
 @pytest.mark.parametrize("status", ["Approved", "Rejected"])
 def test_this_groups_deciding_status_is_delivered(routed_queue, status):
-    bodies = delivered(routed_queue, state_change(GROUP, status))
+    (event_id,) = put(routed_queue, state_change(GROUP, status))
+    bodies = received_through(routed_queue, event_id)
     assert [(b["detail"]["ModelPackageGroupName"], b["detail"]["ModelApprovalStatus"]) for b in bodies] == [
         (GROUP, status)]
 
@@ -58,4 +82,9 @@ def test_this_groups_deciding_status_is_delivered(routed_queue, status):
     state_change(GROUP, "Approved", detail_type="SageMaker Endpoint Deployment State Change"),
 ], ids=["pending", "other-group", "other-detail-type"])
 def test_anything_else_is_not_delivered(routed_queue, event):
-    assert delivered(routed_queue, event) == []
+    """Non-delivery without a fixed wait: a control event the rule does deliver is put right after `event`;
+    once the control has arrived, `event` would have too, so the queue holding the control alone proves it was
+    not delivered."""
+    event_id, control_id = put(routed_queue, event, state_change(GROUP, "Approved"))
+    bodies = received_through(routed_queue, control_id)
+    assert [body["id"] for body in bodies] == [control_id], event_id
