@@ -3,7 +3,6 @@ import json
 import os
 import shutil
 import sys
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -75,14 +74,3 @@ def synthesize(out_dir: Path = TEMPLATES_DIR, *, seed_bucket: str | None = None,
         templates[name] = target
         progress(f"    wrote {target.relative_to(ROOT) if target.is_relative_to(ROOT) else target}")
     return Synthesis(templates=templates, stacks=stacks, nag_violations=violations)
-
-
-_CACHE: dict[str, Synthesis] = {}
-
-
-def cached_synthesis() -> Synthesis:
-    """One synthesis per process into a temporary folder (tests share it: CDK synth costs seconds)."""
-    if "default" not in _CACHE:
-        out = Path(tempfile.mkdtemp(prefix="templates-"))
-        _CACHE["default"] = synthesize(out, progress=lambda _line: None)
-    return _CACHE["default"]

@@ -14,7 +14,7 @@ import os  # noqa: E402
 # The seeds' XGBoost container environment is built once, at the root (Makefile: xgboost-env).
 os.environ.setdefault("XGBOOST_ENVS_DIR", str(ROOT))
 
-from cdk_apps import cached_synthesis  # noqa: E402
+from cdk_apps import synthesize  # noqa: E402
 from deploy.emulator import FAKE_CREDENTIALS, embedded_emulator, loopback_only  # noqa: E402
 
 
@@ -26,8 +26,10 @@ def _loopback_only():
 
 
 @pytest.fixture(scope="session")
-def synthesis():
-    return cached_synthesis()
+def synthesis(tmp_path_factory):
+    """One synthesis per session (CDK synth costs seconds), under pytest's temporary folders (it keeps the
+    last few sessions' and removes older ones); tests only read it."""
+    return synthesize(tmp_path_factory.mktemp("templates"), progress=lambda _line: None)
 
 
 @pytest.fixture(scope="session")

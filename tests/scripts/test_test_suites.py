@@ -1,28 +1,43 @@
-"""scripts/test_suites.py (`make test`): the suites side by side, each one's output whole, failures named."""
+"""scripts/test_suites.py (`make test`): the suites side by side, each one's output whole, failures named.
+
+`make test` itself runs the real suites (each seed in its copy, the repository's on xdist workers); these
+tests drive the runner with small stand-in processes."""
 import sys
 
 import pytest
 
 import test_suites
-from test_suites import Suite, run_side_by_side
+from test_suites import Suite, run_side_by_side, seed_suite
 
 
-def test_a_failing_suite_is_named_and_a_passing_one_beside_it_still_reports(capsys):
-    # Collection only, one test name that exists in seed-build and not in seed-deploy: seed-build's pytest
-    # exits 0, seed-deploy's exits 5 (no tests collected), both from their own copies, at the same time.
-    code = test_suites.main(["seed-build", "seed-deploy", "--pytest-args", "--collect-only",
-                             "-k", "test_definition_parameters_and_defaults"])
-    out, err = capsys.readouterr()
-    assert code == 1
-    assert "==> seed-build: passed in" in out
-    assert "tests/test_pipeline_definition.py::test_definition_parameters_and_defaults" in out
-    assert "==> seed-deploy: FAILED (exit 5) in" in out
-    assert err.strip().splitlines()[-1] == "error: tests failed in seed-deploy"
+def python_suite(name: str, code: str, folder) -> Suite:
+    return Suite(name, [sys.executable, "-c", code], folder, {}, folder / f"{name}.log")
+
+
+def test_every_suite_reports_its_whole_output_and_only_the_failing_one_is_named(tmp_path, capsys):
+    slow = python_suite("slow", "import time; time.sleep(0.5); print('slow: 3 passed')", tmp_path)
+    failing = python_suite("failing", "import sys; print('failing: 1 failed'); sys.exit(1)", tmp_path)
+    assert run_side_by_side([slow, failing]) == ["failing"]
+    out = capsys.readouterr().out
+    # Both started before either ended; each log follows its own summary line, in the order they ended.
+    assert out.index("==> slow: ") < out.index("==> failing: ") < out.index("==> failing: FAILED (exit 1) in")
+    assert out.index("==> failing: FAILED (exit 1) in") < out.index("\nfailing: 1 failed\n") \
+        < out.index("==> slow: passed in") < out.index("\nslow: 3 passed\n")
+    assert slow.ended - failing.ended > 0.3  # side by side: the failing one did not wait for the slow one
 
 
 def test_a_suite_over_the_time_limit_is_stopped_and_named(tmp_path, monkeypatch):
     monkeypatch.setattr(test_suites, "TIME_LIMIT_SECONDS", 0.5)
-    hung = Suite("hung", [sys.executable, "-c", "import time; time.sleep(60)"], tmp_path, {}, tmp_path / "hung.log")
+    hung = python_suite("hung", "import time; time.sleep(60)", tmp_path)
     with pytest.raises(TimeoutError, match=r"^hung: still running after 0.5 s: stopped$"):
         run_side_by_side([hung])
     assert hung.process.returncode is not None  # killed and reaped, not left running
+
+
+def test_a_seed_suite_runs_pytest_in_a_copy_without_environments_or_caches(tmp_path, monkeypatch):
+    monkeypatch.delenv("XGBOOST_ENVS_DIR", raising=False)
+    suite = seed_suite("seed-deploy", tmp_path, ["-k", "rollback"])
+    assert suite.cwd == tmp_path / "seed-deploy" and (suite.cwd / "deploy" / "__main__.py").is_file()
+    assert suite.argv[1:] == ["-m", "pytest", "-q", "-k", "rollback"]
+    assert not [p for p in suite.cwd.rglob("*") if p.name.startswith(".venv") or p.name in {"__pycache__", ".cache"}]
+    assert suite.env["XGBOOST_ENVS_DIR"] == str(test_suites.ROOT)  # one XGBoost environment, at the root
