@@ -1,10 +1,9 @@
 """Run the test suites side by side: each seed's own tests in a copy of the seed, alone, as they run once
-copied into a project repo, and the repository's own tests.
+copied into a project repo, the demo's story end to end (tests/demo) and the rest of the repository's tests.
 
-Each suite is one pytest process (the repository's spreads its files over two pytest-xdist workers: the
-demo story's module waits on its compressed clock while the other files run). They start together, so the
-machine's cores stay busy; each suite's output goes to its own log, printed whole when the suite ends, and
-a progress line names the suites still running.
+Each suite is one pytest process. They start together, so the machine's cores stay busy: the demo story
+spends much of its minute waiting on its compressed clock, while the others compute. Each suite's output
+goes to its own log, printed whole when the suite ends, and a progress line names the suites still running.
 """
 import argparse
 import os
@@ -21,11 +20,9 @@ from script_errors import ScriptInputError, run_command
 from seed_zips import SEEDS, excluded
 
 ROOT = Path(__file__).resolve().parent.parent
-REPO = "repo"
-SUITES = (*SEEDS, REPO)
-# The repository's suite: files over two workers (--dist loadfile keeps a module's tests, and its
-# module-scoped fixtures, on one worker).
-REPO_WORKERS = ["-n", "2", "--dist", "loadfile"]
+# The repository's own suites: what each runs of tests/ (`pytest tests` runs both, one after the other).
+REPO_SUITES = {"demo": ["tests/demo"], "repo": ["tests", "--ignore", "tests/demo"]}
+SUITES = (*SEEDS, *REPO_SUITES)
 PROGRESS_SECONDS = 30.0
 TIME_LIMIT_SECONDS = 30 * 60.0  # far above a cold run (about 4 minutes): only a hung suite meets it
 POLL_SECONDS = 0.2
@@ -60,9 +57,9 @@ def seed_suite(seed: str, tmp: Path, pytest_args: list[str]) -> Suite:
     return Suite(seed, [sys.executable, "-m", "pytest", "-q", *pytest_args], copy, env, tmp / f"{seed}.log")
 
 
-def repo_suite(tmp: Path, pytest_args: list[str]) -> Suite:
-    argv = [sys.executable, "-m", "pytest", "-q", "tests", *REPO_WORKERS, *pytest_args]
-    return Suite(REPO, argv, ROOT, dict(os.environ), tmp / f"{REPO}.log")
+def repo_suite(name: str, tmp: Path, pytest_args: list[str]) -> Suite:
+    argv = [sys.executable, "-m", "pytest", "-q", *REPO_SUITES[name], *pytest_args]
+    return Suite(name, argv, ROOT, dict(os.environ), tmp / f"{name}.log")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -79,8 +76,8 @@ def run_all(names: list[str], pytest_args: list[str]) -> int:
     if unknown:
         raise ScriptInputError(f"{', '.join(unknown)}: not a test suite (the suites: {', '.join(SUITES)})")
     with tempfile.TemporaryDirectory(prefix="test-suites-") as tmp:
-        suites = [repo_suite(Path(tmp), pytest_args) if name == REPO else seed_suite(name, Path(tmp), pytest_args)
-                  for name in dict.fromkeys(names)]
+        suites = [repo_suite(name, Path(tmp), pytest_args) if name in REPO_SUITES
+                  else seed_suite(name, Path(tmp), pytest_args) for name in dict.fromkeys(names)]
         failed = run_side_by_side(suites)
     if failed:
         print(f"error: tests failed in {', '.join(failed)}", file=sys.stderr)

@@ -1,6 +1,6 @@
 """scripts/test_suites.py (`make test`): the suites side by side, each one's output whole, failures named.
 
-`make test` itself runs the real suites (each seed in its copy, the repository's on xdist workers); these
+`make test` itself runs the real suites (each seed in its copy, the demo story, the rest of tests/); these
 tests drive the runner with small stand-in processes."""
 import sys
 
