@@ -2,6 +2,7 @@
 
 `make test` itself runs the real suites (each seed in its copy, the demo story, the rest of tests/); these
 tests drive the runner with small stand-in processes."""
+import re
 import sys
 
 import pytest
@@ -15,15 +16,23 @@ def python_suite(name: str, code: str, folder) -> Suite:
 
 
 def test_every_suite_reports_its_whole_output_and_only_the_failing_one_is_named(tmp_path, capsys):
-    slow = python_suite("slow", "import time; time.sleep(0.5); print('slow: 3 passed')", tmp_path)
-    failing = python_suite("failing", "import sys; print('failing: 1 failed'); sys.exit(1)", tmp_path)
-    assert run_side_by_side([slow, failing]) == ["failing"]
+    # "waiting" ends only once "failing" has run: started one after the other, in this order, it would
+    # give up after 10 s and say so.
+    waiting = python_suite("waiting", "import pathlib, time\n"
+                           "deadline = time.monotonic() + 10\n"
+                           "while not pathlib.Path('failing.ran').exists() and time.monotonic() < deadline:\n"
+                           "    time.sleep(0.01)\n"
+                           "print('waiting: ' + ('3 passed' if pathlib.Path('failing.ran').exists() else 'gave up'))",
+                           tmp_path)
+    failing = python_suite("failing", "import pathlib, sys; pathlib.Path('failing.ran').touch(); "
+                           "print('failing: ' + '1 failed'); sys.exit(1)", tmp_path)
+    assert run_side_by_side([waiting, failing]) == ["failing"]
     out = capsys.readouterr().out
-    # Both started before either ended; each log follows its own summary line, in the order they ended.
-    assert out.index("==> slow: ") < out.index("==> failing: ") < out.index("==> failing: FAILED (exit 1) in")
-    assert out.index("==> failing: FAILED (exit 1) in") < out.index("\nfailing: 1 failed\n") \
-        < out.index("==> slow: passed in") < out.index("\nslow: 3 passed\n")
-    assert slow.ended - failing.ended > 0.3  # side by side: the failing one did not wait for the slow one
+    # Both started before either ended; each one's log right after its own summary line.
+    started, ended = out.index("==> failing: "), min(out.index("==> failing: FAILED"), out.index("==> waiting: passed"))
+    assert out.index("==> waiting: ") < started < ended
+    assert re.search(r"^==> failing: FAILED \(exit 1\) in \d+ s\nfailing: 1 failed\n", out, re.M)
+    assert re.search(r"^==> waiting: passed in \d+ s\nwaiting: 3 passed\n", out, re.M)
 
 
 def test_a_suite_over_the_time_limit_is_stopped_and_named(tmp_path, monkeypatch):
