@@ -1,16 +1,14 @@
 """The guardrail controller per strategy: shifts, waits, termination wait, rollback on alarm, timeout."""
 import boto3
 import pytest
-from rehearsal.rehearsal_fixtures import csv_rows, fleet
+from rehearsal.rehearsal_fixtures import SteppedClock, csv_rows, fleet
 
 from deploy.rehearsal.alarms import put_stage_alarms
-from deploy.rehearsal.clock import CompressedClock
 from deploy.rehearsal.controller import ROLLED_BACK, SUCCEEDED, TIMED_OUT, GuardrailController
 from deploy.rehearsal.endpoint_host import EndpointHost
 from deploy.rehearsal.traffic import TrafficClient
 
 SPEED = 1200.0  # one simulated minute = 50 ms
-ROUNDING = 0.002  # timeline times and the poll lag are rounded to 1 ms each
 ERRORS = {"Invocation5XXErrors": {"Threshold": 0, "Period": 60, "EvaluationPeriods": 1},
           "ModelLatency": {"ThresholdMicroseconds": 5_000_000, "Period": 60, "EvaluationPeriods": 1}}
 
@@ -22,7 +20,7 @@ def blue_green(routing: dict, termination: int, timeout: int = 28800) -> dict:
 
 def rollout(unique, artifacts, green_artifact, deployment_config, *, count=3, alarms=True):
     """Blue v1 serving, traffic flowing, update to green_artifact; returns (outcome, traffic, cloudwatch)."""
-    clock = CompressedClock(SPEED)
+    clock = SteppedClock(SPEED)  # checks land on their due times however loaded the machine is
     cloudwatch = boto3.client("cloudwatch")
     with EndpointHost(clock=clock) as host:
         host.create_endpoint(unique, fleet(f"{unique}-blue", ("AllTraffic", artifacts["v1"], 1, count)))
@@ -56,10 +54,9 @@ def test_canary_with_a_healthy_model_succeeds_and_serves_the_new_config(emulator
     assert shifts(outcome) == [pytest.approx(1 / 3, abs=1e-3), 1.0]
     (canary_start, canary_end, canary), (final_start, final_end, final) = outcome.timeline.bakes
     assert (canary, final) == ("canary (bake)", "all traffic on green (termination wait)")
-    # Each bake lasts its wait and ends at the first check past it: within the controller's measured poll
-    # lag (a few simulated seconds on a quiet machine; 50 ms of real load is 60 of them at this speed).
-    assert 120 <= canary_end - canary_start <= 120 + outcome.poll_lag_seconds + ROUNDING
-    assert 60 <= final_end - final_start <= 60 + outcome.poll_lag_seconds + ROUNDING
+    # Each bake lasts its wait exactly: checked every 10 s, it ends at the check on its deadline.
+    assert (canary_start, canary_end, final_start, final_end) == (0, 120, 120, 180)
+    assert outcome.poll_lag_seconds == 0
     total = traffic.total()
     assert total.failed == 0 and total.lost == 0 and total.served_green > 0
 
@@ -120,10 +117,9 @@ def test_maximum_execution_timeout_rolls_back(emulator, artifacts, unique):
     outcome, _, _ = rollout(unique, artifacts, artifacts["v2"], config)
     assert (outcome.status, outcome.serving_config) == (TIMED_OUT, f"{unique}-blue")
     assert "MaximumExecutionTimeoutInSeconds 700 exceeded during all traffic on green" in outcome.reason
-    # Caught by the first check past 700 s: the last on time was due at most one poll (10 s) earlier.
-    timed_out_at = outcome.timeline.bakes[-1][1]
-    assert 700 <= timed_out_at <= 700 + 10 + outcome.poll_lag_seconds + ROUNDING
-    assert outcome.elapsed_seconds >= timed_out_at
+    # Caught by the first check past 700 s: the canary's 600 s, then the termination wait's checks at 610 ... 710.
+    assert outcome.timeline.bakes[-1][:2] == (600, 710)
+    assert outcome.elapsed_seconds == 710
 
 
 def test_rolling_rollback_returns_blue_in_batches(emulator, artifacts, unique):
