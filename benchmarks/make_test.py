@@ -31,7 +31,7 @@ def one_round() -> tuple[float, float, dict[str, int]]:
     result = subprocess.run(["make", "--no-print-directory", "test"], cwd=ROOT, capture_output=True, text=True)
     wall, cpu = time.perf_counter() - start, children_cpu() - cpu_before
     if result.returncode != 0:
-        sys.stderr.write(result.stdout[-4000:] + result.stderr[-2000:])
+        sys.stderr.write(result.stdout + result.stderr)  # every suite's whole output: which test, and why
         raise SystemExit(f"make test failed (exit {result.returncode}): the figures would mean nothing")
     return wall, cpu, {m.group(1): int(m.group(3)) for m in SUITE_DONE.finditer(result.stdout)}
 
