@@ -30,6 +30,8 @@ from pipelines.code import script_uri
 XGBOOST_VERSION = "1.7-1"
 SKLEARN_VERSION = "1.2-1"
 PROCESSING_ROOT = "/opt/ml/processing"
+# The model package's CustomerMetadataProperties key holding the S3 URI of the model's input signature.
+SIGNATURE_PROPERTY = "FeatureSignatureS3Uri"
 
 # The classic abalone settings (shared/reference/sagemaker-facts.md: "Abalone reference figures").
 HYPERPARAMETERS = {
@@ -88,7 +90,8 @@ def get_pipeline(
         step_args=processor(sklearn_image, "preprocess").run(
             code=script_uri(code_prefix, "preprocess.py"),
             inputs=[_input("input", input_data, "input/data")],
-            outputs=[_output(name, _under(outputs_uri, name)) for name in ("train", "validation", "test", "baseline")],
+            outputs=[_output(name, _under(outputs_uri, name))
+                     for name in ("train", "validation", "test", "baseline", "signature")],
         ),
     )
 
@@ -122,6 +125,7 @@ def get_pipeline(
             inputs=[
                 _input("model", model_artifact, "model"),
                 _input("baseline", _output_uri(step_process, "baseline"), "input/baseline"),
+                _input("signature", _output_uri(step_process, "signature"), "input/signature"),
             ],
             outputs=[_output("monitoring", _under(outputs_uri, "monitoring"))],
         ),
@@ -160,6 +164,10 @@ def get_pipeline(
             approval_status=model_approval_status,
             model_metrics=model_metrics,
             drift_check_baselines=drift_baselines,
+            # The deploy repo reads what the model takes from here (README: "The feature contract").
+            customer_metadata_properties={
+                SIGNATURE_PROPERTY: Join(on="/", values=[_output_uri(step_process, "signature"), "signature.json"])
+            },
         ),
         depends_on=[step_baseline],
     )

@@ -2,9 +2,15 @@
 
 Runs inside the processing container (or locally under run_local): it reads only its processing input
 folder and writes its output folders; it never calls S3 itself. Outputs, label first and no header:
-train/train.csv, validation/validation.csv, test/test.csv; and baseline/baseline.csv (the training
-features with a header, no label) for the data-quality baseline, which adds the model's predictions.
+train/train.csv, validation/validation.csv, test/test.csv; baseline/baseline.csv (the training
+features with a header, no label) for the data-quality baseline, which adds the model's predictions;
+and signature/signature.json, the model's input signature: what the model takes, registered with it,
+checked by the baseline step and by the deploy repo (README: "The feature contract").
+
+To add or drop a feature, change FEATURES and compute the column in to_model_frame(): FEATURES is the one
+list of the model's inputs, in order; the signature, the training CSVs and the baseline all follow it.
 """
+import json
 import argparse
 import os
 import sys
@@ -21,6 +27,7 @@ SEX_VALUES = ["F", "I", "M"]
 FEATURES = [f"sex_{value}" for value in SEX_VALUES] + RAW_COLUMNS[1:-1]
 LABEL = "rings"
 SPLITS = {"train": 0.70, "validation": 0.15, "test": 0.15}
+SIGNATURE_VERSION = 1
 
 
 class InputDataError(Exception):
@@ -68,9 +75,25 @@ def read_raw(path: Path) -> pd.DataFrame:
 
 
 def to_model_frame(raw: pd.DataFrame) -> pd.DataFrame:
-    """Label first, then the one-hot sex columns and the seven measurements: the model's input order."""
+    """Label first, then FEATURES in their order: the model's input order."""
     one_hot = pd.DataFrame({f"sex_{v}": (raw["sex"] == v).astype(int) for v in SEX_VALUES})
-    return pd.concat([raw[[LABEL]], one_hot, raw[RAW_COLUMNS[1:-1]]], axis=1)
+    computed = pd.concat([raw[[LABEL]], one_hot, raw[RAW_COLUMNS[1:-1]]], axis=1)
+    missing = [name for name in FEATURES if name not in computed.columns]
+    if missing:
+        raise InputDataError(f"FEATURES: {missing}: not computed by to_model_frame(): compute each feature you list")
+    return computed[[LABEL, *FEATURES]]
+
+
+def feature_type(values: pd.Series) -> str:
+    """Model Monitor's inferred type names, so the signature and the baseline speak the same words."""
+    return "Integral" if pd.api.types.is_integer_dtype(values) else "Fractional"
+
+
+def signature(model_frame: pd.DataFrame) -> dict:
+    """The model's input signature: every column after the label, in order, with its type."""
+    features = [{"name": name, "type": feature_type(model_frame[name])} for name in model_frame.columns[1:]]
+    return {"version": SIGNATURE_VERSION, "content_type": "text/csv", "header": False, "label": LABEL,
+            "count": len(features), "features": features}
 
 
 def split_indices(n_rows: int, seed: int) -> dict[str, np.ndarray]:
@@ -95,6 +118,8 @@ def write_outputs(model_frame: pd.DataFrame, indices: dict[str, np.ndarray], roo
     baseline = root / "baseline"
     baseline.mkdir(parents=True, exist_ok=True)
     model_frame.iloc[indices["train"]][FEATURES].to_csv(baseline / "baseline.csv", index=False)
+    (root / "signature").mkdir(parents=True, exist_ok=True)
+    (root / "signature" / "signature.json").write_text(json.dumps(signature(model_frame), indent=2) + "\n")
     return sizes
 
 
@@ -105,10 +130,11 @@ def main(argv: list[str] | None = None) -> int:
     root = processing_root()
     try:
         raw = read_raw(find_input_csv(root / "input" / "data"))
+        model_frame = to_model_frame(raw)
     except InputDataError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
-    sizes = write_outputs(to_model_frame(raw), split_indices(len(raw), args.seed), root)
+    sizes = write_outputs(model_frame, split_indices(len(raw), args.seed), root)
     print(f"preprocess: {len(raw)} rows -> " + ", ".join(f"{k} {v}" for k, v in sizes.items()))
     return 0
 
