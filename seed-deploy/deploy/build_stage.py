@@ -6,10 +6,11 @@ from pathlib import Path
 
 import boto3
 
-from deploy import aws_formats, inference_components, registry, stage_names
+from deploy import aws_formats, feature_signature, inference_components, registry, stage_names
 from deploy.accounts import TARGET_ROLE_VARIABLES, stage_session
 from deploy.errors import DeployError, InputError
 from deploy.stage_config import load_stage_config, refuse
+from deploy.stage_test import load_rows
 from deploy.template_render import ResolvedStage, render, to_yaml
 
 ENVIRONMENT = {
@@ -32,6 +33,7 @@ NO_BASELINE = (
     "Monitoring.DataQuality: {arn}: the model package has no ModelMetrics.ModelDataQuality baseline "
     "(Statistics and Constraints): register one with the model, or remove Monitoring from the {stage} config"
 )
+NO_SIGNATURE = "{arn}: no feature signature registered (a model registered before the feature contract): row widths not checked"
 TEMPLATE_FILE = "template-export.yml"
 CONFIG_FILE = "{stage}-config-export.json"
 
@@ -107,19 +109,40 @@ def template_configuration(env: BuildEnvironment, stage: str) -> dict:
 
 @dataclass(frozen=True)
 class BuildResult:
-    """The files written and, per stage, each variant's model package ARN."""
+    """The files written, per stage each variant's model package ARN, and what was said of the rows' width."""
 
     files: dict[str, Path]
     packages: dict[str, dict[str, str]]
+    notes: list[str] = field(default_factory=list)
 
     def lines(self) -> list[str]:
         chosen = [f"{stage}: variant {variant} serves {arn}"
                   for stage, packages in self.packages.items() for variant, arn in packages.items()]
-        return chosen + [f"wrote {path}" for path in self.files.values()]
+        return chosen + self.notes + [f"wrote {path}" for path in self.files.values()]
 
 
-def build(env: BuildEnvironment, config_paths: dict[str, Path], output_dir: Path, sm=None) -> BuildResult:
-    """Validate, resolve, render; write the three files only once everything succeeded."""
+def check_sample_rows(sm, s3, resolved: dict[str, ResolvedStage], rows_path: Path) -> list[str]:
+    """Every model the stages will serve gets the stage test's rows: each row must have its signature's width.
+
+    InputError naming the rows, the package and both widths on the first mismatch; returns notes."""
+    if not rows_path.is_file():
+        return [f"{rows_path}: not found: row widths not checked (the stage test needs it)"]
+    rows = load_rows(rows_path)
+    notes = []
+    for arn in sorted({arn for stage in resolved.values() for arn in stage.packages.values()}):
+        signature = feature_signature.for_package(sm, s3, arn)
+        if signature is None:
+            notes.append(NO_SIGNATURE.format(arn=arn))
+            continue
+        feature_signature.check_rows(rows, signature, rows_name=str(rows_path), model=f"model package {arn}")
+        notes.append(f"{arn}: {len(rows)} rows of {signature.count} features, as its signature says")
+    return notes
+
+
+def build(env: BuildEnvironment, config_paths: dict[str, Path], output_dir: Path, sm=None, s3=None,
+          rows_path: Path = Path("sample-data/sample-rows.csv")) -> BuildResult:
+    """Validate, resolve, check the sample rows against each model's signature, render; write the three
+    files only once everything succeeded."""
     configs = {stage: load_stage_config(config_paths[stage]) for stage in stage_names.STAGES}
     for stage in stage_names.STAGES:  # the endpoint name, and so each component's full name, is known only here
         endpoint = stage_names.endpoint_name(env.project, stage)
@@ -128,6 +151,7 @@ def build(env: BuildEnvironment, config_paths: dict[str, Path], output_dir: Path
     sm = sm or boto3.client("sagemaker")
     approved = registry.approved_packages(sm, env.group)
     resolved = {stage: resolve_stage(sm, env, stage, configs[stage], approved) for stage in stage_names.STAGES}
+    notes = check_sample_rows(sm, s3 or boto3.client("s3"), resolved, rows_path)
     contents = {TEMPLATE_FILE: to_yaml(render(resolved))}
     for stage in stage_names.STAGES:
         contents[CONFIG_FILE.format(stage=stage)] = json.dumps(template_configuration(env, stage), indent=2) + "\n"
@@ -136,4 +160,4 @@ def build(env: BuildEnvironment, config_paths: dict[str, Path], output_dir: Path
     for name, text in contents.items():
         written[name] = output_dir / name
         written[name].write_text(text)
-    return BuildResult(files=written, packages={stage: r.packages for stage, r in resolved.items()})
+    return BuildResult(files=written, packages={stage: r.packages for stage, r in resolved.items()}, notes=notes)

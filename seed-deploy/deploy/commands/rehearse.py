@@ -66,7 +66,6 @@ def run(args) -> int:
     # Components are named <endpoint>-<ComponentName>: with --endpoint-name, the build's check of that name.
     refuse(inference_components.check_names(config.components, args.endpoint_name), args.config)
     _check_local_artifacts(args)
-    args.out.mkdir(parents=True, exist_ok=True)
     with embedded_emulator(), tempfile.TemporaryDirectory() as scratch:
         result = _rehearse(args, config, Path(scratch))
     return _report(args, result)
@@ -106,7 +105,10 @@ def _rehearse(args, config, scratch: Path):
     green_source = args.green
     if FAULTS[args.fault] is not None:
         green_source = str(with_behaviour(args.green, scratch / "faulty" / "model.tar.gz", FAULTS[args.fault](args)))
-    rows = sample_rows(args.rows or _default_rows(), load_model(args.blue).num_features)
+    rows_path = args.rows or _default_rows()
+    rows = sample_rows(rows_path, load_model(args.blue).num_features)
+    _check_row_widths(rows, str(rows_path or "random rows of the blue model's width"), args)
+    args.out.mkdir(parents=True, exist_ok=True)  # only once every input was accepted
     clock = CompressedClock(args.speed)
     capture = str(args.out / "data-capture")
     blue = fleet_spec(config, f"{args.endpoint_name}-config-blue", args.blue, capture_destination=capture,
@@ -121,6 +123,19 @@ def _rehearse(args, config, scratch: Path):
                                 deployment_config=config.deployment_config, alarms=config.alarms, rows=rows,
                                 max_requests=args.max_requests, rate_per_second=args.rate,
                                 max_seconds=_max_real_seconds(config, args.speed), on_event=_print_event)
+
+
+def _check_row_widths(rows: list[str], rows_name: str, args) -> None:
+    """Both fleets get the same traffic: a row narrower or wider than either model is refused before anything
+    starts (XGBoost would read a short row as missing values and answer, so the rollout would pass)."""
+    from deploy.feature_signature import width_problems
+    from deploy.rehearsal import load_model
+
+    for fleet, source in (("blue", args.blue), ("green", args.green)):
+        problems = width_problems(rows, load_model(source).num_features, rows_name=rows_name,
+                                  model=f"the {fleet} model ({source})")
+        if problems:
+            raise InputError(problems[0])
 
 
 def _default_rows() -> Path | None:

@@ -9,9 +9,10 @@ import sys
 from pathlib import Path
 
 
-from deploy import aws_formats, json_output, stage_names
+from deploy import aws_formats, feature_signature, json_output, stage_names
 from deploy.accounts import TARGET_ROLE_HELP, stage_session
 from deploy.errors import InputError
+from deploy.json_input import read_text
 from deploy.stage_config import load_stage_config
 from deploy.stage_test import load_rows, run_stage_test
 
@@ -21,7 +22,8 @@ EPILOG = """exit codes: 0 every check passed; 1 a check failed (each problem on 
 examples:
   STAGE=staging SAGEMAKER_PROJECT_NAME=myproject python -m deploy test-stage
   python -m deploy test-stage --endpoint-name myproject-staging --config examples/ab-test.json
-  STAGE_TEST_CONCURRENCY=8 python -m deploy test-stage --stage staging   # 8 requests in flight"""
+  STAGE_TEST_CONCURRENCY=8 python -m deploy test-stage --stage staging   # 8 requests in flight
+  python -m deploy test-stage --signature s3://BUCKET/PREFIX/signature/signature.json   # check row widths first"""
 MAX_CONCURRENCY = 10
 NO_ENDPOINT = "--endpoint-name: not given and SAGEMAKER_PROJECT_NAME is not set: name the endpoint"
 
@@ -38,6 +40,9 @@ def configure(parser) -> None:
                         help="requests in flight at once, 1-10 (default: $STAGE_TEST_CONCURRENCY, else 1); "
                              "each is timed on its own")
     parser.add_argument("--target-role-arn", default=os.environ.get("TARGET_ROLE_ARN"), help=TARGET_ROLE_HELP)
+    parser.add_argument("--signature", metavar="FILE_OR_S3_URI",
+                        help="the model's feature signature (signature.json, local or s3://): every row is "
+                             "checked against it before any request is sent (the build checks the registered one)")
 
 
 def concurrency(text: str) -> int:
@@ -45,6 +50,16 @@ def concurrency(text: str) -> int:
     if not text.isdigit() or not 1 <= int(text) <= MAX_CONCURRENCY:
         raise argparse.ArgumentTypeError(f"{text!r}: must be a whole number from 1 to {MAX_CONCURRENCY}")
     return int(text)
+
+
+def read_signature(where: str) -> feature_signature.Signature:
+    if where.startswith("s3://"):
+        import boto3
+
+        bucket, _, key = where.removeprefix("s3://").partition("/")
+        text = boto3.client("s3").get_object(Bucket=bucket, Key=key)["Body"].read().decode("utf-8", errors="replace")
+        return feature_signature.parse(text, where)
+    return feature_signature.parse(read_text(where, "--signature"), where)
 
 
 def endpoint_for(args) -> str:
@@ -59,6 +74,9 @@ def endpoint_for(args) -> str:
 def run(args) -> int:
     config = load_stage_config(args.config or Path(f"{args.stage}-config.json"))
     rows = load_rows(args.rows)
+    if args.signature:
+        feature_signature.check_rows(rows, read_signature(args.signature), rows_name=str(args.rows),
+                                     model="the model (--signature)")
     endpoint = endpoint_for(args)
     problem = aws_formats.problem("endpoint", endpoint, "endpoint name")
     if problem:
