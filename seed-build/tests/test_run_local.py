@@ -191,3 +191,24 @@ def test_run_local_baseline_that_disagrees_with_the_signature_fails_and_register
             "shucked_weight, viscera_weight, shell_weight); baseline.csv has 9 (sex_F") in captured.err
     assert any(line.split()[:3] == ["DataQualityBaseline", "Processing", "Failed"] for line in captured.out.splitlines())
     assert packages(group) == []
+
+
+def test_run_local_summary_follows_renamed_steps(emulator, monkeypatch, tmp_path, capsys):
+    group = use_project(monkeypatch, "renamed-steps")
+    source = code.SCRIPTS_DIR / "pipeline.py"
+    package = tmp_path / "renamed"
+    shutil.copytree(code.SCRIPTS_DIR, package)
+    text = source.read_text().replace('"EvaluateAbaloneModel"', '"ScoreModel"').replace('"RegisterAbaloneModel"', '"Publish"')
+    (package / "pipeline.py").write_text(text)
+    monkeypatch.syspath_prepend(str(tmp_path))
+    import importlib
+
+    renamed = importlib.import_module("renamed.pipeline")
+    monkeypatch.setattr("pipelines.abalone.pipeline.get_pipeline", renamed.get_pipeline)
+
+    assert run_local.main(["--no-cache", "--work-dir", str(tmp_path / "work")]) == 0
+
+    out = capsys.readouterr().out
+    assert "ScoreModel" in out and "test-set MSE: 5.2248" in out and "[ScoreModel]" in out
+    (summary,) = packages(group)
+    assert f"registered: {summary['ModelPackageArn']}" in out
