@@ -136,11 +136,31 @@ def read_artifact(source: str) -> bytes:
     return path.read_bytes()
 
 
+# What another kind of model archive holds, by SageMaker's conventions: the host names it before refusing it.
+OTHER_MODEL_KINDS = (
+    ("code/inference.py", "a framework-container model (an inference script in code/inference.py: SKLearn, "
+                          "PyTorch or TensorFlow serving)"),
+    ("saved_model.pb", "a TensorFlow SavedModel"),
+    ("model.pth", "a PyTorch model"),
+    ("model.joblib", "a scikit-learn model (joblib)"),
+)
+
+
+def missing_model_file(source: str, members: dict) -> InputError:
+    """The archive holds no `xgboost-model`: say what it looks like instead, and what the host plays."""
+    names = sorted(members)
+    kind = next((what for marker, what in OTHER_MODEL_KINDS
+                 if any(name == marker or name.endswith("/" + marker) for name in names)), None)
+    found = f"found {names}" + (f": {kind}" if kind else "")
+    return InputError(f"model artifact: {source}: no `{MODEL_FILE}` inside ({found}); the rehearsal host and "
+                      "the stage test play SageMaker's built-in XGBoost models (xgboost-model) only")
+
+
 def load_model(source: str) -> LoadedModel:
     """model.tar.gz (path or s3:// URI) -> LoadedModel; the archive must hold `xgboost-model`."""
     members = _untar(read_artifact(source), source)
     if MODEL_FILE not in members:
-        raise InputError(f"model artifact: {source}: no `{MODEL_FILE}` inside (found {sorted(members)})")
+        raise missing_model_file(source, members)
     booster, model_format = load_booster(members[MODEL_FILE], f"{source}/{MODEL_FILE}")
     behaviour = ServingBehaviour()
     if SERVING_FILE in members:
@@ -232,5 +252,5 @@ def with_behaviour(source: str, target: Path, behaviour: dict) -> Path:
     parse_behaviour(json.dumps(behaviour), str(target))
     members = _untar(read_artifact(source), source)
     if MODEL_FILE not in members:
-        raise InputError(f"model artifact: {source}: no `{MODEL_FILE}` inside (found {sorted(members)})")
+        raise missing_model_file(source, members)
     return write_artifact(target, members[MODEL_FILE], behaviour)

@@ -157,8 +157,20 @@ def test_artifact_without_xgboost_model_is_refused(tmp_path):
     with tarfile.open(path, "w:gz") as archive:
         info = tarfile.TarInfo("model.pkl")
         archive.addfile(info, io.BytesIO(b""))
-    with pytest.raises(InputError, match=r"no `xgboost-model` inside \(found \['model.pkl'\]\)"):
+    with pytest.raises(InputError, match=r"no `xgboost-model` inside \(found \['model.pkl'\]\); the rehearsal host"):
         load_model(str(path))
+
+
+def test_a_scikit_learn_archive_is_refused_by_name_before_anything_starts(tmp_path):
+    path = tmp_path / "model.tar.gz"
+    with tarfile.open(path, "w:gz") as archive:
+        for name in ("model.joblib", "code/inference.py"):
+            archive.addfile(tarfile.TarInfo(name), io.BytesIO(b""))
+    with pytest.raises(InputError) as refused:
+        load_model(str(path))
+    assert ("(found ['code/inference.py', 'model.joblib']: a framework-container model (an inference script in "
+            "code/inference.py") in str(refused.value)
+    assert "play SageMaker's built-in XGBoost models (xgboost-model) only" in str(refused.value)
 
 
 def test_update_must_keep_the_variant_names(host, artifacts, unique):
