@@ -32,10 +32,6 @@ def locked(folder: Path, option: str = "--work-dir") -> Iterator[None]:
             except BlockingIOError:
                 raise InputError(f"{option} {folder}: another run is using this folder (it holds {LOCK_FILE}): "
                                  f"wait for it to end or give another {option}") from None
-        handle.seek(0)
-        handle.truncate()
-        handle.write(f"{os.getpid()}\n")  # who holds it, for a person looking
-        handle.flush()
         yield
 
 

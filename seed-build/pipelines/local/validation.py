@@ -178,7 +178,7 @@ def _parameter_problems(parameters: Any) -> Iterator[str]:
         if kind not in PARAMETER_TYPES:
             yield f"{where}.Type: {_short(kind)}: must be one of {', '.join(PARAMETER_TYPES)}"
         elif "DefaultValue" in parameter and not _fits(parameter["DefaultValue"], kind):
-            yield f"{where}.DefaultValue: {_short(parameter['DefaultValue'])}: not a {kind}"
+            yield f"{where}.DefaultValue: {_short(parameter['DefaultValue'])}: not of type {kind}"
 
 
 def _fits(value: Any, kind: str) -> bool:
