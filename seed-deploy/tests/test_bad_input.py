@@ -32,6 +32,8 @@ ROWS = [
     ("validate-infinity", ["validate", "{tmp}/inf-config.json"], {}, 2, "-Infinity: not a number JSON allows"),
     ("validate-deep", ["validate", "{tmp}/deep.json"], {}, 2, "deep.json: a stage config: nested too deeply to read"),
     ("validate-latin1", ["validate", "{tmp}/latin1.json"], {}, 2, "latin1.json: not UTF-8 text (byte 13)"),
+    ("validate-duplicate-key", ["validate", "{tmp}/duplicate-key-config.json"], {}, 2,
+     "duplicate-key-config.json: key 'ProductionVariants' given twice in one object (a stage config): JSON readers disagree"),
     ("validate-folder", ["validate", "{tmp}/folder"], {}, 2, "folder: Is a directory: cannot be read"),
     ("validate-missing", ["validate", "{tmp}/missing.json"], {}, 2, "missing.json: No such file or directory"),
     # plan: number options and files
@@ -53,6 +55,11 @@ ROWS = [
     ("build-config-nan", ["build", "--output-dir", "{tmp}/out", "--prod-config", "{tmp}/nan-config.json"], GOOD_ENV, 2,
      "NaN: not a number JSON allows"),
     ("build-output-is-a-file", ["build", "--output-dir", "{tmp}/a-file"], GOOD_ENV, 2, "a-file: a file is in the way of a folder"),
+    ("build-output-half-blocked", ["build", "--output-dir", "{tmp}/out-blocked", "--staging-config", str(SEED / "staging-config.json"),
+                                   "--prod-config", str(CONFIG)], GOOD_ENV, 2,
+     "{tmp}/out-blocked/prod-config-export.json: a folder is in the way of the file to write: move it; nothing was written"),
+    ("build-config-duplicate-key", ["build", "--output-dir", "{tmp}/out", "--prod-config", "{tmp}/duplicate-key-config.json"],
+     GOOD_ENV, 2, "key 'ProductionVariants' given twice in one object (a stage config)"),
     ("build-unreachable", ["build", "--output-dir", "{tmp}/out"], {**GOOD_ENV, **UNREACHABLE}, 1,
      "AWS call sagemaker:ListModelPackages on {group} failed: Could not connect to the endpoint URL"),
     # verify and test-stage
@@ -83,6 +90,9 @@ ROWS = [
      {}, 2, "--audit-file {tmp}/folder: cannot read it (Is a directory)"),
     ("rollback-audit-not-an-audit", ["rollback", "--to-version", "1", "--group", "{group}", "--audit-file",
                                      "{tmp}/deep.json"], {}, 2, "line 1: not a JSON object"),
+    ("rollback-audit-event-missing-a-field", ["rollback", "--to-version", "1", "--group", "{group}", "--audit-file",
+                                              "{tmp}/hand-edited.jsonl"], {}, 2,
+     "hand-edited.jsonl: line 1: a rejected event without version (a version number): it was edited by hand"),
     ("rollback-unreachable", ["rollback", "--to-version", "1", "--group", "{group}"], UNREACHABLE, 1,
      "AWS call sagemaker:ListModelPackages on {group} failed: Could not connect"),
     ("rollback-no-region", ["rollback", "--to-version", "1", "--group", "{group}"],
@@ -142,6 +152,9 @@ def write_inputs(folder: Path) -> None:
     (folder / "deep.json").write_text("[" * 100_000 + "]" * 100_000)
     (folder / "latin1.json").write_bytes('{"name": "caf\u00e9"}'.encode("latin-1"))
     (folder / "folder").mkdir()
+    (folder / "duplicate-key-config.json").write_text(text.replace("{", '{"ProductionVariants": [], ', 1))
+    (folder / "hand-edited.jsonl").write_text('{"event": "rejected", "plan": "abc", "time": "2026-01-01"}\n')
+    (folder / "out-blocked" / "prod-config-export.json").mkdir(parents=True)  # a folder where a file goes
     (folder / "a-file").write_text("I am a file\n")
     (folder / "truth.csv").write_text("inference_id,label\n1,3.0\n")
     (folder / "truth-nan.csv").write_text("inference_id,label\n1,3.0\n2,nan\n")
