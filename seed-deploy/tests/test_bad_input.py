@@ -41,6 +41,8 @@ ROWS = [
     ("plan-rps-1e999", ["plan", str(CONFIG), "--rps", "1e999"], {}, 2, "--rps: inf: must be a finite number"),
     ("plan-rps-zero", ["plan", str(CONFIG), "--rps", "0"], {}, 2, "--rps: 0.0: must be > 0"),
     ("plan-prices-nan", ["plan", str(CONFIG), "--rps", "5", "--prices", "{tmp}/nan.json"], {}, 2, "nan.json: NaN: not a number"),
+    ("plan-prices-a-list", ["plan", str(CONFIG), "--rps", "5", "--prices", "{tmp}/prices-list.json"], {}, 2,
+     "prices: list: must be an object of instance type -> price per instance-hour"),
     ("plan-config-deep", ["plan", "{tmp}/deep.json", "--rps", "5"], {}, 2, "nested too deeply to read"),
     # build: environment formats, configs, output path, AWS
     ("build-bucket-format", ["build", "--output-dir", "{tmp}/out"], {**GOOD_ENV, "ARTIFACT_BUCKET": "My_Bucket"}, 2,
@@ -121,6 +123,9 @@ ROWS = [
     ("rehearse-truncated-archive", ["rehearse", "--config", str(CONFIG), "--blue", "{tmp}/truncated.tar.gz", "--green",
                                     "{tmp}/truncated.tar.gz", "--out", "{tmp}/rehearsal"], {}, 2,
      "truncated.tar.gz: not a tar archive (truncated or corrupt)"),
+    ("rehearse-archive-cut-in-half", ["rehearse", "--config", str(CONFIG), "--blue", "{tmp}/half.tar.gz", "--green",
+                                      "{tmp}/half.tar.gz", "--out", "{tmp}/rehearsal"], {}, 2,
+     "half.tar.gz: not a tar archive (truncated or corrupt): Compressed file ended before the end-of-stream marker"),
     ("rehearse-out-is-a-file", ["rehearse", "--config", str(CONFIG), "--blue", "b", "--green", "g", "--out", "{tmp}/a-file"],
      {}, 2, "--out {tmp}/a-file: exists and is not a folder"),
     ("rehearse-config-1e999", ["rehearse", "--config", "{tmp}/huge-config.json", "--blue", "b", "--green", "g"], {}, 2,
@@ -132,6 +137,8 @@ ROWS = [
      "missing: not found"),
     ("analyze-ab-missing-bucket", ["analyze-ab", "s3://no-such-bucket-bad-input/captures", "--truth", "{tmp}/truth.csv"],
      {}, 1, "no-such-bucket-bad-input"),
+    ("analyze-ab-s3-capture-not-utf8", ["analyze-ab", "s3://{bucket}/latin1-captures", "--truth", "{tmp}/truth.csv"], {}, 2,
+     "s3://{bucket}/latin1-captures/ep/control/2024/05/01/12/capture.jsonl: not UTF-8 text"),
     ("analyze-ab-truth-nan-label", ["analyze-ab", "{tmp}/captures", "--truth", "{tmp}/truth-nan.csv"], {}, 2,
      "truth-nan.csv:3: label: 'nan': must be a number"),
     ("compare-shadow-tolerance-inf", ["compare-shadow", "{tmp}/folder", "--tolerance=-inf"], {}, 2,
@@ -140,6 +147,19 @@ ROWS = [
     ("drift-statistics-deep", ["drift", "{tmp}/folder", "--statistics", "{tmp}/deep.json"], {}, 2, "nested too deeply"),
     ("drift-statistics-latin1", ["drift", "{tmp}/folder", "--statistics", "{tmp}/latin1.json"], {}, 2, "latin1.json: not UTF-8"),
 ]
+
+
+def half_archive() -> bytes:
+    """A model.tar.gz cut in half: its gzip stream ends before its end-of-stream marker."""
+    import os
+    import tarfile
+
+    buffer, data = io.BytesIO(), os.urandom(200_000)  # random bytes: gzip cannot shrink them
+    with tarfile.open(fileobj=buffer, mode="w:gz") as archive:
+        info = tarfile.TarInfo("xgboost-model")
+        info.size = len(data)
+        archive.addfile(info, io.BytesIO(data))
+    return buffer.getvalue()[:len(buffer.getvalue()) // 2]
 
 
 def write_inputs(folder: Path) -> None:
@@ -162,6 +182,8 @@ def write_inputs(folder: Path) -> None:
 
     records = [capture_record("0.5,0.4", "9.5", str(n), "2024-05-01T12:00:00Z") for n in (1, 2)]
     write_variant(folder / "captures", "ep", "control", records)
+    (folder / "prices-list.json").write_text('{"currency": "USD", "prices": [["ml.m5.large", 0.1]]}')
+    (folder / "half.tar.gz").write_bytes(half_archive())
     (folder / "truncated.tar.gz").write_bytes(b"\x1f\x8b\x08\x00" + b"\x00" * 20)  # a gzip header, then nothing
 
 
@@ -183,6 +205,8 @@ def world(emulator_url):
     _register_packages(boto3.client("sagemaker"), group, ["Approved", "Rejected", "Approved"], baseline=True)
     boto3.client("s3").create_bucket(Bucket=bucket)
     boto3.client("s3").put_object(Bucket=bucket, Key="keep/me.txt", Body=b"x")
+    boto3.client("s3").put_object(Bucket=bucket, Key="latin1-captures/ep/control/2024/05/01/12/capture.jsonl",
+                                  Body='{"captureData": "caf\u00e9"}\n'.encode("latin-1"))
     mp.undo()
     # The snapshot's own clients, made once: two new clients per snapshot were a third of this file's time.
     where = {"endpoint_url": emulator_url, "region_name": "us-east-1"}
