@@ -74,6 +74,10 @@ ROWS = [
      "--endpoint-name: 'my_endpoint': must be 1-63 letters"),
     ("test-stage-endpoint-format", ["test-stage", "--endpoint-name", "prod endpoint", "--config", str(CONFIG)], {}, 2,
      "endpoint: 'prod endpoint': must be 1-63 letters"),
+    ("test-stage-stage-from-env", ["test-stage", "--config", str(CONFIG)], {"STAGE": "qa", "SAGEMAKER_PROJECT_NAME": "p"}, 2,
+     "STAGE: 'qa': must be one of staging, prod"),
+    ("test-stage-project-name-too-long", ["test-stage", "--config", str(CONFIG)],
+     {"STAGE": "prod", "SAGEMAKER_PROJECT_NAME": "a" + "-" * 40 + "b"}, 2, "SAGEMAKER_PROJECT_NAME: 'a---"),
     ("test-stage-config-nan", ["test-stage", "--endpoint-name", "e", "--config", "{tmp}/nan-config.json"], {}, 2, "NaN: not a number"),
     ("test-stage-rows-latin1", ["test-stage", "--endpoint-name", "e", "--config", str(CONFIG), "--rows", "{tmp}/latin1.json"],
      {}, 2, "latin1.json: not UTF-8 text"),
@@ -108,6 +112,13 @@ ROWS = [
     ("shadow-test-sampling-nan", ["shadow-test", "start", "--name", "x", "--endpoint", "e", "--candidate-model", "m",
                                   "--sampling-percentage", "nan", "--capture-destination", "s3://b/p"], {}, 2,
      "argument --sampling-percentage: invalid int value: 'nan'"),
+    ("shadow-test-status-name-format", ["shadow-test", "status", "--name", "bad name!"], {}, 2,
+     "--name: 'bad name!': must match [a-zA-Z0-9](-*[a-zA-Z0-9]){{0,119}} (CreateInferenceExperiment)"),
+    ("shadow-test-stop-name-too-long", ["shadow-test", "stop", "--name", "a" + "-" * 120 + "b"], {}, 2, "--name: 'a---"),
+    *[(f"shadow-test-capture-destination-{case}", ["shadow-test", "start", "--name", "x", "--endpoint", "e", "--candidate-model",
+                                                  "m", "--role-arn", ROLE, "--capture-destination", value], {}, 2,
+       f"--capture-destination: {value!r}: must be an s3://BUCKET/PREFIX URI naming a valid bucket")
+      for case, value in (("no-bucket", "s3://"), ("bad-bucket", "s3://Bad_Bucket/x"), ("https", "https://b/p"))],
     ("shadow-test-api-missing", ["shadow-test", "status", "--name", "nope"], {}, 1,
      "AWS call sagemaker:DescribeInferenceExperiment on nope failed: 500: the endpoint answered HTTP 500 with an HTML page"),
     # rehearse: options, artifacts, output path
@@ -139,6 +150,10 @@ ROWS = [
      {}, 1, "no-such-bucket-bad-input"),
     ("analyze-ab-s3-capture-not-utf8", ["analyze-ab", "s3://{bucket}/latin1-captures", "--truth", "{tmp}/truth.csv"], {}, 2,
      "s3://{bucket}/latin1-captures/ep/control/2024/05/01/12/capture.jsonl: not UTF-8 text"),
+    ("analyze-ab-empty-captures", ["analyze-ab", "{tmp}/empty-captures", "--truth", "{tmp}/truth.csv", "--control", "a"], {}, 2,
+     "{tmp}/empty-captures: 1 .jsonl capture file(s) but no capture record in them: nothing to analyze"),
+    ("analyze-ab-bom-truth-bad-label", ["analyze-ab", "{tmp}/captures", "--truth", "{tmp}/truth-bom.csv"], {}, 2,
+     "truth-bom.csv:2: label: 'x': must be a number"),
     ("analyze-ab-truth-nan-label", ["analyze-ab", "{tmp}/captures", "--truth", "{tmp}/truth-nan.csv"], {}, 2,
      "truth-nan.csv:3: label: 'nan': must be a number"),
     ("compare-shadow-tolerance-inf", ["compare-shadow", "{tmp}/folder", "--tolerance=-inf"], {}, 2,
@@ -177,6 +192,9 @@ def write_inputs(folder: Path) -> None:
     (folder / "out-blocked" / "prod-config-export.json").mkdir(parents=True)  # a folder where a file goes
     (folder / "a-file").write_text("I am a file\n")
     (folder / "truth.csv").write_text("inference_id,label\n1,3.0\n")
+    (folder / "truth-bom.csv").write_text("\ufeffinference_id,label\n1,x\n")  # the header reads right; the label does not
+    (folder / "empty-captures" / "ep" / "a" / "2024" / "05" / "01" / "12").mkdir(parents=True)
+    (folder / "empty-captures" / "ep" / "a" / "2024" / "05" / "01" / "12" / "capture.jsonl").write_text("\n")
     (folder / "truth-nan.csv").write_text("inference_id,label\n1,3.0\n2,nan\n")
     from analysis.capture_files import capture_record, write_variant
 
@@ -263,7 +281,9 @@ def test_build_py_entry_point_reports_bad_environment_in_one_line(world, inputs,
         runpy.run_path(str(SEED / "build.py"), run_name="__main__")
     assert done.value.code == 2
     assert capsys.readouterr().err == ("error: environment: ARTIFACT_BUCKET: 'x': must be an S3 bucket name: 3-63 "
-                                       "lowercase letters, digits, dots and hyphens, a letter or digit first and last\n")
+                                       "lowercase letters, digits, dots and hyphens, a letter or digit first and last, "
+                                       "none of S3's reserved prefixes (xn--, sthree-, amzn-s3-demo-) or suffixes "
+                                       "(-s3alias, --ol-s3, .mrap, --x-s3, --table-s3)\n")
     assert not (inputs / "out").exists()
 
 
