@@ -199,6 +199,23 @@ def test_rollback_emulator_gone_after_k_updates_keeps_live_or_target_newest_and_
         server.stop()
 
 
+def cut_off_after_two_updates(group: str, audit, monkeypatch) -> tuple:
+    """Run the rollback to TARGET and stop it (Ctrl-C) right after AWS answered its second update, before
+    that update is recorded; the audit file and the command, for the rerun."""
+    calls = []
+
+    def after_update(**_):
+        calls.append(1)
+        if len(calls) == 2:
+            raise KeyboardInterrupt
+
+    hooked_session(monkeypatch, "after-call.sagemaker.UpdateModelPackage", after_update)
+    command = ["rollback", "--to-version", str(TARGET), "--group", group, "--audit-file", str(audit)]
+    with pytest.raises(KeyboardInterrupt):
+        cli.main(command)
+    return audit, command
+
+
 def test_rollback_cut_off_after_an_update_before_its_record_is_recorded_once_on_rerun(
         register, unique, tmp_path, monkeypatch, capsys, own_server):
     """The process stops between AWS's answer and the audit line (Ctrl-C): the rerun records that version."""
@@ -209,18 +226,7 @@ def test_rollback_cut_off_after_an_update_before_its_record_is_recorded_once_on_
         sm = boto3.client("sagemaker")
         group = unique("rbcut")
         register(sm, group, STATUSES)
-        calls = []
-
-        def after_update(**_):
-            calls.append(1)
-            if len(calls) == 2:
-                raise KeyboardInterrupt
-
-        hooked_session(monkeypatch, "after-call.sagemaker.UpdateModelPackage", after_update)
-        audit = tmp_path / "audit.jsonl"
-        command = ["rollback", "--to-version", str(TARGET), "--group", group, "--audit-file", str(audit)]
-        with pytest.raises(KeyboardInterrupt):
-            cli.main(command)
+        audit, command = cut_off_after_two_updates(group, tmp_path / "audit.jsonl", monkeypatch)
         assert statuses(sm, group)[5] == "Rejected"
         assert [e["event"] for e in audit_events(audit)] == ["planned", "rejected", "interrupted"]
 
@@ -244,18 +250,7 @@ def test_rollback_after_a_torn_last_audit_line_reports_it_and_the_rerun_finishes
         sm = boto3.client("sagemaker")
         group = unique("rbtorn")
         register(sm, group, STATUSES)
-        calls = []
-
-        def after_update(**_):
-            calls.append(1)
-            if len(calls) == 2:
-                raise KeyboardInterrupt
-
-        hooked_session(monkeypatch, "after-call.sagemaker.UpdateModelPackage", after_update)
-        audit = tmp_path / "audit.jsonl"
-        command = ["rollback", "--to-version", str(TARGET), "--group", group, "--audit-file", str(audit)]
-        with pytest.raises(KeyboardInterrupt):
-            cli.main(command)
+        audit, command = cut_off_after_two_updates(group, tmp_path / "audit.jsonl", monkeypatch)
         with audit.open("a") as file:
             file.write('{"event": "rejected", "time": "2026-')  # the rest never reached the disk
         capsys.readouterr()
