@@ -16,6 +16,7 @@ from conftest import SEED
 from pipelines.local import executor, validation
 from pipelines.local.run_folder import MARKER
 from test_bad_input import run
+from test_warm_start import alive
 
 BUCKET = "local-faults-test"
 ROLE = "arn:aws:iam::123456789012:role/SageMakerPipelineExecutionRole"
@@ -67,15 +68,6 @@ def wait_for(predicate, what: str) -> None:
     while not predicate():
         assert time.monotonic() < deadline, f"never happened: {what}"
         time.sleep(0.05)
-
-
-def alive(pid: int) -> bool:
-    """A process that exists and is not a zombie (a zombie runs nothing and writes nothing)."""
-    try:
-        with open(f"/proc/{pid}/stat") as stat:
-            return stat.read().rsplit(")", 1)[1].split()[0] != "Z"
-    except FileNotFoundError:
-        return False
 
 
 def start_run(argv: list[str], emulator: str) -> subprocess.Popen:
