@@ -75,6 +75,12 @@ def is_emulator(endpoint: str | None = None) -> bool:
         return False
 
 
+# The version names an S3 folder, sits in the template's URL and in the domain tag's value (TagValue's
+# pattern): characters safe in all three, so "?" or "#" never cut the URL short.
+VERSION_PATTERN = r"[A-Za-z0-9][A-Za-z0-9._-]{0,99}"
+VERSION_RULE = "must be 1-100 letters, digits, '.', '_' or '-', a letter or digit first (an S3 folder, URL and tag value)"
+
+
 def domain_id_pattern() -> str:
     """SageMaker's DomainId pattern, read from botocore's service model (the API's own rule)."""
     import botocore.session
@@ -91,8 +97,8 @@ def validate(options: Options) -> None:
         if not re.fullmatch(pattern := domain_id_pattern(), options.studio_domain_id):
             raise PublishInputError(f"--studio-domain-id: {options.studio_domain_id!r}: must match "
                                     f"{pattern} (SageMaker DomainId, e.g. d-abcdef123456)")
-    if not options.version or any(ch in options.version for ch in " /\\"):
-        raise PublishInputError(f"--version: {options.version!r}: must be non-empty without spaces or slashes")
+    if not re.fullmatch(VERSION_PATTERN, options.version or ""):
+        raise PublishInputError(f"--version: {options.version!r}: {VERSION_RULE}")
     problems = [format_problem("--studio-role-arn", arn, "role arn") for arn in options.studio_role_arns]
     if options.asset_bucket is not None:
         problems.append(format_problem("--asset-bucket", options.asset_bucket, "bucket"))

@@ -7,9 +7,11 @@ XGBoost algorithm and batch transform run as isolated local processes that see S
 AWS_ENDPOINT_URL unset, an embedded emulator (moto's server on 127.0.0.1) runs for the duration.
 """
 import argparse
+import contextlib
 import hashlib
 import json
 import math
+import os
 import sys
 import tempfile
 import time
@@ -25,6 +27,8 @@ from pipelines.local.definitions import check_maps, load_definition, prepare_res
 from pipelines.local.executor import Execution, StepRecord, all_steps, check_definition, execute, resolve_parameters
 from pipelines.local.errors import ExpressionError, InputError
 from pipelines.local.expressions import Context, resolve
+from pipelines.local.run_folder import fresh_step_folders, locked
+from pipelines.local.validation import validate_definition
 from pipelines.project import LOCAL_DEFAULTS, Project, from_environment
 
 SEED_ROOT = Path(__file__).resolve().parent.parent
@@ -197,6 +201,18 @@ def print_step(record: StepRecord) -> None:
             print(f"    | {line}", flush=True)
 
 
+def check_report_path(path: str) -> None:
+    """--json is checked before anything runs (a run that registered a model must not then fail on it)."""
+    target = Path(path)
+    folder = target.parent
+    if target.is_dir():
+        raise InputError(f"--json {path}: is a folder: give a file path")
+    if not folder.is_dir():
+        raise InputError(f"--json {path}: {folder}: no such folder")
+    if not os.access(folder, os.W_OK) or (target.exists() and not os.access(target, os.W_OK)):
+        raise InputError(f"--json {path}: not writable")
+
+
 def write_report(path: str, execution: Execution, pipeline_name: str, seconds: float, work_dir: Path) -> None:
     """The run as JSON: what the summary table shows, plus each step's log and the property files."""
     report = {
@@ -214,7 +230,9 @@ def write_report(path: str, execution: Execution, pipeline_name: str, seconds: f
         "properties": execution.properties,
         "property_files": [{"step": step, "name": name, "content": content} for (step, name), content in execution.property_files.items()],
     }
-    Path(path).write_text(json.dumps(report, indent=2, default=str))
+    partial = Path(f"{path}.partial")  # renamed into place: a reader never sees half a report
+    partial.write_text(json.dumps(report, indent=2, default=str))
+    os.replace(partial, path)
 
 
 def print_summary(execution: Execution) -> None:
@@ -232,11 +250,12 @@ def print_summary(execution: Execution) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    with warm_processes(PROJECT_PRELOAD, env=forkserver_environment()) as launcher:  # it imports the step libraries meanwhile
-        return run_with(args, launcher)
+    # held: the work folder's lock, released after the step processes ended
+    with contextlib.ExitStack() as held, warm_processes(PROJECT_PRELOAD, env=forkserver_environment()) as launcher:  # it imports the step libraries meanwhile
+        return run_with(args, launcher, held)
 
 
-def run_with(args: argparse.Namespace, launcher: WarmLauncher) -> int:
+def run_with(args: argparse.Namespace, launcher: WarmLauncher, held: contextlib.ExitStack) -> int:
     if not math.isfinite(args.step_timeout) or args.step_timeout <= 0:
         raise InputError(f"--step-timeout: {args.step_timeout}: must be a finite number of seconds > 0")
     overrides = parse_pairs(args.param, "--param")
@@ -244,6 +263,8 @@ def run_with(args: argparse.Namespace, launcher: WarmLauncher) -> int:
     maps = parse_pairs(args.map, "--map")
     check_maps(maps)
     hyperparameters = check_hyperparameters(parse_pairs(args.hyperparameter, "--hyperparameter"))
+    if args.json:
+        check_report_path(args.json)
     if args.definition:
         definition, pipeline_name = load_definition(Path(args.definition))
         if hyperparameters:
@@ -253,12 +274,15 @@ def run_with(args: argparse.Namespace, launcher: WarmLauncher) -> int:
         project = from_environment(LOCAL_DEFAULTS)
         definition, prefix, origin = cached_definition(project, hyperparameters, use_cache=not args.no_cache)
         print(f"definition: {origin}")
+        validate_definition(definition, "this repo's pipeline definition")
         pipeline_name = project.pipeline_name
     parameters = resolve_parameters(definition, overrides)
     check_definition(definition, stubs)
     if project:
         input_file = local_input_file(parameters, "InputDataUrl" in overrides)
     work_dir = work_folder(args.work_dir)
+    held.enter_context(locked(work_dir))  # until the run ends, however it ends
+    fresh_step_folders(work_dir, [step["Name"] for step in all_steps(definition["Steps"])])
     # Only once the input is known good: a step's environment may first have to be built.
     launcher.start(step_environments(step_images(definition, parameters)))  # each imports meanwhile
     with emulator_for_run() as (url, started):

@@ -8,6 +8,7 @@ import boto3
 
 from deploy import aws_formats, feature_signature, inference_components, registry, stage_names
 from deploy.accounts import TARGET_ROLE_VARIABLES, stage_session
+from deploy.atomic_files import write_all
 from deploy.errors import DeployError, InputError
 from deploy.stage_config import load_stage_config, refuse
 from deploy.stage_test import load_rows
@@ -156,8 +157,6 @@ def build(env: BuildEnvironment, config_paths: dict[str, Path], output_dir: Path
     for stage in stage_names.STAGES:
         contents[CONFIG_FILE.format(stage=stage)] = json.dumps(template_configuration(env, stage), indent=2) + "\n"
     output_dir.mkdir(parents=True, exist_ok=True)
-    written = {}
-    for name, text in contents.items():
-        written[name] = output_dir / name
-        written[name].write_text(text)
+    written = {name: output_dir / name for name in contents}
+    write_all({written[name]: text for name, text in contents.items()})  # all three or none
     return BuildResult(files=written, packages={stage: r.packages for stage, r in resolved.items()}, notes=notes)

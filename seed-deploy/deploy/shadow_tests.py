@@ -18,6 +18,7 @@ import datetime as dt
 import re
 from dataclasses import dataclass
 
+from deploy import aws_formats
 from deploy.errors import DeployError, InputError
 
 NAME_PATTERN = re.compile(r"^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,119}$")
@@ -28,7 +29,8 @@ NOT_STARTED = ("Creating", "Created")
 BAD_NAME = "--name: {name!r}: must match [a-zA-Z0-9](-*[a-zA-Z0-9]){{0,119}} (CreateInferenceExperiment)"
 BAD_SAMPLING = "--sampling-percentage: {value}: must be 1-100 (the share of requests copied to the shadow)"
 BAD_DURATION = f"--duration-days: {{value}}: must be 1-{MAX_DAYS} (a shadow test runs at most {MAX_DAYS} days)"
-BAD_DESTINATION = "--capture-destination: {value!r}: must be an s3:// URI"
+BAD_DESTINATION = ("--capture-destination: {value!r}: must be an s3://BUCKET/PREFIX URI naming a valid bucket, "
+                   "at most 512 characters (DataStorageConfig.Destination)")
 NOT_IN_SERVICE = "endpoint {endpoint}: {status}: a shadow test needs an InService endpoint"
 EXCLUDED = "endpoint {endpoint}: {why}: shadow tests exclude {kind} endpoints (shadow-tests-exclusions)"
 ONE_PRODUCTION = "endpoint {endpoint}: {count} production variants: a shadow test needs exactly one"
@@ -52,14 +54,24 @@ class ShadowTest:
 
     def check(self) -> None:
         """The API's rules on the request itself: InputError naming the option, the value and the rule."""
-        if not NAME_PATTERN.match(self.name):
-            raise InputError(BAD_NAME.format(name=self.name))
+        check_name(self.name)
         if not 1 <= self.sampling_percentage <= 100:
             raise InputError(BAD_SAMPLING.format(value=self.sampling_percentage))
         if not 1 <= self.duration_days <= MAX_DAYS:
             raise InputError(BAD_DURATION.format(value=self.duration_days))
-        if self.capture_destination is not None and not self.capture_destination.startswith("s3://"):
+        if self.capture_destination is not None and not _capture_destination_ok(self.capture_destination):
             raise InputError(BAD_DESTINATION.format(value=self.capture_destination))
+
+
+def check_name(name: str) -> None:
+    """InferenceExperimentName: the pattern bounds its letters, the length (1-120) its hyphens too."""
+    if len(name) > 120 or not NAME_PATTERN.match(name):
+        raise InputError(BAD_NAME.format(name=name))
+
+
+def _capture_destination_ok(value: str) -> bool:
+    bucket = value.removeprefix("s3://").partition("/")[0]
+    return value.startswith("s3://") and len(value) <= 512 and aws_formats.problem("bucket", bucket, "bucket") is None
 
 
 def production_variant(sm, endpoint: str) -> dict:
@@ -155,6 +167,7 @@ def start(sm, test: ShadowTest, now: dt.datetime | None = None) -> list[str]:
 
 def stop(sm, name: str, *, promote: bool = False, cancel: bool = False, reason: str | None = None) -> list[str]:
     """Stop the shadow test: keep production and remove the shadow, or promote the shadow (--promote)."""
+    check_name(name)
     existing = describe(sm, name)
     if existing is None:
         raise InputError(f"shadow test {name}: not found")
@@ -174,6 +187,7 @@ def stop(sm, name: str, *, promote: bool = False, cancel: bool = False, reason: 
 
 def status(sm, name: str) -> dict:
     """What the command prints for `status`: the experiment's state, variants, schedule and capture place."""
+    check_name(name)
     existing = describe(sm, name)
     if existing is None:
         raise InputError(f"shadow test {name}: not found")

@@ -49,7 +49,8 @@ class StageTestReport:
 
 
 def load_rows(path: Path) -> list[str]:
-    rows = [line.strip() for line in read_text(path, "--rows").splitlines() if line.strip()]
+    text = read_text(path, "--rows").removeprefix("\ufeff")  # a spreadsheet's byte order mark is not data
+    rows = [line.strip() for line in text.splitlines() if line.strip()]
     if not rows:
         raise InputError(NO_ROWS.format(path=path))
     return rows

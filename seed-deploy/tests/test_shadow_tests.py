@@ -118,7 +118,7 @@ def test_start_refuses_a_name_taken_by_another_test(sm):
     ({"sampling_percentage": 0}, "--sampling-percentage: 0: must be 1-100"),
     ({"sampling_percentage": 101}, "--sampling-percentage: 101: must be 1-100"),
     ({"duration_days": 31}, "--duration-days: 31: must be 1-30 (a shadow test runs at most 30 days)"),
-    ({"capture_destination": "bucket/prefix"}, "--capture-destination: 'bucket/prefix': must be an s3:// URI"),
+    ({"capture_destination": "bucket/prefix"}, "--capture-destination: 'bucket/prefix': must be an s3://BUCKET/PREFIX URI"),
 ])
 def test_start_refuses_what_the_api_refuses_before_any_call(sm, overrides, message):
     with pytest.raises(InputError, match=message.replace("(", r"\(").replace(")", r"\)")):

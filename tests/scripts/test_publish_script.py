@@ -9,7 +9,7 @@ FAKE = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing", "AWS
 
 
 @pytest.mark.parametrize("options, message", [
-    (Options(version="1 0", dry_run=True), "--version: '1 0': must be non-empty without spaces or slashes"),
+    (Options(version="1 0", dry_run=True), "--version: '1 0': must be 1-100 letters, digits, '.', '_' or '-'"),
     (Options(studio_role_arns=["studio"], dry_run=True), "--studio-role-arn: 'studio': must be an IAM role ARN"),
     (Options(), "--studio-role-arn: none given"),
 ])
@@ -23,7 +23,7 @@ def test_invalid_input_is_refused_naming_the_field(options, message, monkeypatch
 def test_main_exits_2_with_the_message_on_stderr(monkeypatch, capsys):
     monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
     assert publish.main(["--version", "a/b", "--dry-run"]) == 2
-    assert capsys.readouterr().err == "error: --version: 'a/b': must be non-empty without spaces or slashes\n"
+    assert capsys.readouterr().err == "error: --version: 'a/b': must be 1-100 letters, digits, '.', '_' or '-', a letter or digit first (an S3 folder, URL and tag value)\n"
 
 
 def test_dry_run_plans_uploads_and_the_stack(synthesis, monkeypatch):

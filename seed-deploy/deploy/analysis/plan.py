@@ -76,6 +76,8 @@ def load_prices(override: dict | None = None) -> tuple[dict[str, float], str]:
     prices = dict(shipped["prices"])
     if override is not None:
         extra = override.get("prices", override)
+        if not isinstance(extra, dict):
+            raise InputError(f"prices: {type(extra).__name__}: must be an object of instance type -> price per instance-hour")
         for name, value in extra.items():
             if not isinstance(value, (int, float)) or isinstance(value, bool) or value < 0:
                 raise InputError(f"prices.{name}: {value!r}: must be a number >= 0 (price per instance-hour)")

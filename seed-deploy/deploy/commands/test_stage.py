@@ -68,10 +68,15 @@ def endpoint_for(args) -> str:
     project = os.environ.get("SAGEMAKER_PROJECT_NAME")
     if not project:
         raise InputError(NO_ENDPOINT)
+    problem = aws_formats.problem("SAGEMAKER_PROJECT_NAME", project, "project name")
+    if problem:
+        raise InputError(problem)
     return stage_names.endpoint_name(project, args.stage)
 
 
 def run(args) -> int:
+    if args.stage not in stage_names.STAGES:  # argparse checks choices on the command line, not a default from $STAGE
+        raise InputError(f"STAGE: {args.stage!r}: must be one of {', '.join(stage_names.STAGES)}")
     config = load_stage_config(args.config or Path(f"{args.stage}-config.json"))
     rows = load_rows(args.rows)
     if args.signature:

@@ -8,6 +8,7 @@ import tarfile
 import tempfile
 import threading
 import time
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlparse
@@ -228,8 +229,8 @@ def _untar(data: bytes, source: str) -> dict[str, bytes]:
                 for member in archive.getmembers()
                 if member.isfile()
             }
-    except tarfile.TarError as error:
-        reason = " ".join(str(error).split())  # tarfile lists every method it tried, one a line
+    except (tarfile.TarError, EOFError, zlib.error, OSError) as error:  # the stream's own errors too: gzip cut short
+        reason = " ".join(str(error).split()) or type(error).__name__  # tarfile lists every method it tried, one a line
         raise InputError(f"model artifact: {source}: not a tar archive (truncated or corrupt): {reason}") from error
 
 
