@@ -107,3 +107,42 @@ def plan_changes(sc, *, plan_name: str, product_id: str, provisioned_product: st
         return changes_from(described.get("ResourceChanges", []))
     finally:
         sc.delete_provisioned_product_plan(PlanId=plan_id)
+
+
+def template_changes(old: dict, new: dict, region: str = "us-east-1") -> list[Change]:
+    """The change between two templates without CloudFormation (the offline rehearsal, where the emulator cannot
+    create the project stack): resources added, removed and modified by logical id; a modification replaces the
+    resource when it changes a create-only property of the resource type's registry schema (the schemas cfn-lint
+    ships: CloudFormation's own rule for "Update requires: Replacement")."""
+    before, after = old.get("Resources", {}), new.get("Resources", {})
+    changes = [Change(logical_id, after[logical_id]["Type"], "Add") for logical_id in after if logical_id not in before]
+    changes += [Change(logical_id, before[logical_id]["Type"], "Remove") for logical_id in before
+                if logical_id not in after]
+    for logical_id in sorted(set(before) & set(after)):
+        if before[logical_id] == after[logical_id]:
+            continue
+        if before[logical_id]["Type"] != after[logical_id]["Type"]:  # a new type under the same id: a new resource
+            changes.append(Change(logical_id, after[logical_id]["Type"], "Modify", "True"))
+            continue
+        changed = {name for name in set(before[logical_id].get("Properties", {})) | set(after[logical_id].get(
+            "Properties", {})) if before[logical_id].get("Properties", {}).get(name) != after[logical_id].get(
+            "Properties", {}).get(name)}
+        changes.append(Change(logical_id, after[logical_id]["Type"], "Modify",
+                              replacement(after[logical_id]["Type"], changed, region)))
+    return changes
+
+
+def replacement(resource_type: str, changed: set[str], region: str) -> str:
+    """True when a changed property is create-only, Conditional when one inside it is (or the type is unknown)."""
+    from cfnlint.schema import PROVIDER_SCHEMA_MANAGER
+    from cfnlint.schema._exceptions import ResourceNotFoundError
+
+    try:
+        create_only = PROVIDER_SCHEMA_MANAGER.get_resource_schema(region, resource_type).schema.get(
+            "createOnlyProperties", [])
+    except ResourceNotFoundError:  # a type the schemas do not know: it may be replaced
+        return "Conditional"
+    tops = {path.split("/")[2]: path.count("/") == 2 for path in create_only if path.startswith("/properties/")}
+    if any(tops.get(name) is True for name in changed):
+        return "True"
+    return "Conditional" if any(name in tops for name in changed) else "False"

@@ -142,8 +142,9 @@ def describe_project(clients: Clients, name: str) -> Project:
     return project
 
 
-def upgrade(options: Options, clients: Clients, progress=print, sleep=time.sleep) -> list[str]:
-    """Preview, refuse or update, then merge the seeds; returns the changes made (empty: nothing changed)."""
+def upgrade(options: Options, clients: Clients, progress=print, sleep=time.sleep, preview=None) -> list[str]:
+    """Preview, refuse or update, then merge the seeds; returns the changes made (empty: nothing changed).
+    `preview(project, bucket)` replaces AWS's preview of the stack change (the offline rehearsal's template diff)."""
     validate(options)
     project = describe_project(clients, options.project)
     state = load_state(options)
@@ -157,7 +158,7 @@ def upgrade(options: Options, clients: Clients, progress=print, sleep=time.sleep
     print_changelog(options, current, progress)
     infra_done = project.version == options.to
     if not infra_done:
-        preview_infrastructure(options, clients, project, bucket, progress)
+        preview_infrastructure(options, clients, project, bucket, progress, preview)
     merges = [merge_seed(options, clients, project, seed, bucket, current, progress) for seed in SEEDS]
     if options.dry_run:
         progress("==> dry run: nothing changed")
@@ -190,11 +191,14 @@ def print_changelog(options: Options, current: str, progress) -> None:
             progress(f"    {line}")
 
 
-def preview_infrastructure(options: Options, clients: Clients, project: Project, bucket: str, progress) -> None:
+def preview_infrastructure(options: Options, clients: Clients, project: Project, bucket: str, progress,
+                           preview=None) -> None:
     """The project stack's change as a table; stop, changing nothing, when data would be lost."""
     progress("==> infrastructure preview")
     name = f"template-upgrade-{options.to.replace('.', '-')}"
-    if project.product_id:
+    if preview:
+        changes = preview(project, bucket)
+    elif project.product_id:
         artifact = target_artifact(options, clients, project)
         changes = stack_preview.plan_changes(
             clients.servicecatalog, plan_name=name, product_id=project.product_id,

@@ -228,3 +228,23 @@ def test_a_service_catalog_plan_that_replaces_the_bucket_is_refused():
 def test_bad_version_exits_2_naming_the_field(capsys):
     assert upgrade_project.main(["churn", "--to", "two"]) == 2
     assert capsys.readouterr().err == ("error: --to: 'two': must be a version of numbers and dots, e.g. 2.0.0\n")
+
+
+def test_template_changes_replace_a_bucket_whose_name_changes_and_modify_a_role():
+    old = {"Resources": {"Bucket": {"Type": "AWS::S3::Bucket", "Properties": {"BucketName": "a"}},
+                        "Role": {"Type": "AWS::IAM::Role", "Properties": {"Description": "1"}},
+                        "Gone": {"Type": "AWS::SNS::Topic"}}}
+    new = {"Resources": {"Bucket": {"Type": "AWS::S3::Bucket", "Properties": {"BucketName": "b"}},
+                         "Role": {"Type": "AWS::IAM::Role", "Properties": {"Description": "2"}},
+                         "Queue": {"Type": "AWS::SQS::Queue"}}}
+    changes = {c.logical_id: c.category for c in stack_preview.template_changes(old, new)}
+    assert changes == {"Bucket": "replaced", "Role": "modified", "Queue": "added", "Gone": "removed"}
+
+
+def test_changelog_lists_the_versions_a_skip_or_a_downgrade_crosses():
+    import changelog
+
+    text = "# Changelog\n## 3.0.0\nc\n## 2.1.0\nb\n## 2.0.0\na\n## 1.0.0\nfirst\n"
+    assert changelog.crossed(text, "1.0.0", "3.0.0") == [("3.0.0", "c"), ("2.1.0", "b"), ("2.0.0", "a")]
+    assert changelog.crossed(text, "3.0.0", "2.0.0") == [("3.0.0", "c"), ("2.1.0", "b")]
+    assert changelog.crossed(text, "2.0.0", "2.0.0") == []
