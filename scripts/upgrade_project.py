@@ -306,12 +306,12 @@ def merge_seed(options: Options, clients: Clients, project: Project, seed: str, 
         return [f"{repository}: branch {branch}"] if made else []
 
     def push_bundle(progress) -> list[str]:
-        stem = options.out_dir / f"{project.name}-{seed}-{options.to}"
-        description_file = stem.with_suffix(".md")
+        stem = f"{project.name}-{seed}-{options.to}"  # not Path.with_suffix: the version has dots
+        description_file = options.out_dir / f"{stem}.md"
         description_file.parent.mkdir(parents=True, exist_ok=True)
         description_file.write_text(text)
         bundle = upgrade_repos.write_bundle(options.clones[seed], parent, branch, result.files, message,
-                                            stem.with_suffix(".bundle"))
+                                            options.out_dir / f"{stem}.bundle")
         progress(f"    {repository}: wrote {bundle}; in your clone, run:")
         for command in upgrade_repos.push_commands(bundle, branch, default_branch, title, description_file,
                                                    repository, options.git_host):
