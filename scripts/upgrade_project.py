@@ -300,7 +300,7 @@ def merge_seed(options: Options, clients: Clients, project: Project, seed: str, 
         commit, made = upgrade_repos.codecommit_push(clients.codecommit, repository, parent, branch, result.files,
                                                      head, message)
         request = upgrade_repos.codecommit_pull_request(clients.codecommit, repository, branch, default_branch, title,
-                                                        text, token=f"{repository}-{branch}"[:64])
+                                                        text, token=upgrade_repos.request_token(repository, branch))
         progress(f"    {repository}: branch {branch} at {commit}" + ("" if made else " (pushed by an earlier run)")
                  + f", pull request {request}")
         return [f"{repository}: branch {branch}"] if made else []

@@ -3,6 +3,7 @@ GetBlob, written as branch template-upgrade/<version> with CreateBranch and Crea
 repository behind CodeConnections (GitHub, GitLab, Bitbucket; AWS has no push API for them): a local clone is
 read, the branch is written as a git bundle, and the two commands that push it and open the request are printed.
 Every write is skipped when it is already there, so an interrupted upgrade finishes on the next run."""
+import hashlib
 import io
 import shlex
 import subprocess
@@ -14,6 +15,8 @@ from seed_merge import Files
 
 BRANCH_PREFIX = "template-upgrade/"
 AUTHOR = "SageMaker project template upgrade"
+PULL_REQUEST_DESCRIPTION_MAX = 10240  # botocore's codecommit model: CreatePullRequest description max
+CUT_NOTE = "\n... (cut at CodeCommit's description limit: the commit message lists every file)\n"
 
 
 def upgrade_branch(version: str) -> str:
@@ -70,10 +73,17 @@ def codecommit_push(cc, repository: str, parent: str, branch: str, merged: Files
     return commit["commitId"], True
 
 
+def request_token(repository: str, branch: str) -> str:
+    """The pull request's idempotency token: one per repository and upgrade branch, whatever their length."""
+    return hashlib.sha256(f"{repository}\n{branch}".encode()).hexdigest()[:32]
+
+
 def codecommit_pull_request(cc, repository: str, branch: str, destination: str, title: str, text: str,
                             token: str) -> str:
-    """The pull request from `branch` to `destination`; the same clientRequestToken on a rerun returns the
-    request already opened instead of a second one (CodeCommit's idempotency token)."""
+    """The pull request from `branch` to `destination`; the same clientRequestToken (and the same parameters) on a
+    rerun returns the request already opened instead of a second one (CodeCommit's idempotency token)."""
+    if len(text) > PULL_REQUEST_DESCRIPTION_MAX:  # CreatePullRequest's limit; the commit message keeps it all
+        text = text[:PULL_REQUEST_DESCRIPTION_MAX - len(CUT_NOTE)] + CUT_NOTE
     request = cc.create_pull_request(
         title=title, description=text, clientRequestToken=token,
         targets=[{"repositoryName": repository, "sourceReference": branch, "destinationReference": destination}])

@@ -116,3 +116,9 @@ def test_the_bundle_holds_the_merge_on_top_of_the_teams_head(upgraded, tmp_path)
     assert run(repo, "show", f"{branch}:requirements.txt").count("mlops-guardrails==2.0.0") == 1
     assert run(repo, "ls-tree", "-r", "--name-only", branch).split() == sorted(result.files)
     assert request.startswith(f"gh pr create --repo acme/churn-build --head {branch} --base main")
+
+
+def test_pull_request_tokens_differ_per_repository_even_for_long_names():
+    long = "sagemaker-" + "a" * 32 + "-p-abcdefghijkl"
+    assert upgrade_repos.request_token(long + "-modelbuild", "template-upgrade/2.0.0") != \
+        upgrade_repos.request_token(long + "-modeldeploy", "template-upgrade/2.0.0")
