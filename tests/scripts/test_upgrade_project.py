@@ -248,3 +248,56 @@ def test_changelog_lists_the_versions_a_skip_or_a_downgrade_crosses():
     assert changelog.crossed(text, "1.0.0", "3.0.0") == [("3.0.0", "c"), ("2.1.0", "b"), ("2.0.0", "a")]
     assert changelog.crossed(text, "3.0.0", "2.0.0") == [("3.0.0", "c"), ("2.1.0", "b")]
     assert changelog.crossed(text, "2.0.0", "2.0.0") == []
+
+
+def test_a_dry_run_previews_and_merges_but_changes_nothing(published):
+    sagemaker, codecommit = boto3.client("sagemaker"), boto3.client("codecommit")
+    lines = []
+    with Stubber(sagemaker) as sm, Stubber(codecommit) as cc:  # reads only: no update, branch, commit or request
+        sm.add_response("describe_project", described(published, "1.0.0"), {"ProjectName": "churn"})
+        for seed in ("seed-build", "seed-deploy"):
+            stub_head(cc, repo(seed), TEAM_HEAD)
+        assert upgrade_project.upgrade(options(published, dry_run=True),
+                                       Clients(sagemaker=sagemaker, codecommit=codecommit), progress=lines.append) == []
+        cc.assert_no_pending_responses()
+    assert f"==> {repo('seed-build')}: seed-build 1.0.0 -> 2.0.0: 3 files changed, 0 conflicts (no " \
+           f"{STAMP_FILE}: merged from the project's 1.0.0)" in lines
+    assert lines[-1] == "==> dry run: nothing changed"
+    assert not (published["out"] / "churn.json").exists()
+
+
+def test_allow_replace_names_the_bucket_and_the_upgrade_goes_on(published):
+    sagemaker, codecommit = boto3.client("sagemaker"), boto3.client("codecommit")
+    lines = []
+    with Stubber(sagemaker) as sm, Stubber(codecommit) as cc:
+        sm.add_response("describe_project", described(published, "1.0.0"), {"ProjectName": "churn"})
+        stamped = {**TEAM_HEAD, STAMP_FILE: json.dumps({"seed": "s", "template_version": "2.1.0", "files": {}}).encode()}
+        for seed in ("seed-build", "seed-deploy"):  # seeds already merged by hand: only the stack moves
+            stub_head(cc, repo(seed), stamped)
+        sm.add_response("update_project", {"ProjectArn": "arn:aws:sagemaker:us-east-1:123456789012:project/churn"})
+        sm.add_response("describe_project", described(published, "2.1.0", "UpdateCompleted"), {"ProjectName": "churn"})
+        made = upgrade_project.upgrade(options(published, to="2.1.0", allow_replace={"ArtifactBucket"}),
+                                       Clients(sagemaker=sagemaker, codecommit=codecommit), progress=lines.append,
+                                       sleep=lambda _s: None)
+        sm.assert_no_pending_responses()
+    assert made == ["infrastructure: churn updated to 2.1.0"]
+    assert "    removed   ArtifactBucket AWS::S3::Bucket   <- holds data" in lines
+    assert "==> upgrade: brings 2 changelog entries" in "\n".join(lines)
+
+
+def test_a_downgrade_lists_the_versions_it_takes_back(published):
+    lines = []
+    upgrade_project.print_changelog(options(published, to="1.0.0"), "2.1.0", lines.append)
+    assert lines[0] == f"==> downgrade: takes back 2 changelog entries ({published['changelog']}):"
+    assert [line for line in lines if line.startswith("  ## ")] == ["  ## 2.1.0", "  ## 2.0.0"]
+
+
+def test_an_unpublished_version_is_named(published):
+    sagemaker, codecommit = boto3.client("sagemaker"), boto3.client("codecommit")
+    with Stubber(sagemaker) as sm, Stubber(codecommit) as cc:
+        sm.add_response("describe_project", described(published, "1.0.0"), {"ProjectName": "churn"})
+        stub_head(cc, repo("seed-build"), TEAM_HEAD)
+        with pytest.raises(upgrade_project.UpgradeInputError, match=f"version 9.0.0: s3://{published['bucket']}/"
+                                                                    "sagemaker-project/9.0.0/seed-build.zip: not published"):
+            upgrade_project.upgrade(options(published, to="9.0.0"), Clients(sagemaker=sagemaker, codecommit=codecommit),
+                                    progress=lambda _l: None, preview=lambda _p, _b: [])
