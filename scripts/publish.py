@@ -264,16 +264,19 @@ def deploy_portfolio_emulated(options: Options, progress) -> str:
 
 
 def deploy_portfolio(options: Options, bucket: str, template_key: str, synthesis: Synthesis, progress) -> str:
-    """Create or update the portfolio stack with boto3 and wait for it, then add this version to its product as a
-    new provisioning artifact (earlier versions stay); returns the stack's final status."""
-    import boto3
-
+    """Create or update the portfolio stack with boto3 and wait for it; returns the stack's final status."""
     first = first_product_version(options.stack_name)  # the stack keeps its first artifact; later ones are added
     parameters = {"TemplateBucket": bucket, "TemplateKey": first[1] if first else template_key,
                   "ProductVersion": first[0] if first else options.version,
                   "StudioExecutionRoleArns": ",".join(options.studio_role_arns),
                   **boundary_parameter(options.stack_name, synthesis, progress)}
-    status = deploy_stack(options.stack_name, synthesis.templates[PORTFOLIO_STACK].read_text(), parameters, progress)
+    return deploy_stack(options.stack_name, synthesis.templates[PORTFOLIO_STACK].read_text(), parameters, progress)
+
+
+def add_product_version(options: Options, bucket: str, template_key: str, progress) -> str:
+    """This version as a provisioning artifact of the portfolio stack's product (kept beside the earlier ones)."""
+    import boto3
+
     product = stack_output(options.stack_name, "ProductId")
     url = s3_template.template_url(bucket, template_key, options.region)
     with aws_errors(f"servicecatalog:CreateProvisioningArtifact {product}"):
@@ -281,7 +284,7 @@ def deploy_portfolio(options: Options, bucket: str, template_key: str, synthesis
                                                                    options.version, url)
     progress(f"    product {product}: version {options.version} is artifact {artifact} "
              f"({'added' if created else 'already published'})")
-    return status
+    return artifact
 
 
 def first_product_version(stack: str) -> tuple[str, str] | None:
@@ -294,7 +297,7 @@ def first_product_version(stack: str) -> tuple[str, str] | None:
             return None
         values = {p["ParameterKey"]: p["ParameterValue"]
                   for p in cfn.describe_stacks(StackName=stack)["Stacks"][0].get("Parameters", [])}
-    return values["ProductVersion"], values["TemplateKey"]
+    return (values["ProductVersion"], values["TemplateKey"]) if "ProductVersion" in values else None
 
 
 def list_published(options: Options, progress=print) -> list[str]:
@@ -500,6 +503,7 @@ def publish(options: Options, *, synthesis: Synthesis | None = None, progress=pr
     else:
         status = deploy_portfolio(options, bucket, template_key, synthesis, progress)
         progress(f"    {options.stack_name}: {status}")
+        add_product_version(options, bucket, template_key, progress)
     progress(f"==> published version {options.version}")
     return lines
 

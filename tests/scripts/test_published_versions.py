@@ -49,3 +49,28 @@ def test_s3_versions_lists_each_prefix_with_its_stamped_commit(emulator, tmp_pat
     assert published_versions.listing(rows, artifacts("1.0.0")["ProvisioningArtifactDetails"]) == [
         "s3 1.0.0        2 objects, source commit ae859d0", "s3 2.0.0        2 objects, source commit f00ba47",
         "service-catalog 1.0.0        artifact pa-100"]
+
+
+def test_the_portfolio_stack_keeps_its_first_version_and_key(emulator):
+    import json
+
+    import publish
+
+    template = {"Parameters": {"ProductVersion": {"Type": "String"}, "TemplateKey": {"Type": "String"}},
+                "Resources": {"Topic": {"Type": "AWS::SNS::Topic"}}}
+    assert publish.first_product_version("portfolio-first-version") is None
+    boto3.client("cloudformation").create_stack(StackName="portfolio-first-version", TemplateBody=json.dumps(template),
+                                                Parameters=[{"ParameterKey": "ProductVersion", "ParameterValue": "1.0.0"},
+                                                            {"ParameterKey": "TemplateKey", "ParameterValue":
+                                                             "sagemaker-project/1.0.0/sagemaker-project.json"}])
+    assert publish.first_product_version("portfolio-first-version") == (
+        "1.0.0", "sagemaker-project/1.0.0/sagemaker-project.json")
+
+
+def test_publish_list_prints_the_versions_in_the_bucket(emulator, capsys):
+    import publish
+
+    boto3.client("s3").create_bucket(Bucket="versions-cli")
+    boto3.client("s3").put_object(Bucket="versions-cli", Key="sagemaker-project/1.0.0/sagemaker-project.json", Body=b"{}")
+    assert publish.main(["--list", "--asset-bucket", "versions-cli"]) == 0
+    assert capsys.readouterr().out == "s3 1.0.0        1 objects, source commit -\n"

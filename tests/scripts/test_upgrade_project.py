@@ -301,3 +301,47 @@ def test_an_unpublished_version_is_named(published):
                                                                     "sagemaker-project/9.0.0/seed-build.zip: not published"):
             upgrade_project.upgrade(options(published, to="9.0.0"), Clients(sagemaker=sagemaker, codecommit=codecommit),
                                     progress=lambda _l: None, preview=lambda _p, _b: [])
+
+
+def test_the_service_catalog_path_plans_then_updates_the_provisioning_artifact(published):
+    sagemaker, codecommit, sc = (boto3.client(name) for name in ("sagemaker", "codecommit", "servicecatalog"))
+    product = "prod-abcdefghijklm"
+    artifacts = {"ProvisioningArtifactDetails": [{"Id": "pa-100", "Name": "1.0.0"}, {"Id": "pa-200", "Name": "2.0.0"}]}
+    sc_project = {"ProjectArn": "arn:aws:sagemaker:us-east-1:123456789012:project/churn", "ProjectName": "churn",
+                  "ProjectId": PROJECT_ID, "ProjectStatus": "CreateCompleted", "CreationTime": NOW,
+                  "ServiceCatalogProvisioningDetails": {"ProductId": product, "ProvisioningArtifactId": "pa-100"},
+                  "ServiceCatalogProvisionedProductDetails": {"ProvisionedProductId": "pp-abc"}}
+    lines = []
+    with Stubber(sagemaker) as sm, Stubber(codecommit) as cc, Stubber(sc) as catalog:
+        sm.add_response("describe_project", sc_project, {"ProjectName": "churn"})
+        catalog.add_response("list_provisioning_artifacts", artifacts, {"ProductId": product})
+        catalog.add_response("list_provisioning_artifacts", artifacts, {"ProductId": product})
+        catalog.add_response("create_provisioned_product_plan", {"PlanId": "plan-9"}, {
+            "PlanName": "template-upgrade-2-0-0", "PlanType": "CLOUDFORMATION", "ProductId": product,
+            "ProvisionedProductName": "pp-abc", "ProvisioningArtifactId": "pa-200",
+            "IdempotencyToken": f"{PROJECT_ID}-template-upgrade-2-0-0"})
+        catalog.add_response("describe_provisioned_product_plan", {
+            "ProvisionedProductPlanDetails": {"Status": "CREATE_SUCCESS"},
+            "ResourceChanges": [{"Action": "Modify", "LogicalResourceId": "BuildRole", "ResourceType": "AWS::IAM::Role",
+                                 "Replacement": "False"}]}, {"PlanId": "plan-9"})
+        catalog.add_response("delete_provisioned_product_plan", {}, {"PlanId": "plan-9"})
+        stamped = {**TEAM_HEAD, STAMP_FILE: json.dumps({"seed": "s", "template_version": "2.0.0", "files": {}}).encode()}
+        for seed in ("seed-build", "seed-deploy"):
+            stub_head(cc, repo(seed), stamped)
+        catalog.add_response("list_provisioning_artifacts", artifacts, {"ProductId": product})
+        sm.add_response("update_project", {"ProjectArn": sc_project["ProjectArn"]}, {
+            "ProjectName": "churn", "ServiceCatalogProvisioningUpdateDetails": {
+                "ProvisioningArtifactId": "pa-200", "ProvisioningParameters": []}})
+        sm.add_response("describe_project", {**sc_project, "ProjectStatus": "UpdateCompleted"}, {"ProjectName": "churn"})
+        made = upgrade_project.upgrade(options(published), Clients(sagemaker=sagemaker, codecommit=codecommit,
+                                                                   servicecatalog=sc),
+                                       progress=lines.append, sleep=lambda _s: None)
+        sm.assert_no_pending_responses()
+        catalog.assert_no_pending_responses()
+    assert made == ["infrastructure: churn updated to 2.0.0"]
+    assert lines[lines.index("==> infrastructure preview") + 2].split() == ["modified", "BuildRole", "AWS::IAM::Role"]
+
+
+def test_a_clone_option_without_a_path_exits_2(capsys):
+    assert upgrade_project.main(["churn", "--to", "2.0.0", "--clone", "seed-build"]) == 2
+    assert "error: --clone: 'seed-build': must be SEED=PATH" in capsys.readouterr().err
