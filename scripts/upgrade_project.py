@@ -156,8 +156,8 @@ def upgrade(options: Options, clients: Clients, progress=print, sleep=time.sleep
         raise UpgradeInputError("--asset-bucket: not given and the project has no SeedBucket parameter: pass the "
                                 "bucket publish uploaded the versions to")
     print_changelog(options, current, progress)
-    infra_done = project.version == options.to
-    if not infra_done:
+    infra_done = project.version == options.to and project.status in DONE_STATUSES
+    if not infra_done and project.status != "UpdateInProgress":  # in progress: an earlier run's previewed update
         preview_infrastructure(options, clients, project, bucket, progress, preview)
     merges = [merge_seed(options, clients, project, seed, bucket, current, progress) for seed in SEEDS]
     if options.dry_run:

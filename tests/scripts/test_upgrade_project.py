@@ -345,3 +345,20 @@ def test_the_service_catalog_path_plans_then_updates_the_provisioning_artifact(p
 def test_a_clone_option_without_a_path_exits_2(capsys):
     assert upgrade_project.main(["churn", "--to", "2.0.0", "--clone", "seed-build"]) == 2
     assert "error: --clone: 'seed-build': must be SEED=PATH" in capsys.readouterr().err
+
+
+def test_a_rerun_during_the_update_only_waits_for_it(published):
+    sagemaker, codecommit = boto3.client("sagemaker"), boto3.client("codecommit")
+    lines = []
+    with Stubber(sagemaker) as sm, Stubber(codecommit) as cc:  # no change set, no second UpdateProject
+        sm.add_response("describe_project", described(published, "2.0.0", "UpdateInProgress"), {"ProjectName": "churn"})
+        stamped = {**TEAM_HEAD, STAMP_FILE: json.dumps({"seed": "s", "template_version": "2.0.0", "files": {}}).encode()}
+        for seed in ("seed-build", "seed-deploy"):
+            stub_head(cc, repo(seed), stamped)
+        sm.add_response("describe_project", described(published, "2.0.0", "UpdateInProgress"), {"ProjectName": "churn"})
+        sm.add_response("describe_project", described(published, "2.0.0", "UpdateCompleted"), {"ProjectName": "churn"})
+        made = upgrade_project.upgrade(options(published), Clients(sagemaker=sagemaker, codecommit=codecommit),
+                                       progress=lines.append, sleep=lambda _s: None)
+        sm.assert_no_pending_responses()
+    assert made == ["infrastructure: churn updated to 2.0.0"]
+    assert "==> infrastructure preview" not in lines and "    churn: UpdateCompleted" in lines
