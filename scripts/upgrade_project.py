@@ -288,6 +288,9 @@ def merge_seed(options: Options, clients: Clients, project: Project, seed: str, 
         return None
     base, new = (seed_files(clients, bucket, version, seed) for version in (base_version, options.to))
     result = seed_merge.merge(base, new, head, labels=(base_version, options.to), pin_version=options.to)
+    if not result.changed:
+        progress(f"==> {repository}: {seed} {base_version} -> {options.to}: nothing to merge")
+        return None
     text = seed_merge.description(repository, base_version, options.to, result, head)
     progress(f"==> {repository}: {seed} {base_version} -> {options.to}: {len(result.changed)} files changed, "
              f"{len(result.conflicts)} conflicts" + ("" if stamped_version(head) else

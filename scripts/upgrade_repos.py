@@ -5,8 +5,10 @@ read, the branch is written as a git bundle, and the two commands that push it a
 Every write is skipped when it is already there, so an interrupted upgrade finishes on the next run."""
 import hashlib
 import io
+import re
 import shlex
 import subprocess
+import sys
 import tempfile
 import zipfile
 from pathlib import Path
@@ -15,6 +17,8 @@ from seed_merge import Files
 
 BRANCH_PREFIX = "template-upgrade/"
 AUTHOR = "SageMaker project template upgrade"
+# CodeCommit's quotas (userguide/limits.html): at most 100 files in a single commit made through the API.
+FILES_PER_COMMIT = 100
 PULL_REQUEST_DESCRIPTION_MAX = 10240  # botocore's codecommit model: CreatePullRequest description max
 CUT_NOTE = "\n... (cut at CodeCommit's description limit: the commit message lists every file)\n"
 
@@ -58,19 +62,31 @@ def codecommit_branch_commit(cc, repository: str, branch: str) -> str | None:
 
 def codecommit_push(cc, repository: str, parent: str, branch: str, merged: Files, head: Files,
                     message: str) -> tuple[str, bool]:
-    """Branch `branch` at `parent`, then one commit on it that turns `head` into `merged`.
-    Returns (commit id, made now); a branch already past `parent` is the earlier run's commit, kept."""
+    """Branch `branch` at `parent`, then the commits on it that turn `head` into `merged` (one per
+    FILES_PER_COMMIT changed files). Returns (branch head, made now). A rerun continues after the last part an
+    earlier run committed (each part's message says "part i/n"), so every part is committed once."""
+    entries = ([{"filePath": path, "fileContent": content} for path, content in sorted(merged.items())
+                if head.get(path) != content] + [{"filePath": path} for path in sorted(set(head) - set(merged))])
+    parts = [entries[i:i + FILES_PER_COMMIT] for i in range(0, len(entries), FILES_PER_COMMIT)] or [[]]
     at = codecommit_branch_commit(cc, repository, branch)
-    if at is not None and at != parent:
-        return at, False
+    done = 0
     if at is None:
         cc.create_branch(repositoryName=repository, branchName=branch, commitId=parent)
-    put = [{"filePath": path, "fileContent": content} for path, content in sorted(merged.items())
-           if head.get(path) != content]
-    delete = [{"filePath": path} for path in sorted(set(head) - set(merged))]
-    commit = cc.create_commit(repositoryName=repository, branchName=branch, parentCommitId=parent,
-                              authorName=AUTHOR, commitMessage=message, putFiles=put, deleteFiles=delete)
-    return commit["commitId"], True
+        at = parent
+    elif at != parent:
+        done = parts_committed(cc.get_commit(repositoryName=repository, commitId=at)["commit"].get("message", ""))
+    for number in range(done, len(parts)):
+        text = message if len(parts) == 1 else f"[part {number + 1}/{len(parts)}] {message}"
+        at = cc.create_commit(repositoryName=repository, branchName=branch, parentCommitId=at, authorName=AUTHOR,
+                              commitMessage=text, putFiles=[e for e in parts[number] if "fileContent" in e],
+                              deleteFiles=[e for e in parts[number] if "fileContent" not in e])["commitId"]
+    return at, done < len(parts)
+
+
+def parts_committed(message: str) -> int:
+    """How many parts the branch's head commit completes ("[part i/n]": i; a one-part commit: all of them)."""
+    found = re.match(r"\[part (\d+)/(\d+)\]", message)
+    return int(found.group(1)) if found else sys.maxsize
 
 
 def request_token(repository: str, branch: str) -> str:

@@ -97,6 +97,8 @@ def stub_push(stub, repository, *, branch_exists=False, pull_request=True):
     if branch_exists:
         stub.add_response("get_branch", {"branch": {"branchName": branch, "commitId": "upgraded1"}},
                           {"repositoryName": repository, "branchName": branch})
+        stub.add_response("get_commit", {"commit": {"message": "Template upgrade 1.0.0 -> 2.0.0\n\n..."}},
+                          {"repositoryName": repository, "commitId": "upgraded1"})
     else:
         stub.add_client_error("get_branch", service_error_code="BranchDoesNotExistException")
         stub.add_response("create_branch", {}, {"repositoryName": repository, "branchName": branch,
@@ -362,3 +364,24 @@ def test_a_rerun_during_the_update_only_waits_for_it(published):
         sm.assert_no_pending_responses()
     assert made == ["infrastructure: churn updated to 2.0.0"]
     assert "==> infrastructure preview" not in lines and "    churn: UpdateCompleted" in lines
+
+
+def test_a_large_merge_is_committed_in_parts_and_a_rerun_commits_only_the_missing_ones():
+    import upgrade_repos
+
+    codecommit = boto3.client("codecommit")
+    head = {f"old/{i:03}.py": b"x\n" for i in range(30)}
+    merged = {f"new/{i:03}.py": b"y\n" for i in range(120)}  # 120 puts + 30 deletes: parts of 100 and 50
+    with Stubber(codecommit) as cc:
+        cc.add_response("get_branch", {"branch": {"commitId": "part1"}},
+                        {"repositoryName": "r", "branchName": "template-upgrade/2.0.0"})
+        cc.add_response("get_commit", {"commit": {"message": "[part 1/2] Template upgrade"}},
+                        {"repositoryName": "r", "commitId": "part1"})
+        cc.add_response("create_commit", {"commitId": "part2"}, {
+            "repositoryName": "r", "branchName": "template-upgrade/2.0.0", "parentCommitId": "part1",
+            "authorName": ANY, "commitMessage": "[part 2/2] Template upgrade", "deleteFiles": [
+                {"filePath": f"old/{i:03}.py"} for i in range(30)],
+            "putFiles": [{"filePath": f"new/{i:03}.py", "fileContent": b"y\n"} for i in range(100, 120)]})
+        assert upgrade_repos.codecommit_push(codecommit, "r", "head1", "template-upgrade/2.0.0", merged, head,
+                                             "Template upgrade") == ("part2", True)
+        cc.assert_no_pending_responses()
