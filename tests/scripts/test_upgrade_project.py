@@ -385,3 +385,34 @@ def test_a_large_merge_is_committed_in_parts_and_a_rerun_commits_only_the_missin
         assert upgrade_repos.codecommit_push(codecommit, "r", "head1", "template-upgrade/2.0.0", merged, head,
                                              "Template upgrade") == ("part2", True)
         cc.assert_no_pending_responses()
+
+
+def test_killed_after_the_update_a_rerun_pushes_the_seeds_without_updating_again(published):
+    import os
+    import signal
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    here = Path(__file__).resolve().parent
+    root = here.parent.parent
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(str(p) for p in (here, root / "scripts", root / "seed-deploy",
+                                                                       root))}
+    first = subprocess.run([sys.executable, str(here / "upgrade_killed.py"),
+                            json.dumps({k: str(v) for k, v in published.items()}), "    churn: UpdateCompleted"],
+                           env=env, capture_output=True, text=True, timeout=600)
+    assert first.returncode == -signal.SIGKILL, first.stderr
+    assert first.stdout.splitlines()[-1] == "    churn: UpdateCompleted"
+    sagemaker, codecommit = boto3.client("sagemaker"), boto3.client("codecommit")
+    with Stubber(sagemaker) as sm, Stubber(codecommit) as cc:  # the rerun: no second UpdateProject
+        sm.add_response("describe_project", described(published, "2.0.0", "UpdateCompleted"), {"ProjectName": "churn"})
+        for seed in ("seed-build", "seed-deploy"):
+            stub_head(cc, repo(seed), TEAM_HEAD)
+        for seed in ("seed-build", "seed-deploy"):
+            stub_push(cc, repo(seed))
+        made = upgrade_project.upgrade(options(published), Clients(sagemaker=sagemaker, codecommit=codecommit),
+                                       progress=lambda _l: None, sleep=lambda _s: None)
+        sm.assert_no_pending_responses()
+        cc.assert_no_pending_responses()
+    assert made == [f"{repo('seed-build')}: branch template-upgrade/2.0.0",
+                    f"{repo('seed-deploy')}: branch template-upgrade/2.0.0"]
