@@ -72,7 +72,8 @@ def zip_seed(seed_dir: Path, out_path: Path, stamp: dict | None = None) -> Path:
         if stamp is not None:
             info = zipfile.ZipInfo(STAMP_FILE, date_time=FIXED_TIME)
             info.external_attr = 0o644 << 16
-            archive.writestr(info, json.dumps(stamp, indent=2, sort_keys=True) + "\n", compress_type=zipfile.ZIP_DEFLATED)
+            archive.writestr(info, json.dumps(stamp, indent=2, sort_keys=True) + "\n",
+                             compress_type=zipfile.ZIP_DEFLATED)
     return out_path
 
 

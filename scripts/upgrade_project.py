@@ -35,7 +35,8 @@ EXAMPLES = """examples:
   scripts/upgrade_project.py churn --to 2.0.0 --dry-run            # the preview: changelog, stack changes, merges
   scripts/upgrade_project.py churn --to 2.0.0
   scripts/upgrade_project.py churn --to 2.0.0 --allow-replace ArtifactBucket   # accept losing that resource
-  scripts/upgrade_project.py churn --to 2.0.0 --clone seed-build=~/src/churn-build --clone seed-deploy=~/src/churn-deploy
+  scripts/upgrade_project.py churn --to 2.0.0 --clone seed-build=~/src/churn-build \\
+      --clone seed-deploy=~/src/churn-deploy
 exit codes: 0 upgraded (or already at the version); 1 refused (data would be lost) or an AWS error; 2 invalid input.
 """
 
@@ -359,7 +360,8 @@ def main(argv: list[str] | None = None) -> int:
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("project", help="the SageMaker project's name")
     parser.add_argument("--to", required=True, help="the published template version to move to (up or down)")
-    parser.add_argument("--dry-run", action="store_true", help="preview: changelog, stack changes, merges; change nothing")
+    parser.add_argument("--dry-run", action="store_true",
+                        help="preview: changelog, stack changes, merges; change nothing")
     parser.add_argument("--allow-replace", action="append", default=[], metavar="LOGICAL_ID",
                         help="accept the replacement or removal of this data-holding resource (repeatable)")
     parser.add_argument("--asset-bucket", help="the bucket publish uploaded the versions to (default: the project's "

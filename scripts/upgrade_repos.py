@@ -45,7 +45,8 @@ def codecommit_head(cc, repository: str) -> tuple[str, str, Files]:
 def codecommit_files(cc, repository: str, commit: str, folder: str) -> Files:
     """Every file under `folder` at `commit` (GetFolder lists one level: walk the subfolders)."""
     listing = cc.get_folder(repositoryName=repository, commitSpecifier=commit, folderPath=folder)
-    files = {entry["absolutePath"].lstrip("/"): cc.get_blob(repositoryName=repository, blobId=entry["blobId"])["content"]
+    files = {entry["absolutePath"].lstrip("/"):
+             cc.get_blob(repositoryName=repository, blobId=entry["blobId"])["content"]
              for entry in listing.get("files", [])}
     for sub in listing.get("subFolders", []):
         files.update(codecommit_files(cc, repository, commit, sub["absolutePath"]))
