@@ -122,3 +122,17 @@ def test_pull_request_tokens_differ_per_repository_even_for_long_names():
     long = "sagemaker-" + "a" * 32 + "-p-abcdefghijkl"
     assert upgrade_repos.request_token(long + "-modelbuild", "template-upgrade/2.0.0") != \
         upgrade_repos.request_token(long + "-modeldeploy", "template-upgrade/2.0.0")
+
+
+def test_a_description_over_codecommits_limit_is_cut_with_a_note():
+    import boto3
+    from botocore.stub import ANY, Stubber
+
+    codecommit = boto3.client("codecommit", region_name="us-east-1")
+    text = "- file.py (modified)\n" * 1000  # 21,000 characters
+    with Stubber(codecommit) as stub:
+        stub.add_response("create_pull_request", {"pullRequest": {"pullRequestId": "3"}}, {
+            "title": "t", "clientRequestToken": "tok", "targets": ANY,
+            "description": text[:upgrade_repos.PULL_REQUEST_DESCRIPTION_MAX - len(upgrade_repos.CUT_NOTE)]
+            + upgrade_repos.CUT_NOTE})
+        assert upgrade_repos.codecommit_pull_request(codecommit, "r", "b", "main", "t", text, "tok") == "3"
