@@ -62,6 +62,15 @@ lint: synth tools xgboost-env
 publish: venv
 	$(PY) scripts/publish.py $(ARGS)
 
+## upgrade-project: move a project to another published version (ARGS="PROJECT --to VERSION [--dry-run]").
+.PHONY: upgrade-project upgrade-demo
+upgrade-project: venv
+	$(PY) scripts/upgrade_project.py $(ARGS)
+
+## upgrade-demo: rehearse an upgrade offline, from a git revision's seeds (default ae859d0) to the work tree's.
+upgrade-demo: venv
+	$(PY) scripts/upgrade_demo.py $(ARGS)
+
 ## create-project: CreateProject through the portfolio's product or the S3 template (ARGS="NAME --product-id ...").
 create-project: venv
 	$(PY) scripts/create_project.py $(ARGS)

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlparse
 
+import published_versions
 import s3_template
 from cdk_apps import ROOT, TEMPLATES_DIR, Synthesis, synthesize
 from lint import cfn_lint
@@ -33,6 +34,7 @@ EXAMPLES = """examples:
   AWS_ENDPOINT_URL=http://127.0.0.1:5000 scripts/publish.py --version 1.2.0   # the emulator: what moto supports
   scripts/publish.py --s3-template --version 1.2.0 --dry-run
   scripts/publish.py --s3-template --version 1.2.0 --studio-domain-id d-abcdef123456
+  scripts/publish.py --list --asset-bucket BUCKET   # every published version (versions are added, never replaced)
 exit codes: 0 published; 1 an AWS error (credentials, permissions, bootstrap); 2 invalid input or lint errors.
 """
 
@@ -269,10 +271,58 @@ def deploy_portfolio_emulated(options: Options, progress) -> str:
 
 def deploy_portfolio(options: Options, bucket: str, template_key: str, synthesis: Synthesis, progress) -> str:
     """Create or update the portfolio stack with boto3 and wait for it; returns the stack's final status."""
-    parameters = {"TemplateBucket": bucket, "TemplateKey": template_key, "ProductVersion": options.version,
+    first = first_product_version(options.stack_name)  # the stack keeps its first artifact; later ones are added
+    parameters = {"TemplateBucket": bucket, "TemplateKey": first[1] if first else template_key,
+                  "ProductVersion": first[0] if first else options.version,
                   "StudioExecutionRoleArns": ",".join(options.studio_role_arns),
                   **boundary_parameter(options.stack_name, synthesis, progress)}
     return deploy_stack(options.stack_name, synthesis.templates[PORTFOLIO_STACK].read_text(), parameters, progress)
+
+
+def add_product_version(options: Options, bucket: str, template_key: str, progress) -> str:
+    """This version as a provisioning artifact of the portfolio stack's product (kept beside the earlier ones)."""
+    import boto3
+
+    product = stack_output(options.stack_name, "ProductId")
+    url = s3_template.template_url(bucket, template_key, options.region)
+    with aws_errors(f"servicecatalog:CreateProvisioningArtifact {product}"):
+        artifact, created = published_versions.add_product_version(boto3.client("servicecatalog"), product,
+                                                                   options.version, url)
+    progress(f"    product {product}: version {options.version} is artifact {artifact} "
+             f"({'added' if created else 'already published'})")
+    return artifact
+
+
+def first_product_version(stack: str) -> tuple[str, str] | None:
+    """(ProductVersion, TemplateKey) the portfolio stack was created with, or None before it exists."""
+    import boto3
+
+    cfn = boto3.client("cloudformation")
+    with aws_errors(f"cloudformation:DescribeStacks {stack}"):
+        if not _stack_exists(cfn, stack):
+            return None
+        values = {p["ParameterKey"]: p["ParameterValue"]
+                  for p in cfn.describe_stacks(StackName=stack)["Stacks"][0].get("Parameters", [])}
+    return (values["ProductVersion"], values["TemplateKey"]) if "ProductVersion" in values else None
+
+
+def list_published(options: Options, progress=print) -> list[str]:
+    """Print every published version: the S3 prefixes and the product's provisioning artifacts."""
+    import boto3
+
+    bucket = resolve_bucket(options, progress)
+    with aws_errors(f"s3:ListObjectsV2 s3://{bucket}/{published_versions.VERSIONS_ROOT}"):
+        s3_rows = published_versions.s3_versions(boto3.client("s3"), bucket)
+    product_rows = []
+    if not is_emulator():  # the emulator has no product (deploy_portfolio_emulated)
+        with aws_errors(f"servicecatalog:ListProvisioningArtifacts (stack {options.stack_name})"):
+            if _stack_exists(boto3.client("cloudformation"), options.stack_name):
+                product = stack_output(options.stack_name, "ProductId")
+                product_rows = published_versions.product_versions(boto3.client("servicecatalog"), product)
+    lines = published_versions.listing(s3_rows, product_rows)
+    for line in lines:
+        progress(line)
+    return lines
 
 
 def deploy_stack(name: str, body: str, parameters: dict[str, str], progress, cfn=None) -> str:
@@ -443,7 +493,7 @@ def publish(options: Options, *, synthesis: Synthesis | None = None, progress=pr
         progress(f"==> writing {s3_template.YAML_KEY} (checked to parse to the same template as the JSON)")
         template_yaml = project_template_yaml(synthesis)
     progress("==> zipping the seeds")
-    seeds = zip_seeds(ROOT / "build" / "publish")
+    seeds = zip_seeds(ROOT / "build" / "publish", version=options.version)
     lines = plan(options, bucket, synthesis, seeds)
     if options.dry_run:
         progress("==> dry run: would")
@@ -459,6 +509,7 @@ def publish(options: Options, *, synthesis: Synthesis | None = None, progress=pr
     else:
         status = deploy_portfolio(options, bucket, template_key, synthesis, progress)
         progress(f"    {options.stack_name}: {status}")
+        add_product_version(options, bucket, template_key, progress)
     progress(f"==> published version {options.version}")
     return lines
 
@@ -477,6 +528,7 @@ def main(argv: list[str] | None = None) -> int:
                              "the Service Catalog portfolio")
     parser.add_argument("--studio-domain-id", help="with --s3-template: tag this Studio domain (d-...); without it, "
                                                    "publish prints the command that does")
+    parser.add_argument("--list", action="store_true", help="list the published versions; publish nothing")
     parser.add_argument("--debug", action="store_true", help="show tracebacks")
     args = parser.parse_args(argv)
     options = Options(version=args.version, asset_bucket=args.asset_bucket, studio_role_arns=args.studio_role_arns,
@@ -484,7 +536,7 @@ def main(argv: list[str] | None = None) -> int:
                       studio_domain_id=args.studio_domain_id)
 
     def action() -> None:
-        publish(options)
+        list_published(options) if args.list else publish(options)
     return run_command(action, args.debug)
 
 
