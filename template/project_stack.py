@@ -11,6 +11,7 @@ from template.components.cross_account import (ACTION_ROLE, MODEL_ROLE, SHADOW_T
 from template.components.events import ProjectEvents
 from template.components.nag import SHARED_WILDCARDS, acknowledge_wildcards, logical_ref
 from template.components.network import NetworkGuard, declare_network
+from template.components.packages import PackageRepository
 from template.components.parameters import UNPUBLISHED_SEED_BUCKET, ProjectParameters, declare_parameters
 from template.components.pipelines import ProjectPipelines
 from template.components.registry import ModelRegistry
@@ -54,12 +55,14 @@ class ProjectStack(cdk.Stack):
         self.repos = SourceRepositories(self, "Repositories", params=params)
         self.cross_account = CrossAccountDeploy(self, "CrossAccount", params=params,
                                                 local_cfn_role_arn=roles.cloudformation.role_arn)
+        self.packages = PackageRepository(self, "Packages", project_id=params.project_id,
+                                          key_arn=self.artifacts.key.key_arn)
         self.builds = BuildProjects(
             self, "Builds", params=params, role=roles.codebuild, key=self.artifacts.key,
             artifact_bucket_name=self.artifacts.bucket.bucket_name, model_package_group_name=self.registry.group_name,
             pipeline_role_arn=roles.sagemaker_pipeline.role_arn, model_role_arn=roles.model_execution.role_arn,
             stage_role_arns={stage: self.cross_account.stage_test_role_arn(stage) for stage in ("staging", "prod")},
-            network=network)
+            network=network, packages_environment=self.packages.environment())
         self.pipelines = ProjectPipelines(
             self, "Pipelines", params=params, role=roles.codepipeline,
             artifact_bucket_name=self.artifacts.bucket.bucket_name, key_arn=self.artifacts.key.key_arn,
@@ -70,6 +73,8 @@ class ProjectStack(cdk.Stack):
             build_pipeline_arn=self.pipelines.arn(self.pipelines.build_name),
             deploy_pipeline_arn=self.pipelines.arn(self.pipelines.deploy_name))
         self._wire_grants(params)
+        for statement in self.packages.read_statements():
+            roles.codebuild.add_to_principal_policy(statement)
         self.network_guard = NetworkGuard(
             self, "NetworkGuard", network=network, key_arn=network.key_arn(self.artifacts.key.key_arn),
             roles=[roles.sagemaker_pipeline, roles.model_execution, roles.cloudformation, roles.shadow_test,

@@ -19,12 +19,12 @@ class BuildProjects(Construct):
     def __init__(self, scope: Construct, construct_id: str, *, params: ProjectParameters, role: iam.IRole,
                  key: kms.IKey, artifact_bucket_name: str, model_package_group_name: str,
                  pipeline_role_arn: str, model_role_arn: str, stage_role_arns: dict[str, str],
-                 network: NetworkParameters) -> None:
+                 network: NetworkParameters, packages_environment: dict[str, str]) -> None:
         super().__init__(scope, construct_id)
         self.network = network
         common = {"SAGEMAKER_PROJECT_NAME": params.project_name, "SAGEMAKER_PROJECT_ID": params.project_id,
                   "MODEL_PACKAGE_GROUP_NAME": model_package_group_name, "ARTIFACT_BUCKET": artifact_bucket_name,
-                  "AWS_REGION": cdk.Aws.REGION, **network.environment(key.key_arn)}
+                  "AWS_REGION": cdk.Aws.REGION, **network.environment(key.key_arn), **packages_environment}
         self.model_build = self._project("ModelBuild", f"{params.prefix}-modelbuild", BUILD_SPEC, role, key,
                                          {**common, "SAGEMAKER_PIPELINE_ROLE_ARN": pipeline_role_arn},
                                          "Runs the SageMaker Pipeline of the model-build repository")

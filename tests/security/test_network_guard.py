@@ -133,3 +133,19 @@ def test_boundary_lets_builds_log_in_to_codeartifact_only(boundary_statements):
     assert admin.decide(Request(token, "*", {"sts:AWSServiceName": "codeartifact.amazonaws.com"})) == ALLOW
     assert admin.decide(Request(token, "*", {"sts:AWSServiceName": "other.amazonaws.com"})) != ALLOW
     assert admin.decide(Request("codeartifact:PublishPackageVersion", "*")) != ALLOW
+
+
+DOMAIN = "arn:aws:codeartifact:us-east-1:123456789012:domain/sagemaker-p-abc123"
+
+
+def test_codebuild_role_reads_this_projects_package_repository_only(roles):
+    codebuild = roles["no-vpc"]["CodeBuild"]
+    assert codebuild.decide(Request("codeartifact:GetAuthorizationToken", DOMAIN)) == ALLOW
+    assert codebuild.decide(Request("codeartifact:ReadFromRepository", f"{DOMAIN.replace(':domain/', ':repository/')}"
+                                                                     "/packages")) == ALLOW
+    other = "arn:aws:codeartifact:us-east-1:123456789012:domain/sagemaker-p-other"
+    assert codebuild.decide(Request("codeartifact:GetAuthorizationToken", other)) != ALLOW
+    assert codebuild.decide(Request("codeartifact:PublishPackageVersion",
+                                    f"{DOMAIN.replace(':domain/', ':package/')}/packages/pypi//x")) != ALLOW
+    token = Request("sts:GetServiceBearerToken", "*", {"sts:AWSServiceName": "codeartifact.amazonaws.com"})
+    assert codebuild.decide(token) == ALLOW
