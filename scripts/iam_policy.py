@@ -68,8 +68,9 @@ def _condition_holds(operator: str, key: str, expected, context: dict) -> bool:
     patterns = [str(p) for p in _as_list(expected)]
     if qualifier == "ForAllValues":
         return all(any(test(p, str(v)) for p in patterns) != negated for v in values)
-    matched = any(test(p, str(v)) for v in values for p in patterns)
-    return matched != negated
+    if negated:  # ForAnyValue:StringNotEquals (or single-valued): some value matches none of the patterns
+        return any(not any(test(p, str(v)) for p in patterns) for v in values)
+    return any(test(p, str(v)) for v in values for p in patterns)
 
 
 @dataclass

@@ -307,10 +307,34 @@ def cloudformation_calls(endpoint_templates: list[dict], model_role_arn: str) ->
     calls = []
     for action in sorted({a for kind in kinds for a in handler_permissions(kind)} - set(NOT_APPLICABLE)):
         prefix, name = action.split(":")
-        params = {**STAGE_NAMES, **({"RoleName": model_role_arn} if action == "iam:PassRole" else {})}
+        params = {**STAGE_NAMES, **({"RoleName": model_role_arn} if action == "iam:PassRole" else {}),
+                  **stack_settings(endpoint_templates).get(action, {})}
         calls.append(Call(prefix, name, params, REGION, caller="CloudFormation resource handler",
                           actor=CLOUDFORMATION_ROLE))
     return calls
+
+
+def stack_settings(endpoint_templates: list[dict]) -> dict[str, dict]:
+    """The network and key condition keys the endpoint stacks' create requests carry (sagemaker:NetworkIsolation,
+    ...), read from the rendered models and monitoring jobs: a setting counts only when every one of them has it.
+    The key is the stack's KmsKeyArn parameter (a placeholder here: the project roles' guard asks only that a key
+    is named)."""
+    def of_type(kind: str) -> list[dict]:
+        return [r["Properties"] for t in endpoint_templates for r in t["Resources"].values() if r["Type"] == kind]
+
+    key = f"arn:aws:kms:{REGION}:{ACCOUNT}:key/project-key"
+    models, jobs = of_type("AWS::SageMaker::Model"), of_type("AWS::SageMaker::DataQualityJobDefinition")
+    settings = {}
+    if models and all(model.get("EnableNetworkIsolation") is True for model in models):
+        settings["sagemaker:CreateModel"] = {"NetworkIsolation": "true"}
+    if jobs and all(job.get("NetworkConfig", {}).get("EnableNetworkIsolation") is True
+                    and job["NetworkConfig"].get("EnableInterContainerTrafficEncryption") is True
+                    and "KmsKeyId" in job["DataQualityJobOutputConfig"]
+                    and "VolumeKmsKeyId" in job["JobResources"]["ClusterConfig"] for job in jobs):
+        settings["sagemaker:CreateDataQualityJobDefinition"] = {
+            "NetworkIsolation": "true", "InterContainerTrafficEncryption": "true", "VolumeKmsKey": key,
+            "OutputKmsKey": key}
+    return settings
 
 
 def endpoint_templates() -> list[dict]:

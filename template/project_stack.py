@@ -10,6 +10,8 @@ from template.components.cross_account import (ACTION_ROLE, MODEL_ROLE, SHADOW_T
                                                target_roles_share)
 from template.components.events import ProjectEvents
 from template.components.nag import SHARED_WILDCARDS, acknowledge_wildcards, logical_ref
+from template.components.network import NetworkGuard, declare_network
+from template.components.packages import PackageRepository
 from template.components.parameters import UNPUBLISHED_SEED_BUCKET, ProjectParameters, declare_parameters
 from template.components.pipelines import ProjectPipelines
 from template.components.registry import ModelRegistry
@@ -41,6 +43,7 @@ class ProjectStack(cdk.Stack):
                  seed_prefix: str = "seeds/", **kwargs) -> None:
         super().__init__(scope, construct_id, **kwargs)
         self.params = params = declare_parameters(self, seed_bucket=seed_bucket, seed_prefix=seed_prefix)
+        self.network = network = declare_network(self)
         self.roles = roles = ProjectRoles(self, "Roles", name_prefix=params.prefix)
         self.artifacts = ArtifactStore(self, "Artifacts", multi_account=params.multi_account,
                                        target_share=target_roles_share(params, ACTION_ROLE, MODEL_ROLE,
@@ -52,11 +55,14 @@ class ProjectStack(cdk.Stack):
         self.repos = SourceRepositories(self, "Repositories", params=params)
         self.cross_account = CrossAccountDeploy(self, "CrossAccount", params=params,
                                                 local_cfn_role_arn=roles.cloudformation.role_arn)
+        self.packages = PackageRepository(self, "Packages", project_id=params.project_id,
+                                          key_arn=self.artifacts.key.key_arn)
         self.builds = BuildProjects(
             self, "Builds", params=params, role=roles.codebuild, key=self.artifacts.key,
             artifact_bucket_name=self.artifacts.bucket.bucket_name, model_package_group_name=self.registry.group_name,
             pipeline_role_arn=roles.sagemaker_pipeline.role_arn, model_role_arn=roles.model_execution.role_arn,
-            stage_role_arns={stage: self.cross_account.stage_test_role_arn(stage) for stage in ("staging", "prod")})
+            stage_role_arns={stage: self.cross_account.stage_test_role_arn(stage) for stage in ("staging", "prod")},
+            network=network, packages_environment=self.packages.environment())
         self.pipelines = ProjectPipelines(
             self, "Pipelines", params=params, role=roles.codepipeline,
             artifact_bucket_name=self.artifacts.bucket.bucket_name, key_arn=self.artifacts.key.key_arn,
@@ -67,6 +73,13 @@ class ProjectStack(cdk.Stack):
             build_pipeline_arn=self.pipelines.arn(self.pipelines.build_name),
             deploy_pipeline_arn=self.pipelines.arn(self.pipelines.deploy_name))
         self._wire_grants(params)
+        for statement in self.packages.read_statements():
+            roles.codebuild.add_to_principal_policy(statement)
+        self.network_guard = NetworkGuard(
+            self, "NetworkGuard", network=network, key_arn=network.key_arn(self.artifacts.key.key_arn),
+            roles=[roles.sagemaker_pipeline, roles.model_execution, roles.cloudformation, roles.shadow_test,
+                   roles.codebuild],
+            key_users=[roles.sagemaker_pipeline, roles.model_execution, roles.cloudformation, roles.shadow_test])
         self._outputs(roles)
         # Every role of the project, created by the Service Catalog launch role, carries the admin's boundary.
         attach_boundary(self)

@@ -18,6 +18,7 @@ import time
 from pathlib import Path
 
 from pipelines import sdk  # first: it sets the SDK's environment before the SDK is imported
+from pipelines import network
 from pipelines.errors import run_command
 from pipelines.local import definition_cache
 from pipelines.local.container import STEP_TIMEOUT_SECONDS, PROJECT_PRELOAD, forkserver_environment, step_environments
@@ -76,6 +77,7 @@ def build_definition(project: Project, hyperparameters: dict[str, str]) -> tuple
             code_prefix=prefix,
             hyperparameters=hyperparameters,
             sagemaker_session=sdk.pipeline_session(project.artifact_bucket),
+            **network.from_environment(local=True).kwargs(),
         )
         return json.loads(pipeline.definition()), prefix
 
@@ -85,6 +87,7 @@ def cached_definition(project: Project, hyperparameters: dict[str, str], use_cac
     built (and cached); the third value says which: "cached" or "built"."""
     key = definition_cache.cache_key({
         "region": sdk.region(), "project": vars(project), "hyperparameters": hyperparameters,
+        "network": network.from_environment(local=True).kwargs(),
     })
     entry = definition_cache.load(key) if use_cache else None
     if entry:

@@ -39,6 +39,10 @@ TEMPLATE_FILE = "template-export.yml"
 CONFIG_FILE = "{stage}-config-export.json"
 
 
+# endpoint-template.yml's parameter -> the CodeBuild variable that carries it (docs/contracts.md).
+NETWORK_PARAMETERS = {"SubnetIds": "SUBNET_IDS", "SecurityGroupIds": "SECURITY_GROUP_IDS", "KmsKeyArn": "KMS_KEY_ARN"}
+
+
 @dataclass(frozen=True)
 class BuildEnvironment:
     """What CodeBuild passes the build stage (docs/contracts.md)."""
@@ -50,6 +54,9 @@ class BuildEnvironment:
     role: str
     # Multi-account projects: per stage, the role to assume to read that stage's endpoint ("live").
     target_roles: dict[str, str] = field(default_factory=dict)
+    # The project's network and key as endpoint-template.yml's parameters (empty: no VPC / no key given);
+    # the template's AllowedPatterns check them.
+    network: dict[str, str] = field(default_factory=dict)
 
     @classmethod
     def from_environ(cls, environ=os.environ) -> "BuildEnvironment":
@@ -61,7 +68,9 @@ class BuildEnvironment:
         problems += [aws_formats.problem(TARGET_ROLE_VARIABLES[stage], arn, "role arn") for stage, arn in target_roles.items()]
         if any(problems):
             raise InputError("environment: " + "; ".join(p for p in problems if p))
-        return cls(**{key: environ[name] for key, name in ENVIRONMENT.items()}, target_roles=target_roles)
+        network = {parameter: environ.get(name, "") for parameter, name in NETWORK_PARAMETERS.items()}
+        return cls(**{key: environ[name] for key, name in ENVIRONMENT.items()}, target_roles=target_roles,
+                   network=network)
 
 
 def data_quality_baseline(sm, arn: str, stage: str) -> dict:
@@ -99,6 +108,7 @@ def template_configuration(env: BuildEnvironment, stage: str) -> dict:
             "EndpointName": stage_names.endpoint_name(env.project, stage),
             "ModelExecutionRoleArn": env.role,
             "ArtifactBucket": env.bucket,
+            **{name: value for name, value in env.network.items() if value},  # empty: the defaults (none)
         },
         "Tags": {
             "sagemaker:project-name": env.project,

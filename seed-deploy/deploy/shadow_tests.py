@@ -51,6 +51,7 @@ class ShadowTest:
     duration_days: int = DEFAULT_DAYS
     capture_destination: str | None = None
     shadow_variant: str = "shadow"
+    kms_key: str | None = None  # the project's key: the hosts' storage volumes and the captures
 
     def check(self) -> None:
         """The API's rules on the request itself: InputError naming the option, the value and the rule."""
@@ -128,6 +129,10 @@ def create_request(test: ShadowTest, production: dict, now: dt.datetime) -> dict
     if test.capture_destination:
         request["DataStorageConfig"] = {"Destination": test.capture_destination,
                                         "ContentType": {"CsvContentTypes": ["text/csv"]}}
+    if test.kms_key:
+        request["KmsKey"] = test.kms_key
+        if test.capture_destination:
+            request["DataStorageConfig"]["KmsKey"] = test.kms_key
     return request
 
 

@@ -233,3 +233,11 @@ def test_compare_shadow_reads_a_shadow_tests_captures_by_its_name(emulator, tmp_
     assert "verdict: pass" in capsys.readouterr().out
     result = json.loads((tmp_path / "s.json").read_text())
     assert (result["production"], result["shadow"], result["joined"]) == ("AllTraffic", "shadow", 60)
+
+
+def test_create_request_encrypts_the_hosts_volumes_and_captures_with_the_projects_key():
+    key = "arn:aws:kms:us-east-1:123456789012:key/project"
+    production = {"ModelName": "m1", "VariantName": "AllTraffic", "InstanceType": "ml.m5.large", "InstanceCount": 2}
+    request = shadow_tests.create_request(shadow_request(kms_key=key), production, NOW)
+    assert (request["KmsKey"], request["DataStorageConfig"]["KmsKey"]) == (key, key)
+    assert "KmsKey" not in shadow_tests.create_request(shadow_request(), production, NOW)

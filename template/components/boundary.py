@@ -12,6 +12,7 @@ from aws_cdk import aws_iam as iam
 from constructs import Construct
 
 from template.components.nag import acknowledge_wildcards, skip_checkov
+from template.components.network import ENI_ACTIONS, ENI_READ_ACTIONS
 from template.components.policies import ROLE_PATH
 from template.components.registry import PENDING
 
@@ -23,7 +24,7 @@ SERVICES = ["s3", "kms", "sagemaker", "codebuild", "codepipeline", "codecommit",
 
 RESERVED_ACTIONS = ["s3:PutBucketPolicy", "s3:DeleteBucketPolicy", "s3:PutBucketAcl", "s3:PutBucketPublicAccessBlock",
                     "s3:DeleteBucket", "kms:PutKeyPolicy", "kms:ScheduleKeyDeletion", "kms:DisableKey",
-                    "kms:CreateGrant", "sagemaker:PutModelPackageGroupPolicy", "sagemaker:DeleteModelPackageGroup",
+                    "sagemaker:PutModelPackageGroupPolicy", "sagemaker:DeleteModelPackageGroup",
                     "codecommit:DeleteRepository", "codebuild:DeleteProject", "codebuild:UpdateProject",
                     "codepipeline:DeletePipeline", "codepipeline:UpdatePipeline"]
 # checkov's IAM checks read a boundary as if it granted what it names; each skip says why it does not.
@@ -73,6 +74,29 @@ def boundary_statements() -> list[iam.PolicyStatement]:
         # its tag conditions) and the admin do. Each of these would otherwise fall under a service wildcard.
         iam.PolicyStatement(sid="NoAccessManagementOrTeardown", effect=iam.Effect.DENY, resources=["*"],
                             actions=RESERVED_ACTIONS),
+        *network_boundary_statements(),
+    ]
+
+
+# What a project in a VPC without internet needs (template/components/network.py, the buildspecs' CodeArtifact
+# login): network interfaces for jobs, models and builds; a token for the private package repository.
+BOUNDARY_ENI_ACTIONS = [*ENI_ACTIONS, *ENI_READ_ACTIONS]
+CODEARTIFACT_READ_ACTIONS = ["codeartifact:GetAuthorizationToken", "codeartifact:GetRepositoryEndpoint",
+                             "codeartifact:ReadFromRepository"]
+
+
+def network_boundary_statements() -> list[iam.PolicyStatement]:
+    """Separate statements (issue #24): ENIs, CodeArtifact reads, and KMS grants for AWS resources only."""
+    return [
+        iam.PolicyStatement(sid="VpcNetworkInterfaces", actions=BOUNDARY_ENI_ACTIONS, resources=["*"]),
+        iam.PolicyStatement(sid="PrivatePackages", actions=CODEARTIFACT_READ_ACTIONS, resources=["*"]),
+        # `aws codeartifact login` gets its token through STS; only for CodeArtifact.
+        iam.PolicyStatement(sid="PrivatePackagesToken", actions=["sts:GetServiceBearerToken"], resources=["*"],
+                            conditions={"StringEquals": {"sts:AWSServiceName": "codeartifact.amazonaws.com"}}),
+        # CreateEndpoint with a KmsKeyId and jobs with a volume key make grants for SageMaker's own resources;
+        # no role may grant a key to anyone else.
+        iam.PolicyStatement(sid="KeyGrantsForAwsResourcesOnly", effect=iam.Effect.DENY, actions=["kms:CreateGrant"],
+                            resources=["*"], conditions={"BoolIfExists": {"kms:GrantIsForAWSResource": "false"}}),
     ]
 
 

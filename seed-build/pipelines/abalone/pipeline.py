@@ -8,6 +8,13 @@
 get_pipeline() builds it with the SageMaker Python SDK v3. It makes no AWS call: the processing scripts
 are referenced by S3 URI (pipelines.code.upload_code puts them there first), so definition() runs
 offline.
+
+Network and keys (pipelines.network): every job runs in the project's subnets and security groups when it has
+them, with inter-container traffic encryption, and its volume and output encrypted with the project's key. Every
+step is network-isolated: preprocess, baseline and evaluate read their inputs from /opt/ml/processing and call no
+AWS API or package index (SageMaker moves the data in and out), and the built-in XGBoost algorithm needs no
+network. A step whose script must reach a service (an AWS API through a VPC endpoint) cannot be isolated: pass
+isolated=False for it and say why here.
 """
 from sagemaker.core import image_uris
 from sagemaker.core.model_metrics import MetricsSource, ModelMetrics
@@ -26,6 +33,7 @@ from sagemaker.train.configs import Compute, InputData, OutputDataConfig
 from sagemaker.train.model_trainer import ModelTrainer
 
 from pipelines.code import script_uri
+from pipelines.network import JobNetwork
 
 XGBOOST_VERSION = "1.7-1"
 SKLEARN_VERSION = "1.2-1"
@@ -57,9 +65,15 @@ def get_pipeline(
     base_job_prefix: str = "abalone",
     hyperparameters: dict | None = None,
     sagemaker_session: PipelineSession | None = None,
+    subnets: list[str] | None = None,
+    security_group_ids: list[str] | None = None,
+    kms_key_arn: str | None = None,
 ) -> Pipeline:
-    """Build the pipeline; code_prefix is the s3:// folder holding this package's scripts."""
+    """Build the pipeline; code_prefix is the s3:// folder holding this package's scripts; subnets,
+    security_group_ids and kms_key_arn are the project's network and key (pipelines.network)."""
     session = sagemaker_session or PipelineSession(default_bucket=default_bucket)
+    network = JobNetwork(subnets=tuple(subnets or ()), security_group_ids=tuple(security_group_ids or ()),
+                         kms_key_arn=kms_key_arn)
     processing_instance_type = ParameterString("ProcessingInstanceType", default_value="ml.m5.xlarge")
     processing_instance_count = ParameterInteger("ProcessingInstanceCount", default_value=1)
     training_instance_type = ParameterString("TrainingInstanceType", default_value="ml.m5.xlarge")
@@ -83,6 +97,9 @@ def get_pipeline(
             base_job_name=f"{base_job_prefix}-{job}",
             sagemaker_session=session,
             role=role,
+            volume_kms_key=network.kms_key_arn,
+            output_kms_key=network.kms_key_arn,
+            network_config=network.processing(isolated=True),
         )
 
     step_process = ProcessingStep(
@@ -97,8 +114,11 @@ def get_pipeline(
 
     trainer = ModelTrainer(
         training_image=xgboost_image,
-        compute=Compute(instance_type=training_instance_type, instance_count=1),
-        output_data_config=OutputDataConfig(s3_output_path=f"s3://{default_bucket}/{base_job_prefix}/model"),
+        compute=Compute(instance_type=training_instance_type, instance_count=1, volume_kms_key_id=network.kms_key_arn),
+        output_data_config=OutputDataConfig(
+            s3_output_path=f"s3://{default_bucket}/{base_job_prefix}/model", kms_key_id=network.kms_key_arn
+        ),
+        networking=network.training(isolated=True),
         hyperparameters={**HYPERPARAMETERS, **(hyperparameters or {})},
         base_job_name=f"{base_job_prefix}-train",
         sagemaker_session=session,
