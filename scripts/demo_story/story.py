@@ -76,12 +76,12 @@ def run_story(settings: Settings) -> StoryResult:
     """1 provision, 2 v1, 3 approve -> deploy, 4 v2 canary, 5 faulty v3 rolled back, 6 registry rollback,
     7 A/B and shadow; then the report."""
     from deploy.emulator import embedded_emulator
-    from deploy.rehearsal import CompressedClock, EndpointHost
+    from deploy.rehearsal import EndpointHost, SteppedClock
 
     result = StoryResult(settings)
     work = settings.work_dir or Path(tempfile.mkdtemp(prefix="mlops-demo-"))
     settings.out_dir.mkdir(parents=True, exist_ok=True)
-    clock = CompressedClock(settings.speed)
+    clock = SteppedClock(settings.speed)  # a busy machine cannot move a bake's end or a fault's onset
     with embedded_emulator() as emulator_url, emulator_fixes.endpoint_name_property(), \
             EndpointHost(clock=clock) as host:
         session = _Session()

@@ -100,14 +100,14 @@ def _check_options(args) -> None:
 def _rehearse(args, config, scratch: Path):
     import boto3
 
-    from deploy.rehearsal import (CompressedClock, EndpointHost, fleet_spec, load_model, rehearse_rollout, sample_rows,
+    from deploy.rehearsal import (EndpointHost, SteppedClock, fleet_spec, load_model, rehearse_rollout, sample_rows,
                                   with_behaviour)
 
     green_source = args.green
     if FAULTS[args.fault] is not None:
         green_source = str(with_behaviour(args.green, scratch / "faulty" / "model.tar.gz", FAULTS[args.fault](args)))
     rows = sample_rows(args.rows or _default_rows(), load_model(args.blue).num_features)
-    clock = CompressedClock(args.speed)
+    clock = SteppedClock(args.speed)  # bakes and a fault's onset in the controller's own seconds: load-proof
     capture = str(args.out / "data-capture")
     blue = fleet_spec(config, f"{args.endpoint_name}-config-blue", args.blue, capture_destination=capture,
                       endpoint_name=args.endpoint_name)
