@@ -61,7 +61,7 @@ def test_story_faulty_v3_rolls_back_and_verify_fails_naming_the_alarm(story):
     third = _execution(story, "v3 Approved")
     assert third.status == "Failed at VerifyProd"
     staging = _rollout(third, "DeployStaging")
-    assert staging.outcome.status == "succeeded"  # v3 slows down after 300 s of serving; staging bakes 150 s
+    assert staging.outcome.status == "succeeded"  # v3 slows down after 300 s of serving; staging bakes 180 s
     prod = _rollout(third, "DeployProd")
     assert (prod.outcome.status, prod.outcome.alarms) == ("rolled_back", ("abalone-demo-prod-model-latency",))
     v2_config = _rollout(_execution(story, "v2 Approved"), "DeployProd").config_name

@@ -1,4 +1,5 @@
 """Simulated time for the rehearsal: a compressed clock, and a stepped one that no busy machine can stretch."""
+import math
 import threading
 import time
 
@@ -56,7 +57,9 @@ class SteppedClock(CompressedClock):
     rehearse`) runs on this clock."""
 
     def __init__(self, speed: float = 60.0, *, epoch: float | None = None) -> None:
-        super().__init__(speed, epoch=epoch)
+        # Starts on a whole minute: an update begun at once starts on a period boundary, so which periods a
+        # fault fills (and when its alarm fires) is the same in every run.
+        super().__init__(speed, epoch=math.floor(time.time() / 60) * 60 if epoch is None else epoch)
         self._elapsed = 0.0
 
     def elapsed(self) -> float:
