@@ -6,14 +6,17 @@ import pytest
 from demo_story.story import Settings, run_story
 
 
+def story_settings(synthesis, root) -> Settings:
+    """The end-to-end test's settings: a faster clock, less experiment traffic."""
+    return Settings(out_dir=root / "out", work_dir=root / "work", speed=120.0, ab_requests=200,
+                    targeted_requests=20, shadow_requests=100,
+                    project_template=synthesis.templates["sagemaker-project"])
+
+
 @pytest.fixture(scope="module")
 def story(synthesis, tmp_path_factory):
     """One run of the whole story (about a minute and a half); every test below reads it."""
-    root = tmp_path_factory.mktemp("demo")
-    settings = Settings(out_dir=root / "out", work_dir=root / "work", speed=120.0, ab_requests=200,
-                        targeted_requests=20, shadow_requests=100,
-                        project_template=synthesis.templates["sagemaker-project"])
-    return run_story(settings)
+    return run_story(story_settings(synthesis, tmp_path_factory.mktemp("demo")))
 
 
 def _execution(story, trigger: str):

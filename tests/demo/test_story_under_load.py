@@ -6,7 +6,8 @@ import os
 
 import pytest
 
-from demo_story.story import Settings, run_story
+from demo.test_story import story_settings
+from demo_story.story import run_story
 from deploy.rehearsal.busy_machine import cpu_hogs, wait_until_spinning
 
 pytestmark = pytest.mark.skipif(os.environ.get("REHEARSAL_UNDER_LOAD") != "1",
@@ -15,10 +16,7 @@ pytestmark = pytest.mark.skipif(os.environ.get("REHEARSAL_UNDER_LOAD") != "1",
 
 @pytest.fixture(scope="module")
 def story(synthesis, tmp_path_factory):
-    root = tmp_path_factory.mktemp("demo-under-load")
-    settings = Settings(out_dir=root / "out", work_dir=root / "work", speed=120.0, ab_requests=200,
-                        targeted_requests=20, shadow_requests=100,
-                        project_template=synthesis.templates["sagemaker-project"])
+    settings = story_settings(synthesis, tmp_path_factory.mktemp("demo-under-load"))
     with cpu_hogs(max_seconds=1200) as hogs:  # bounded: 20 minutes at most, whatever happens here
         wait_until_spinning(hogs)
         return run_story(settings)
