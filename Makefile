@@ -10,7 +10,7 @@ export AWS_DEFAULT_REGION ?= us-east-1
 # Both seeds (and their copies under test) build the XGBoost container's Python once, here (xgboost_env.py).
 export XGBOOST_ENVS_DIR ?= $(abspath .)
 
-.PHONY: venv tools xgboost-env test test-seeds test-repo demo bench synth lint publish create-project clean
+.PHONY: venv tools xgboost-env test test-seeds test-repo test-under-load demo bench synth lint publish create-project clean
 
 venv: $(STAMP)
 
@@ -44,6 +44,11 @@ test-seeds: xgboost-env
 
 test-repo: xgboost-env tools
 	$(PY) -m pytest -q tests
+
+## test-under-load: the story and the stage guardrails beside 2x the cores' worth of CPU hogs (minutes; slows the machine).
+test-under-load: xgboost-env
+	cd seed-deploy && REHEARSAL_UNDER_LOAD=1 $(PY) -m pytest -q tests/rehearsal/test_under_load.py
+	REHEARSAL_UNDER_LOAD=1 $(PY) -m pytest -q tests/demo/test_story_under_load.py
 
 ## demo: the whole lifecycle, offline, against the embedded emulator.
 demo: xgboost-env

@@ -310,9 +310,21 @@ def run_with(args: argparse.Namespace, launcher: WarmLauncher, held: contextlib.
         write_report(args.json, execution, pipeline_name, seconds, work_dir)
         print(f"report: {args.json}")
     if execution.status != "Succeeded":
-        print(f"error: pipeline failed: {execution.failure_reason}", file=sys.stderr)
+        print(f"error: {failure_line(execution)}", file=sys.stderr)
         return 1
     return 0
+
+
+def failure_line(execution) -> str:
+    """`pipeline failed at step NAME (its log): REASON`, the reason without a second `error:` prefix."""
+    reason = execution.failure_reason.strip()
+    while reason.lower().startswith("error:"):
+        reason = reason[len("error:"):].strip()
+    failed = next((step for step in execution.steps if step.status == "Failed"), None)
+    if failed is None:
+        return f"pipeline failed: {reason}"
+    log = f" (log: {failed.log_path})" if failed.log_path else ""
+    return f"pipeline failed at step {failed.name}{log}: {reason}"
 
 
 def main(argv: list[str] | None = None) -> int:

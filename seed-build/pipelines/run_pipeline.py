@@ -130,6 +130,16 @@ def follow(execution_arn: str, poll_seconds: float, max_polls: int) -> str:
     return "Executing"
 
 
+def failed_steps(execution_arn: str) -> str:
+    """`step NAME: REASON` for each failed step of the execution (what a red build must say), or ``."""
+    import boto3
+
+    steps = boto3.client("sagemaker").list_pipeline_execution_steps(PipelineExecutionArn=execution_arn,
+                                                                     SortOrder="Ascending")["PipelineExecutionSteps"]
+    return "; ".join(f"step {step['StepName']}: {step.get('FailureReason') or 'no reason given'}"
+                     for step in steps if step["StepStatus"] == "Failed")
+
+
 def run(args: argparse.Namespace) -> int:
     kwargs = parse_json(args.kwargs, "--kwargs", dict)
     tags = parse_json(args.tags, "--tags", list)
@@ -150,7 +160,11 @@ def run(args: argparse.Namespace) -> int:
         return 0
     status = follow(arn, args.poll_seconds, args.max_polls)
     print(f"execution {status}")
-    return 0 if status == "Succeeded" else 1
+    if status == "Succeeded":
+        return 0
+    failed = failed_steps(arn) if status in FINISHED else ""
+    print(f"error: pipeline execution {status}{': ' + failed if failed else ''} ({arn})", file=sys.stderr)
+    return 1
 
 
 def print_definition(module_name: str, kwargs: dict) -> int:

@@ -94,7 +94,8 @@ def test_run_local_mse_threshold_one_fails_with_the_fail_message_and_registers_n
     code = run_local.main(["--param", "MseThreshold=1.0", "--work-dir", str(tmp_path)])
     captured = capsys.readouterr()
     assert code == 1
-    assert "error: pipeline failed: Test-set MSE " in captured.err
+    assert "error: pipeline failed at step " in captured.err and ": Test-set MSE " in captured.err
+    assert "error: error:" not in captured.err
     assert "is above the threshold 1.0" in captured.err
     assert "AbaloneMseFail" in captured.out
     assert packages(group) == []

@@ -13,6 +13,7 @@ import tempfile
 from pathlib import Path
 
 from deploy import aws_formats, json_output
+from deploy.cloudwatch_timing import DEFAULT_INGESTION_DELAY_SECONDS
 from deploy.errors import InputError
 
 EPILOG = """exit codes: 0 the outcome was the expected one (--expect, default succeeded); 1 it was not;
@@ -45,6 +46,9 @@ def configure(parser) -> None:
     parser.add_argument("--fault", choices=sorted(FAULTS), default="none", help="make green fail or slow")
     parser.add_argument("--fault-latency-ms", type=float, default=500.0, help="latency added by --fault slow")
     parser.add_argument("--speed", type=float, default=60.0, help="simulated seconds per real second (60)")
+    parser.add_argument("--metric-delay", type=float, default=DEFAULT_INGESTION_DELAY_SECONDS,
+                        help="CloudWatch's ingestion delay before an alarm sees a period, simulated seconds "
+                             f"(default {DEFAULT_INGESTION_DELAY_SECONDS}: deploy/cloudwatch_timing.py says why)")
     parser.add_argument("--out", type=Path, default=Path("rehearsal-output"), help="folder for the record")
     parser.add_argument("--rows", type=Path, help="CSV rows to send (no header, no label); default: "
                                                   "sample-data/sample-rows.csv if present, else random rows")
@@ -85,6 +89,8 @@ def _check_options(args) -> None:
         raise InputError(f"--out {args.out}: exists and is not a folder: give a folder or a new path")
     if args.speed <= 0:
         raise InputError(f"--speed: {args.speed}: must be > 0")
+    if not 0 <= args.metric_delay <= 3600:
+        raise InputError(f"--metric-delay: {args.metric_delay:g}: must be 0-3600 seconds")
     if args.rate <= 0:
         raise InputError(f"--rate: {args.rate}: must be > 0")
     if args.max_requests < 1:
@@ -99,7 +105,7 @@ def _check_options(args) -> None:
 def _rehearse(args, config, scratch: Path):
     import boto3
 
-    from deploy.rehearsal import (CompressedClock, EndpointHost, fleet_spec, load_model, rehearse_rollout, sample_rows,
+    from deploy.rehearsal import (EndpointHost, SteppedClock, fleet_spec, load_model, rehearse_rollout, sample_rows,
                                   with_behaviour)
 
     green_source = args.green
@@ -109,7 +115,7 @@ def _rehearse(args, config, scratch: Path):
     rows = sample_rows(rows_path, load_model(args.blue).num_features)
     _check_row_widths(rows, str(rows_path or "random rows of the blue model's width"), args)
     args.out.mkdir(parents=True, exist_ok=True)  # only once every input was accepted
-    clock = CompressedClock(args.speed)
+    clock = SteppedClock(args.speed)  # bakes and a fault's onset in the controller's own seconds: load-proof
     capture = str(args.out / "data-capture")
     blue = fleet_spec(config, f"{args.endpoint_name}-config-blue", args.blue, capture_destination=capture,
                       endpoint_name=args.endpoint_name)
@@ -122,7 +128,8 @@ def _rehearse(args, config, scratch: Path):
                                 endpoint_name=args.endpoint_name, blue=blue, green=green,
                                 deployment_config=config.deployment_config, alarms=config.alarms, rows=rows,
                                 max_requests=args.max_requests, rate_per_second=args.rate,
-                                max_seconds=_max_real_seconds(config, args.speed), on_event=_print_event)
+                                max_seconds=_max_real_seconds(config, args.speed), on_event=_print_event,
+                                metric_delay_seconds=args.metric_delay)
 
 
 def _check_row_widths(rows: list[str], rows_name: str, args) -> None:

@@ -94,6 +94,7 @@ def run(args) -> int:
     for problem in report.problems:
         print(f"{endpoint}: {problem}", file=sys.stderr)
     latency = report.latency_ms
-    print(f"{endpoint}: {report.requests} requests, p95 {latency['p95']:.1f} ms (budget {latency['budget']} ms), "
+    print(f"{endpoint}: {report.requests} requests, {latency['measure']} p95 {latency['p95']:.1f} ms "
+          f"(budget {latency['budget']} ms), "
           f"{'passed' if report.passed else 'FAILED'}; report {args.report}")
     return 0 if report.passed else 1

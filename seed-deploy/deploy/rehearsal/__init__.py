@@ -3,7 +3,7 @@
 The public API (what scripts/demo.py and `python -m deploy rehearse` call) is re-exported here."""
 from deploy.rehearsal.alarms import AlarmWatcher, evaluate, put_stage_alarms
 from deploy.rehearsal.capture import CaptureConfig
-from deploy.rehearsal.clock import CompressedClock
+from deploy.rehearsal.clock import CompressedClock, SteppedClock
 from deploy.rehearsal.controller import ROLLED_BACK, SUCCEEDED, TIMED_OUT, GuardrailController, Outcome
 from deploy.rehearsal.endpoint_host import CONFIG_HEADER, EndpointHost
 from deploy.rehearsal.fleets import FleetSpec, VariantSpec
@@ -19,7 +19,8 @@ from deploy.strategies import STRATEGIES, plan_update
 __all__ = [
     "AlarmWatcher", "CONFIG_HEADER", "CaptureConfig", "CompressedClock", "EndpointHost", "FleetSpec",
     "GuardrailController", "MetricStore", "Outcome", "ROLLED_BACK", "RolloutResult", "STRATEGIES", "SUCCEEDED",
-    "StageConfig", "TIMED_OUT", "Tally", "Timeline", "TrafficClient", "VariantSpec", "evaluate", "fleet_spec",
+    "StageConfig", "SteppedClock", "TIMED_OUT", "Tally", "Timeline", "TrafficClient", "VariantSpec", "evaluate",
+    "fleet_spec",
     "load_model", "plan_update", "put_stage_alarms", "read_stage_config", "rehearse_rollout", "sample_rows",
     "stage_alarm_names", "with_behaviour", "write_artifact",
 ]

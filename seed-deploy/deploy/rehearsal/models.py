@@ -83,16 +83,26 @@ class LoadedModel:
         ratio = self.behaviour.fail_ratio
         return int((n + 1) * ratio) > int(n * ratio)
 
+    def injected_latency_seconds(self, serving_seconds: float | None = None) -> float:
+        """The fault's added latency for a request now (0 for a healthy model): a declared cost, so what the
+        alarms judge never depends on how long a sleep took on a busy machine.
+
+        serving_seconds: how long the fleet has served (simulated); None = unknown, the fault applies."""
+        leaking = serving_seconds is None or serving_seconds >= self.behaviour.slow_after_seconds
+        return self.behaviour.extra_latency_ms / 1000.0 if leaking else 0.0
+
     def invoke(self, body: bytes, content_type: str | None, accept: str | None,
-               serving_seconds: float | None = None) -> tuple[bytes, str]:
+               serving_seconds: float | None = None, wait=None) -> tuple[bytes, str]:
         """(body, Content-Type) as the container's /invocations answers (status: serving_formats.success_status);
         raises ModelFailure for its errors. The checks run in the container's order (serve.invocations):
         empty body, payload, prediction, Accept.
 
-        serving_seconds: how long the fleet has served (simulated); None = unknown, the fault applies."""
-        leaking = serving_seconds is None or serving_seconds >= self.behaviour.slow_after_seconds
-        if self.behaviour.extra_latency_ms and leaking:
-            time.sleep(self.behaviour.extra_latency_ms / 1000.0)
+        serving_seconds: how long the fleet has served (simulated); None = unknown, the fault applies.
+        wait: how the fault's latency is waited out (default time.sleep, in real seconds; the endpoint host
+        waits it on its clock)."""
+        extra = self.injected_latency_seconds(serving_seconds)
+        if extra:
+            (wait or time.sleep)(extra)
         if self._should_fail():
             raise ModelFailure(500, "rehearsal fault injected by serving.json (fail_ratio)")
         if not body:

@@ -1,9 +1,10 @@
 """The guardrail controller per strategy: shifts, waits, termination wait, rollback on alarm, timeout."""
 import boto3
 import pytest
-from rehearsal.rehearsal_fixtures import SteppedClock, csv_rows, fleet
+from rehearsal.rehearsal_fixtures import csv_rows, fleet
 
 from deploy.rehearsal.alarms import put_stage_alarms
+from deploy.rehearsal.clock import SteppedClock
 from deploy.rehearsal.controller import ROLLED_BACK, SUCCEEDED, TIMED_OUT, GuardrailController
 from deploy.rehearsal.endpoint_host import EndpointHost
 from deploy.rehearsal.traffic import TrafficClient

@@ -17,7 +17,7 @@ CANARY = {
         "BlueGreenUpdatePolicy": {
             "TrafficRoutingConfiguration": {"Type": "CANARY", "WaitIntervalInSeconds": 300,
                                             "CanarySize": {"Type": "INSTANCE_COUNT", "Value": 1}},
-            "TerminationWaitInSeconds": 180, "MaximumExecutionTimeoutInSeconds": 3600},
+            "TerminationWaitInSeconds": 240, "MaximumExecutionTimeoutInSeconds": 3600},
         "AutoRollbackConfiguration": {"Alarms": []}},
     "Alarms": {"Invocation5XXErrors": {"Threshold": 0, "Period": 60, "EvaluationPeriods": 1},
                "ModelLatency": {"ThresholdMicroseconds": 300000, "Period": 60, "EvaluationPeriods": 3}},
