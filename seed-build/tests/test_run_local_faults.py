@@ -85,7 +85,7 @@ def test_rerun_does_not_read_the_previous_runs_property_file(emulator, tmp_path)
     assert any((tmp_path / "work" / "Evaluate").rglob("evaluation.json"))
     code, err = run(executor_main(), [*write_case(tmp_path / "second", WRITES_NOTHING), *work])
     assert code == 1
-    assert "error: pipeline failed: property file EvaluationReport: evaluation.json was not written" in err
+    assert "error: pipeline failed at step Evaluate: property file EvaluationReport: evaluation.json was not written" in err
     assert (tmp_path / "work" / "Evaluate" / MARKER).is_file()
     assert not any((tmp_path / "work" / "Evaluate").rglob("evaluation.json"))
 
