@@ -15,6 +15,7 @@ from aws_cdk import aws_iam as iam
 from constructs import Construct
 
 from template.components import policies
+from template.components.ci_dispatch import CiDispatch
 from template.components.nag import acknowledge_wildcards
 from template.components.parameters import ProjectParameters
 
@@ -218,6 +219,14 @@ def add_external_ci(stack) -> ExternalCiRoles:
     codepipeline_only(ci.use_codepipeline, stack.pipelines.build, stack.pipelines.deploy, *stack.builds.all,
                       stack.events.model_approval, roles.codebuild.node.find_child("DefaultPolicy"),
                       roles.codepipeline.node.find_child("DefaultPolicy"))
+    CiDispatch(stack, "CiDispatch", params=params, ci=ci, role=roles.events, group_name=stack.registry.group_name)
+    outputs = {"SageMakerPipelineRoleArn": roles.sagemaker_pipeline.role_arn,
+               "ModelExecutionRoleArn": roles.model_execution.role_arn,
+               "CloudFormationRoleArn": roles.cloudformation.role_arn,
+               "ModelPackageGroupName": stack.registry.group_name}
+    for name, value in outputs.items():
+        cdk.CfnOutput(stack, name, value=value, description="CI variable (docs/ci-providers.md)").condition = \
+            ci.use_external_ci
     for name, role in {"CiModelBuildRoleArn": ci_roles.model_build, "CiDeployStagingRoleArn": ci_roles.deploy["staging"],
                        "CiDeployProdRoleArn": ci_roles.deploy["prod"], "CiStageTestRoleArn": ci_roles.stage_test}.items():
         output = cdk.CfnOutput(stack, name, value=role.role_arn, description="role-to-assume of the CI job "
