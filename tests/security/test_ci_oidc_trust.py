@@ -152,3 +152,30 @@ def test_ci_roles_stay_inside_the_boundary_and_approve_nothing(github_principals
         != "Allow"
     tester = principal(github_principals, "tests the staging")
     assert tester.decide(Request("cloudformation:CreateChangeSet", STACK.format(stage="staging"))) != "Allow"
+
+
+def actions_of(principal_) -> set[str]:
+    return {a.lower() for a in principal_.allowed_actions()}
+
+
+def test_ci_model_build_role_has_the_codebuild_roles_actions_less_codebuilds_own(github_principals, project_roles):
+    """Same scoped permissions as the CodePipeline path: what the CodeBuild role may, less CodeBuild's own log and
+    report grants, CDK's grant of the key for encrypted build output, and assuming target-account roles (a CI
+    provider deploys in this account only)."""
+    (codebuild,) = [p for lid, p in project_roles.items() if lid.startswith("RolesCodeBuild")]
+    own = {a for a in actions_of(codebuild) if a.startswith(("logs:", "codebuild:"))} | {
+        "sts:assumerole", "kms:generatedatakey*", "kms:reencrypt*"}
+    assert actions_of(principal(github_principals, "model build")) == actions_of(codebuild) - own
+
+
+def test_ci_deploy_roles_have_cloudformations_action_and_the_stage_test_nothing_more(github_principals,
+                                                                                     project_roles):
+    """The deploy roles may what CodePipeline's CloudFormation action and the deploy build and stage test may
+    (CodePipeline and CodeBuild roles), plus the change set calls `aws cloudformation deploy` makes."""
+    (codebuild,) = [p for lid, p in project_roles.items() if lid.startswith("RolesCodeBuild")]
+    (codepipeline,) = [p for lid, p in project_roles.items() if lid.startswith("RolesCodePipeline")]
+    change_sets = {"cloudformation:createchangeset", "cloudformation:describechangeset",
+                   "cloudformation:executechangeset"}
+    for fragment in ("deploys the staging", "deploys the prod"):
+        extra = actions_of(principal(github_principals, fragment)) - actions_of(codebuild) - actions_of(codepipeline)
+        assert extra == change_sets, fragment
