@@ -5,7 +5,8 @@ from pathlib import Path
 import yaml
 
 SEED = Path(__file__).resolve().parent.parent
-CI_FILES = [SEED / ".github" / "workflows" / "deploy.yml", SEED / ".gitlab-ci.yml"]
+WORKFLOW, BUILDSPECS = "deploy.yml", ("buildspec.yml", "test-buildspec.yml")
+CI_FILES = [SEED / ".github" / "workflows" / WORKFLOW, SEED / ".gitlab-ci.yml"]
 
 
 def pins() -> dict[str, str]:
@@ -31,7 +32,7 @@ def test_ci_files_install_the_pinned_versions():
 
 
 def test_ci_files_run_the_buildspecs_commands():
-    spec = [c for name in ("buildspec.yml", "test-buildspec.yml")
+    spec = [c for name in BUILDSPECS
             for c in yaml.safe_load((SEED / name).read_text())["phases"]["build"]["commands"]]
     for path in CI_FILES:
         text = commands(path)

@@ -29,6 +29,11 @@ def project_variables(project: str) -> dict[str, str]:
                                                                               "DEPLOY_PROD", "STAGE_TEST")}}
 
 
+def new_project() -> tuple[str, dict[str, str]]:
+    project = f"ci{uuid.uuid4().hex[:6]}"
+    return project, project_variables(project)
+
+
 def jobs_of(provider: str, seed: Path, workflow: str, variables: dict[str, str]):
     parse, path = PROVIDERS[provider]
     return parse(seed / path.format(workflow), variables)
@@ -74,8 +79,7 @@ def endpoint_on_stack_config(project: str, stage: str) -> bool:
 
 @pytest.mark.parametrize("provider", sorted(PROVIDERS))
 def test_deploy_workflow_deploys_staging_tests_it_then_deploys_and_verifies_prod(emulator, tmp_path, provider):
-    project = f"ci{uuid.uuid4().hex[:6]}"
-    variables = project_variables(project)
+    project, variables = new_project()
     register_approved(variables["MODEL_PACKAGE_GROUP_NAME"])
     queue_answers(emulator, 50)  # staging-config.json: StageTest.Requests
     seed = repo_copy(tmp_path, "seed-deploy")
@@ -95,8 +99,7 @@ def test_deploy_workflow_deploys_staging_tests_it_then_deploys_and_verifies_prod
 
 @pytest.mark.parametrize("provider", ["github"])  # the same commands on GitLab; one provider keeps it short
 def test_deploy_workflow_stops_at_the_build_without_an_approved_model(emulator, tmp_path, provider):
-    project = f"ci{uuid.uuid4().hex[:6]}"
-    variables = project_variables(project)
+    project, variables = new_project()
     boto3.client("sagemaker").create_model_package_group(ModelPackageGroupName=variables["MODEL_PACKAGE_GROUP_NAME"])
     seed = repo_copy(tmp_path, "seed-deploy")
     runs = run_jobs(jobs_of(provider, seed, "deploy", variables), seed, dict(os.environ))
@@ -109,8 +112,7 @@ def test_deploy_workflow_stops_at_the_build_without_an_approved_model(emulator, 
 
 @pytest.mark.parametrize("provider", sorted(PROVIDERS))
 def test_model_build_workflow_upserts_and_starts_the_pipeline(emulator, tmp_path, provider):
-    project = f"ci{uuid.uuid4().hex[:6]}"
-    variables = project_variables(project)
+    project, variables = new_project()
     boto3.client("s3").create_bucket(Bucket=variables["ARTIFACT_BUCKET"])
     seed = repo_copy(tmp_path, "seed-build")
     runs = run_jobs(jobs_of(provider, seed, "model-build", variables), seed, dict(os.environ))
