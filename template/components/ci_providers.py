@@ -84,7 +84,7 @@ def declare_ci_parameters(scope: cdk.Stack, params: ProjectParameters) -> CiPara
     create = cdk.CfnCondition(scope, "CreateOidcProvider", expression=cdk.Fn.condition_and(
         external, cdk.Fn.condition_equals(provider_arn, "")))
     _restrict_sources(params, use_codepipeline)
-    _declare_rules(scope, params, external)
+    _declare_rules(scope, params, provider)
     return CiParameters(provider=provider, gitlab_host=host, oidc_provider_arn=provider_arn,
                         use_codepipeline=use_codepipeline, use_github=use_github, use_external_ci=external,
                         create_oidc_provider=create)
@@ -98,9 +98,8 @@ def _restrict_sources(params: ProjectParameters, use_codepipeline: cdk.CfnCondit
         cdk.Fn.condition_not(cdk.Fn.condition_equals(params.connection_arn, "")), use_codepipeline)
 
 
-def _declare_rules(scope: cdk.Stack, params: ProjectParameters, external: cdk.CfnCondition) -> None:
-    is_external = cdk.Fn.condition_not(cdk.Fn.condition_equals(
-        scope.node.find_child("CiProvider").value_as_string, CODEPIPELINE))
+def _declare_rules(scope: cdk.Stack, params: ProjectParameters, provider: str) -> None:
+    is_external = cdk.Fn.condition_not(cdk.Fn.condition_equals(provider, CODEPIPELINE))
     cdk.CfnRule(scope, "ExternalCiSettings", rule_condition=is_external, assertions=[
         cdk.CfnRuleAssertion(assert_=cdk.Fn.condition_and(
             cdk.Fn.condition_not(cdk.Fn.condition_equals(params.build_repository_id, "")),
