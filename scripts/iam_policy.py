@@ -8,6 +8,7 @@ String*, Arn*, Null and Bool operators (with ...IfExists), single- and multi-val
 raises, so nothing is silently treated as true. Across accounts, cross_account_decide adds the resource policy
 (bucket, key) that must allow the caller too.
 """
+import json
 import re
 from dataclasses import dataclass, field
 
@@ -197,15 +198,18 @@ def cross_account_decide(caller: Principal, principal_arn: str, resource_policy:
     return ALLOW if own == theirs == ALLOW else IMPLICIT_DENY
 
 
-def trust_matches(role_properties: dict, *, principal: dict, context: dict) -> bool:
-    """Whether the role's trust policy lets `principal` ({"Service": ...} or {"AWS": ...}) assume it."""
-    for statement in role_properties["AssumeRolePolicyDocument"]["Statement"]:
-        if statement["Effect"] != "Allow" or "sts:AssumeRole" not in _as_list(statement["Action"]):
+def trust_matches(role_properties: dict, *, principal: dict, context: dict, action: str = "sts:AssumeRole") -> bool:
+    """Whether the role's trust policy lets `principal` ({"Service": ...}, {"AWS": ...} or {"Federated": ...})
+    call `action` (sts:AssumeRole, or sts:AssumeRoleWithWebIdentity with an OIDC token's claims as `context`).
+    A trust policy given as a JSON string (a resolved Fn::Sub) is parsed."""
+    document = role_properties["AssumeRolePolicyDocument"]
+    for statement in (json.loads(document) if isinstance(document, str) else document)["Statement"]:
+        if statement["Effect"] != "Allow" or action not in _as_list(statement["Action"]):
             continue
         (kind, value), = principal.items()
         if value not in _as_list(statement["Principal"].get(kind, [])):
             continue
-        if statement_matches({**statement, "Resource": "*"}, Request("sts:AssumeRole", "*", context)):
+        if statement_matches({**statement, "Resource": "*"}, Request(action, "*", context)):
             return True
     return False
 

@@ -162,6 +162,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--nag-report", type=Path, default=NAG_REPORT)
     parser.add_argument("--region", default=os.environ.get("AWS_DEFAULT_REGION", "us-east-1"))
     parser.add_argument("--skip-checkov", action="store_true", help="no checkov")
+    parser.add_argument("--skip-ci", action="store_true", help="no actionlint/zizmor/GitLab schema on the seeds' CI files")
     parser.add_argument("--skip-permissions", action="store_true",
                         help="no recorded-call permissions table (scripts/permissions.py, about a minute)")
     parser.add_argument("--checkov-bin", type=Path, default=CHECKOV, help=argparse.SUPPRESS)
@@ -197,6 +198,8 @@ def lint(args: argparse.Namespace) -> int:
     errors = sum(finding.is_error for finding in findings) + len(violations)
     if not args.skip_checkov:
         errors += _report_checkov(args.templates_dir, args.checkov_bin, endpoints)
+    if not args.skip_ci:
+        errors += _report_ci_files()
     if not args.skip_permissions:
         print("==> permissions: every call of the demo's story against its actor's policy (scripts/permissions.py)",
               flush=True)
@@ -205,6 +208,19 @@ def lint(args: argparse.Namespace) -> int:
         errors += permissions.main(["--templates-dir", str(args.templates_dir)])
     print(f"==> {errors} error(s), {len(findings) - sum(f.is_error for f in findings)} warning(s)")
     return 2 if errors else 0
+
+
+def _report_ci_files() -> int:
+    """actionlint, zizmor and the GitLab CI schema on the seeds' CI files (scripts/ci_lint.py); the errors."""
+    import ci_lint
+
+    errors = 0
+    for run in ci_lint.lint_ci_files():
+        print(f"==> {run.tool}: {'clean' if run.passed else 'FAILED'} ({len(run.files)} file(s))", flush=True)
+        if not run.passed:
+            print(f"error: {run.tool}: {run.output[-3000:]}", file=sys.stderr)
+            errors += 1
+    return errors
 
 
 def _report_checkov(templates_dir: Path, checkov_bin: Path, endpoints: dict[str, str]) -> int:

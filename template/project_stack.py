@@ -6,6 +6,7 @@ from template.components import policies
 from template.components.artifacts import DATA_CAPTURE_PREFIX, MONITORING_PREFIX, ArtifactStore
 from template.components.boundary import attach_boundary
 from template.components.builds import BuildProjects
+from template.components.ci_providers import add_external_ci
 from template.components.cross_account import (ACTION_ROLE, MODEL_ROLE, SHADOW_TEST_ROLE, CrossAccountDeploy,
                                                target_roles_share)
 from template.components.events import ProjectEvents
@@ -81,6 +82,7 @@ class ProjectStack(cdk.Stack):
                    roles.codebuild],
             key_users=[roles.sagemaker_pipeline, roles.model_execution, roles.cloudformation, roles.shadow_test])
         self._outputs(roles)
+        self.external_ci = add_external_ci(self)  # GitHub Actions / GitLab CI instead of CodePipeline
         # Every role of the project, created by the Service Catalog launch role, carries the admin's boundary.
         attach_boundary(self)
         self._tag(params)

@@ -37,3 +37,10 @@ def test_both_seeds_pin_the_xgboost_container_environment_alike():
         return [line for line in (ROOT / path).read_text().splitlines() if line and not line.startswith("#")]
 
     assert pins("seed-build/requirements-xgboost-1.7.txt") == pins("seed-deploy/requirements-xgboost-1.7.txt")
+
+
+def test_both_seeds_check_their_ci_files_the_same_way():
+    def shared(path: str) -> list[str]:
+        return [line for line in (ROOT / path).read_text().splitlines() if not line.startswith("WORKFLOW, BUILDSPECS")]
+
+    assert shared("seed-build/tests/test_ci_files.py") == shared("seed-deploy/tests/test_ci_files.py")

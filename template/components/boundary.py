@@ -60,6 +60,9 @@ def boundary_statements() -> list[iam.PolicyStatement]:
         # Cross-account deploys assume the target account's project roles (cross_account.py).
         iam.PolicyStatement(sid="AssumeProjectRoles", actions=["sts:AssumeRole"],
                             resources=[project_role_arn_pattern(account="*")]),
+        # CiProvider GitHubActions/GitLabCI: the approval rule's role calls the deploy workflow's API destination.
+        iam.PolicyStatement(sid="InvokeCiDispatch", actions=["events:InvokeApiDestination"],
+                            resources=[f"arn:{cdk.Aws.PARTITION}:events:*:{cdk.Aws.ACCOUNT_ID}:api-destination/*"]),
         iam.PolicyStatement(sid="AutoscalingServiceLinkedRole", actions=["iam:CreateServiceLinkedRole"],
                             resources=["*"], conditions={"StringEquals": {
                                 "iam:AWSServiceName": "sagemaker.application-autoscaling.amazonaws.com"}}),
@@ -112,7 +115,8 @@ def boundary_policy(scope: Construct, construct_id: str, *, name: str | None = B
                                statements=boundary_statements())
     wildcards = ["Resource::*", *(f"Action::{service}:*" for service in SERVICES),
                  "Resource::arn:<AWS::Partition>:iam::<AWS::AccountId>:role/sagemaker-project/*",
-                 "Resource::arn:<AWS::Partition>:iam::*:role/sagemaker-project/*"]
+                 "Resource::arn:<AWS::Partition>:iam::*:role/sagemaker-project/*",
+                 "Resource::arn:<AWS::Partition>:events:*:<AWS::AccountId>:api-destination/*"]
     acknowledge_wildcards(policy, dict.fromkeys(wildcards, BOUNDARY_REASON))
     for check_id, reason in CHECKOV_SKIPS.items():
         skip_checkov(policy, check_id, reason)
