@@ -10,7 +10,8 @@ export AWS_DEFAULT_REGION ?= us-east-1
 # Both seeds (and their copies under test) build the XGBoost container's Python once, here (xgboost_env.py).
 export XGBOOST_ENVS_DIR ?= $(abspath .)
 
-.PHONY: venv tools xgboost-env test test-seeds test-repo demo bench synth lint publish create-project clean
+.PHONY: venv tools xgboost-env test test-seeds test-repo demo bench synth lint publish create-project clean \
+	vpc-preflight doctor
 
 venv: $(STAMP)
 
@@ -65,6 +66,14 @@ publish: venv
 ## create-project: CreateProject through the portfolio's product or the S3 template (ARGS="NAME --product-id ...").
 create-project: venv
 	$(PY) scripts/create_project.py $(ARGS)
+
+## vpc-preflight: what the VPC lacks for a project in it (ARGS="--subnet-ids A,B --security-group-ids C"); read-only.
+vpc-preflight: venv
+	$(PY) scripts/vpc_preflight.py $(ARGS)
+
+## doctor: what will break before publishing or creating a project (ARGS="--help" lists the checks); read-only.
+doctor: venv
+	$(PY) scripts/doctor.py $(ARGS)
 
 clean:
 	rm -rf build demo-output
