@@ -95,12 +95,11 @@ def preflight(ec2, subnet_ids: list[str], security_group_ids: list[str], *, cust
                               Filters=[{"Name": "vpc-id", "Values": [vpc_id]}])
     findings = [availability_zones(subnets), vpc_dns(ec2, vpc_id)]
     route_tables = subnet_route_tables(ec2, vpc_id, subnet_ids)
-    cidrs = [s["CidrBlock"] for s in subnets]
     for need in needed_endpoints(custom_images=custom_images, kms=kms):
         found = [e for e in endpoints if e["ServiceName"] == f"com.amazonaws.{region}.{need.service}"
                  and e["VpcEndpointType"] == need.kind and e.get("State", "").lower() == "available"]
-        findings.append(endpoint_finding(ec2, need, found, vpc_id, route_tables, cidrs, groups))
-    findings.append(groups_egress(groups))
+        findings.append(endpoint_finding(ec2, need, found, vpc_id, route_tables, subnets, groups))
+    findings.append(groups_egress(groups, ec2.describe_vpcs(VpcIds=[vpc_id])["Vpcs"][0]["CidrBlock"]))
     return findings
 
 
@@ -150,7 +149,7 @@ def _dashed(attribute: str) -> str:
     return {"enableDnsSupport": "enable-dns-support", "enableDnsHostnames": "enable-dns-hostnames"}[attribute]
 
 
-def endpoint_finding(ec2, need: Need, found: list[dict], vpc_id: str, route_tables: list[str], cidrs: list[str],
+def endpoint_finding(ec2, need: Need, found: list[dict], vpc_id: str, route_tables: list[str], subnets: list[dict],
                      groups: list[dict]) -> Finding:
     check = f"endpoint {need.service}"
     service = f"com.amazonaws.{ec2.meta.region_name}.{need.service}"
@@ -159,9 +158,10 @@ def endpoint_finding(ec2, need: Need, found: list[dict], vpc_id: str, route_tabl
             fix = (f"aws ec2 create-vpc-endpoint --vpc-id {vpc_id} --vpc-endpoint-type Gateway --service-name "
                    f"{service} --route-table-ids {' '.join(route_tables)}")
         else:
+            # The project's first group as the endpoint's: if it lets no HTTPS in from itself, the next run says so.
             fix = (f"aws ec2 create-vpc-endpoint --vpc-id {vpc_id} --vpc-endpoint-type Interface --service-name "
-                   f"{service} --subnet-ids <one subnet per AZ> --security-group-ids <a group allowing HTTPS from "
-                   "the project's groups> --private-dns-enabled")
+                   f"{service} --subnet-ids {' '.join(s for s in _one_per_zone(subnets))} --security-group-ids "
+                   f"{groups[0]['GroupId']} --private-dns-enabled")
         return Finding("problem", check, f"missing: {need.why} (source: {need.source})", fix=fix)
     endpoint = found[0]
     if need.kind == "Gateway":
@@ -179,6 +179,7 @@ def endpoint_finding(ec2, need: Need, found: list[dict], vpc_id: str, route_tabl
                            "--private-dns-enabled")
     endpoint_groups = [g["GroupId"] for g in endpoint.get("Groups", [])]
     described = ec2.describe_security_groups(GroupIds=endpoint_groups)["SecurityGroups"] if endpoint_groups else []
+    cidrs = [s["CidrBlock"] for s in subnets]
     if not any(allows_https_in(g, [s["GroupId"] for s in groups], cidrs) for g in described):
         return Finding("problem", check, f"{endpoint['VpcEndpointId']}: its security group(s) {endpoint_groups} allow "
                        f"no HTTPS (443) in from the project's groups or subnets (source: {PRIVATELINK})",
@@ -186,6 +187,11 @@ def endpoint_finding(ec2, need: Need, found: list[dict], vpc_id: str, route_tabl
                            f"{endpoint_groups[0] if endpoint_groups else '<endpoint group>'} --protocol tcp --port 443 "
                            f"--source-group {groups[0]['GroupId']}")
     return Finding("ok", check, f"{endpoint['VpcEndpointId']}, private DNS on, HTTPS allowed in")
+
+
+def _one_per_zone(subnets: list[dict]) -> list[str]:
+    """An interface endpoint takes at most one subnet per Availability Zone."""
+    return list({s["AvailabilityZone"]: s["SubnetId"] for s in reversed(subnets)}.values())[::-1]
 
 
 def _covers_port(rule: dict, port: int) -> bool:
@@ -211,14 +217,14 @@ def allows_https_in(group: dict, source_groups: list[str], cidrs: list[str]) -> 
     return False
 
 
-def groups_egress(groups: list[dict]) -> Finding:
+def groups_egress(groups: list[dict], vpc_cidr: str) -> Finding:
     """The project's jobs and builds reach the endpoints through these groups: one must let HTTPS out."""
     if any(_covers_port(rule, HTTPS) for g in groups for rule in g.get("IpPermissionsEgress", [])):
         return Finding("ok", "security groups", f"{[g['GroupId'] for g in groups]}: HTTPS (443) out allowed")
     return Finding("problem", "security groups", f"{[g['GroupId'] for g in groups]}: no rule lets HTTPS (443) out: "
                    f"jobs and builds cannot reach any endpoint (source: {PRIVATELINK})",
                    fix=f"aws ec2 authorize-security-group-egress --group-id {groups[0]['GroupId']} --protocol tcp "
-                       "--port 443 --cidr <the VPC's CIDR>")
+                       f"--port 443 --cidr {vpc_cidr}")
 
 
 def subnet_route_tables(ec2, vpc_id: str, subnet_ids: list[str]) -> list[str]:
