@@ -145,8 +145,9 @@ def stubbed_clients(setup: Setup) -> tuple[doctor.Clients, list[Stubber]]:
         projects_stub.add_client_error("describe_project", "ValidationException", "Project does not exist",
                                        expected_params={"ProjectName": state["project"]})
     codecommit, codecommit_stub = _stub("codecommit")
-    codecommit_stub.add_response("list_repositories", {"repositories": [
-        {"repositoryName": f"repo{i}", "repositoryId": f"id{i}"} for i in range(state["repositories"])]}, {})
+    if "connection_arn" not in state:  # the doctor checks CodeConnections instead of CodeCommit then
+        codecommit_stub.add_response("list_repositories", {"repositories": [
+            {"repositoryName": f"repo{i}", "repositoryId": f"id{i}"} for i in range(state["repositories"])]}, {})
     quotas, quotas_stub = _stub("service-quotas")
     for service in QUOTA_SERVICES + ("sagemaker",):
         quotas_stub.add_response("list_service_quotas", {"Quotas": [
@@ -248,4 +249,5 @@ def _cli_value(shape, word: str, previous):
         return (previous if isinstance(previous, list) else []) + [item]
     if shape.type_name in ("structure", "list", "map"):
         return json.loads(word)
-    return word
+    scalar = {"double": float, "float": float, "integer": int, "long": int}.get(shape.type_name)
+    return scalar(word) if scalar else word

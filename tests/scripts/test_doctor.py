@@ -230,14 +230,14 @@ def test_sagemaker_project_of_that_name_exists(setup, templates, capsys):
 
 
 def test_derived_name_over_its_limit_names_the_longest_project_name_that_fits(setup, templates, capsys, monkeypatch):
-    monkeypatch.setattr(doctor_names, "example_components", lambda: [{"ComponentName": "c" * 40}])
+    monkeypatch.setattr(doctor_names, "example_components", lambda: [{"ComponentName": "c" * 50}])
     name = setup.state["project"]
     code, lines = run(setup, templates, capsys)
     assert not_ok(lines) == [("problem", "project names")]
-    # <name>-staging-<40 c> must fit CreateInferenceComponent's 63 characters: 63 - 8 - 41 = 14.
-    assert fix_of(lines, "project names") == "choose a project name of at most 14 characters"
-    assert len(name) > 14
-    setup.state["project"] = "c" * 14
+    # <name>-staging-<50 c> must fit CreateInferenceComponent's 63 characters: 63 - 8 - 51 = 4.
+    assert fix_of(lines, "project names") == "choose a project name of at most 4 characters"
+    assert len(name) > 4
+    setup.state["project"] = "c" * 4
     code, lines = run(setup, templates, capsys)
     assert not_ok(lines) == [] and code == 0
 
@@ -308,7 +308,7 @@ def test_missing_interface_endpoint_through_the_network_check(setup, templates, 
 
 @pytest.mark.parametrize("argv, message", [
     (["--studio-role-arn", "StudioRole"], "--studio-role-arn: 'StudioRole': must be an IAM role ARN"),
-    (["--project-name", "-bad-"], "--project-name: '-bad-': must be 1-32 letters, digits and hyphens"),
+    (["--project-name=-bad-"], "--project-name: '-bad-': must be 1-32 letters, digits and hyphens"),
     (["--subnet-ids", "subnet-1"], "--subnet-ids/--security-group-ids: give both or neither"),
     (["--studio-domain-id", "d-abc"], "--studio-domain-id: 'd-abc': only with --s3-template"),
 ])
