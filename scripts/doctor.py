@@ -9,6 +9,7 @@ import shlex
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import cached_property
 
 import account_policies
 import doctor_capacity
@@ -86,6 +87,10 @@ class Context:
     @property
     def iam(self):
         return self.clients.client("iam")
+
+    @cached_property
+    def launch_role(self) -> str | None:
+        return launch_role_arn(self)
 
 
 # -- publishing ------------------------------------------------------------------------------------------------
@@ -270,7 +275,7 @@ def launch_role_arn(ctx: Context) -> str | None:
 
 def check_studio_roles(ctx: Context) -> list[Finding]:
     lines = []
-    launch = launch_role_arn(ctx)
+    launch = ctx.launch_role
     for arn in ctx.options.studio_role_arns:
         name = arn.rsplit("/", 1)[1]
         principal = account_policies.role_principal(ctx.iam, name)
@@ -308,7 +313,7 @@ def guardrails_line(ctx: Context, role_name: str) -> Finding:
 def check_launch_role(ctx: Context) -> list[Finding]:
     from botocore.exceptions import ClientError
 
-    arn = launch_role_arn(ctx)
+    arn = ctx.launch_role
     if arn is None:
         return [Finding("problem", "launch role", "not found (no launch-role stack output or launch constraint)",
                         fix=f"make publish ARGS={shlex.quote(_publish_args(ctx))}")]

@@ -39,8 +39,9 @@ class Setup:
 
     @property
     def options(self) -> list[str]:
-        return ["--s3-template", "--asset-bucket", self.bucket, "--version", self.version, "--studio-domain-id",
-                DOMAIN, "--studio-role-arn", self.studio_role, "--project-name", self.state["project"]]
+        path = [] if "catalog" in self.state else ["--s3-template", "--studio-domain-id", DOMAIN]
+        return path + ["--asset-bucket", self.bucket, "--version", self.version, "--studio-role-arn",
+                       self.studio_role, "--project-name", self.state["project"]]
 
     @property
     def location(self) -> str:
@@ -126,6 +127,49 @@ def make_setup(published: tuple[str, str, str], monkeypatch) -> Setup:
     return setup
 
 
+def catalog_setup(setup: Setup, templates: dict) -> Setup:
+    """The same publication seen on the Service Catalog path: the portfolio (moto has portfolios), the launch role
+    the portfolio stack creates (made here from the synthesized stack: moto skips the stack), and the principal
+    associations and launch constraint (moto lacks them: stubbed from `state["catalog"]`)."""
+    from template.resolve import resolve_template
+
+    catalog = boto3.client("servicecatalog")
+    named = [p["Id"] for p in catalog.list_portfolios()["PortfolioDetails"] if p["DisplayName"] == doctor.PORTFOLIO_NAME]
+    # The doctor takes the first portfolio of that name (the emulator's session may hold one from publish's tests).
+    portfolio = named[0] if named else catalog.create_portfolio(
+        DisplayName=doctor.PORTFOLIO_NAME, ProviderName="MLOps platform",
+        IdempotencyToken=f"doctor-{next(COUNTER)}")["PortfolioDetail"]["Id"]
+    resolved = resolve_template(templates[publish.PORTFOLIO_STACK], {
+        "TemplateBucket": setup.bucket, "TemplateKey": f"sagemaker-project/{setup.version}/sagemaker-project.json",
+        "ProductVersion": setup.version, "StudioExecutionRoleArns": [setup.studio_role]})
+    (role,) = [r["Properties"] for r in resolved["Resources"].values() if r["Type"] == "AWS::IAM::Role"]
+    iam, name = boto3.client("iam"), f"doctor-catalog-launch-{next(COUNTER)}"
+    arn = iam.create_role(RoleName=name, Path=role.get("Path", "/"),
+                          AssumeRolePolicyDocument=json.dumps(role["AssumeRolePolicyDocument"]))["Role"]["Arn"]
+    for policy in role["Policies"]:
+        iam.put_role_policy(RoleName=name, PolicyName=policy["PolicyName"],
+                            PolicyDocument=json.dumps(policy["PolicyDocument"]))
+    setup.state["catalog"] = {"portfolio": portfolio, "principals": [setup.studio_role], "launch": arn}
+    return setup
+
+
+def _catalog_stub(state: dict) -> tuple:
+    """check_portfolio's principals and constraints, then the launch role's constraint (read once)."""
+    client, stub = _stub("servicecatalog")
+    catalog = state["catalog"]
+    portfolio = {"PortfolioId": catalog["portfolio"]}
+    stub.add_response("list_principals_for_portfolio", {"Principals": [
+        {"PrincipalARN": arn, "PrincipalType": "IAM"} for arn in catalog["principals"]]}, portfolio)
+    constraints = {"ConstraintDetails": [{"ConstraintId": "cons-doctor00001", "Type": "LAUNCH"}] if catalog["launch"]
+                   else []}
+    stub.add_response("list_constraints_for_portfolio", constraints, portfolio)
+    stub.add_response("list_constraints_for_portfolio", constraints, portfolio)
+    if catalog["launch"]:
+        stub.add_response("describe_constraint", {"ConstraintParameters": json.dumps({"RoleArn": catalog["launch"]}),
+                                                  "Status": "AVAILABLE"}, {"Id": "cons-doctor00001"})
+    return client, stub
+
+
 def _stub(service: str) -> tuple:
     client = boto3.client(service, region_name=REGION, endpoint_url="https://stubbed.invalid")
     return client, Stubber(client)
@@ -136,8 +180,9 @@ def stubbed_clients(setup: Setup) -> tuple[doctor.Clients, list[Stubber]]:
     state = setup.state
     projects, projects_stub = _stub("sagemaker")
     domain = f"arn:aws:sagemaker:{REGION}:{ACCOUNT}:domain/{DOMAIN}"
-    projects_stub.add_response("list_tags", {"Tags": [{"Key": s3_template.DOMAIN_TAG_KEY,
-                                                       "Value": state["domain_tag"]}]}, {"ResourceArn": domain})
+    if "catalog" not in state:  # the domain tag is the S3 path's
+        projects_stub.add_response("list_tags", {"Tags": [{"Key": s3_template.DOMAIN_TAG_KEY,
+                                                           "Value": state["domain_tag"]}]}, {"ResourceArn": domain})
     projects_stub.add_response("get_sagemaker_servicecatalog_portfolio_status", {"Status": state["portfolio"]}, {})
     if state["project_exists"]:
         projects_stub.add_response("describe_project", _project(state["project"]), {"ProjectName": state["project"]})
@@ -161,6 +206,9 @@ def stubbed_clients(setup: Setup) -> tuple[doctor.Clients, list[Stubber]]:
                                       {"ConnectionArn": state["connection_arn"]})
         overrides["codeconnections"] = connections
         stubs.append(connections_stub)
+    if "catalog" in state:
+        overrides["servicecatalog#constraints"], catalog_stub = _catalog_stub(state)
+        stubs.append(catalog_stub)
     for stub in stubs:
         stub.activate()
     return doctor.Clients(overrides), stubs

@@ -15,7 +15,7 @@ import doctor
 import doctor_names
 import publish
 from deploy.emulator import FAKE_CREDENTIALS
-from doctor_setup import (ACCOUNT, REGION, apply_aws_command, fix_of, make_setup, not_ok, publish_once, run,
+from doctor_setup import (ACCOUNT, REGION, apply_aws_command, catalog_setup, fix_of, make_setup, not_ok, publish_once, run,
                           studio_role)
 from vpc_setup import make_vpc
 
@@ -371,3 +371,40 @@ def test_synthesized_launch_roles_allow_every_launch_request(templates, s3_path)
     requests = [r for found in launch_requests(Place(ACCOUNT, "aws", REGION, "assets", "sagemaker-project/1.0.0/",
                                                      s3_path)).values() for r in found]
     assert refused(role, requests) == ([], "")
+
+
+# -- the Service Catalog path ------------------------------------------------------------------------------------
+@pytest.fixture
+def catalog(setup, templates):
+    return catalog_setup(setup, templates)
+
+
+def test_catalog_path_correct_setup_is_all_ok(catalog, templates, capsys):
+    code, lines = run(catalog, templates, capsys)
+    assert not_ok(lines) == []
+    assert code == 0
+    assert [check for _, check, _ in lines][2:8] == ["portfolio", "portfolio principals", "launch constraint",
+                                                     "projects enabled", "launch role trust",
+                                                     "launch role permissions"]
+
+
+def test_catalog_path_studio_role_not_a_principal(catalog, templates, capsys):
+    portfolio = catalog.state["catalog"]["portfolio"]
+    catalog.state["catalog"]["principals"] = []
+    fix = broken_then_fixed(catalog, templates, capsys, [("problem", "portfolio principals")], _stubbed_fix(
+        catalog, "servicecatalog", "associate_principal_with_portfolio",
+        {"PortfolioId": portfolio, "PrincipalARN": catalog.studio_role, "PrincipalType": "IAM"},
+        {"catalog": {**catalog.state["catalog"], "principals": [catalog.studio_role]}}))
+    assert fix == (f"aws servicecatalog associate-principal-with-portfolio --portfolio-id {portfolio} "
+                   f"--principal-arn {catalog.studio_role} --principal-type IAM")
+
+
+def test_catalog_path_without_launch_constraint(catalog, templates, capsys):
+    launch = catalog.state["catalog"]["launch"]
+    catalog.state["catalog"]["launch"] = None
+
+    def republish(fix: str) -> None:  # the portfolio stack (which moto skips) brings the constraint back
+        assert fix.startswith("make publish ARGS='--version ")
+        catalog.state["catalog"]["launch"] = launch
+    broken_then_fixed(catalog, templates, capsys, [("problem", "launch constraint"), ("problem", "launch role")],
+                      republish)
