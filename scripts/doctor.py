@@ -5,6 +5,7 @@ not tell). Only Describe/Get/List calls reach AWS; IAM is evaluated offline (iam
 read from the account, so it works where iam:SimulatePrincipalPolicy is not allowed."""
 import argparse
 import json
+import re
 import shlex
 import sys
 from collections.abc import Callable
@@ -19,7 +20,8 @@ import s3_template
 import vpc_preflight
 from doctor_iam import Place
 from iam_policy import trust_matches
-from publish import BOOTSTRAP_BUCKET, LAUNCH_ROLE_STACK, PORTFOLIO_STACK, PROJECT_TEMPLATE, format_problem
+from publish import (BOOTSTRAP_BUCKET, LAUNCH_ROLE_STACK, PORTFOLIO_STACK, PROJECT_TEMPLATE, domain_id_pattern,
+                     format_problem)
 from script_errors import ScriptInputError, run_command
 from vpc_preflight import Finding
 
@@ -273,10 +275,25 @@ def launch_role_arn(ctx: Context) -> str | None:
     return None
 
 
+def studio_roles(ctx: Context) -> list[str]:
+    """The roles given, else the domain's default execution role and every user profile's own."""
+    if ctx.options.studio_role_arns:
+        return ctx.options.studio_role_arns
+    sagemaker, domain = ctx.clients.client("sagemaker#projects"), ctx.options.studio_domain_id
+    roles = [sagemaker.describe_domain(DomainId=domain)["DefaultUserSettings"]["ExecutionRole"]]
+    for page in sagemaker.get_paginator("list_user_profiles").paginate(DomainIdEquals=domain):
+        for profile in page["UserProfiles"]:
+            settings = sagemaker.describe_user_profile(DomainId=domain, UserProfileName=profile["UserProfileName"])
+            role = settings.get("UserSettings", {}).get("ExecutionRole")
+            if role and role not in roles:
+                roles.append(role)
+    return roles
+
+
 def check_studio_roles(ctx: Context) -> list[Finding]:
     lines = []
     launch = ctx.launch_role
-    for arn in ctx.options.studio_role_arns:
+    for arn in studio_roles(ctx):
         name = arn.rsplit("/", 1)[1]
         principal = account_policies.role_principal(ctx.iam, name)
         requests = doctor_iam.project_creation_requests(ctx.place, ctx.options.project_name or "*", launch, None)
@@ -500,7 +517,7 @@ def checks(options: Options) -> list[tuple[str, Callable[[Context], list[Finding
     else:
         chosen += [("portfolio", check_portfolio)]
     chosen += [("projects enabled", check_projects_enabled), ("launch role", check_launch_role)]
-    if options.studio_role_arns:
+    if options.studio_role_arns or options.studio_domain_id:
         chosen.append(("studio roles", check_studio_roles))
     if options.project_name:
         chosen.append(("project names", check_names))
@@ -544,8 +561,9 @@ def validate(options: Options) -> None:
         problems.append(format_problem("--asset-bucket", options.asset_bucket, "bucket"))
     if bool(options.subnet_ids) != bool(options.security_group_ids):
         problems.append("--subnet-ids/--security-group-ids: give both or neither")
-    if options.studio_domain_id and not options.s3_template:
-        problems.append(f"--studio-domain-id: {options.studio_domain_id!r}: only with --s3-template")
+    if options.studio_domain_id is not None and not re.fullmatch(pattern := domain_id_pattern(),
+                                                                 options.studio_domain_id):
+        problems.append(f"--studio-domain-id: {options.studio_domain_id!r}: must match {pattern} (SageMaker DomainId)")
     if any(problems):
         raise DoctorInputError("; ".join(filter(None, problems)))
 
@@ -566,7 +584,8 @@ def main(argv: list[str] | None = None, *, clients: Clients | None = None, templ
     parser.add_argument("--project-name", help="check the names a project of this name gets")
     parser.add_argument("--s3-template", action="store_true", help="the S3-based template path (default: Service "
                                                                    "Catalog)")
-    parser.add_argument("--studio-domain-id", help="with --s3-template: the domain whose tag Studio reads")
+    parser.add_argument("--studio-domain-id", help="the Studio domain: the S3 path's domain tag, and without "
+                                                   "--studio-role-arn every user profile's execution role")
     parser.add_argument("--asset-bucket", help="publish's bucket (default: the CDK bootstrap bucket)")
     parser.add_argument("--version", default="1.0.0", help="the published version to check (default: 1.0.0)")
     parser.add_argument("--connection-arn", help="the CodeConnections connection projects will use")
@@ -580,10 +599,7 @@ def main(argv: list[str] | None = None, *, clients: Clients | None = None, templ
 
     def action() -> int:
         validate(options)
-        findings = run_checks(options, clients or Clients(), templates or synthesized_templates())
-        for finding in findings:
-            print(finding.line())
-        return 1 if any(f.status == "problem" for f in findings) else 0
+        return vpc_preflight.report(run_checks(options, clients or Clients(), templates or synthesized_templates()))
     return run_command(action, args.debug)
 
 

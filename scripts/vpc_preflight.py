@@ -77,6 +77,13 @@ class Finding:
         return text + (f"\n         fix: {self.fix}" if self.fix else "")
 
 
+def report(findings: list[Finding]) -> int:
+    """Print each finding; the exit code: 1 when one is a problem, else 0 (`unknown` is not a problem)."""
+    for finding in findings:
+        print(finding.line())
+    return 1 if any(f.status == "problem" for f in findings) else 0
+
+
 class PreflightInputError(ScriptInputError):
     """Subnets or security groups that do not exist, or that are not in one VPC: exit code 2."""
 
@@ -265,9 +272,7 @@ def main(argv: list[str] | None = None) -> int:
             raise PreflightInputError("--subnet-ids/--security-group-ids: empty: give at least one of each")
         findings = preflight(boto3.client("ec2"), args.subnet_ids, args.security_group_ids,
                              custom_images=args.custom_images, kms=args.kms)
-        for finding in findings:
-            print(finding.line())
-        return 1 if any(f.status == "problem" for f in findings) else 0
+        return report(findings)
     return run_command(action, args.debug)
 
 

@@ -40,8 +40,9 @@ class Setup:
     @property
     def options(self) -> list[str]:
         path = [] if "catalog" in self.state else ["--s3-template", "--studio-domain-id", DOMAIN]
-        return path + ["--asset-bucket", self.bucket, "--version", self.version, "--studio-role-arn",
-                       self.studio_role, "--project-name", self.state["project"]]
+        roles = [] if "profiles" in self.state else ["--studio-role-arn", self.studio_role]
+        return path + roles + ["--asset-bucket", self.bucket, "--version", self.version, "--project-name",
+                               self.state["project"]]
 
     @property
     def location(self) -> str:
@@ -184,6 +185,17 @@ def stubbed_clients(setup: Setup) -> tuple[doctor.Clients, list[Stubber]]:
         projects_stub.add_response("list_tags", {"Tags": [{"Key": s3_template.DOMAIN_TAG_KEY,
                                                            "Value": state["domain_tag"]}]}, {"ResourceArn": domain})
     projects_stub.add_response("get_sagemaker_servicecatalog_portfolio_status", {"Status": state["portfolio"]}, {})
+    if "profiles" in state:  # no --studio-role-arn: the domain's roles
+        profiles = state["profiles"]
+        projects_stub.add_response("describe_domain", {"DefaultUserSettings": {"ExecutionRole": profiles["default"]}},
+                                   {"DomainId": DOMAIN})
+        projects_stub.add_response("list_user_profiles", {"UserProfiles": [
+            {"DomainId": DOMAIN, "UserProfileName": name} for name in profiles if name != "default"]},
+            {"DomainIdEquals": DOMAIN})
+        for name, role in profiles.items():
+            if name != "default":
+                projects_stub.add_response("describe_user_profile", {"UserSettings": {"ExecutionRole": role}},
+                                           {"DomainId": DOMAIN, "UserProfileName": name})
     if state["project_exists"]:
         projects_stub.add_response("describe_project", _project(state["project"]), {"ProjectName": state["project"]})
     else:

@@ -310,7 +310,7 @@ def test_missing_interface_endpoint_through_the_network_check(setup, templates, 
     (["--studio-role-arn", "StudioRole"], "--studio-role-arn: 'StudioRole': must be an IAM role ARN"),
     (["--project-name=-bad-"], "--project-name: '-bad-': must be 1-32 letters, digits and hyphens"),
     (["--subnet-ids", "subnet-1"], "--subnet-ids/--security-group-ids: give both or neither"),
-    (["--studio-domain-id", "d-abc"], "--studio-domain-id: 'd-abc': only with --s3-template"),
+    (["--studio-domain-id", "D_1"], "--studio-domain-id: 'D_1': must match d-(-*[a-z0-9]){1,61}"),
 ])
 def test_bad_options_exit_2_before_any_call(argv, message, capsys):
     from iam_actions import recording
@@ -408,3 +408,14 @@ def test_catalog_path_without_launch_constraint(catalog, templates, capsys):
         catalog.state["catalog"]["launch"] = launch
     broken_then_fixed(catalog, templates, capsys, [("problem", "launch constraint"), ("problem", "launch role")],
                       republish)
+
+
+def test_without_roles_every_user_profile_of_the_domain_is_checked(setup, templates, capsys):
+    """No --studio-role-arn: the domain's default execution role and each user profile's own role are checked."""
+    profile_role = studio_role(setup.bucket, f"arn:aws:iam::{ACCOUNT}:role/{_launch_role()}")
+    setup.state["profiles"] = {"default": setup.studio_role, "alice": profile_role}
+    code, lines = run(setup, templates, capsys)
+    names = [r.rsplit("/", 1)[1] for r in (setup.studio_role, profile_role)]
+    assert [check for _, check, _ in lines if check.startswith(("studio role", "guardrails"))] == [
+        f"studio role {names[0]}", f"guardrails {names[0]}", f"studio role {names[1]}", f"guardrails {names[1]}"]
+    assert not_ok(lines) == [] and code == 0
