@@ -275,13 +275,12 @@ def test_endpoint_instance_quota_below_the_stage_configs(setup, templates, capsy
     quotas = setup.state["quota"]["sagemaker"]
     quotas["ml.m5.large for endpoint usage"] = 2
     code_of = f"L-{abs(hash('ml.m5.large for endpoint usage')) % 10**8:08d}"
-    _, lines = run(setup, templates, capsys)
-    used = int(next(f for f in lines if f[1] == "endpoint capacity ml.m5.large")[0] == "problem")
-    del used  # the line's numbers are asserted through the fix's desired value below
-    broken_then_fixed(setup, templates, capsys, [("problem", "endpoint capacity ml.m5.large")], lambda fix: _stubbed_fix(
+    fix = broken_then_fixed(setup, templates, capsys, [("problem", "endpoint capacity ml.m5.large")], lambda fix: _stubbed_fix(
         setup, "service-quotas", "request_service_quota_increase",
         {"ServiceCode": "sagemaker", "QuotaCode": code_of, "DesiredValue": float(fix.rsplit(" ", 1)[1])},
         {"quota": {"sagemaker": {**quotas, "ml.m5.large for endpoint usage": float(fix.rsplit(" ", 1)[1])}}})(fix))
+    assert fix.startswith(f"aws service-quotas request-service-quota-increase --service-code sagemaker --quota-code "
+                          f"{code_of} --desired-value ")
 
 
 def test_closed_security_group_through_the_network_check(setup, templates, capsys):
@@ -419,3 +418,19 @@ def test_without_roles_every_user_profile_of_the_domain_is_checked(setup, templa
     assert [check for _, check, _ in lines if check.startswith(("studio role", "guardrails"))] == [
         f"studio role {names[0]}", f"guardrails {names[0]}", f"studio role {names[1]}", f"guardrails {names[1]}"]
     assert not_ok(lines) == [] and code == 0
+
+
+def test_one_project_creates_what_the_synthesized_template_holds(templates):
+    import doctor_capacity
+
+    assert doctor_capacity.per_project(templates["sagemaker-project"]) == {
+        "IAM roles": 7, "customer managed policies": 2, "EventBridge rules": 3, "CodePipeline pipelines": 2,
+        "CodeBuild projects": 3, "S3 buckets": 1, "KMS keys": 1}
+
+
+def test_stage_configs_need_both_stages_and_the_larger_one_again_during_blue_green():
+    import doctor_capacity
+
+    # staging-config.json: 1 x ml.m5.large; prod-config.json: 3 x ml.m5.large; prod's 3 again while it updates.
+    assert doctor_capacity.endpoint_needs() == {"ml.m5.large": 7}
+    assert doctor_capacity.job_needs() == {"processing job": ("ml.m5.xlarge", 1), "training job": ("ml.m5.xlarge", 1)}
