@@ -60,7 +60,8 @@ CUSTOM_IMAGE_ENDPOINTS = (
 KMS_ENDPOINT = Need("kms", "code in the VPC calls KMS with the project's key (decrypt, data keys)",
                     "https://docs.aws.amazon.com/kms/latest/developerguide/kms-vpc-endpoint.html")
 DNS_SOURCE = "https://docs.aws.amazon.com/vpc/latest/userguide/vpc-dns.html#vpc-dns-support"
-AZ_SOURCE = "https://docs.aws.amazon.com/sagemaker/latest/dg/best-practices.html"
+# "configure the VPC with at least two subnets, each in a different Availability Zone" (deploying models: best practices)
+AZ_SOURCE = "https://docs.aws.amazon.com/sagemaker/latest/dg/deployment-best-practices.html"
 
 
 @dataclass(frozen=True)
