@@ -103,7 +103,8 @@ def check_publisher(ctx: Context) -> list[Finding]:
         return [Finding("unknown", "publish permissions", caveat)]
     stack = LAUNCH_ROLE_STACK if ctx.place.s3_path else PORTFOLIO_STACK
     template = ctx.templates[stack]
-    requests = doctor_iam.publish_requests(ctx.place, stack, sorted({r["Type"] for r in template["Resources"].values()}))
+    kinds = sorted({r["Type"] for r in template["Resources"].values()})
+    requests = doctor_iam.publish_requests(ctx.place, stack, kinds)
     missing, why = doctor_iam.refused(principal, requests)
     if why:
         return [Finding("unknown", "publish permissions", f"{caller}: {why}")]
@@ -157,13 +158,15 @@ def check_template_bucket(ctx: Context) -> list[Finding]:
         if error.response.get("Error", {}).get("Code") not in ("404", "NoSuchKey", "NoSuchBucket", "NotFound"):
             raise
         return [Finding("problem", "template bucket", f"s3://{ctx.place.bucket}/{key}: not found: version "
-                        f"{ctx.options.version} is not published there", fix=f"make publish ARGS={shlex.quote(_publish_args(ctx))}")]
+                        f"{ctx.options.version} is not published there",
+                        fix=f"make publish ARGS={shlex.quote(_publish_args(ctx))}")]
     return [Finding("ok", "template bucket", f"s3://{ctx.place.bucket}/{key} published")]
 
 
 def _publish_args(ctx: Context) -> str:
     args = [f"--version {ctx.options.version}", f"--asset-bucket {ctx.place.bucket}"]
-    args += ["--s3-template"] if ctx.options.s3_template else [f"--studio-role-arn {a}" for a in ctx.options.studio_role_arns]
+    roles = [f"--studio-role-arn {arn}" for arn in ctx.options.studio_role_arns]
+    args += ["--s3-template"] if ctx.options.s3_template else roles
     if ctx.options.studio_domain_id:
         args.append(f"--studio-domain-id {ctx.options.studio_domain_id}")
     return " ".join(args)
@@ -247,7 +250,8 @@ def check_projects_enabled(ctx: Context) -> list[Finding]:
     if status == "Enabled":
         return [Finding("ok", "projects enabled", "SageMaker's Service Catalog portfolio is enabled")]
     return [Finding("problem", "projects enabled", f"SageMaker's Service Catalog portfolio is {status}: Studio users "
-                    f"cannot create projects ({PROJECTS_DOC})", fix="aws sagemaker enable-sagemaker-servicecatalog-portfolio")]
+                    f"cannot create projects ({PROJECTS_DOC})",
+                    fix="aws sagemaker enable-sagemaker-servicecatalog-portfolio")]
 
 
 # -- project creation --------------------------------------------------------------------------------------------

@@ -103,12 +103,13 @@ def launch_requests(place: Place) -> dict[str, list[Request]]:
         "AWS::IAM::Policy": [Request("iam:PutRolePolicy", role, boundary)],
         "AWS::IAM::ManagedPolicy": [Request("iam:CreatePolicy", place.arn(
             "iam", f"policy/sagemaker-project-approvers/{stack}-doctor-ApproverPolicy-1", region=False))],
-        "AWS::CodeCommit::Repository": [Request("codecommit:CreateRepository", place.arn("codecommit", f"{name}-modelbuild"),
-                                                PROJECT_TAG), Request("s3:GetObject", place.object("seed-build.zip"))],
-        "AWS::CodeBuild::Project": [Request("codebuild:CreateProject", place.arn("codebuild", f"project/{name}-modelbuild"),
-                                            PROJECT_TAG)],
-        "AWS::CodePipeline::Pipeline": [Request("codepipeline:CreatePipeline", place.arn("codepipeline", f"{name}-modelbuild"),
-                                                PROJECT_TAG)],
+        "AWS::CodeCommit::Repository": [
+            Request("codecommit:CreateRepository", place.arn("codecommit", f"{name}-modelbuild"), PROJECT_TAG),
+            Request("s3:GetObject", place.object("seed-build.zip"))],
+        "AWS::CodeBuild::Project": [
+            Request("codebuild:CreateProject", place.arn("codebuild", f"project/{name}-modelbuild"), PROJECT_TAG)],
+        "AWS::CodePipeline::Pipeline": [
+            Request("codepipeline:CreatePipeline", place.arn("codepipeline", f"{name}-modelbuild"), PROJECT_TAG)],
         "AWS::Events::Rule": [Request("events:PutRule", place.arn("events", f"rule/{stack}-doctor-Rule-1")),
                               Request("events:PutTargets", place.arn("events", f"rule/{stack}-doctor-Rule-1"))],
         "AWS::KMS::Key": [Request("kms:CreateKey", "*", PROJECT_TAG)],

@@ -52,7 +52,8 @@ def member_rule(service: str, operation: str, member: tuple[str, ...]) -> tuple[
 def rule_problem(derived: DerivedName) -> str | None:
     low, high, pattern = member_rule(derived.service, derived.operation, derived.member)
     if len(derived.name) < low or (high is not None and len(derived.name) > high):
-        return f"{derived.what} {derived.name!r}: {len(derived.name)} characters, {derived.operation} allows {low}-{high}"
+        return (f"{derived.what} {derived.name!r}: {len(derived.name)} characters, {derived.operation} allows "
+                f"{low}-{high}")
     if pattern and not re.fullmatch(pattern.strip("^$"), derived.name):
         return f"{derived.what} {derived.name!r}: does not match {derived.operation}'s pattern {pattern}"
     return None

@@ -60,7 +60,7 @@ CUSTOM_IMAGE_ENDPOINTS = (
 KMS_ENDPOINT = Need("kms", "code in the VPC calls KMS with the project's key (decrypt, data keys)",
                     "https://docs.aws.amazon.com/kms/latest/developerguide/kms-vpc-endpoint.html")
 DNS_SOURCE = "https://docs.aws.amazon.com/vpc/latest/userguide/vpc-dns.html#vpc-dns-support"
-# "configure the VPC with at least two subnets, each in a different Availability Zone" (deploying models: best practices)
+# "configure the VPC with at least two subnets, each in a different Availability Zone" (hosting best practices)
 AZ_SOURCE = "https://docs.aws.amazon.com/sagemaker/latest/dg/deployment-best-practices.html"
 
 
@@ -237,7 +237,8 @@ def groups_egress(groups: list[dict], vpc_cidr: str) -> Finding:
 
 def subnet_route_tables(ec2, vpc_id: str, subnet_ids: list[str]) -> list[str]:
     """The route table each subnet uses: its explicit association, else the VPC's main table."""
-    tables = _describe_all(ec2, "describe_route_tables", "RouteTables", Filters=[{"Name": "vpc-id", "Values": [vpc_id]}])
+    tables = _describe_all(ec2, "describe_route_tables", "RouteTables",
+                           Filters=[{"Name": "vpc-id", "Values": [vpc_id]}])
     main = next((t["RouteTableId"] for t in tables if any(a.get("Main") for a in t.get("Associations", []))), None)
     used = []
     for subnet in subnet_ids:

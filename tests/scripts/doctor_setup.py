@@ -135,7 +135,8 @@ def catalog_setup(setup: Setup, templates: dict) -> Setup:
     from template.resolve import resolve_template
 
     catalog = boto3.client("servicecatalog")
-    named = [p["Id"] for p in catalog.list_portfolios()["PortfolioDetails"] if p["DisplayName"] == doctor.PORTFOLIO_NAME]
+    named = [p["Id"] for p in catalog.list_portfolios()["PortfolioDetails"]
+             if p["DisplayName"] == doctor.PORTFOLIO_NAME]
     # The doctor takes the first portfolio of that name (the emulator's session may hold one from publish's tests).
     portfolio = named[0] if named else catalog.create_portfolio(
         DisplayName=doctor.PORTFOLIO_NAME, ProviderName="MLOps platform",

@@ -15,8 +15,8 @@ import doctor
 import doctor_names
 import publish
 from deploy.emulator import FAKE_CREDENTIALS
-from doctor_setup import (ACCOUNT, REGION, apply_aws_command, catalog_setup, fix_of, make_setup, not_ok, publish_once, run,
-                          studio_role)
+from doctor_setup import (ACCOUNT, REGION, apply_aws_command, catalog_setup, fix_of, make_setup, not_ok, publish_once,
+                          run, studio_role)
 from vpc_setup import make_vpc
 
 
@@ -101,7 +101,8 @@ def _publish_from_fix(synthesis):
 
 
 def test_missing_template_object_is_republished_by_the_fix(setup, templates, capsys, synthesis):
-    boto3.client("s3").delete_object(Bucket=setup.bucket, Key=f"sagemaker-project/{setup.version}/sagemaker-project.yaml")
+    boto3.client("s3").delete_object(Bucket=setup.bucket,
+                                     Key=f"sagemaker-project/{setup.version}/sagemaker-project.yaml")
     fix = broken_then_fixed(setup, templates, capsys, [("problem", "template bucket"), ("unknown", "template tag")],
                             _publish_from_fix(synthesis))
     assert fix == (f"make publish ARGS='--version {setup.version} --asset-bucket {setup.bucket} --s3-template "
@@ -110,7 +111,8 @@ def test_missing_template_object_is_republished_by_the_fix(setup, templates, cap
 
 def test_template_without_visibility_tag(setup, templates, capsys):
     boto3.client("s3").put_object_tagging(Bucket=setup.bucket, Key=f"sagemaker-project/{setup.version}/"
-                                          "sagemaker-project.yaml", Tagging={"TagSet": [{"Key": "owner", "Value": "mlops"}]})
+                                          "sagemaker-project.yaml",
+                                          Tagging={"TagSet": [{"Key": "owner", "Value": "mlops"}]})
     fix = broken_then_fixed(setup, templates, capsys, [("problem", "template tag")], apply_aws_command)
     assert fix.startswith(f"aws s3api put-object-tagging --bucket {setup.bucket} ")
     assert json.loads(shlex.split(fix)[-1])["TagSet"] == [{"Key": "owner", "Value": "mlops"},
@@ -275,7 +277,8 @@ def test_endpoint_instance_quota_below_the_stage_configs(setup, templates, capsy
     quotas = setup.state["quota"]["sagemaker"]
     quotas["ml.m5.large for endpoint usage"] = 2
     code_of = f"L-{abs(hash('ml.m5.large for endpoint usage')) % 10**8:08d}"
-    fix = broken_then_fixed(setup, templates, capsys, [("problem", "endpoint capacity ml.m5.large")], lambda fix: _stubbed_fix(
+    expected = [("problem", "endpoint capacity ml.m5.large")]
+    fix = broken_then_fixed(setup, templates, capsys, expected, lambda fix: _stubbed_fix(
         setup, "service-quotas", "request_service_quota_increase",
         {"ServiceCode": "sagemaker", "QuotaCode": code_of, "DesiredValue": float(fix.rsplit(" ", 1)[1])},
         {"quota": {"sagemaker": {**quotas, "ml.m5.large for endpoint usage": float(fix.rsplit(" ", 1)[1])}}})(fix))
