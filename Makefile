@@ -10,8 +10,7 @@ export AWS_DEFAULT_REGION ?= us-east-1
 # Both seeds (and their copies under test) build the XGBoost container's Python once, here (xgboost_env.py).
 export XGBOOST_ENVS_DIR ?= $(abspath .)
 
-.PHONY: venv tools xgboost-env test test-seeds test-repo demo bench synth lint publish create-project clean \
-	vpc-preflight doctor
+.PHONY: venv tools xgboost-env test test-seeds test-repo demo bench synth lint publish create-project clean
 
 venv: $(STAMP)
 
@@ -66,6 +65,8 @@ publish: venv
 ## create-project: CreateProject through the portfolio's product or the S3 template (ARGS="NAME --product-id ...").
 create-project: venv
 	$(PY) scripts/create_project.py $(ARGS)
+
+.PHONY: vpc-preflight doctor
 
 ## vpc-preflight: what the VPC lacks for a project in it (ARGS="--subnet-ids A,B --security-group-ids C"); read-only.
 vpc-preflight: venv

@@ -13,6 +13,7 @@ import pytest
 from botocore.stub import Stubber
 
 import doctor
+import doctor_publishing
 import publish
 import s3_template
 
@@ -136,10 +137,10 @@ def catalog_setup(setup: Setup, templates: dict) -> Setup:
 
     catalog = boto3.client("servicecatalog")
     named = [p["Id"] for p in catalog.list_portfolios()["PortfolioDetails"]
-             if p["DisplayName"] == doctor.PORTFOLIO_NAME]
+             if p["DisplayName"] == doctor_publishing.PORTFOLIO_NAME]
     # The doctor takes the first portfolio of that name (the emulator's session may hold one from publish's tests).
     portfolio = named[0] if named else catalog.create_portfolio(
-        DisplayName=doctor.PORTFOLIO_NAME, ProviderName="MLOps platform",
+        DisplayName=doctor_publishing.PORTFOLIO_NAME, ProviderName="MLOps platform",
         IdempotencyToken=f"doctor-{next(COUNTER)}")["PortfolioDetail"]["Id"]
     resolved = resolve_template(templates[publish.PORTFOLIO_STACK], {
         "TemplateBucket": setup.bucket, "TemplateKey": f"sagemaker-project/{setup.version}/sagemaker-project.json",

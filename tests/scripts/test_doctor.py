@@ -11,6 +11,7 @@ import boto3
 import pytest
 from botocore.stub import Stubber
 
+import account_policies
 import doctor
 import doctor_names
 import publish
@@ -171,13 +172,13 @@ def launch_policy_restored():
     original = iam.get_role_policy(RoleName=role, PolicyName="Provision")["PolicyDocument"]
     yield role, original
     iam.put_role_policy(RoleName=role, PolicyName="Provision", PolicyDocument=json.dumps(
-        doctor.account_policies.document(original)))
+        account_policies.document(original)))
     iam.delete_role_policy(RoleName=role, PolicyName="doctor-launch")
 
 
 def test_launch_role_missing_a_creation_permission(setup, templates, capsys, launch_policy_restored):
     role, original = launch_policy_restored
-    document = doctor.account_policies.document(original)
+    document = account_policies.document(original)
     document["Statement"] = [s for s in document["Statement"] if s.get("Action") != "codebuild:CreateProject"]
     boto3.client("iam").put_role_policy(RoleName=role, PolicyName="Provision", PolicyDocument=json.dumps(document))
     fix = broken_then_fixed(setup, templates, capsys, [("problem", "launch role permissions")], apply_aws_command)
