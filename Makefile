@@ -80,5 +80,15 @@ upgrade-demo: venv
 create-project: venv
 	$(PY) scripts/create_project.py $(ARGS)
 
+.PHONY: vpc-preflight doctor
+
+## vpc-preflight: what the VPC lacks for a project in it (ARGS="--subnet-ids A,B --security-group-ids C"); read-only.
+vpc-preflight: venv
+	$(PY) scripts/vpc_preflight.py $(ARGS)
+
+## doctor: what will break before publishing or creating a project (ARGS="--help" lists the checks); read-only.
+doctor: venv
+	$(PY) scripts/doctor.py $(ARGS)
+
 clean:
 	rm -rf build demo-output

@@ -290,14 +290,14 @@ def acting_as(principal: Principal, *, account: str = ACCOUNT):
         restore(saved)
 
 
-def handler_permissions(resource_type: str) -> set[str]:
-    """CloudFormation's create/read/update/delete handler permissions of `resource_type` (us-east-1 schemas)."""
+def handler_permissions(resource_type: str, handlers: tuple[str, ...] = HANDLERS) -> set[str]:
+    """CloudFormation's create/read/update/delete (or `handlers`') permissions of `resource_type` (us-east-1 schemas)."""
     import cfnlint
 
     schemas = Path(cfnlint.__file__).parent / "data" / "schemas"
     providers = json.loads((schemas / "providers" / "us-east-1.json").read_text())
     schema = json.loads((schemas / "resources" / f"{providers[resource_type]}.json").read_text())
-    return {p for handler in HANDLERS for p in schema.get("handlers", {}).get(handler, {}).get("permissions", [])}
+    return {p for handler in handlers for p in schema.get("handlers", {}).get(handler, {}).get("permissions", [])}
 
 
 def cloudformation_calls(endpoint_templates: list[dict], model_role_arn: str) -> list[Call]:
