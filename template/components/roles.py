@@ -6,6 +6,9 @@ from constructs import Construct
 from template.components.policies import ROLE_PATH
 
 SHADOW_TEST_ROLE_DESCRIPTION = "Role SageMaker runs the project's managed shadow tests as (inference experiments)"
+# Each role carries its id in the template's Metadata under this key: tests and tools find a role by it,
+# never by its description or generated logical id.
+ROLE_ID_METADATA = "SageMakerProjectRole"
 
 
 def service_principal(service: str, *, source_arn: str | None = None) -> iam.ServicePrincipal:
@@ -49,4 +52,6 @@ class ProjectRoles(Construct):
 
     def _role(self, construct_id: str, principal: iam.IPrincipal, description: str) -> iam.Role:
         # A common path lets the Service Catalog launch role create and pass only these roles.
-        return iam.Role(self, construct_id, assumed_by=principal, path=ROLE_PATH, description=description)
+        role = iam.Role(self, construct_id, assumed_by=principal, path=ROLE_PATH, description=description)
+        role.node.default_child.add_metadata(ROLE_ID_METADATA, construct_id)
+        return role
