@@ -331,6 +331,7 @@ def endpoint_templates() -> list[dict]:
 # -- evaluation -----------------------------------------------------------------------------------------------
 def principals(templates_dir: Path) -> dict[str, Principal]:
     """The recorded actors as IAM sees them in the synthesized templates (single-account project)."""
+    from template.components.boundary import BOUNDARY_NAME
     from template.components.registry import APPROVER_DESCRIPTION
     from template.components.shadow_tests import SHADOW_TEST_POLICY_DESCRIPTION
     from template.resolve import resolve_template
@@ -341,7 +342,8 @@ def principals(templates_dir: Path) -> dict[str, Principal]:
     portfolio = resolve_template(json.loads((templates_dir / "sagemaker-project-portfolio.json").read_text()), {
         "TemplateBucket": "template-bucket", "TemplateKey": "template.json", "ProductVersion": "1",
         "StudioExecutionRoleArns": [f"arn:aws:iam::{ACCOUNT}:role/studio"]})
-    (boundary,) = [r["Properties"] for r in portfolio["Resources"].values() if r["Type"] == "AWS::IAM::ManagedPolicy"]
+    (boundary,) = [r["Properties"] for r in portfolio["Resources"].values() if r["Type"] == "AWS::IAM::ManagedPolicy"
+                   and r["Properties"]["ManagedPolicyName"] == BOUNDARY_NAME]
     arn = f"arn:aws:iam::{ACCOUNT}:policy{boundary['Path']}{boundary['ManagedPolicyName']}"
     roles = role_principals(project, {arn: physical(boundary["PolicyDocument"])["Statement"]})
     found = {}

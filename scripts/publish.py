@@ -24,6 +24,9 @@ PORTFOLIO_STACK = "sagemaker-project-portfolio"
 LAUNCH_ROLE_STACK = "sagemaker-project-launch-role"  # service-catalog/projects_launch_role.py (not imported: CDK is slow to load)
 # Both stacks' parameter and condition (template/components/boundary.py: account_boundary_policy).
 BOUNDARY_PARAMETER, BOUNDARY_CONDITION = "CreateRoleBoundary", "CreatesRoleBoundary"
+# The condition also creates the Studio users' guardrails (template/components/guardrails.py); the boundary is
+# told apart by its name.
+BOUNDARY_NAME, GUARDRAILS_NAME = "sagemaker-project-role-boundary", "sagemaker-project-user-guardrails"
 BOOTSTRAP_BUCKET = "cdk-hnb659fds-assets-{account}-{region}"
 VISIBILITY_TAGGING = f"{s3_template.VISIBILITY_TAG['Key']}={s3_template.VISIBILITY_TAG['Value']}"
 WAIT_SECONDS, WAIT_ATTEMPTS = 10, 90  # at most 15 minutes for the portfolio stack
@@ -348,7 +351,8 @@ def caller_account() -> tuple[str, str]:
 def boundary_arn(template: dict, account: str, partition: str) -> str:
     """ARN of the role boundary `template` can create (its conditional ManagedPolicy's fixed name and path)."""
     policy = next(resource["Properties"] for resource in template["Resources"].values()
-                  if resource["Type"] == "AWS::IAM::ManagedPolicy" and resource.get("Condition") == BOUNDARY_CONDITION)
+                  if resource["Type"] == "AWS::IAM::ManagedPolicy" and resource.get("Condition") == BOUNDARY_CONDITION
+                  and resource["Properties"]["ManagedPolicyName"] == BOUNDARY_NAME)
     return f"arn:{partition}:iam::{account}:policy{policy.get('Path', '/')}{policy['ManagedPolicyName']}"
 
 

@@ -120,12 +120,12 @@ class ProjectStack(cdk.Stack):
                                                              alarm_prefix=params.project_name):
             roles.cloudformation.add_to_principal_policy(statement)
         for statement in policies.stack_deploy_statements(
-                stack_name_pattern=f"sagemaker-{params.project_name}-deploy-*",
+                stack_names=policies.stage_stack_names(params.project_name),
                 deploy_role_arn=roles.cloudformation.role_arn):
             roles.codepipeline.add_to_principal_policy(statement)
         for statement in policies.codebuild_statements(
                 pipeline_name_pattern=f"*-{params.project_id}-build", pipeline_role_arn=roles.sagemaker_pipeline.role_arn,
-                stack_name_pattern=f"sagemaker-{params.project_name}-deploy-*"):
+                stack_names=policies.stage_stack_names(params.project_name)):
             roles.codebuild.add_to_principal_policy(statement)
         self.pipelines.wait_for_policies(roles.codepipeline)
 

@@ -83,11 +83,11 @@ class TargetAccountStack(cdk.Stack):
             "DeployActionRole", ACTION_ROLE.format(project_id=project_id), tooling_role(tooling, pipeline_role),
             [*read_artifacts, iam.PolicyStatement(actions=["s3:PutObject"], resources=[f"{bucket_arn}/*"]),
              iam.PolicyStatement(actions=["kms:Encrypt", "kms:GenerateDataKey"], resources=[key_arn]),
-             *policies.stack_deploy_statements(stack_name_pattern=f"sagemaker-{name}-deploy-*",
+             *policies.stack_deploy_statements(stack_names=policies.stage_stack_names(name),
                                                deploy_role_arn=self.cfn_role.role_arn)])
         self.stage_test_role = self._role(
             "StageTestRole", STAGE_TEST_ROLE.format(project_id=project_id), tooling_role(tooling, build_role),
-            policies.stage_test_statements(stack_name_pattern=f"sagemaker-{name}-deploy-*"))
+            policies.stage_test_statements(stack_names=policies.stage_stack_names(name)))
         # Managed shadow tests run where the stage endpoint is: SageMaker runs them as this role, which writes its
         # captures under the tooling bucket's shadow-test prefix (the bucket and key policies let it, by name).
         self.shadow_test_role = self._role(
