@@ -339,6 +339,15 @@ def publish_s3_template(options: Options, bucket: str, synthesis: Synthesis, pro
     return role_arn
 
 
+def guardrails_instructions(account: str, partition: str) -> list[str]:
+    """How to attach the Studio users' guardrails (README: Security, precondition): once per Studio execution role."""
+    arn = f"arn:{partition}:iam::{account}:policy/{GUARDRAILS_NAME}"
+    return ["==> next: attach the Studio users' guardrails to every Studio execution role that uses projects, and tag "
+            "the role with the project its users work on (README: Security):",
+            f"    aws iam attach-role-policy --role-name <StudioExecutionRoleName> --policy-arn {arn}",
+            "    aws iam tag-role --role-name <StudioExecutionRoleName> --tags Key=sagemaker:project-id,Value=<project-id>"]
+
+
 def caller_account() -> tuple[str, str]:
     """The publishing identity's account and partition."""
     import boto3
@@ -457,6 +466,8 @@ def publish(options: Options, *, synthesis: Synthesis | None = None, progress=pr
     else:
         status = deploy_portfolio(options, bucket, template_key, synthesis, progress)
         progress(f"    {options.stack_name}: {status}")
+    for line in guardrails_instructions(*caller_account()):
+        progress(line)
     progress(f"==> published version {options.version}")
     return lines
 
