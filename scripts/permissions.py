@@ -42,7 +42,7 @@ from script_errors import ScriptError, ScriptInputError, run_command  # noqa: E4
 
 ACCOUNT = "123456789012"  # moto's default account, and template.resolve's AWS::AccountId
 REGION = "us-east-1"
-PROJECT_NAME, PROJECT_ID = "perm-check", "p-perm0001"
+PROJECT_NAME, PROJECT_ID = "perm-check", "p-perm00000001"
 BUCKET = f"sagemaker-{PROJECT_NAME}-artifacts"
 PIPELINE_ROLE, CODEBUILD_ROLE, APPROVER = "SageMaker Pipeline role", "CodeBuild role", "approver policy"
 CLOUDFORMATION_ROLE = "CloudFormation role"

@@ -8,7 +8,8 @@ from template.components.boundary import boundary_policy
 from template.components.artifacts import DATA_CAPTURE_PREFIX, KEY_WRITE, MONITORING_PREFIX
 from template.components.cross_account import ACTION_ROLE, CFN_ROLE, MODEL_ROLE, SHADOW_TEST_ROLE, STAGE_TEST_ROLE
 from template.components.nag import SHARED_WILDCARDS, acknowledge_wildcards
-from template.components.parameters import ACCOUNT_ID_PATTERN, PROJECT_ID_PATTERN, PROJECT_NAME_PATTERN, ROLE_NAME_PATTERN
+from template.components.parameters import (ACCOUNT_ID_PATTERN, PROJECT_ID_LENGTH, PROJECT_ID_PATTERN,
+                                            PROJECT_NAME_PATTERN, ROLE_NAME_PATTERN)
 from template.components.roles import SHADOW_TEST_ROLE_DESCRIPTION, service_principal
 from template.components.shadow_tests import CAPTURE_PREFIX, shadow_test_policy
 
@@ -57,7 +58,7 @@ class TargetAccountStack(cdk.Stack):
         name = self._string("SageMakerProjectName", "Name of the project.", allowed_pattern=PROJECT_NAME_PATTERN,
                             max_length=32)
         project_id = self._string("SageMakerProjectId", "Id of the project.", allowed_pattern=PROJECT_ID_PATTERN,
-                                  max_length=20)
+                                  min_length=PROJECT_ID_LENGTH, max_length=PROJECT_ID_LENGTH)
         bucket = self._string("ArtifactBucketName", "The project's artifact bucket (in the tooling account).")
         key_arn = self._string("ArtifactKeyArn", "The KMS key that encrypts the artifact bucket.",
                                allowed_pattern="^arn:[a-z-]+:kms:.+$")
@@ -107,8 +108,8 @@ class TargetAccountStack(cdk.Stack):
         acknowledge_wildcards(self, TARGET_WILDCARDS)
 
     def _string(self, name: str, description: str, **kwargs) -> str:
-        return cdk.CfnParameter(self, name, type="String", description=description, min_length=1,
-                                **kwargs).value_as_string
+        return cdk.CfnParameter(self, name, type="String", description=description,
+                                **{"min_length": 1, **kwargs}).value_as_string
 
     def _role(self, construct_id: str, role_name: str, principal: iam.IPrincipal,
               statements: list[iam.PolicyStatement], description: str | None = None) -> iam.Role:

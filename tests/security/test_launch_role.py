@@ -7,11 +7,11 @@ from resolved_project import ACCOUNT, BOUNDARY_ARN
 
 ROLE = f"arn:aws:iam::{ACCOUNT}:role/sagemaker-project/sagemaker-project-RolesCodeBuild-1"
 OTHER_BOUNDARY = f"arn:aws:iam::{ACCOUNT}:policy/AdministratorAccess"
-TAGGED = {"aws:ResourceTag/sagemaker:project-id": "p-abc123", "aws:ResourceTag/sagemaker:project-name": "abalone"}
-TAGGING = {"aws:RequestTag/sagemaker:project-id": "p-abc123", "aws:RequestTag/sagemaker:project-name": "abalone"}
+TAGGED = {"aws:ResourceTag/sagemaker:project-id": "p-abc123def456", "aws:ResourceTag/sagemaker:project-name": "abalone"}
+TAGGING = {"aws:RequestTag/sagemaker:project-id": "p-abc123def456", "aws:RequestTag/sagemaker:project-name": "abalone"}
 # Another project's tags: the launch role working for it may not touch abalone's resources.
-OTHER_TAGGED = {"aws:ResourceTag/sagemaker:project-id": "p-zzz999", "aws:ResourceTag/sagemaker:project-name": "other"}
-OTHER_TAGGING = {"aws:RequestTag/sagemaker:project-id": "p-zzz999", "aws:RequestTag/sagemaker:project-name": "other"}
+OTHER_TAGGED = {"aws:ResourceTag/sagemaker:project-id": "p-zzz999zzz999", "aws:ResourceTag/sagemaker:project-name": "other"}
+OTHER_TAGGING = {"aws:RequestTag/sagemaker:project-id": "p-zzz999zzz999", "aws:RequestTag/sagemaker:project-name": "other"}
 
 
 @pytest.mark.parametrize("action", ["iam:CreateRole", "iam:PutRolePolicy", "iam:DeleteRolePolicy"])
@@ -39,12 +39,12 @@ def test_role_boundaries_cannot_be_removed_or_swapped(launch_role, action):
 
 @pytest.mark.parametrize("action, resource", [
     ("iam:DeleteRole", ROLE),
-    ("codecommit:DeleteRepository", f"arn:aws:codecommit:us-east-1:{ACCOUNT}:sagemaker-abalone-p-abc123-modelbuild"),
-    ("codebuild:DeleteProject", f"arn:aws:codebuild:us-east-1:{ACCOUNT}:project/sagemaker-abalone-p-abc123-stagetest"),
-    ("codepipeline:DeletePipeline", f"arn:aws:codepipeline:us-east-1:{ACCOUNT}:sagemaker-abalone-p-abc123-modeldeploy"),
-    ("sagemaker:DeleteModelPackageGroup", f"arn:aws:sagemaker:us-east-1:{ACCOUNT}:model-package-group/abalone-p-abc123"),
+    ("codecommit:DeleteRepository", f"arn:aws:codecommit:us-east-1:{ACCOUNT}:sagemaker-abalone-p-abc123def456-modelbuild"),
+    ("codebuild:DeleteProject", f"arn:aws:codebuild:us-east-1:{ACCOUNT}:project/sagemaker-abalone-p-abc123def456-stagetest"),
+    ("codepipeline:DeletePipeline", f"arn:aws:codepipeline:us-east-1:{ACCOUNT}:sagemaker-abalone-p-abc123def456-modeldeploy"),
+    ("sagemaker:DeleteModelPackageGroup", f"arn:aws:sagemaker:us-east-1:{ACCOUNT}:model-package-group/abalone-p-abc123def456"),
     ("sagemaker:PutModelPackageGroupPolicy",
-     f"arn:aws:sagemaker:us-east-1:{ACCOUNT}:model-package-group/abalone-p-abc123"),
+     f"arn:aws:sagemaker:us-east-1:{ACCOUNT}:model-package-group/abalone-p-abc123def456"),
     ("kms:PutKeyPolicy", f"arn:aws:kms:us-east-1:{ACCOUNT}:key/1234abcd-12ab-34cd-56ef-1234567890ab"),
 ])
 def test_destructive_actions_need_the_project_tag_on_the_resource(launch_role, action, resource):
@@ -55,11 +55,11 @@ def test_destructive_actions_need_the_project_tag_on_the_resource(launch_role, a
 
 
 @pytest.mark.parametrize("action, resource", [
-    ("codecommit:CreateRepository", f"arn:aws:codecommit:us-east-1:{ACCOUNT}:sagemaker-abalone-p-abc123-modelbuild"),
-    ("codebuild:CreateProject", f"arn:aws:codebuild:us-east-1:{ACCOUNT}:project/sagemaker-abalone-p-abc123-stagetest"),
-    ("codepipeline:CreatePipeline", f"arn:aws:codepipeline:us-east-1:{ACCOUNT}:sagemaker-abalone-p-abc123-modelbuild"),
+    ("codecommit:CreateRepository", f"arn:aws:codecommit:us-east-1:{ACCOUNT}:sagemaker-abalone-p-abc123def456-modelbuild"),
+    ("codebuild:CreateProject", f"arn:aws:codebuild:us-east-1:{ACCOUNT}:project/sagemaker-abalone-p-abc123def456-stagetest"),
+    ("codepipeline:CreatePipeline", f"arn:aws:codepipeline:us-east-1:{ACCOUNT}:sagemaker-abalone-p-abc123def456-modelbuild"),
     ("sagemaker:CreateModelPackageGroup",
-     f"arn:aws:sagemaker:us-east-1:{ACCOUNT}:model-package-group/abalone-p-abc123"),
+     f"arn:aws:sagemaker:us-east-1:{ACCOUNT}:model-package-group/abalone-p-abc123def456"),
     ("kms:CreateKey", "*"),
     ("iam:TagRole", ROLE),
 ])

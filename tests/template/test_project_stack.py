@@ -22,8 +22,8 @@ def resources(project_template: dict, kind: str) -> dict:
 def test_parameters_are_sagemakers_project_name_and_id(template):
     template.has_parameter("SageMakerProjectName", {"Type": "String", "MaxLength": 32,
                                                     "AllowedPattern": "^[a-zA-Z](-*[a-zA-Z0-9])*$"})
-    template.has_parameter("SageMakerProjectId", {"Type": "String", "MaxLength": 20,
-                                                  "AllowedPattern": "^[a-z0-9](-*[a-z0-9])*$"})
+    template.has_parameter("SageMakerProjectId", {"Type": "String", "MinLength": 14, "MaxLength": 14,
+                                                  "AllowedPattern": "^p-[a-z0-9]{12}$"})
 
 
 def test_approval_rule_matches_only_this_groups_approved_and_rejected(template):
