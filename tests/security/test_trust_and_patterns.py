@@ -116,3 +116,18 @@ def test_sagemaker_generated_ids_and_names_are_accepted(synthesis):
     resolved = resolve_template(synthesis.template("sagemaker-project"),
                                 {"SageMakerProjectName": "Abalone-Demo-2", "SageMakerProjectId": "p-bxw3ou5gdnkq"})
     assert resolved["Resources"]
+
+
+@pytest.mark.parametrize("fragment, service, squatter", [
+    # A project named "abalone-p-abc123def456" names its resources sagemaker-abalone-p-abc123def456-p-<its id>-...
+    ("CodeBuild projects", "codebuild.amazonaws.com",
+     f"arn:aws:codebuild:us-east-1:{ACCOUNT}:project/sagemaker-abalone-p-abc123def456-p-zzz999zzz999-modelbuild"),
+    ("build and deploy pipelines", "codepipeline.amazonaws.com",
+     f"arn:aws:codepipeline:us-east-1:{ACCOUNT}:sagemaker-abalone-p-abc123def456-p-zzz999zzz999-modeldeploy"),
+    ("build and deploy pipelines", "codepipeline.amazonaws.com",
+     f"arn:aws:codepipeline:us-east-1:{ACCOUNT}:sagemaker-abalone-p-abc123def456-x"),
+])
+def test_roles_trust_exact_names_not_a_prefix_another_project_can_share(project, fragment, service, squatter):
+    (role,) = [props for description, props in roles_by_description(project).items() if fragment in description]
+    assert not trust_matches(role, principal={"Service": service},
+                             context={"aws:SourceAccount": ACCOUNT, "aws:SourceArn": squatter})
