@@ -382,6 +382,7 @@ def shadow_test_calls(templates_dir: Path) -> list[Call]:
 
     return shadow.record(role_arn=role_arn(templates_dir, SHADOW_TEST_ROLE_DESCRIPTION),
                          endpoint=STAGE_NAMES["EndpointName"], candidate=f"{PROJECT_NAME}-candidate",
+                         group=f"{PROJECT_NAME}-{PROJECT_ID}",
                          capture_destination=f"s3://{BUCKET}/{CAPTURE_PREFIX}", region=REGION, account=ACCOUNT,
                          actor=SHADOW_TESTER)
 

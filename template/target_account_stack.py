@@ -15,6 +15,9 @@ from template.components.shadow_tests import CAPTURE_PREFIX, shadow_test_policy
 
 TARGET_WILDCARDS = {
     **SHARED_WILDCARDS,
+    "Resource::arn:<AWS::Partition>:sagemaker:<AWS::Region>:<ToolingAccountId>:model-package/*-<SageMakerProjectId>/*":
+        "The project's model packages in the tooling account's registry (the shadow-test candidate check); the "
+        "group is anchored on the project id because SageMaker lower-cases names into ARNs.",
     "Resource::arn:<AWS::Partition>:s3:::<ArtifactBucketName>/*":
         "Objects inside the project's artifact bucket (in the tooling account); keys are created at run time.",
     f"Resource::arn:<AWS::Partition>:s3:::<ArtifactBucketName>/{CAPTURE_PREFIX}/*":
@@ -95,7 +98,8 @@ class TargetAccountStack(cdk.Stack):
             "ShadowTestRole", SHADOW_TEST_ROLE.format(project_id=project_id), service_principal("sagemaker.amazonaws.com"),
             [*read_artifacts, *write_under(bucket_arn, key_arn, CAPTURE_PREFIX),
              *policies.shadow_experiment_statements()], description=SHADOW_TEST_ROLE_DESCRIPTION)
-        shadow_policy = shadow_test_policy(self, "ShadowTestPolicy", experiment_role_arn=self.shadow_test_role.role_arn)
+        shadow_policy = shadow_test_policy(self, "ShadowTestPolicy", experiment_role_arn=self.shadow_test_role.role_arn,
+                                           project_id=project_id, registry_account=tooling)
         cdk.CfnOutput(self, "ShadowTestPolicyArn", value=shadow_policy.managed_policy_arn,
                       description="Attach to whoever runs deploy shadow-test on this account's endpoint")
         cdk.CfnOutput(self, "ShadowTestRoleArn", value=self.shadow_test_role.role_arn,

@@ -111,8 +111,8 @@ def _stage_sagemaker_resources(account: str) -> list[str]:
     return [_arn("sagemaker", f"{kind}/*", account=account) for kind in ("endpoint", "endpoint-config", "model")]
 
 
-def shadow_test_operator_statements(*, experiment_role_arn: str,
-                                    account: str = cdk.Aws.ACCOUNT_ID) -> list[iam.PolicyStatement]:
+def shadow_test_operator_statements(*, experiment_role_arn: str, project_id: str, account: str = cdk.Aws.ACCOUNT_ID,
+                                    registry_account: str = cdk.Aws.ACCOUNT_ID) -> list[iam.PolicyStatement]:
     """Whoever runs `deploy shadow-test start|stop|status`: the inference experiment calls, the reads of the
     endpoint it checks against the documented exclusions, and passing exactly the project's shadow-test role.
     Experiment names are the operator's choice (no project prefix or tag in the request), so experiments are
@@ -121,6 +121,10 @@ def shadow_test_operator_statements(*, experiment_role_arn: str,
         iam.PolicyStatement(actions=SHADOW_TEST_ACTIONS,
                             resources=[_arn("sagemaker", "inference-experiment/*", account=account)]),
         iam.PolicyStatement(actions=STAGE_READ_ACTIONS, resources=_stage_sagemaker_resources(account)),
+        # start checks that the candidate is an Approved package of the project's group (deploy/shadow_tests.py).
+        iam.PolicyStatement(actions=["sagemaker:DescribeModelPackage"],
+                            resources=[_arn("sagemaker", f"model-package/*-{project_id}/*",
+                                            account=registry_account)]),
         iam.PolicyStatement(actions=["iam:PassRole"], resources=[experiment_role_arn],
                             conditions={"StringEquals": {"iam:PassedToService": "sagemaker.amazonaws.com"}}),
     ]

@@ -43,7 +43,10 @@ def test_every_call_of_the_shadow_test_command_is_allowed(report):
 def test_the_command_exercises_every_granted_action_and_passes_the_shadow_test_role(report, folder):
     used = {r.action: r.resource for r in report.rows if r.decision == ALLOW}
     assert set(SHADOW_TEST_ACTIONS) | {"sagemaker:DescribeEndpoint", "sagemaker:DescribeEndpointConfig",
-                                       "sagemaker:DescribeModel", "iam:PassRole"} == set(used)
+                                       "sagemaker:DescribeModel", "sagemaker:DescribeModelPackage",
+                                       "iam:PassRole"} == set(used)
+    # The candidate check reads this project's package only (the group is <name>-<id>).
+    assert used["sagemaker:DescribeModelPackage"] == f"{SM}:model-package/perm-check-p-perm00000001/1"
     assert used["iam:PassRole"] == permissions.role_arn(folder, SHADOW_TEST_ROLE_DESCRIPTION)
     assert used["sagemaker:CreateInferenceExperiment"] == f"{SM}:inference-experiment/candidate-shadow"
     # Least privilege: the policy grants nothing the command does not call.
@@ -51,7 +54,8 @@ def test_the_command_exercises_every_granted_action_and_passes_the_shadow_test_r
 
 
 @pytest.mark.parametrize("removed", ["sagemaker:CreateInferenceExperiment", "sagemaker:StopInferenceExperiment",
-                                     "sagemaker:DescribeEndpointConfig", "iam:PassRole"])
+                                     "sagemaker:DescribeEndpointConfig", "sagemaker:DescribeModelPackage",
+                                     "iam:PassRole"])
 def test_the_check_fails_when_the_policy_loses_a_needed_action(recorded, removed):
     calls, actors = recorded
     crippled = copy.deepcopy(actors)
