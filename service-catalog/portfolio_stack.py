@@ -278,6 +278,10 @@ def launch_statements(template_bucket: str, *, stack_prefix: str = SERVICE_CATAL
                   resources=[_own("project_groups")], conditions=TAGGED_RESOURCE),
         statement(actions=["sagemaker:DescribeModelPackageGroup", "sagemaker:GetModelPackageGroupPolicy",
                            "sagemaker:ListTags"], resources=[_pattern_arn("groups")]),
-        statement(actions=["codeconnections:PassConnection"], resources=[_pattern_arn("connections")]),
-        statement(actions=["codestar-connections:PassConnection"], resources=[_pattern_arn("legacy_connections")]),
+        # Connections are passed only to CodePipeline (the source actions), never to another service.
+        statement(actions=["codeconnections:PassConnection"], resources=[_pattern_arn("connections")],
+                  conditions={"StringEquals": {"codeconnections:PassedToService": "codepipeline.amazonaws.com"}}),
+        statement(actions=["codestar-connections:PassConnection"], resources=[_pattern_arn("legacy_connections")],
+                  conditions={"StringEquals": {
+                      "codestar-connections:PassedToService": "codepipeline.amazonaws.com"}}),
     ]

@@ -121,8 +121,12 @@ LAUNCH_ATTACKS = [
     ("rewrite the boundary", "iam:CreatePolicyVersion", BOUNDARY_ARN, {}),
     ("rewrite the guardrails", "iam:CreatePolicyVersion",
      f"arn:aws:iam::{ACCOUNT}:policy/sagemaker-project-user-guardrails", {}),
+    ("hand a connection to another service", "codeconnections:PassConnection",
+     arn("codeconnections", "connection/abc"), {"codeconnections:PassedToService": "codebuild.amazonaws.com"}),
 ]
 LAUNCH_CONTROLS = [
+    ("hand the connection to its pipeline", "codeconnections:PassConnection", arn("codeconnections", "connection/abc"),
+     {"codeconnections:PassedToService": "codepipeline.amazonaws.com"}),
     ("create its own project's repository", "codecommit:CreateRepository",
      arn("codecommit", f"sagemaker-{OTHER}-{OTHER_ID}-modelbuild"), ATTACKER_REQUEST),
 ]

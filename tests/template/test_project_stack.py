@@ -94,7 +94,7 @@ def test_bucket_is_encrypted_versioned_private_with_lifecycle(template):
         "PublicAccessBlockConfiguration": {"BlockPublicAcls": True, "BlockPublicPolicy": True,
                                            "IgnorePublicAcls": True, "RestrictPublicBuckets": True},
         "LifecycleConfiguration": {"Rules": Match.array_with([Match.object_like({
-            "NoncurrentVersionExpiration": {"NoncurrentDays": 30}})])}})
+            "NoncurrentVersionExpiration": {"NoncurrentDays": 90}})])}})
 
 
 def test_bucket_policy_denies_requests_without_tls(template):
