@@ -433,8 +433,17 @@ def unused_reason(action: str, actor: str = "") -> str:
         "path the demo's story does not take"
 
 
-def table(report: Report) -> str:
-    """The permissions table `make lint` prints."""
+def reach(actors: dict[str, Principal]) -> dict[str, list[str]]:
+    """Per actor, the resource patterns its Allow statements name (what it can reach, whatever the action): the
+    table shows resource scope beside the actions, so an unscoped pattern is visible at review."""
+    return {actor: sorted({resource for statement in principal.statements if statement["Effect"] == "Allow"
+                           for resource in (statement["Resource"] if isinstance(statement["Resource"], list)
+                                            else [statement["Resource"]])})
+            for actor, principal in actors.items()}
+
+
+def table(report: Report, actors: dict[str, Principal] | None = None) -> str:
+    """The permissions table `make lint` prints; with `actors`, each actor's resource patterns after it."""
     lines = [f"{'actor':<24} {'decision':<13} {'calls':>5}  action  resource"]
     sources = []
     for row in sorted(report.rows, key=lambda r: (r.actor, r.action, r.resource)):
@@ -449,6 +458,10 @@ def table(report: Report) -> str:
     for actor, unused in report.unused.items():
         for action, reason in unused.items():
             lines.append(f"  {actor:<22} {action:<42} {reason}")
+    if actors:
+        lines.append("resource patterns each actor can reach:")
+        for actor, patterns in reach(actors).items():
+            lines += [f"  {actor:<22} {pattern}" for pattern in patterns]
     return "\n".join(lines)
 
 
@@ -482,7 +495,7 @@ def check(templates_dir: Path) -> int:
         report = evaluate(calls, actors)
     except (DatabaseMissing, MappingError, PolicyError) as error:  # no database, or a call or policy it cannot map
         raise ScriptError(f"permissions: {error}") from error
-    print(table(report))
+    print(table(report, actors))
     for row in report.refused:
         print(f"error: {row.actor}: {row.action} on {row.resource}: {row.decision}", file=sys.stderr)
     print(f"==> permissions: {sum(r.calls for r in report.rows)} recorded call(s), {len(report.refused)} refused")
