@@ -99,6 +99,11 @@ def guardrail_statements(template_bucket: str) -> list[iam.PolicyStatement]:
         # template and with the S3 launch role, which is passed only to CloudFormation.
         iam.PolicyStatement(sid="ProjectStacksOnlyThroughSageMaker", effect=deny, actions=STACK_CHANGES,
                             resources=project_stacks, conditions=THROUGH_SAGEMAKER),
+        # The stage stacks (staging, prod) change only through the deploy pipeline (its CodePipeline role).
+        iam.PolicyStatement(sid="StageStacksOnlyFromPipelines", effect=deny, actions=["cloudformation:CreateStack",
+                                                                                       *STACK_CHANGES],
+                            resources=[_arn("cloudformation", f"stack/sagemaker-*-deploy-{stage}/*")
+                                       for stage in ("staging", "prod")]),
         iam.PolicyStatement(sid="ProvisionedProductsOnlyThroughSageMaker", effect=deny,
                             actions=PROVISIONED_PRODUCT_CHANGES, resources=["*"], conditions=THROUGH_SAGEMAKER),
         iam.PolicyStatement(sid="S3StacksOnlyFromPublishedTemplates", effect=deny,

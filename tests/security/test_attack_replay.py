@@ -91,6 +91,10 @@ STUDIO_ATTACKS = [
       "cloudformation:TemplateUrl": "https://attacker.s3.us-east-1.amazonaws.com/evil.yaml"}),
     ("create an S3-path stack with another role", "cloudformation:CreateStack", SP_STACK,
      {"cloudformation:RoleArn": f"arn:aws:iam::{ACCOUNT}:role/Admin", "cloudformation:TemplateUrl": PUBLISHED_URL}),
+    ("update its own prod stack outside the pipeline", "cloudformation:UpdateStack",
+     arn("cloudformation", f"stack/sagemaker-{NAME}-deploy-prod/1"), {}),
+    ("replace its own staging stack outside the pipeline", "cloudformation:DeleteStack",
+     arn("cloudformation", f"stack/sagemaker-{NAME}-deploy-staging/1"), {}),
     ("pass the launch role to another service", "iam:PassRole", S3_LAUNCH_ROLE,
      {"iam:PassedToService": "codebuild.amazonaws.com"}),
 ]
