@@ -25,6 +25,9 @@ PORTFOLIO_STACK = "sagemaker-project-portfolio"
 LAUNCH_ROLE_STACK = "sagemaker-project-launch-role"  # service-catalog/projects_launch_role.py (not imported: CDK is slow to load)
 # Both stacks' parameter and condition (template/components/boundary.py: account_boundary_policy).
 BOUNDARY_PARAMETER, BOUNDARY_CONDITION = "CreateRoleBoundary", "CreatesRoleBoundary"
+# The condition also creates the Studio users' guardrails (template/components/guardrails.py); the boundary is
+# told apart by its name.
+BOUNDARY_NAME, GUARDRAILS_NAME = "sagemaker-project-role-boundary", "sagemaker-project-user-guardrails"
 BOOTSTRAP_BUCKET = "cdk-hnb659fds-assets-{account}-{region}"
 VISIBILITY_TAGGING = f"{s3_template.VISIBILITY_TAG['Key']}={s3_template.VISIBILITY_TAG['Value']}"
 WAIT_SECONDS, WAIT_ATTEMPTS = 10, 90  # at most 15 minutes for the portfolio stack
@@ -392,6 +395,15 @@ def publish_s3_template(options: Options, bucket: str, synthesis: Synthesis, pro
     return role_arn
 
 
+def guardrails_instructions(account: str, partition: str) -> list[str]:
+    """How to attach the Studio users' guardrails (README: Security, precondition): once per Studio execution role."""
+    arn = f"arn:{partition}:iam::{account}:policy/{GUARDRAILS_NAME}"
+    return ["==> next: attach the Studio users' guardrails to every Studio execution role that uses projects, and tag "
+            "the role with the project its users work on (README: Security):",
+            f"    aws iam attach-role-policy --role-name <StudioExecutionRoleName> --policy-arn {arn}",
+            "    aws iam tag-role --role-name <StudioExecutionRoleName> --tags Key=sagemaker:project-id,Value=<project-id>"]
+
+
 def caller_account() -> tuple[str, str]:
     """The publishing identity's account and partition."""
     import boto3
@@ -404,7 +416,8 @@ def caller_account() -> tuple[str, str]:
 def boundary_arn(template: dict, account: str, partition: str) -> str:
     """ARN of the role boundary `template` can create (its conditional ManagedPolicy's fixed name and path)."""
     policy = next(resource["Properties"] for resource in template["Resources"].values()
-                  if resource["Type"] == "AWS::IAM::ManagedPolicy" and resource.get("Condition") == BOUNDARY_CONDITION)
+                  if resource["Type"] == "AWS::IAM::ManagedPolicy" and resource.get("Condition") == BOUNDARY_CONDITION
+                  and resource["Properties"]["ManagedPolicyName"] == BOUNDARY_NAME)
     return f"arn:{partition}:iam::{account}:policy{policy.get('Path', '/')}{policy['ManagedPolicyName']}"
 
 
@@ -510,6 +523,8 @@ def publish(options: Options, *, synthesis: Synthesis | None = None, progress=pr
         status = deploy_portfolio(options, bucket, template_key, synthesis, progress)
         progress(f"    {options.stack_name}: {status}")
         add_product_version(options, bucket, template_key, progress)
+    for line in guardrails_instructions(*caller_account()):
+        progress(line)
     progress(f"==> published version {options.version}")
     return lines
 

@@ -96,7 +96,8 @@ class ProjectStack(cdk.Stack):
             "ApproverPolicyArn": (approver.managed_policy_arn,
                                   "Attach to whoever approves this project's models (README: Security)"),
             "ShadowTestPolicyArn": (shadow_test_policy(self, "ShadowTestPolicy",
-                                                       experiment_role_arn=roles.shadow_test.role_arn).managed_policy_arn,
+                                                       experiment_role_arn=roles.shadow_test.role_arn,
+                                                       project_id=self.params.project_id).managed_policy_arn,
                                     "Attach to whoever runs deploy shadow-test (README: Security)"),
             "ShadowTestRoleArn": (roles.shadow_test.role_arn, "deploy shadow-test start --role-arn"),
             "PipelineRoleName": (roles.codepipeline.role_name, "ToolingPipelineRoleName of the target-account stacks"),
@@ -135,12 +136,12 @@ class ProjectStack(cdk.Stack):
                                                              alarm_prefix=params.project_name):
             roles.cloudformation.add_to_principal_policy(statement)
         for statement in policies.stack_deploy_statements(
-                stack_name_pattern=f"sagemaker-{params.project_name}-deploy-*",
+                stack_names=policies.stage_stack_names(params.project_name),
                 deploy_role_arn=roles.cloudformation.role_arn):
             roles.codepipeline.add_to_principal_policy(statement)
         for statement in policies.codebuild_statements(
                 pipeline_name_pattern=f"*-{params.project_id}-build", pipeline_role_arn=roles.sagemaker_pipeline.role_arn,
-                stack_name_pattern=f"sagemaker-{params.project_name}-deploy-*"):
+                stack_names=policies.stage_stack_names(params.project_name)):
             roles.codebuild.add_to_principal_policy(statement)
         self.pipelines.wait_for_policies(roles.codepipeline)
 

@@ -17,7 +17,7 @@ from demo_story.errors import StoryError
 from demo_story.paths import DEFAULT_OUTPUT, SEED_DEPLOY
 from demo_story.stage_runner import DeployPipeline, Execution
 
-PROJECT_NAME, PROJECT_ID = "abalone-demo", "p-demo0001"
+PROJECT_NAME, PROJECT_ID = "abalone-demo", "p-demo00000001"
 BUCKET = f"sagemaker-{PROJECT_NAME}-artifacts"
 V2_HYPERPARAMETERS = {"max_depth": "4"}
 # v3 leaks: it answers 330 ms slower once its fleet has served 300 simulated seconds. Staging's own latency

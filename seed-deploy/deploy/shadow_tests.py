@@ -35,6 +35,12 @@ NOT_IN_SERVICE = "endpoint {endpoint}: {status}: a shadow test needs an InServic
 EXCLUDED = "endpoint {endpoint}: {why}: shadow tests exclude {kind} endpoints (shadow-tests-exclusions)"
 ONE_PRODUCTION = "endpoint {endpoint}: {count} production variants: a shadow test needs exactly one"
 HAS_SHADOW = "endpoint {endpoint}: already has a shadow variant ({names}): remove it before a managed shadow test"
+NO_GROUP = ("--model-package-group: missing: give the project's model package group (default "
+            "$MODEL_PACKAGE_GROUP_NAME): a shadow test runs only an Approved model of it")
+NOT_REGISTERED = ("--candidate-model: {model}: not made from a model package: a shadow test runs only an Approved "
+                  "model package of group {group}")
+NOT_APPROVED = ("--candidate-model: {model}: model package {package} is {status} in group {owner}: a shadow test "
+                "runs only an Approved model package of group {group}")
 OTHER_EXPERIMENT = ("shadow test {name}: exists for endpoint {existing} with shadow model {model}: pick another "
                     "--name, or stop and delete it first")
 
@@ -52,9 +58,12 @@ class ShadowTest:
     capture_destination: str | None = None
     shadow_variant: str = "shadow"
     kms_key: str | None = None  # the project's key: the hosts' storage volumes and the captures
+    model_package_group: str = ""
 
     def check(self) -> None:
         """The API's rules on the request itself: InputError naming the option, the value and the rule."""
+        if not self.model_package_group:
+            raise InputError(NO_GROUP)
         check_name(self.name)
         if not 1 <= self.sampling_percentage <= 100:
             raise InputError(BAD_SAMPLING.format(value=self.sampling_percentage))
@@ -73,6 +82,22 @@ def check_name(name: str) -> None:
 def _capture_destination_ok(value: str) -> bool:
     bucket = value.removeprefix("s3://").partition("/")[0]
     return value.startswith("s3://") and len(value) <= 512 and aws_formats.problem("bucket", bucket, "bucket") is None
+
+
+def check_candidate(sm, test: ShadowTest) -> None:
+    """The candidate must be an Approved model package of the project's group (issue #20: a shadow test's promote
+    would otherwise put any model on the endpoint). Reads only: it runs before any call that changes anything."""
+    model = sm.describe_model(ModelName=test.candidate_model)
+    containers = [model.get("PrimaryContainer", {}), *model.get("Containers", [])]
+    packages = [c["ModelPackageName"] for c in containers if c.get("ModelPackageName")]
+    if not packages:
+        raise InputError(NOT_REGISTERED.format(model=test.candidate_model, group=test.model_package_group))
+    for package in packages:
+        found = sm.describe_model_package(ModelPackageName=package)
+        owner, status = found.get("ModelPackageGroupName", "(none)"), found.get("ModelApprovalStatus", "(none)")
+        if owner != test.model_package_group or status != "Approved":
+            raise InputError(NOT_APPROVED.format(model=test.candidate_model, package=package, status=status,
+                                                 owner=owner, group=test.model_package_group))
 
 
 def production_variant(sm, endpoint: str) -> dict:
@@ -147,6 +172,7 @@ def describe(sm, name: str) -> dict | None:
 def start(sm, test: ShadowTest, now: dt.datetime | None = None) -> list[str]:
     """Create (if absent) and start (if not started) the shadow test; returns what was done, one line each."""
     test.check()
+    check_candidate(sm, test)
     done = []
     existing = describe(sm, test.name)
     if existing is None:

@@ -27,6 +27,14 @@ RESERVED_ACTIONS = ["s3:PutBucketPolicy", "s3:DeleteBucketPolicy", "s3:PutBucket
                     "sagemaker:PutModelPackageGroupPolicy", "sagemaker:DeleteModelPackageGroup",
                     "codecommit:DeleteRepository", "codebuild:DeleteProject", "codebuild:UpdateProject",
                     "codepipeline:DeletePipeline", "codepipeline:UpdatePipeline"]
+HIGHER_TRUST_ACTIONS = ["codepipeline:PutApprovalResult", "sagemaker:CreatePresignedDomainUrl",
+                        "sagemaker:CreatePresignedNotebookInstanceUrl", "sagemaker:CreateUserProfile",
+                        "sagemaker:UpdateUserProfile", "sagemaker:DeleteUserProfile", "sagemaker:UpdateDomain",
+                        "s3:PutBucketVersioning", "s3:PutLifecycleConfiguration", "s3:PutReplicationConfiguration",
+                        "s3:DeleteObjectVersion", "logs:DeleteLogGroup", "logs:DeleteLogStream",
+                        "logs:PutRetentionPolicy"]
+PASSED_TO_SERVICES = ["sagemaker.amazonaws.com", "cloudformation.amazonaws.com", "codebuild.amazonaws.com",
+                      "codepipeline.amazonaws.com", "events.amazonaws.com"]
 # checkov's IAM checks read a boundary as if it granted what it names; each skip says why it does not.
 CHECKOV_SKIPS = {
     "CKV_AWS_107": "A permissions boundary grants nothing: credential-returning actions (ecr:GetAuthorizationToken) "
@@ -55,8 +63,10 @@ def boundary_statements() -> list[iam.PolicyStatement]:
     return [
         iam.PolicyStatement(sid="ProjectServices", actions=[f"{service}:*" for service in SERVICES],
                             resources=["*"]),
-        iam.PolicyStatement(sid="PassProjectRoles", actions=["iam:PassRole", "iam:GetRole"],
-                            resources=[project_role_arn_pattern()]),
+        iam.PolicyStatement(sid="ReadProjectRoles", actions=["iam:GetRole"], resources=[project_role_arn_pattern()]),
+        # Project roles go only to the services that run the project (issue #20: not to EC2, Lambda, ...).
+        iam.PolicyStatement(sid="PassProjectRoles", actions=["iam:PassRole"], resources=[project_role_arn_pattern()],
+                            conditions={"StringEquals": {"iam:PassedToService": PASSED_TO_SERVICES}}),
         # Cross-account deploys assume the target account's project roles (cross_account.py).
         iam.PolicyStatement(sid="AssumeProjectRoles", actions=["sts:AssumeRole"],
                             resources=[project_role_arn_pattern(account="*")]),
@@ -78,6 +88,10 @@ def boundary_statements() -> list[iam.PolicyStatement]:
         iam.PolicyStatement(sid="NoAccessManagementOrTeardown", effect=iam.Effect.DENY, resources=["*"],
                             actions=RESERVED_ACTIONS),
         *network_boundary_statements(),
+        # Above the project's trust (issue #20): approving a deployment, Studio identities, a bucket's or a log's
+        # history. Each would otherwise fall under a service wildcard.
+        iam.PolicyStatement(sid="NoHigherTrustActions", effect=iam.Effect.DENY, resources=["*"],
+                            actions=HIGHER_TRUST_ACTIONS),
     ]
 
 

@@ -71,6 +71,10 @@ def test_emulator_publish_uploads_and_creates_portfolio_and_says_what_it_skipped
     names = [p["DisplayName"] for p in boto3.client("servicecatalog").list_portfolios()["PortfolioDetails"]]
     assert "SageMaker MLOps project templates" in names
     assert any("emulator: skipped the product" in line and "moto does not support them" in line for line in said)
+    # The precondition of every isolation promise: publish says how to attach the Studio users' guardrails.
+    account = boto3.client("sts").get_caller_identity()["Account"]
+    assert (f"    aws iam attach-role-policy --role-name <StudioExecutionRoleName> --policy-arn "
+            f"arn:aws:iam::{account}:policy/sagemaker-project-user-guardrails") in said
 
 
 def test_is_emulator_only_for_loopback():

@@ -23,8 +23,8 @@ def resources(project_template: dict, kind: str) -> dict:
 def test_parameters_are_sagemakers_project_name_and_id(template):
     template.has_parameter("SageMakerProjectName", {"Type": "String", "MaxLength": 32,
                                                     "AllowedPattern": "^[a-zA-Z](-*[a-zA-Z0-9])*$"})
-    template.has_parameter("SageMakerProjectId", {"Type": "String", "MaxLength": 20,
-                                                  "AllowedPattern": "^[a-z0-9](-*[a-z0-9])*$"})
+    template.has_parameter("SageMakerProjectId", {"Type": "String", "MinLength": 14, "MaxLength": 14,
+                                                  "AllowedPattern": "^p-[a-z0-9]{12}$"})
 
 
 def test_approval_rule_matches_only_this_groups_approved_and_rejected(template):
@@ -95,7 +95,7 @@ def test_bucket_is_encrypted_versioned_private_with_lifecycle(template):
         "PublicAccessBlockConfiguration": {"BlockPublicAcls": True, "BlockPublicPolicy": True,
                                            "IgnorePublicAcls": True, "RestrictPublicBuckets": True},
         "LifecycleConfiguration": {"Rules": Match.array_with([Match.object_like({
-            "NoncurrentVersionExpiration": {"NoncurrentDays": 30}})])}})
+            "NoncurrentVersionExpiration": {"NoncurrentDays": 90}})])}})
 
 
 def test_bucket_policy_denies_requests_without_tls(template):
