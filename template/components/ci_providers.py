@@ -177,14 +177,14 @@ class ExternalCiRoles(Construct):
         registry.grant_read(self.model_build)
         self._add(self.model_build, policies.codebuild_statements(
             pipeline_name_pattern=f"*-{project.project_id}-build", pipeline_role_arn=pipeline_role_arn,
-            stack_name_pattern=f"sagemaker-{project.project_name}-deploy-*"))
+            stack_names=policies.stage_stack_names(project.project_name)))
         for stage, role in self.deploy.items():
             artifacts.grant_read(role)
             registry.grant_read(role)
             self._add(role, [*stack_change_set_statements(stage_stack_name(stage), cloudformation_role_arn),
-                             *policies.stage_test_statements(stack_name_pattern=stage_stack_name(stage))])
+                             *policies.stage_test_statements(stack_names=[stage_stack_name(stage)])])
         artifacts.grant_read(self.stage_test)
-        self._add(self.stage_test, policies.stage_test_statements(stack_name_pattern=stage_stack_name("staging")))
+        self._add(self.stage_test, policies.stage_test_statements(stack_names=[stage_stack_name("staging")]))
         for role in self.all:
             role.node.find_child("DefaultPolicy").node.default_child.cfn_options.condition = self._ci.use_external_ci
 
@@ -197,7 +197,7 @@ class ExternalCiRoles(Construct):
 def stack_change_set_statements(stack_name: str, deploy_role_arn: str) -> list[iam.PolicyStatement]:
     """`aws cloudformation deploy` on one stage stack: CodePipeline's CREATE_UPDATE statements, plus the change set
     calls the CLI makes instead of CreateStack/UpdateStack."""
-    return [*policies.stack_deploy_statements(stack_name_pattern=stack_name, deploy_role_arn=deploy_role_arn),
+    return [*policies.stack_deploy_statements(stack_names=[stack_name], deploy_role_arn=deploy_role_arn),
             iam.PolicyStatement(actions=["cloudformation:CreateChangeSet", "cloudformation:DescribeChangeSet",
                                          "cloudformation:ExecuteChangeSet"],
                                 resources=[policies.stack_arn(stack_name)])]
