@@ -46,7 +46,7 @@ def per_project(project_template: dict) -> dict[str, int]:
     path, single account: the default parameters)."""
     from template.resolve import resolve_template
 
-    resolved = resolve_template(project_template, {"SageMakerProjectName": "count", "SageMakerProjectId": "p-count"})
+    resolved = resolve_template(project_template, {"SageMakerProjectName": "count", "SageMakerProjectId": "p-count0000000"})
     counts = Counter(r["Type"] for r in resolved["Resources"].values())
     return {q.what: counts[q.resource_type] for q in PROJECT_QUOTAS}
 

@@ -7,7 +7,9 @@ from dataclasses import dataclass
 import s3_template
 from iam_policy import ALLOW, PolicyError, Principal, Request
 
-PROJECT_TAG = {"aws:RequestTag/sagemaker:project-id": "p-doctor0000"}
+# The project tags a creation request carries (SageMaker passes both); the launch role names resources after them.
+PROJECT_TAG = {"aws:RequestTag/sagemaker:project-id": "p-doctor000000",
+               "aws:RequestTag/sagemaker:project-name": "doctor"}
 GUARDRAILS_POLICY = "sagemaker-project-user-guardrails"  # issue 20: the customer managed policy for Studio users
 # AWS managed policies that let a Studio user reach far beyond one project: the guardrails policy must sit beside them.
 BROAD_POLICIES = ("AmazonSageMakerFullAccess", "AdministratorAccess", "PowerUserAccess")
@@ -92,7 +94,7 @@ def launch_requests(place: Place) -> dict[str, list[Request]]:
     """Per resource type of the project stack, the creation requests its launch role must be allowed (names as
     CloudFormation gives them under the path's stack prefix, the project tag the template puts on each)."""
     stack = "SP" if place.s3_path else "SC"
-    name = "sagemaker-doctor-p-doctor0000"
+    name = "sagemaker-doctor-p-doctor000000"
     role = place.arn("iam", f"role/sagemaker-project/{stack}-doctor-Role-1", region=False)
     boundary = {"iam:PermissionsBoundary": place.boundary_arn}
     bucket = f"arn:{place.partition}:s3:::{stack.lower()}-doctor-artifactbucket-1"
@@ -116,7 +118,20 @@ def launch_requests(place: Place) -> dict[str, list[Request]]:
         "AWS::S3::Bucket": [Request("s3:CreateBucket", bucket), Request("s3:PutEncryptionConfiguration", bucket)],
         "AWS::S3::BucketPolicy": [Request("s3:PutBucketPolicy", bucket)],
         "AWS::SageMaker::ModelPackageGroup": [Request("sagemaker:CreateModelPackageGroup", place.arn(
-            "sagemaker", "model-package-group/doctor-p-doctor0000"), PROJECT_TAG)],
+            "sagemaker", "model-package-group/doctor-p-doctor000000"), PROJECT_TAG)],
+        "AWS::CodeArtifact::Domain": [Request("codeartifact:CreateDomain", place.arn(
+            "codeartifact", "domain/sagemaker-p-doctor000000"), PROJECT_TAG)],
+        "AWS::CodeArtifact::Repository": [Request("codeartifact:CreateRepository", place.arn(
+            "codeartifact", "repository/sagemaker-p-doctor000000/packages"), PROJECT_TAG)],
+        "AWS::IAM::OIDCProvider": [Request("iam:CreateOpenIDConnectProvider", place.arn(
+            "iam", "oidc-provider/token.actions.githubusercontent.com", region=False))],
+        "AWS::Events::Connection": [
+            Request("events:CreateConnection", place.arn("events", f"connection/{stack}-doctor-Connection-1/1")),
+            Request("secretsmanager:CreateSecret", place.arn(
+                "secretsmanager", f"secret:events!connection/{stack}-doctor-Connection-1-1")),
+            Request("secretsmanager:GetSecretValue", place.arn("secretsmanager", "secret:sagemaker-ci/doctor-1"))],
+        "AWS::Events::ApiDestination": [Request("events:CreateApiDestination", place.arn(
+            "events", f"api-destination/{stack}-doctor-Destination-1/1"))],
     }
 
 

@@ -130,6 +130,23 @@ LAUNCH_PATTERNS = {
                                                            "from the project tags' values."),
     "project_pipelines": ("codepipeline", "{project}-*", "sagemaker-<project-name>-<project-id>-model*, the name "
                                                          "taken from the project tags' values."),
+    "project_packages": ("codeartifact", "domain/sagemaker-{project_id}",
+                         "The project's package domain, sagemaker-<project-id> (template/components/packages.py), "
+                         "the id taken from the project tag's value."),
+    "project_package_repos": ("codeartifact", "repository/sagemaker-{project_id}/*",
+                              "The repositories of the project's package domain (the id from the project tag)."),
+    "oidc_providers": ("iam", "oidc-provider/*", "A CI provider's OIDC provider is one per account and issuer "
+                                                 "(the issuer is the customer's GitHub or GitLab host); kept, never "
+                                                 "deleted, when a project goes."),
+    "ci_connections": ("events", "connection/{prefix}-*", "CloudFormation names the CI dispatch connection after "
+                                                          "the SC-... (or SP-...) stack."),
+    "ci_destinations": ("events", "api-destination/{prefix}-*", "CloudFormation names the CI dispatch API "
+                                                                "destination after the SC-... (or SP-...) stack."),
+    "ci_connection_secrets": ("secretsmanager", "secret:events!connection/{prefix}-*",
+                              "EventBridge keeps a connection's credential in a secret named after the connection."),
+    "ci_dispatch_secrets": ("secretsmanager", "secret:sagemaker-ci/*",
+                            "CiDispatchSecretName must be under sagemaker-ci/ (its AllowedPattern): CloudFormation "
+                            "resolves it as the launch role."),
     "project_groups": ("sagemaker", "model-package-group/*-{project_id}",
                        "<project-name>-<project-id>, lower-cased into the ARN by SageMaker: anchored on the id "
                        "(p- and 12 characters, so no id is the tail of another)."),
@@ -278,6 +295,42 @@ def launch_statements(template_bucket: str, *, stack_prefix: str = SERVICE_CATAL
                   resources=[_own("project_groups")], conditions=TAGGED_RESOURCE),
         statement(actions=["sagemaker:DescribeModelPackageGroup", "sagemaker:GetModelPackageGroupPolicy",
                            "sagemaker:ListTags"], resources=[_pattern_arn("groups")]),
+        # The project's private package repository (template/components/packages.py), named after the project id.
+        statement(actions=["codeartifact:CreateDomain", "codeartifact:TagResource"],
+                  resources=[_new("project_packages")], conditions=TAGGED_REQUEST),
+        statement(actions=["codeartifact:CreateRepository", "codeartifact:TagResource",
+                           "codeartifact:AssociateExternalConnection", "codeartifact:AssociateWithDownstreamRepository"],
+                  resources=[_new("project_package_repos")], conditions=TAGGED_REQUEST),
+        statement(actions=["codeartifact:DeleteDomain", "codeartifact:UntagResource",
+                           "codeartifact:PutDomainPermissionsPolicy", "codeartifact:DeleteDomainPermissionsPolicy"],
+                  resources=[_own("project_packages")], conditions=TAGGED_RESOURCE),
+        statement(actions=["codeartifact:DeleteRepository", "codeartifact:UpdateRepository",
+                           "codeartifact:UntagResource", "codeartifact:DisassociateExternalConnection",
+                           "codeartifact:PutRepositoryPermissionsPolicy",
+                           "codeartifact:DeleteRepositoryPermissionsPolicy"],
+                  resources=[_own("project_package_repos")], conditions=TAGGED_RESOURCE),
+        statement(actions=["codeartifact:DescribeDomain", "codeartifact:GetDomainPermissionsPolicy",
+                           "codeartifact:DescribeRepository", "codeartifact:GetRepositoryPermissionsPolicy",
+                           "codeartifact:ListTagsForResource"],
+                  resources=[_pattern_arn("project_packages").replace("${aws:RequestTag/", "${aws:ResourceTag/"),
+                             _pattern_arn("project_package_repos").replace("${aws:RequestTag/",
+                                                                          "${aws:ResourceTag/")]),
+        # A CI provider's OIDC provider (template/components/ci_providers.py): created once, kept on deletion.
+        statement(actions=["iam:CreateOpenIDConnectProvider", "iam:TagOpenIDConnectProvider",
+                           "iam:GetOpenIDConnectProvider", "iam:AddClientIDToOpenIDConnectProvider",
+                           "iam:UpdateOpenIDConnectProviderThumbprint", "iam:ListOpenIDConnectProviderTags"],
+                  resources=[_pattern_arn("oidc_providers")]),
+        # The CI dispatch (template/components/ci_dispatch.py): its connection, API destination and secrets.
+        statement(actions=["events:CreateConnection", "events:UpdateConnection", "events:DeleteConnection",
+                           "events:DescribeConnection"], resources=[_pattern_arn("ci_connections")]),
+        statement(actions=["events:CreateApiDestination", "events:UpdateApiDestination",
+                           "events:DeleteApiDestination", "events:DescribeApiDestination"],
+                  resources=[_pattern_arn("ci_destinations")]),
+        statement(actions=["secretsmanager:CreateSecret", "secretsmanager:PutSecretValue",
+                           "secretsmanager:UpdateSecret", "secretsmanager:GetSecretValue",
+                           "secretsmanager:DescribeSecret", "secretsmanager:DeleteSecret"],
+                  resources=[_pattern_arn("ci_connection_secrets")]),
+        statement(actions=["secretsmanager:GetSecretValue"], resources=[_pattern_arn("ci_dispatch_secrets")]),
         # Connections are passed only to CodePipeline (the source actions), never to another service.
         statement(actions=["codeconnections:PassConnection"], resources=[_pattern_arn("connections")],
                   conditions={"StringEquals": {"codeconnections:PassedToService": "codepipeline.amazonaws.com"}}),

@@ -45,9 +45,10 @@ class CiDispatch(Construct):
         super().__init__(scope, construct_id)
         stack = cdk.Stack.of(self)
         secret = cdk.CfnParameter(
-            stack, "CiDispatchSecretName", type="String", default="", allowed_pattern=r"^[\w/+=.@-]*$",
+            stack, "CiDispatchSecretName", type="String", default="", allowed_pattern=r"^(sagemaker-ci/[\w/+=.@-]+)?$",
             description="GitHubActions/GitLabCI: name of the Secrets Manager secret holding the CI credential that "
-                        "starts the deploy workflow (GitHub: 'Bearer <token>'; GitLab: a pipeline trigger token)"
+                        "starts the deploy workflow (GitHub: 'Bearer <token>'; GitLab: a pipeline trigger token), "
+                        "under sagemaker-ci/ (the only secrets the launch role may read)"
         ).value_as_string
         acknowledge_validation(stack, "CloudFormation-Validate::W2509",
                                "CiDispatchSecretName names a Secrets Manager secret; the credential never passes "

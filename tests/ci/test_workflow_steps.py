@@ -21,8 +21,8 @@ PROVIDERS = {"github": (github_jobs, ".github/workflows/{}.yml"), "gitlab": (git
 
 def project_variables(project: str) -> dict[str, str]:
     """The CI variables docs/ci-providers.md has the admin set from the project stack's outputs."""
-    return {"AWS_REGION": "us-east-1", "SAGEMAKER_PROJECT_NAME": project, "SAGEMAKER_PROJECT_ID": "p-ci123",
-            "MODEL_PACKAGE_GROUP_NAME": f"{project}-p-ci123", "ARTIFACT_BUCKET": f"{project}-artifacts",
+    return {"AWS_REGION": "us-east-1", "SAGEMAKER_PROJECT_NAME": project, "SAGEMAKER_PROJECT_ID": "p-ci1234567890",
+            "MODEL_PACKAGE_GROUP_NAME": f"{project}-p-ci1234567890", "ARTIFACT_BUCKET": f"{project}-artifacts",
             "SAGEMAKER_PIPELINE_ROLE_ARN": ACCOUNT_ROLE + "pipeline", "MODEL_EXECUTION_ROLE_ARN": ACCOUNT_ROLE + "model",
             "CLOUDFORMATION_ROLE_ARN": ACCOUNT_ROLE + "cfn", **{f"CI_{kind}_ROLE_ARN": ACCOUNT_ROLE + kind.lower()
                                                                  for kind in ("MODEL_BUILD", "DEPLOY_STAGING",
@@ -117,7 +117,7 @@ def test_model_build_workflow_upserts_and_starts_the_pipeline(emulator, tmp_path
     seed = repo_copy(tmp_path, "seed-build")
     runs = run_jobs(jobs_of(provider, seed, "model-build", variables), seed, dict(os.environ))
     assert [(run.name, run.passed) for run in runs] == [("model-build", True)], runs[-1].output[-3000:]
-    name = f"{project}-p-ci123-build"
+    name = f"{project}-p-ci1234567890-build"
     executions = boto3.client("sagemaker").list_pipeline_executions(PipelineName=name)["PipelineExecutionSummaries"]
     assert len(executions) == 1
     data = boto3.client("s3").list_objects_v2(Bucket=variables["ARTIFACT_BUCKET"], Prefix=f"{project}/input/")

@@ -183,7 +183,7 @@ def test_launch_role_missing_a_creation_permission(setup, templates, capsys, lau
     boto3.client("iam").put_role_policy(RoleName=role, PolicyName="Provision", PolicyDocument=json.dumps(document))
     fix = broken_then_fixed(setup, templates, capsys, [("problem", "launch role permissions")], apply_aws_command)
     assert json.loads(shlex.split(fix)[-1])["Statement"] == [{"Effect": "Allow", "Action": ["codebuild:CreateProject"],
-        "Resource": f"arn:aws:codebuild:{REGION}:{ACCOUNT}:project/sagemaker-doctor-p-doctor0000-modelbuild"}]
+        "Resource": f"arn:aws:codebuild:{REGION}:{ACCOUNT}:project/sagemaker-doctor-p-doctor000000-modelbuild"}]
 
 
 def test_studio_role_without_object_tag_read(setup, templates, capsys):

@@ -139,16 +139,16 @@ def test_deploy_roles_change_their_own_stage_stack_only(github_principals, fragm
 
 
 def test_ci_roles_stay_inside_the_boundary_and_approve_nothing(github_principals):
-    package = "arn:aws:sagemaker:us-east-1:123456789012:model-package/abalone-p-abc123/1"
+    package = "arn:aws:sagemaker:us-east-1:123456789012:model-package/abalone-p-abc123def456/1"
     for description, p in github_principals.items():
         if description.startswith("CI job:"):
             assert p.boundary is not None, description
             assert p.decide(Request("sagemaker:UpdateModelPackage", package)) == "Deny", description
             assert p.decide(Request("iam:CreateRole", "arn:aws:iam::123456789012:role/x")) != "Allow"
     build = principal(github_principals, "model build")
-    pipeline = "arn:aws:sagemaker:us-east-1:123456789012:pipeline/abalone-p-abc123-build"
+    pipeline = "arn:aws:sagemaker:us-east-1:123456789012:pipeline/abalone-p-abc123def456-build"
     assert build.decide(Request("sagemaker:StartPipelineExecution", pipeline)) == "Allow"
-    assert build.decide(Request("sagemaker:StartPipelineExecution", pipeline.replace("p-abc123", "p-other1"))) \
+    assert build.decide(Request("sagemaker:StartPipelineExecution", pipeline.replace("p-abc123def456", "p-other1234567"))) \
         != "Allow"
     tester = principal(github_principals, "tests the staging")
     assert tester.decide(Request("cloudformation:CreateChangeSet", STACK.format(stage="staging"))) != "Allow"

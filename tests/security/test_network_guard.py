@@ -135,7 +135,7 @@ def test_boundary_lets_builds_log_in_to_codeartifact_only(boundary_statements):
     assert admin.decide(Request("codeartifact:PublishPackageVersion", "*")) != ALLOW
 
 
-DOMAIN = "arn:aws:codeartifact:us-east-1:123456789012:domain/sagemaker-p-abc123"
+DOMAIN = "arn:aws:codeartifact:us-east-1:123456789012:domain/sagemaker-p-abc123def456"
 
 
 def test_codebuild_role_reads_this_projects_package_repository_only(roles):

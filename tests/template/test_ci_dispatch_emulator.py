@@ -11,16 +11,16 @@ import pytest
 
 from template.resolve import resolve_template
 
-PROJECT = {"SageMakerProjectName": "abalone", "SageMakerProjectId": "p-abc123",
-           "CiDispatchSecretName": "sagemaker/abalone/ci-dispatch"}
+PROJECT = {"SageMakerProjectName": "abalone", "SageMakerProjectId": "p-abc123def456",
+           "CiDispatchSecretName": "sagemaker-ci/abalone/dispatch"}
 SETS = {
     "github": {**PROJECT, "CiProvider": "GitHubActions", "BuildRepositoryId": "acme/abalone-build",
                "DeployRepositoryId": "acme/abalone-deploy"},
     "gitlab": {**PROJECT, "CiProvider": "GitLabCI", "GitLabHost": "gitlab.example.com",
                "BuildRepositoryId": "ml/abalone-build", "DeployRepositoryId": "ml/abalone-deploy"},
 }
-GROUP = "abalone-p-abc123"
-SECRET_REFERENCE = "{{resolve:secretsmanager:sagemaker/abalone/ci-dispatch}}"
+GROUP = "abalone-p-abc123def456"
+SECRET_REFERENCE = "{{resolve:secretsmanager:sagemaker-ci/abalone/dispatch}}"
 FAKE_CREDENTIAL = "fake-ci-credential"
 
 
@@ -134,7 +134,7 @@ def test_this_groups_decision_produces_the_dispatch_request(dispatch, status, ve
 
 
 @pytest.mark.parametrize("event", [state_change(GROUP, "PendingManualApproval", 5),
-                                   state_change("other-project-p-zzz999", "Approved", 6)],
+                                   state_change("other-project-p-zzz999zzz999", "Approved", 6)],
                          ids=["pending", "other-group"])
 def test_other_statuses_and_groups_produce_no_request(dispatch, event):
     """A control event the rule does route is put right after `event`: once its body has arrived, `event`'s

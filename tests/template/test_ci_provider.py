@@ -5,7 +5,7 @@ import pytest
 from template.components.ci_providers import CI_NEEDS_REPOSITORIES, CI_NO_CONNECTION, CI_SINGLE_ACCOUNT
 from template.resolve import Resolver, resolve_template
 
-PROJECT = {"SageMakerProjectName": "abalone", "SageMakerProjectId": "p-abc123"}
+PROJECT = {"SageMakerProjectName": "abalone", "SageMakerProjectId": "p-abc123def456"}
 GITHUB = {**PROJECT, "CiProvider": "GitHubActions", "BuildRepositoryId": "acme/build",
           "DeployRepositoryId": "acme/deploy"}
 CODEPIPELINE_TYPES = ["AWS::CodeBuild::Project", "AWS::CodePipeline::Pipeline", "AWS::CodeCommit::Repository"]

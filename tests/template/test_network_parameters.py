@@ -6,7 +6,7 @@ import pytest
 from template.components.network import NETWORK_TOGETHER
 from template.resolve import ResolveError, Resolver, resolve_template
 
-PROJECT = {"SageMakerProjectName": "abalone", "SageMakerProjectId": "p-abc123"}
+PROJECT = {"SageMakerProjectName": "abalone", "SageMakerProjectId": "p-abc123def456"}
 VPC = {"VpcId": "vpc-0123456789abcdef0", "SubnetIds": "subnet-0aaaaaaaaaaaaaaa1,subnet-0bbbbbbbbbbbbbbb2",
        "SecurityGroupIds": "sg-0ccccccccccccccc3"}
 ADMIN_KEY = "arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"
@@ -39,8 +39,8 @@ def test_without_a_vpc_no_build_is_in_one_and_the_key_is_the_projects(project_te
 
 def test_with_a_vpc_every_build_runs_in_it(project_template):
     projects = codebuild_projects(resolve_template(project_template, {**PROJECT, **VPC}))
-    assert sorted(projects) == ["sagemaker-abalone-p-abc123-modelbuild", "sagemaker-abalone-p-abc123-modeldeploy",
-                                "sagemaker-abalone-p-abc123-stagetest"]
+    assert sorted(projects) == ["sagemaker-abalone-p-abc123def456-modelbuild", "sagemaker-abalone-p-abc123def456-modeldeploy",
+                                "sagemaker-abalone-p-abc123def456-stagetest"]
     for project in projects.values():
         assert project["VpcConfig"] == {"VpcId": VPC["VpcId"], "Subnets": VPC["SubnetIds"].split(","),
                                         "SecurityGroupIds": [VPC["SecurityGroupIds"]]}

@@ -8,7 +8,7 @@ import yaml
 from template.resolve import resolve_template
 
 ROOT = Path(__file__).resolve().parent.parent.parent
-PROJECT = {"SageMakerProjectName": "abalone", "SageMakerProjectId": "p-abc123"}
+PROJECT = {"SageMakerProjectName": "abalone", "SageMakerProjectId": "p-abc123def456"}
 BUILDSPECS = ["seed-build/buildspec.yml", "seed-deploy/buildspec.yml", "seed-deploy/test-buildspec.yml"]
 
 
@@ -24,7 +24,7 @@ def of_type(template, kind):
 def test_the_repository_reads_the_public_index_only_through_codeartifact(resolved):
     (domain,) = of_type(resolved, "AWS::CodeArtifact::Domain")
     repositories = {r["RepositoryName"]: r for r in of_type(resolved, "AWS::CodeArtifact::Repository")}
-    assert domain["DomainName"] == "sagemaker-p-abc123"
+    assert domain["DomainName"] == "sagemaker-p-abc123def456"
     assert domain["EncryptionKey"].startswith("<ArtifactsKey")
     assert repositories["pypi-store"]["ExternalConnections"] == ["public:pypi"]
     assert repositories["packages"]["Upstreams"] == ["pypi-store"]
@@ -35,7 +35,7 @@ def test_every_build_gets_the_repository(resolved):
     for project in of_type(resolved, "AWS::CodeBuild::Project"):
         env = {v["Name"]: v["Value"] for v in project["Environment"]["EnvironmentVariables"]}
         assert (env["CODEARTIFACT_DOMAIN"], env["CODEARTIFACT_DOMAIN_OWNER"], env["CODEARTIFACT_REPOSITORY"]) == (
-            "sagemaker-p-abc123", "123456789012", "packages")
+            "sagemaker-p-abc123def456", "123456789012", "packages")
 
 
 @pytest.mark.parametrize("buildspec", BUILDSPECS)
