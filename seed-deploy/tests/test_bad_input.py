@@ -116,7 +116,7 @@ ROWS = [
      "--name: 'bad name!': must match [a-zA-Z0-9](-*[a-zA-Z0-9]){{0,119}} (CreateInferenceExperiment)"),
     ("shadow-test-stop-name-too-long", ["shadow-test", "stop", "--name", "a" + "-" * 120 + "b"], {}, 2, "--name: 'a---"),
     *[(f"shadow-test-capture-destination-{case}", ["shadow-test", "start", "--name", "x", "--endpoint", "e", "--candidate-model",
-                                                  "m", "--role-arn", ROLE, "--capture-destination", value], {}, 2,
+                                                  "m", "--role-arn", ROLE, "--model-package-group", "{group}", "--capture-destination", value], {}, 2,
        f"--capture-destination: {value!r}: must be an s3://BUCKET/PREFIX URI naming a valid bucket")
       for case, value in (("no-bucket", "s3://"), ("bad-bucket", "s3://Bad_Bucket/x"), ("https", "https://b/p"))],
     ("shadow-test-api-missing", ["shadow-test", "status", "--name", "nope"], {}, 1,
