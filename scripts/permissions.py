@@ -180,8 +180,8 @@ def record_story(project_template: Path, work: Path, progress=print) -> dict[str
     from demo_story.paths import SEED_DEPLOY
     from demo_story.stage_runner import DeployPipeline
     from demo_story.story import _Session
-    from deploy.emulator import embedded_emulator
-    from deploy.rehearsal import CompressedClock, EndpointHost
+    from mlops_guardrails.emulator import embedded_emulator
+    from mlops_guardrails.deploy.rehearsal import CompressedClock, EndpointHost
 
     build_record, deploy_record = work / "pipeline-role.jsonl", work / "codebuild-role.jsonl"
     clock = CompressedClock(60.0)
@@ -467,7 +467,7 @@ def check(templates_dir: Path) -> int:
     if missing:
         raise ScriptInputError(f"--templates-dir: {templates_dir}: has no {', '.join(missing)}: run scripts/synth.py "
                                "(make synth) first")
-    from demo_story import paths  # noqa: F401  (puts seed-deploy and the repository root on sys.path)
+    from demo_story import paths  # noqa: F401  (puts the repository root on sys.path, names the endpoint template)
 
     try:
         with tempfile.TemporaryDirectory(prefix="permissions-") as work:

@@ -112,7 +112,7 @@ def validate(options: Options) -> None:
 
 def format_problem(field: str, value: str, kind: str) -> str | None:
     """AWS's format for a bucket name or a role ARN (the deploy seed's aws_formats: S3's naming rules, IAM's ARN)."""
-    from deploy import aws_formats  # script_errors puts the deploy seed on the import path
+    from mlops_guardrails import aws_formats  # script_errors puts the deploy seed on the import path
 
     return aws_formats.problem(field, value, kind)
 

@@ -64,7 +64,7 @@ def record(*, role_arn: str, endpoint: str, candidate: str, capture_destination:
     import boto3
     from botocore.stub import Stubber
 
-    from deploy import cli
+    from mlops_guardrails.deploy import cli
 
     client = boto3.client("sagemaker", region_name=region, aws_access_key_id="testing",
                           aws_secret_access_key="testing")  # fake credentials: the Stubber answers every call
