@@ -31,7 +31,8 @@ XGBOOST_VERSION = "1.7-1"
 SKLEARN_VERSION = "1.2-1"
 PROCESSING_ROOT = "/opt/ml/processing"
 
-# The classic abalone settings (shared/reference/sagemaker-facts.md: "Abalone reference figures").
+# The classic abalone settings of the first-party MLOps seed: 70/15/15 split, these hyperparameters, MSE <= 6.0
+# (test-set MSE typically 4.0-5.8).
 HYPERPARAMETERS = {
     "objective": "reg:squarederror",
     "num_round": 50,
