@@ -4,16 +4,11 @@ import subprocess
 import sys
 from pathlib import Path
 
+from mlops_guardrails import WHEEL_NAME
 from mlops_guardrails import __version__ as VERSION
 
 ROOT = Path(__file__).resolve().parent.parent
 TOOLKIT = ROOT / "toolkit"
-DISTRIBUTION = "mlops-guardrails"
-
-
-def wheel_name(version: str = VERSION) -> str:
-    """The file name pip gives the wheel (PEP 427: the distribution's name with underscores)."""
-    return f"{DISTRIBUTION.replace('-', '_')}-{version}-py3-none-any.whl"
 
 
 def build_wheel(out_dir: Path) -> Path:
@@ -21,7 +16,7 @@ def build_wheel(out_dir: Path) -> Path:
     out_dir.mkdir(parents=True, exist_ok=True)
     subprocess.run([sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "--no-build-isolation",
                     "--no-index", "--wheel-dir", str(out_dir), str(TOOLKIT)], check=True, capture_output=True, text=True)
-    wheel = out_dir / wheel_name()
+    wheel = out_dir / WHEEL_NAME
     if not wheel.is_file():
         raise FileNotFoundError(f"{wheel}: pip wheel wrote no such file (the toolkit's version: {VERSION})")
     return wheel

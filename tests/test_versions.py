@@ -1,9 +1,11 @@
 """One version number: the toolkit's (mlops_guardrails.__version__) is what each seed pins, what the wheel
 is built as, what the template names and what publish uploads."""
+import json
 import re
 import zipfile
 from pathlib import Path
 
+from mlops_guardrails import WHEEL_NAME
 from mlops_guardrails import __version__ as VERSION
 from toolkit_wheel import build_wheel
 
@@ -22,7 +24,7 @@ def test_each_seed_pins_exactly_the_toolkits_version():
 
 def test_the_wheel_is_built_as_the_toolkits_version(tmp_path):
     wheel = build_wheel(tmp_path)
-    assert wheel.name == f"mlops_guardrails-{VERSION}-py3-none-any.whl"
+    assert wheel.name == WHEEL_NAME == f"mlops_guardrails-{VERSION}-py3-none-any.whl"
     with zipfile.ZipFile(wheel) as archive:
         metadata = archive.read(f"mlops_guardrails-{VERSION}.dist-info/METADATA").decode()
         names = archive.namelist()
@@ -31,3 +33,22 @@ def test_the_wheel_is_built_as_the_toolkits_version(tmp_path):
     for name in ("deploy/config.schema.json", "deploy/instance_types.json", "deploy/analysis/prices.json",
                  "requirements-xgboost-1.7.txt", "local/bootstrap/sitecustomize.py"):
         assert f"mlops_guardrails/{name}" in names, name
+
+
+def test_publish_uploads_the_wheel_where_the_template_names_it_under_the_toolkits_version(synthesis, emulator):
+    """Published with the defaults: the product version is the toolkit's, the wheel sits beside the seed zips
+    under that version's prefix, and the template's defaults point CodeBuild at exactly that object."""
+    import boto3
+    import publish
+
+    options = publish.Options(asset_bucket="versions-assets")
+    assert options.version == VERSION
+    publish.publish(options, progress=lambda _line: None)
+    s3 = boto3.client("s3")
+    prefix = f"sagemaker-project/{VERSION}/"
+    keys = {o["Key"] for o in s3.list_objects_v2(Bucket="versions-assets", Prefix=prefix)["Contents"]}
+    assert {f"{prefix}{WHEEL_NAME}", f"{prefix}seed-build.zip", f"{prefix}seed-deploy.zip"} <= keys
+    template = json.loads(s3.get_object(Bucket="versions-assets", Key=f"{prefix}sagemaker-project.json")["Body"].read())
+    assert template["Parameters"]["ToolkitWheelKey"]["Default"] == f"{prefix}{WHEEL_NAME}"
+    assert template["Parameters"]["BuildSeedKey"]["Default"] == f"{prefix}seed-build.zip"
+    assert template["Parameters"]["SeedBucket"]["Default"] == "versions-assets"

@@ -6,7 +6,7 @@ from template.components.boundary import BOUNDARY_DESCRIPTION
 from template.components.pipelines import DEPLOY_STAGES
 
 CONTRACT_ENV = {"SAGEMAKER_PROJECT_NAME", "SAGEMAKER_PROJECT_ID", "MODEL_PACKAGE_GROUP_NAME", "ARTIFACT_BUCKET",
-                "AWS_REGION"}
+                "AWS_REGION", "TOOLKIT_WHEEL_URI"}
 GROUP_NAME = {"Fn::Join": ["", [{"Ref": "SageMakerProjectName"}, "-", {"Ref": "SageMakerProjectId"}]]}
 
 
