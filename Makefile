@@ -10,7 +10,7 @@ export AWS_DEFAULT_REGION ?= us-east-1
 # Both seeds (and their copies under test) build the XGBoost container's Python once, here (xgboost_env.py).
 export XGBOOST_ENVS_DIR ?= $(abspath .)
 
-.PHONY: venv wheel tools xgboost-env test test-seeds test-repo demo bench synth lint publish create-project clean
+.PHONY: venv wheel tools xgboost-env test test-toolkit test-seeds test-repo demo bench synth lint publish create-project clean
 
 venv: $(STAMP)
 
@@ -45,6 +45,9 @@ xgboost-env: venv
 ## test: every test of the repository, the suites side by side; each seed's own tests run in a copy of the seed.
 test: xgboost-env tools
 	$(PY) scripts/test_suites.py
+
+test-toolkit: xgboost-env
+	$(PY) scripts/test_suites.py toolkit
 
 test-seeds: xgboost-env
 	$(PY) scripts/test_suites.py seed-build seed-deploy

