@@ -11,7 +11,7 @@ Actors recorded (how each call is attributed):
 - the approver: the registry decision (UpdateModelPackage), against the project's approver policy.
 - the model execution role (the role CreateModel passes): the rehearsal's endpoint host does in-process what
   SageMaker's hosting does as this role: it loads each variant's model artifact (rehearsal/models.py), writes
-  data capture (rehearsal/capture.py) and, during a guarded update, reads the rollback alarms (rehearsal/alarms.py,
+  data capture (rehearsal/data_capture.py) and, during a guarded update, reads the rollback alarms (rehearsal/alarms.py,
   DescribeAlarms only). What SageMaker does as the role in AWS that the rehearsal cannot show (the image pull,
   the endpoint's log stream, KMS for the bucket's SSE-KMS objects) is added from AWS's documentation and marked
   "AWS-side" in the table (hosting_calls).
@@ -40,7 +40,7 @@ from iam_actions import (Call, DatabaseMissing, MappingError, authorization,  # 
 from iam_policy import ALLOW, PolicyError, Principal, Request, action_matches, role_principals  # noqa: E402
 from script_errors import ScriptError, ScriptInputError, run_command  # noqa: E402
 
-ACCOUNT = "123456789012"  # moto's default account, and template.resolve's AWS::AccountId
+ACCOUNT = "123456789012"  # moto's default account, and resolve.py's AWS::AccountId
 REGION = "us-east-1"
 PROJECT_NAME, PROJECT_ID = "perm-check", "p-perm0001"
 BUCKET = f"sagemaker-{PROJECT_NAME}-artifacts"
@@ -61,7 +61,7 @@ LOCAL_RUNNER_ONLY = ("/mlops_guardrails/local/definitions.py",)
 # stands in for CloudWatch's evaluation. DescribeAlarms: "Ensure that your IAM execution role has permission to
 # perform the cloudwatch:DescribeAlarms action on the auto-rollback alarms" (developer guide,
 # deployment-guardrails-configuration.md).
-MODEL_HOST_CALLS = {"/deploy/rehearsal/models.py": None, "/deploy/rehearsal/capture.py": None,
+MODEL_HOST_CALLS = {"/deploy/rehearsal/models.py": None, "/deploy/rehearsal/data_capture.py": None,
                     "/deploy/rehearsal/alarms.py": ("DescribeAlarms",)}
 # Calls SageMaker makes as the model execution role in AWS that the rehearsal cannot show, by their AWS source.
 AWS_SIDE = "AWS-side: "  # how such a call's caller starts
@@ -333,7 +333,7 @@ def principals(templates_dir: Path) -> dict[str, Principal]:
     """The recorded actors as IAM sees them in the synthesized templates (single-account project)."""
     from template.components.registry import APPROVER_DESCRIPTION
     from template.components.shadow_tests import SHADOW_TEST_POLICY_DESCRIPTION
-    from template.resolve import resolve_template
+    from resolve import resolve_template
 
     project = resolve_template(json.loads((templates_dir / "sagemaker-project.json").read_text()),
                                {"SageMakerProjectName": PROJECT_NAME, "SageMakerProjectId": PROJECT_ID})

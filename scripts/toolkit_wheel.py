@@ -1,7 +1,9 @@
 """The toolkit's wheel (toolkit/: mlops-guardrails), built offline: pip's wheel with --no-build-isolation uses
 the setuptools pinned in constraints.txt and installed in .venv, and nothing from the package index."""
+import shutil
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 from mlops_guardrails import WHEEL_NAME
@@ -12,10 +14,17 @@ TOOLKIT = ROOT / "toolkit"
 
 
 def build_wheel(out_dir: Path) -> Path:
-    """Build the wheel into out_dir (made if missing); its path. Raises CalledProcessError with pip's output."""
+    """Build the wheel into out_dir (made if missing); its path. Raises CalledProcessError with pip's output.
+    It builds from a copy of the sources: setuptools writes build/ and *.egg-info beside what it builds, which
+    must not land in toolkit/ (nor meet another build running at the same time)."""
     out_dir.mkdir(parents=True, exist_ok=True)
-    subprocess.run([sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "--no-build-isolation",
-                    "--no-index", "--wheel-dir", str(out_dir), str(TOOLKIT)], check=True, capture_output=True, text=True)
+    with tempfile.TemporaryDirectory(prefix="toolkit-wheel-") as tmp:
+        source = Path(tmp) / "toolkit"
+        shutil.copytree(TOOLKIT, source, ignore=shutil.ignore_patterns(
+            "tests", "build", "__pycache__", "*.egg-info", ".venv*", ".pytest_cache"))
+        subprocess.run([sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "--no-build-isolation",
+                        "--no-index", "--wheel-dir", str(out_dir), str(source)], check=True, capture_output=True,
+                       text=True)
     wheel = out_dir / WHEEL_NAME
     if not wheel.is_file():
         raise FileNotFoundError(f"{wheel}: pip wheel wrote no such file (the toolkit's version: {VERSION})")

@@ -14,7 +14,7 @@ import xgboost
 
 from mlops_guardrails.deploy.analysis.captures import load_captures
 from mlops_guardrails.deploy.analysis.drift import analyze_drift
-from mlops_guardrails.deploy.rehearsal.capture import CaptureConfig, CaptureWriter, capture_record
+from mlops_guardrails.deploy.rehearsal.data_capture import CaptureConfig, CaptureWriter, capture_record
 from mlops_guardrails.deploy.rehearsal.models import load_model, write_artifact
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -173,7 +173,7 @@ def test_the_write_prefixes_are_where_the_endpoint_template_sends_captures_and_r
 
 @pytest.mark.parametrize("caller, operation, expected", [
     ("/repo/toolkit/src/mlops_guardrails/deploy/rehearsal/models.py:127:read_artifact", "GetObject", True),
-    ("/repo/toolkit/src/mlops_guardrails/deploy/rehearsal/capture.py:114:_write", "PutObject", True),
+    ("/repo/toolkit/src/mlops_guardrails/deploy/rehearsal/data_capture.py:114:_write", "PutObject", True),
     ("/repo/toolkit/src/mlops_guardrails/deploy/rehearsal/alarms.py:154:load", "DescribeAlarms", True),
     ("/repo/toolkit/src/mlops_guardrails/deploy/rehearsal/alarms.py:165:check", "SetAlarmState", False),  # CloudWatch's own evaluation
     ("/repo/toolkit/src/mlops_guardrails/deploy/rehearsal/metrics.py:91:publish", "PutMetricData", False),  # SageMaker's own metrics

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 import xgboost
 
-from mlops_guardrails.local import transform_job
+from mlops_guardrails.containers import transform_job
 
 
 @pytest.fixture(scope="module")

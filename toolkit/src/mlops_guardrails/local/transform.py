@@ -1,5 +1,5 @@
 """Model (CreateModel) and Transform steps: the model is created in the registry at AWS_ENDPOINT_URL,
-and batch transform runs its container as a step process (pipelines/local/transform_job.py)."""
+and batch transform runs its container as a step process (containers/transform_job.py)."""
 import sys
 from pathlib import Path
 
@@ -9,7 +9,7 @@ from mlops_guardrails.local.expressions import resolve
 from mlops_guardrails.local.jobs import StepRun
 from mlops_guardrails.local.training import image_name_and_version
 
-TRANSFORM_JOB = Path(__file__).with_name("transform_job.py")
+TRANSFORM_JOB = Path(__file__).resolve().parent.parent / "containers" / "transform_job.py"
 TRANSFORM_IMAGES = ("sagemaker-xgboost", "sagemaker-scikit-learn")
 
 

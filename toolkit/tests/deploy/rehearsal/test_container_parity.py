@@ -3,7 +3,7 @@
 The container side runs under xgboost 1.7.4 (.venv-xgboost-1.7, the version aws/sagemaker-xgboost-container
 v1.7-1-1 pins): the models are made there in the test with Booster.save_model (the container's
 train.py), pickle.dump and a .json save_model, and the reference answers come from
-deploy/rehearsal/container_side.py, our equivalent of that container's serve_utils loading and predict
+containers/container_side.py, our equivalent of that container's serve_utils loading and predict
 path. The host answers through boto3's sagemaker-runtime client.
 """
 import os
@@ -18,7 +18,7 @@ from mlops_guardrails import xgboost_env
 from mlops_guardrails.deploy.rehearsal import models as rehearsal_models
 from mlops_guardrails.deploy.rehearsal.models import PKL_FORMAT, XGB_FORMAT, load_model, write_artifact
 
-CONTAINER_SIDE = Path(rehearsal_models.__file__).with_name("container_side.py")
+CONTAINER_SIDE = rehearsal_models.CONTAINER_SIDE
 TRAIN_WITH_1_7 = f"""
 import pickle, sys, numpy as np, xgboost as x
 rng = np.random.default_rng(3)

@@ -10,7 +10,7 @@ import pytest
 from rehearsal.rehearsal_fixtures import csv_rows, fleet
 
 from mlops_guardrails.errors import InputError
-from mlops_guardrails.deploy.rehearsal.capture import CaptureConfig
+from mlops_guardrails.deploy.rehearsal.data_capture import CaptureConfig
 from mlops_guardrails.deploy.rehearsal.endpoint_host import MAX_BODY_BYTES
 from mlops_guardrails.deploy.rehearsal.fleets import VariantSpec
 from mlops_guardrails.deploy.rehearsal.metrics import dimensions
@@ -96,7 +96,7 @@ def test_capture_lines_in_sagemakers_format(host, runtime, artifacts, unique, tm
     answer = invoke(runtime, unique, row, InferenceId="abc-1", Accept="text/csv")["Body"].read().decode()
     [path] = host.flush_capture()
     relative = Path(path).relative_to(tmp_path).as_posix()
-    # SageMaker's layout: <endpoint>/<variant>/yyyy/mm/dd/hh/mm-ss-mmm-<uuid>.jsonl (deploy/rehearsal/capture.py)
+    # SageMaker's layout: <endpoint>/<variant>/yyyy/mm/dd/hh/mm-ss-mmm-<uuid>.jsonl (deploy/rehearsal/data_capture.py)
     assert re.fullmatch(unique + r"/AllTraffic/\d{4}/\d{2}/\d{2}/\d{2}/\d{2}-\d{2}-\d{3}-"
                         r"[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}\.jsonl", relative)
     record = json.loads(Path(path).read_text())

@@ -2,7 +2,7 @@
 
 The public API (what scripts/demo.py and `python -m deploy rehearse` call) is re-exported here."""
 from mlops_guardrails.deploy.rehearsal.alarms import AlarmWatcher, evaluate, put_stage_alarms
-from mlops_guardrails.deploy.rehearsal.capture import CaptureConfig
+from mlops_guardrails.deploy.rehearsal.data_capture import CaptureConfig
 from mlops_guardrails.deploy.rehearsal.clock import CompressedClock
 from mlops_guardrails.deploy.rehearsal.controller import ROLLED_BACK, SUCCEEDED, TIMED_OUT, GuardrailController, Outcome
 from mlops_guardrails.deploy.rehearsal.endpoint_host import CONFIG_HEADER, EndpointHost

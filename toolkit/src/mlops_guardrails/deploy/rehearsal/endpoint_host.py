@@ -11,7 +11,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from mlops_guardrails.emulator import STOP_POLL_SECONDS
 from mlops_guardrails.errors import InputError
-from mlops_guardrails.deploy.rehearsal.capture import CaptureWriter, capture_record
+from mlops_guardrails.deploy.rehearsal.data_capture import CaptureWriter, capture_record
 from mlops_guardrails.deploy.rehearsal.clock import CompressedClock
 from mlops_guardrails.deploy.rehearsal.fleets import Fleet, FleetSpec, SplitCounter
 from mlops_guardrails.deploy.rehearsal.metrics import MetricStore

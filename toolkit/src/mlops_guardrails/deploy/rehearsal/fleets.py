@@ -3,7 +3,7 @@ import threading
 from dataclasses import dataclass, field
 
 from mlops_guardrails.errors import InputError
-from mlops_guardrails.deploy.rehearsal.capture import CaptureConfig, CaptureWriter
+from mlops_guardrails.deploy.rehearsal.data_capture import CaptureConfig, CaptureWriter
 from mlops_guardrails.deploy.rehearsal.models import LoadedModel
 
 

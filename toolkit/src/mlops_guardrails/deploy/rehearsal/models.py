@@ -2,7 +2,6 @@
 import functools
 import io
 import json
-import pickle
 import subprocess
 import tarfile
 import tempfile
@@ -17,6 +16,7 @@ import numpy as np
 from mlops_guardrails.errors import InputError
 from mlops_guardrails.deploy.json_input import parse_json_object
 from mlops_guardrails import xgboost_env
+from mlops_guardrails.containers import xgboost_model
 from mlops_guardrails.deploy.rehearsal import serving_formats
 from mlops_guardrails.deploy.rehearsal.serving_formats import ServingError as ModelFailure
 
@@ -30,6 +30,8 @@ MAX_EXTRA_LATENCY_MS = 5000
 # Booster.load_model reads. xgboost 3.1+ no longer reads 1.x's binary format, which that container writes:
 # such a model is converted once to JSON by xgboost 1.7 itself (container_side.py in .venv-xgboost-1.7).
 PKL_FORMAT, XGB_FORMAT = "pkl_format", "xgb_format"
+# The XGBoost 1.7-1 container's serving path, run under that container's Python (.venv-xgboost-1.7).
+CONTAINER_SIDE = Path(__file__).resolve().parents[2] / "containers" / "container_side.py"
 LEGACY_READER_IMAGE = "1.7-1"
 
 
@@ -150,15 +152,13 @@ def load_model(source: str) -> LoadedModel:
 
 
 def load_booster(raw: bytes, where: str):
-    """(Booster, format) as the container loads a model file: pickle first, then Booster.load_model."""
+    """(Booster, format) as the container loads a model file: pickle first, then Booster.load_model
+    (containers/xgboost_model.py); what this xgboost cannot read, xgboost 1.7 converts."""
     import xgboost
 
-    try:
-        booster = pickle.loads(raw)  # the container unpickles model files too: only rehearse artifacts you trust
-        if isinstance(booster, xgboost.Booster):
-            return booster, PKL_FORMAT
-    except Exception:  # not a pickle, or one this xgboost cannot restore: try the model formats
-        pass
+    booster = xgboost_model.unpickled_booster(raw)  # only rehearse artifacts you trust: this unpickles them
+    if booster is not None:
+        return booster, PKL_FORMAT
     booster = xgboost.Booster()
     try:
         booster.load_model(bytearray(raw))  # JSON or UBJSON, told apart by content
@@ -190,7 +190,7 @@ def convert_with_xgboost_1_7(raw: bytes, where: str) -> bytes:
 @functools.lru_cache(maxsize=4)
 def _converted_by(python: str, raw: bytes) -> tuple[bytes | None, str]:
     """(the model as JSON, "") or (None, xgboost 1.7's reason it could not read it)."""
-    script = Path(__file__).with_name("container_side.py")
+    script = CONTAINER_SIDE
     with tempfile.TemporaryDirectory(prefix="xgboost-model-") as folder:
         model, converted = Path(folder) / MODEL_FILE, Path(folder) / "model.json"
         model.write_bytes(raw)

@@ -10,7 +10,7 @@ from mlops_guardrails.deploy.inference_components import component_name
 from mlops_guardrails.deploy.json_input import read_text
 from mlops_guardrails.deploy.stage_config import load_stage_config, variant_weight
 from mlops_guardrails.deploy.rehearsal.alarms import put_stage_alarms
-from mlops_guardrails.deploy.rehearsal.capture import CaptureConfig
+from mlops_guardrails.deploy.rehearsal.data_capture import CaptureConfig
 from mlops_guardrails.deploy.rehearsal.clock import CompressedClock
 from mlops_guardrails.deploy.rehearsal.controller import GuardrailController, Outcome
 from mlops_guardrails.deploy.rehearsal.endpoint_host import EndpointHost

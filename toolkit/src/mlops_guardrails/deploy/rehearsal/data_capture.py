@@ -1,4 +1,5 @@
-"""Data capture in SageMaker's JSON-lines format, written to a folder or to S3 (docs/contracts.md)."""
+"""Data capture in SageMaker's JSON-lines format, written to a folder or to S3 (docs/contracts.md): the endpoint
+host's side; the analyses read these files back with analysis/captures.py."""
 import base64
 import json
 import threading

@@ -4,9 +4,7 @@ Arguments: the input folder, the output folder, the image name, and the transfor
 SplitType, Accept, AssembleWith. Output files are named <input file>.out, as batch transform names them.
 Model loading:
 - sagemaker-xgboost: model.tar.gz's xgboost-model as the serving container loads it, pickle first and
-  then Booster.load_model (shared/reference/sagemaker-facts.md); the bytes route is the one this seed's
-  evaluate.py uses. The deploy repo's endpoint host loads the same way; seeds never import each other,
-  so this is seed-build's own copy.
+  then Booster.load_model (xgboost_model.py, the loader the rehearsal's endpoint host uses too).
 - sagemaker-scikit-learn: the inference script named by SAGEMAKER_PROGRAM (unpacked from
   SAGEMAKER_SUBMIT_DIRECTORY or the model archive's code/ folder) with model_fn and, when defined,
   input_fn / predict_fn / output_fn, as sagemaker-inference-toolkit calls them.
@@ -15,26 +13,23 @@ Only text/csv records run here (one record per line with SplitType Line).
 import importlib.util
 import io
 import os
-import pickle
 import sys
 from pathlib import Path
 
 import numpy as np
+
+if __package__:
+    from mlops_guardrails.containers import xgboost_model
+else:  # run as a script under the container's Python: this folder is first on sys.path
+    import xgboost_model
 
 MODEL_DIR = Path("/opt/ml/model")
 XGBOOST_MODEL_FILE = "xgboost-model"
 
 
 def load_xgboost(model_dir: Path):
-    import xgboost
-
-    raw = (model_dir / XGBOOST_MODEL_FILE).read_bytes()
-    try:
-        return pickle.loads(raw)
-    except Exception:  # not a pickle: Booster.save_model's format, read from its content
-        booster = xgboost.Booster()
-        booster.load_model(bytearray(raw))
-        return booster
+    booster, _ = xgboost_model.load_booster((model_dir / XGBOOST_MODEL_FILE).read_bytes())
+    return booster
 
 
 def xgboost_handler(model_dir: Path):
