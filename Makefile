@@ -67,6 +67,7 @@ synth: venv
 	$(PY) scripts/synth.py
 
 lint: synth tools xgboost-env
+	$(TOOLS)/bin/ruff check .
 	$(PY) scripts/lint.py
 
 publish: venv

@@ -142,7 +142,7 @@ def main() -> int:
             cached.append(total)
             step_runs.append(steps)
             print(f"  round {number + 1}: cold {cold[-1]:.2f} s, cached {cached[-1]:.2f} s", flush=True)
-        print(f"  step processes: {next(l for l in out.splitlines() if l.startswith('step processes:'))[16:]}")
+        print(f"  step processes: {next(line for line in out.splitlines() if line.startswith('step processes:'))[16:]}")
         assert len(mse) == 1, f"every run has the same test-set MSE: {sorted(mse)}"
         print(f"  test-set MSE of every run: {mse.pop()}")
         floors = [script_times(Path(work)) for _ in range(ROUNDS)]

@@ -6,11 +6,12 @@ import sys
 import tempfile
 from pathlib import Path
 
+import mlops_guardrails
 from mlops_guardrails import WHEEL_NAME
-from mlops_guardrails import __version__ as VERSION
 
 ROOT = Path(__file__).resolve().parent.parent
 TOOLKIT = ROOT / "toolkit"
+VERSION = mlops_guardrails.__version__
 
 
 def build_wheel(out_dir: Path) -> Path:

@@ -5,11 +5,12 @@ import re
 import zipfile
 from pathlib import Path
 
+import mlops_guardrails
 from mlops_guardrails import WHEEL_NAME
-from mlops_guardrails import __version__ as VERSION
 from toolkit_wheel import build_wheel
 
 ROOT = Path(__file__).resolve().parent.parent
+VERSION = mlops_guardrails.__version__
 
 
 def test_the_version_is_semantic():

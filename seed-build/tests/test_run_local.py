@@ -4,7 +4,6 @@ import json
 import boto3
 import pytest
 
-from conftest import SEED
 from mlops_guardrails.build.run_local import step_images
 from pipelines import run_local
 from mlops_guardrails.local import warm_start

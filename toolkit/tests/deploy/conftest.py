@@ -58,7 +58,7 @@ def queue_answers(emulator_url):
     def queue(answers):
         results = [{"Body": body, "ContentType": "text/csv", "InvokedProductionVariant": variant,
                     "CustomAttributes": ""} for body, variant in answers]
-        request = urllib.request.Request(f"{emulator_url}/moto-api/static/sagemaker/endpoint-results",
+        request = urllib.request.Request(f"{emulator_url}/moto-api/static/sagemaker/endpoint-results",  # noqa: S310
                                          data=_json.dumps({"results": results}).encode(), method="POST",
                                          headers={"Content-Type": "application/json"})
         with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310 - loopback emulator

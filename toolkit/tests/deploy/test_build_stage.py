@@ -8,7 +8,7 @@ import yaml
 
 from mlops_guardrails.deploy import cli
 from mlops_guardrails.deploy.accounts import stage_session
-from mlops_guardrails.deploy.build_stage import BuildEnvironment, build
+from mlops_guardrails.deploy.build_stage import BuildEnvironment
 from mlops_guardrails.errors import InputError
 
 SEED = Path(__file__).resolve().parents[3] / "seed-deploy"  # the repository's deploy seed: the shipped configs

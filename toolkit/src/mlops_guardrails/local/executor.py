@@ -201,7 +201,7 @@ def _run_step(step: dict, context: Context, work_dir: Path, execution_id: str, s
     except StepFailed as error:
         record.status, record.failure_reason = "Failed", str(error)
         record.log_path, record.log_tail = str(error.log_path or ""), error.log_tail
-    except Exception as error:  # an AWS error or a definition shape not foreseen: this step fails, not the run
+    except Exception as error:  # noqa: BLE001 - an AWS error or a definition shape not foreseen: this step fails, not the run
         record.status, record.failure_reason = "Failed", f"{type(error).__name__}: {error}"
     record.seconds = time.perf_counter() - start
     return record, properties

@@ -386,7 +386,7 @@ def _run_script(request: dict, fds: list[int]) -> None:
         code = 0
     except SystemExit as exit_:
         code = _exit_code(exit_.code)
-    except BaseException:
+    except BaseException:  # noqa: BLE001 - the step's own failure, printed as its interpreter would
         traceback.print_exc()
     finally:
         with contextlib.suppress(BaseException):
@@ -423,7 +423,7 @@ def _adopt_interpreter(python: str, env: dict[str, str], script_dir: str) -> Non
         sys.modules.pop("sitecustomize", None)
         try:
             importlib.import_module("sitecustomize")
-        except Exception as error:  # as site.py reports it, and the script still runs
+        except Exception as error:  # noqa: BLE001 - as site.py reports it, and the script still runs
             print(f"Error in sitecustomize; set PYTHONVERBOSE for traceback:\n{type(error).__name__}: {error}",
                   file=sys.stderr)
 
