@@ -21,8 +21,7 @@ def build_wheel(out_dir: Path) -> Path:
     out_dir.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="toolkit-wheel-") as tmp:
         source = Path(tmp) / "toolkit"
-        shutil.copytree(TOOLKIT, source, ignore=shutil.ignore_patterns(
-            "tests", "build", "__pycache__", "*.egg-info", ".venv*", ".pytest_cache"))
+        shutil.copytree(TOOLKIT, source, ignore=_not_built)
         subprocess.run([sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "--no-build-isolation",
                         "--no-index", "--wheel-dir", str(out_dir), str(source)], check=True, capture_output=True,
                        text=True)
@@ -30,6 +29,14 @@ def build_wheel(out_dir: Path) -> Path:
     if not wheel.is_file():
         raise FileNotFoundError(f"{wheel}: pip wheel wrote no such file (the toolkit's version: {VERSION})")
     return wheel
+
+
+def _not_built(folder: str, names: list[str]) -> set[str]:
+    """What the copy leaves out: the tests and an earlier build at the top (mlops_guardrails/build/ is a package),
+    caches and installation metadata anywhere."""
+    top = {"tests", "build"} if Path(folder) == TOOLKIT else set()
+    return {name for name in names if name in top or name in {"__pycache__", ".pytest_cache"}
+            or name.endswith(".egg-info") or name.startswith(".venv")}
 
 
 def main() -> int:

@@ -30,9 +30,14 @@ def test_the_wheel_is_built_as_the_toolkits_version(tmp_path):
         metadata = archive.read(f"mlops_guardrails-{VERSION}.dist-info/METADATA").decode()
         names = archive.namelist()
     assert re.search(r"^Name: mlops-guardrails$", metadata, re.M) and re.search(rf"^Version: {VERSION}$", metadata, re.M)
-    # The package's data travels with it: the schema, the rule tables, the XGBoost container's pins, the bootstrap.
+    # Every module and data file of the package travels with it: the schema, the rule tables, the XGBoost
+    # container's pins, the bootstrap.
+    source = Path(mlops_guardrails.__file__).parent
+    expected = {f"mlops_guardrails/{path.relative_to(source).as_posix()}" for path in source.rglob("*")
+                if path.is_file() and "__pycache__" not in path.parts}
+    assert sorted(expected - set(names)) == []
     for name in ("deploy/config.schema.json", "deploy/instance_types.json", "deploy/analysis/prices.json",
-                 "requirements-xgboost-1.7.txt", "local/bootstrap/sitecustomize.py"):
+                 "requirements-xgboost-1.7.txt", "local/bootstrap/sitecustomize.py", "build/run_local.py"):
         assert f"mlops_guardrails/{name}" in names, name
 
 
