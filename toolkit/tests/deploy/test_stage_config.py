@@ -56,7 +56,7 @@ INVALID = [
     ("invalid-traffic-type", ['DeploymentConfig.BlueGreenUpdatePolicy.TrafficRoutingConfiguration.Type: "BLUE_GREEN": must be one of "ALL_AT_ONCE", "CANARY", "LINEAR"']),
     ("invalid-capacity-size-zero", ['DeploymentConfig.BlueGreenUpdatePolicy.TrafficRoutingConfiguration.CanarySize.Value: 0: must be >= 1']),
     ("invalid-model-version-word", ['ProductionVariants[0].ModelVersion: "newest": must be latest, previous, live or a model package version number >= 1']),
-    ("invalid-unknown-field", ['DeploymentConfiguration: {}: unknown field (see config.schema.json)']),
+    ("invalid-unknown-field", ['DeploymentConfiguration: {}: unknown field (see the schema: python -m deploy schema)']),
     ("invalid-missing-alarms", ['Alarms: missing: required']),
     ("invalid-alarm-period-45", ['Alarms.ModelLatency.Period: 45: must be 10, 30 or a multiple of 60 seconds']),
     ("invalid-alarm-window-over-a-day", ['Alarms.Invocation5XXErrors.EvaluationPeriods: 25: Period x EvaluationPeriods must not exceed one day (86400 s)']),
@@ -227,7 +227,7 @@ def test_validate_collects_every_schema_problem_at_once():
     config["DataCapture"]["InitialSamplingPercentage"] = -5
     config["Colour"] = "blue"
     assert validate_config(config) == [
-        'Colour: "blue": unknown field (see config.schema.json)',
+        'Colour: "blue": unknown field (see the schema: python -m deploy schema)',
         "DataCapture.InitialSamplingPercentage: -5: must be >= 0",
         "ProductionVariants[0].InitialInstanceCount: 0: must be >= 1",
     ]
@@ -320,3 +320,16 @@ def test_component_name_against_a_stage_endpoint_name_names_its_length_and_room(
         "to at most 22 characters"]
     config["InferenceComponents"][0]["ComponentName"] = "c" * 22
     assert inference_components.check_names(config["InferenceComponents"], endpoint) == []
+
+
+def test_schema_command_prints_the_schema_the_validator_uses(tmp_path, capsys):
+    assert cli.main(["schema"]) == 0
+    assert json.loads(capsys.readouterr().out) == stage_config.schema()
+    assert cli.main(["schema", "--output", str(tmp_path / "config.schema.json")]) == 0
+    assert json.loads((tmp_path / "config.schema.json").read_text()) == stage_config.schema()
+
+
+def test_schema_command_into_a_missing_folder_is_refused_naming_the_path(tmp_path, capsys):
+    target = tmp_path / "no-such-folder" / "schema.json"
+    assert cli.main(["schema", "--output", str(target)]) == 2
+    assert capsys.readouterr().err == f"error: {target}: No such file or directory: check the path\n"

@@ -22,6 +22,7 @@ COMMANDS = {
     "plan": "plan",
     "shadow-test": "shadow_test",
     "teardown": "teardown",
+    "schema": "schema",
 }
 
 

@@ -13,7 +13,7 @@ SCHEMA_PATH = Path(__file__).resolve().parent / "config.schema.json"
 # Schema validator keyword -> rule text; {0} is the keyword's argument from the schema.
 SCHEMA_RULES = {
     "required": "required",
-    "additionalProperties": "unknown field (see config.schema.json)",
+    "additionalProperties": "unknown field (see the schema: python -m deploy schema)",
     "type": "must be of type {0}",
     "enum": "must be one of {0}",
     "minimum": "must be >= {0}",
