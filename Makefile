@@ -10,7 +10,7 @@ export AWS_DEFAULT_REGION ?= us-east-1
 # Both seeds (and their copies under test) build the XGBoost container's Python once, here (xgboost_env.py).
 export XGBOOST_ENVS_DIR ?= $(abspath .)
 
-.PHONY: venv wheel tools xgboost-env test test-toolkit test-seeds test-repo demo bench synth lint publish create-project clean
+.PHONY: venv wheel tools xgboost-env test test-toolkit test-seeds test-repo test-under-load demo bench synth lint publish create-project clean
 
 venv: $(STAMP)
 
@@ -55,6 +55,11 @@ test-seeds: xgboost-env
 test-repo: xgboost-env tools
 	$(PY) -m pytest -q tests
 
+## test-under-load: the story and the stage guardrails beside 2x the cores' worth of CPU hogs (minutes; slows the machine).
+test-under-load: xgboost-env
+	cd toolkit && REHEARSAL_UNDER_LOAD=1 $(PY) -m pytest -q tests/deploy/rehearsal/test_under_load.py
+	REHEARSAL_UNDER_LOAD=1 $(PY) -m pytest -q tests/demo/test_story_under_load.py
+
 ## demo: the whole lifecycle, offline, against the embedded emulator.
 demo: xgboost-env
 	$(PY) scripts/demo.py $(ARGS)
@@ -73,9 +78,28 @@ lint: synth tools xgboost-env
 publish: venv
 	$(PY) scripts/publish.py $(ARGS)
 
+## upgrade-project: move a project to another published version (ARGS="PROJECT --to VERSION [--dry-run]").
+.PHONY: upgrade-project upgrade-demo
+upgrade-project: venv
+	$(PY) scripts/upgrade_project.py $(ARGS)
+
+## upgrade-demo: rehearse an upgrade offline, from a git revision's seeds (default ae859d0) to the work tree's.
+upgrade-demo: venv
+	$(PY) scripts/upgrade_demo.py $(ARGS)
+
 ## create-project: CreateProject through the portfolio's product or the S3 template (ARGS="NAME --product-id ...").
 create-project: venv
 	$(PY) scripts/create_project.py $(ARGS)
+
+.PHONY: vpc-preflight doctor
+
+## vpc-preflight: what the VPC lacks for a project in it (ARGS="--subnet-ids A,B --security-group-ids C"); read-only.
+vpc-preflight: venv
+	$(PY) scripts/vpc_preflight.py $(ARGS)
+
+## doctor: what will break before publishing or creating a project (ARGS="--help" lists the checks); read-only.
+doctor: venv
+	$(PY) scripts/doctor.py $(ARGS)
 
 clean:
 	rm -rf build demo-output

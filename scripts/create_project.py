@@ -4,10 +4,9 @@ CreateProject takes either ServiceCatalogProvisioningDetails (the portfolio's pr
 (an S3-based template: CfnTemplateProvider with TemplateURL and the launch role as RoleARN), as in the
 SageMaker Developer Guide's Boto3 example (sagemaker-projects-templates-custom.html#sagemaker-projects-templates-s3).
 Every request is checked against botocore's sagemaker model (types, lengths, required members and the
-patterns, which botocore itself does not check) before it is sent."""
+patterns and maximum lengths, which botocore itself does not check) before it is sent."""
 import argparse
 import os
-import re
 import sys
 
 from publish import PublishInputError, aws_errors, format_problem, region_problem
@@ -63,23 +62,9 @@ def model_problems(request: dict) -> list[str]:
     shape = botocore.session.get_session().get_service_model("sagemaker").operation_model("CreateProject").input_shape
     report = ParamValidator().validate(request, shape)
     problems = [line.strip() for line in report.generate_report().splitlines()] if report.has_errors() else []
-    return problems + _pattern_problems(request, shape, "")
+    from mlops_guardrails import aws_formats  # script_errors puts the deploy seed on the import path
 
-
-def _pattern_problems(value, shape, path: str) -> list[str]:
-    if shape.type_name == "structure" and isinstance(value, dict):
-        return [p for key, member in shape.members.items() if key in value
-                for p in _pattern_problems(value[key], member, f"{path}.{key}" if path else key)]
-    if shape.type_name == "list" and isinstance(value, list):
-        return [p for i, item in enumerate(value) for p in _pattern_problems(item, shape.member, f"{path}[{i}]")]
-    pattern = shape.metadata.get("pattern")
-    if shape.type_name != "string" or not isinstance(value, str) or not pattern:
-        return []
-    try:
-        matches = re.fullmatch(pattern, value)
-    except re.error:  # Java's \p{L}-style classes (descriptions, tags): Python's re lacks them; lengths still apply
-        return []
-    return [] if matches else [f"{path}: {value!r}: must match {pattern} ({shape.name} in SageMaker's API)"]
+    return problems + aws_formats.shape_problems(request, shape)  # what the validator leaves out: max, patterns
 
 
 def create_project(request: dict, *, sagemaker=None, dry_run: bool = False, progress=print) -> dict:

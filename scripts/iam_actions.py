@@ -27,6 +27,7 @@ OPERATION_ACTIONS = {
     ("s3", "HeadObject"): "GetObject", ("s3", "CreateMultipartUpload"): "PutObject",
     ("s3", "UploadPart"): "PutObject", ("s3", "CompleteMultipartUpload"): "PutObject",
     ("s3", "ListObjectVersions"): "ListBucketVersions", ("s3", "ListBuckets"): "ListAllMyBuckets",
+    ("s3", "GetBucketCors"): "GetBucketCORS", ("s3", "PutBucketCors"): "PutBucketCORS",
 }
 # Request parameters that name an ARN variable of the database under another name.
 PARAMETER_FOR = {"BucketName": "Bucket", "ObjectName": "Key", "RoleNameWithPath": "RoleName",

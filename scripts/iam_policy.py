@@ -3,11 +3,14 @@
 Follows IAM's evaluation logic for a single account (docs: IAM User Guide, "Policy evaluation logic"): an
 explicit Deny in any policy wins; otherwise the request needs an Allow in the identity policies and, when the
 role has a permissions boundary, an Allow in the boundary too. Action and Resource match with IAM's `*`/`?`
-wildcards (actions case-insensitively); NotAction / NotResource are honoured. Conditions evaluated: the
+wildcards (actions case-insensitively); NotAction / NotResource are honoured. Policy variables
+(`${aws:ResourceTag/k}`, `${aws:PrincipalTag/k, 'default'}`) in Resource and condition values take the request's
+value (IAM User Guide, "Policy variables"); one with no value and no default matches nothing. Conditions: the
 String*, Arn*, Null and Bool operators (with ...IfExists), single- and multi-valued keys; any other operator
 raises, so nothing is silently treated as true. Across accounts, cross_account_decide adds the resource policy
 (bucket, key) that must allow the caller too.
 """
+import json
 import re
 from dataclasses import dataclass, field
 
@@ -25,6 +28,27 @@ def _as_list(value) -> list:
 def _wildcard(pattern: str, value: str, *, case_sensitive: bool = True) -> bool:
     regex = "".join(".*" if c == "*" else "." if c == "?" else re.escape(c) for c in pattern)
     return re.fullmatch(regex, value, 0 if case_sensitive else re.IGNORECASE) is not None
+
+
+_VARIABLE = re.compile(r"\$\{([^},]+?)(?:\s*,\s*'([^']*)')?\}")
+
+
+def substitute(pattern: str, context: dict) -> str | None:
+    """`pattern` with its policy variables replaced from `context` (keys case-insensitive); None when one has
+    neither a value nor a default, which IAM treats as matching nothing."""
+    present = {k.lower(): v for k, v in context.items()}
+    missing = False
+
+    def replace(match: re.Match) -> str:
+        nonlocal missing
+        value = present.get(match.group(1).strip().lower(), match.group(2))
+        if value is None or isinstance(value, list):
+            missing = True
+            return ""
+        return str(value)
+
+    result = _VARIABLE.sub(replace, pattern)
+    return None if missing else result
 
 
 def action_matches(pattern: str, action: str) -> bool:
@@ -65,11 +89,12 @@ def _condition_holds(operator: str, key: str, expected, context: dict) -> bool:
         return base.startswith(("StringNot", "ArnNot")) and qualifier != "ForAnyValue"
     negated = base.startswith(("StringNot", "ArnNot"))
     values = _as_list(present[key.lower()])
-    patterns = [str(p) for p in _as_list(expected)]
+    patterns = [p for p in (substitute(str(e), context) for e in _as_list(expected)) if p is not None]
     if qualifier == "ForAllValues":
         return all(any(test(p, str(v)) for p in patterns) != negated for v in values)
-    matched = any(test(p, str(v)) for v in values for p in patterns)
-    return matched != negated
+    if negated:  # ForAnyValue:StringNotEquals (or single-valued): some value matches none of the patterns
+        return any(not any(test(p, str(v)) for p in patterns) for v in values)
+    return any(test(p, str(v)) for v in values for p in patterns)
 
 
 @dataclass
@@ -89,15 +114,20 @@ def statement_matches(statement: dict, request: Request) -> bool:
     elif any(_wildcard(a, request.action, case_sensitive=False) for a in _as_list(statement["NotAction"])):
         return False
     if "Resource" in statement:
-        if not any(_wildcard(_text(r), request.resource) for r in _as_list(statement["Resource"])):
+        if not any(_resource_matches(r, request) for r in _as_list(statement["Resource"])):
             return False
-    elif any(_wildcard(_text(r), request.resource) for r in _as_list(statement["NotResource"])):
+    elif any(_resource_matches(r, request) for r in _as_list(statement["NotResource"])):
         return False
     for operator, keys in statement.get("Condition", {}).items():
         for key, expected in keys.items():
             if not _condition_holds(operator, key, [_text(e) for e in _as_list(expected)], request.context):
                 return False
     return True
+
+
+def _resource_matches(pattern, request: Request) -> bool:
+    pattern = substitute(_text(pattern), request.context)
+    return pattern is not None and _wildcard(pattern, request.resource)
 
 
 def _text(value) -> str:
@@ -196,15 +226,18 @@ def cross_account_decide(caller: Principal, principal_arn: str, resource_policy:
     return ALLOW if own == theirs == ALLOW else IMPLICIT_DENY
 
 
-def trust_matches(role_properties: dict, *, principal: dict, context: dict) -> bool:
-    """Whether the role's trust policy lets `principal` ({"Service": ...} or {"AWS": ...}) assume it."""
-    for statement in role_properties["AssumeRolePolicyDocument"]["Statement"]:
-        if statement["Effect"] != "Allow" or "sts:AssumeRole" not in _as_list(statement["Action"]):
+def trust_matches(role_properties: dict, *, principal: dict, context: dict, action: str = "sts:AssumeRole") -> bool:
+    """Whether the role's trust policy lets `principal` ({"Service": ...}, {"AWS": ...} or {"Federated": ...})
+    call `action` (sts:AssumeRole, or sts:AssumeRoleWithWebIdentity with an OIDC token's claims as `context`).
+    A trust policy given as a JSON string (a resolved Fn::Sub) is parsed."""
+    document = role_properties["AssumeRolePolicyDocument"]
+    for statement in (json.loads(document) if isinstance(document, str) else document)["Statement"]:
+        if statement["Effect"] != "Allow" or action not in _as_list(statement["Action"]):
             continue
         (kind, value), = principal.items()
         if value not in _as_list(statement["Principal"].get(kind, [])):
             continue
-        if statement_matches({**statement, "Resource": "*"}, Request("sts:AssumeRole", "*", context)):
+        if statement_matches({**statement, "Resource": "*"}, Request(action, "*", context)):
             return True
     return False
 

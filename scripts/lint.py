@@ -3,8 +3,10 @@ over build/templates (from the tools venv), and the permissions table of the rec
 import argparse
 import json
 import os
+import shutil
 import subprocess
 import sys
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -57,7 +59,16 @@ SHIPPED_CONFIGS = {"staging": "staging-config.json", "prod": "prod-config.json"}
 # policy and alarm), which the deploy role must be able to handle too.
 COMPONENT_CONFIGS = ({"staging": "examples/ic-scale-to-zero.json", "prod": "prod-config.json"},
                      {"staging": "staging-config.json", "prod": "examples/inference-components.json"})
+# The other examples, each as the staging config beside the shipped prod config.
+EXAMPLE_CONFIGS = tuple({"staging": f"examples/{name}.json", "prod": "prod-config.json"}
+                        for name in ("ab-test", "linear", "shadow"))
 ENDPOINT_CONFIGS = (SHIPPED_CONFIGS, *COMPONENT_CONFIGS)
+LINTED_CONFIGS = (*ENDPOINT_CONFIGS, *EXAMPLE_CONFIGS)  # what cfn-lint and checkov check
+# The endpoint stack's network and key parameters for its VPC variant (their defaults: no VPC, no key), so that
+# cfn-lint and checkov see both sides of every Fn::If on them.
+VPC_DEFAULTS = {"SubnetIds": "subnet-0123456789abcdef0,subnet-0fedcba9876543210",
+                "SecurityGroupIds": "sg-0123456789abcdef0",
+                "KmsKeyArn": "arn:aws:kms:us-east-1:123456789012:key/00000000-0000-0000-0000-000000000000"}
 
 
 def rendered_endpoint_template(configs: dict[str, str] = SHIPPED_CONFIGS) -> tuple[str | None, str]:
@@ -80,6 +91,24 @@ def rendered_endpoint_template(configs: dict[str, str] = SHIPPED_CONFIGS) -> tup
                     for n, name in enumerate(names, start=1)}
         stages[stage] = ResolvedStage(stage, config, packages, PLACEHOLDER_BASELINE)
     return to_yaml(render(stages, load_base(SEED_DEPLOY / "endpoint-template.yml"))), f"rendered from {' and '.join(configs.values())}"
+
+
+def endpoint_variants() -> dict[str, str]:
+    """Every endpoint stack make lint checks, by file name: each config set rendered, without and with a VPC."""
+    import yaml
+
+    variants = {}
+    for configs in LINTED_CONFIGS:
+        text, note = rendered_endpoint_template(configs)
+        if text is None:
+            continue
+        name = "endpoint-" + "-".join(Path(path).stem for path in configs.values())
+        variants[f"{name}-no-vpc.yml"] = text
+        template = yaml.safe_load(text)
+        for parameter, value in VPC_DEFAULTS.items():
+            template["Parameters"][parameter]["Default"] = value
+        variants[f"{name}-vpc.yml"] = yaml.safe_dump(template, sort_keys=False, width=120)
+    return variants
 
 
 @dataclass(frozen=True)
@@ -128,6 +157,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--nag-report", type=Path, default=NAG_REPORT)
     parser.add_argument("--region", default=os.environ.get("AWS_DEFAULT_REGION", "us-east-1"))
     parser.add_argument("--skip-checkov", action="store_true", help="no checkov")
+    parser.add_argument("--skip-ci", action="store_true", help="no actionlint/zizmor/GitLab schema on the seeds' CI files")
     parser.add_argument("--skip-permissions", action="store_true",
                         help="no recorded-call permissions table (scripts/permissions.py, about a minute)")
     parser.add_argument("--checkov-bin", type=Path, default=CHECKOV, help=argparse.SUPPRESS)
@@ -147,13 +177,13 @@ def lint(args: argparse.Namespace) -> int:
     for path in templates:
         print(f"==> cfn-lint {path.name}", flush=True)
         findings += cfn_lint(path.read_text(), path.name, args.region)
-    for configs in ENDPOINT_CONFIGS:
-        endpoint, note = rendered_endpoint_template(configs)
-        if endpoint is None:
-            print(f"==> skipped the endpoint template: {note}")
-        else:
-            print(f"==> cfn-lint seed-deploy/endpoint-template.yml ({note})", flush=True)
-            findings += cfn_lint(endpoint, f"seed-deploy/endpoint-template.yml ({note})", args.region)
+    endpoint, note = rendered_endpoint_template()
+    endpoints = endpoint_variants() if endpoint is not None else {}
+    if endpoint is None:
+        print(f"==> skipped the endpoint template: {note}")
+    for name, text in endpoints.items():
+        print(f"==> cfn-lint seed-deploy/endpoint-template.yml rendered as {name}", flush=True)
+        findings += cfn_lint(text, name, args.region)
     for finding in findings:
         print(("error: " if finding.is_error else "warning: ") + str(finding), file=sys.stderr)
     print(f"==> cdk-nag AwsSolutions: {len(violations)} violation(s)")
@@ -162,7 +192,9 @@ def lint(args: argparse.Namespace) -> int:
               file=sys.stderr)
     errors = sum(finding.is_error for finding in findings) + len(violations)
     if not args.skip_checkov:
-        errors += _report_checkov(args.templates_dir, args.checkov_bin)
+        errors += _report_checkov(args.templates_dir, args.checkov_bin, endpoints)
+    if not args.skip_ci:
+        errors += _report_ci_files()
     if not args.skip_permissions:
         print("==> permissions: every call of the demo's story against its actor's policy (scripts/permissions.py)",
               flush=True)
@@ -173,11 +205,31 @@ def lint(args: argparse.Namespace) -> int:
     return 2 if errors else 0
 
 
-def _report_checkov(templates_dir: Path, checkov_bin: Path) -> int:
-    """Print checkov's counts, failures and skips (with their reasons); the number of errors."""
-    print(f"==> checkov {templates_dir.name}/ (CloudFormation checks)", flush=True)
+def _report_ci_files() -> int:
+    """actionlint, zizmor and the GitLab CI schema on the seeds' CI files (scripts/ci_lint.py); the errors."""
+    import ci_lint
+
+    errors = 0
+    for run in ci_lint.lint_ci_files():
+        print(f"==> {run.tool}: {'clean' if run.passed else 'FAILED'} ({len(run.files)} file(s))", flush=True)
+        if not run.passed:
+            print(f"error: {run.tool}: {run.output[-3000:]}", file=sys.stderr)
+            errors += 1
+    return errors
+
+
+def _report_checkov(templates_dir: Path, checkov_bin: Path, endpoints: dict[str, str]) -> int:
+    """checkov on the templates and the rendered endpoint stacks together (one run); print its counts, failures
+    and skips (with their reasons); the number of errors."""
+    print(f"==> checkov {templates_dir.name}/ and {len(endpoints)} endpoint stacks (CloudFormation checks)",
+          flush=True)
     try:
-        result = checkov(templates_dir, checkov_bin)
+        with tempfile.TemporaryDirectory() as folder:
+            for path in templates_dir.glob("*.json"):
+                shutil.copy(path, folder)
+            for name, text in endpoints.items():
+                (Path(folder) / name).write_text(text)
+            result = checkov(Path(folder), checkov_bin)
     except (FileNotFoundError, RuntimeError) as error:
         print(f"error: checkov: {error}", file=sys.stderr)
         return 1

@@ -42,7 +42,7 @@ from script_errors import ScriptError, ScriptInputError, run_command  # noqa: E4
 
 ACCOUNT = "123456789012"  # moto's default account, and resolve.py's AWS::AccountId
 REGION = "us-east-1"
-PROJECT_NAME, PROJECT_ID = "perm-check", "p-perm0001"
+PROJECT_NAME, PROJECT_ID = "perm-check", "p-perm00000001"
 BUCKET = f"sagemaker-{PROJECT_NAME}-artifacts"
 PIPELINE_ROLE, CODEBUILD_ROLE, APPROVER = "SageMaker Pipeline role", "CodeBuild role", "approver policy"
 CLOUDFORMATION_ROLE = "CloudFormation role"
@@ -290,14 +290,14 @@ def acting_as(principal: Principal, *, account: str = ACCOUNT):
         restore(saved)
 
 
-def handler_permissions(resource_type: str) -> set[str]:
-    """CloudFormation's create/read/update/delete handler permissions of `resource_type` (us-east-1 schemas)."""
+def handler_permissions(resource_type: str, handlers: tuple[str, ...] = HANDLERS) -> set[str]:
+    """CloudFormation's create/read/update/delete (or `handlers`') permissions of `resource_type` (us-east-1 schemas)."""
     import cfnlint
 
     schemas = Path(cfnlint.__file__).parent / "data" / "schemas"
     providers = json.loads((schemas / "providers" / "us-east-1.json").read_text())
     schema = json.loads((schemas / "resources" / f"{providers[resource_type]}.json").read_text())
-    return {p for handler in HANDLERS for p in schema.get("handlers", {}).get(handler, {}).get("permissions", [])}
+    return {p for handler in handlers for p in schema.get("handlers", {}).get(handler, {}).get("permissions", [])}
 
 
 def cloudformation_calls(endpoint_templates: list[dict], model_role_arn: str) -> list[Call]:
@@ -307,10 +307,34 @@ def cloudformation_calls(endpoint_templates: list[dict], model_role_arn: str) ->
     calls = []
     for action in sorted({a for kind in kinds for a in handler_permissions(kind)} - set(NOT_APPLICABLE)):
         prefix, name = action.split(":")
-        params = {**STAGE_NAMES, **({"RoleName": model_role_arn} if action == "iam:PassRole" else {})}
+        params = {**STAGE_NAMES, **({"RoleName": model_role_arn} if action == "iam:PassRole" else {}),
+                  **stack_settings(endpoint_templates).get(action, {})}
         calls.append(Call(prefix, name, params, REGION, caller="CloudFormation resource handler",
                           actor=CLOUDFORMATION_ROLE))
     return calls
+
+
+def stack_settings(endpoint_templates: list[dict]) -> dict[str, dict]:
+    """The network and key condition keys the endpoint stacks' create requests carry (sagemaker:NetworkIsolation,
+    ...), read from the rendered models and monitoring jobs: a setting counts only when every one of them has it.
+    The key is the stack's KmsKeyArn parameter (a placeholder here: the project roles' guard asks only that a key
+    is named)."""
+    def of_type(kind: str) -> list[dict]:
+        return [r["Properties"] for t in endpoint_templates for r in t["Resources"].values() if r["Type"] == kind]
+
+    key = f"arn:aws:kms:{REGION}:{ACCOUNT}:key/project-key"
+    models, jobs = of_type("AWS::SageMaker::Model"), of_type("AWS::SageMaker::DataQualityJobDefinition")
+    settings = {}
+    if models and all(model.get("EnableNetworkIsolation") is True for model in models):
+        settings["sagemaker:CreateModel"] = {"NetworkIsolation": "true"}
+    if jobs and all(job.get("NetworkConfig", {}).get("EnableNetworkIsolation") is True
+                    and job["NetworkConfig"].get("EnableInterContainerTrafficEncryption") is True
+                    and "KmsKeyId" in job["DataQualityJobOutputConfig"]
+                    and "VolumeKmsKeyId" in job["JobResources"]["ClusterConfig"] for job in jobs):
+        settings["sagemaker:CreateDataQualityJobDefinition"] = {
+            "NetworkIsolation": "true", "InterContainerTrafficEncryption": "true", "VolumeKmsKey": key,
+            "OutputKmsKey": key}
+    return settings
 
 
 def endpoint_templates() -> list[dict]:
@@ -331,6 +355,7 @@ def endpoint_templates() -> list[dict]:
 # -- evaluation -----------------------------------------------------------------------------------------------
 def principals(templates_dir: Path) -> dict[str, Principal]:
     """The recorded actors as IAM sees them in the synthesized templates (single-account project)."""
+    from template.components.boundary import BOUNDARY_NAME
     from template.components.registry import APPROVER_DESCRIPTION
     from template.components.shadow_tests import SHADOW_TEST_POLICY_DESCRIPTION
     from resolve import resolve_template
@@ -341,7 +366,8 @@ def principals(templates_dir: Path) -> dict[str, Principal]:
     portfolio = resolve_template(json.loads((templates_dir / "sagemaker-project-portfolio.json").read_text()), {
         "TemplateBucket": "template-bucket", "TemplateKey": "template.json", "ProductVersion": "1",
         "StudioExecutionRoleArns": [f"arn:aws:iam::{ACCOUNT}:role/studio"]})
-    (boundary,) = [r["Properties"] for r in portfolio["Resources"].values() if r["Type"] == "AWS::IAM::ManagedPolicy"]
+    (boundary,) = [r["Properties"] for r in portfolio["Resources"].values() if r["Type"] == "AWS::IAM::ManagedPolicy"
+                   and r["Properties"]["ManagedPolicyName"] == BOUNDARY_NAME]
     arn = f"arn:aws:iam::{ACCOUNT}:policy{boundary['Path']}{boundary['ManagedPolicyName']}"
     roles = role_principals(project, {arn: physical(boundary["PolicyDocument"])["Statement"]})
     found = {}
@@ -380,6 +406,7 @@ def shadow_test_calls(templates_dir: Path) -> list[Call]:
 
     return shadow.record(role_arn=role_arn(templates_dir, SHADOW_TEST_ROLE_DESCRIPTION),
                          endpoint=STAGE_NAMES["EndpointName"], candidate=f"{PROJECT_NAME}-candidate",
+                         group=f"{PROJECT_NAME}-{PROJECT_ID}",
                          capture_destination=f"s3://{BUCKET}/{CAPTURE_PREFIX}", region=REGION, account=ACCOUNT,
                          actor=SHADOW_TESTER)
 
@@ -430,8 +457,17 @@ def unused_reason(action: str, actor: str = "") -> str:
         "path the demo's story does not take"
 
 
-def table(report: Report) -> str:
-    """The permissions table `make lint` prints."""
+def reach(actors: dict[str, Principal]) -> dict[str, list[str]]:
+    """Per actor, the resource patterns its Allow statements name (what it can reach, whatever the action): the
+    table shows resource scope beside the actions, so an unscoped pattern is visible at review."""
+    return {actor: sorted({resource for statement in principal.statements if statement["Effect"] == "Allow"
+                           for resource in (statement["Resource"] if isinstance(statement["Resource"], list)
+                                            else [statement["Resource"]])})
+            for actor, principal in actors.items()}
+
+
+def table(report: Report, actors: dict[str, Principal] | None = None) -> str:
+    """The permissions table `make lint` prints; with `actors`, each actor's resource patterns after it."""
     lines = [f"{'actor':<24} {'decision':<13} {'calls':>5}  action  resource"]
     sources = []
     for row in sorted(report.rows, key=lambda r: (r.actor, r.action, r.resource)):
@@ -446,6 +482,10 @@ def table(report: Report) -> str:
     for actor, unused in report.unused.items():
         for action, reason in unused.items():
             lines.append(f"  {actor:<22} {action:<42} {reason}")
+    if actors:
+        lines.append("resource patterns each actor can reach:")
+        for actor, patterns in reach(actors).items():
+            lines += [f"  {actor:<22} {pattern}" for pattern in patterns]
     return "\n".join(lines)
 
 
@@ -479,7 +519,7 @@ def check(templates_dir: Path) -> int:
         report = evaluate(calls, actors)
     except (DatabaseMissing, MappingError, PolicyError) as error:  # no database, or a call or policy it cannot map
         raise ScriptError(f"permissions: {error}") from error
-    print(table(report))
+    print(table(report, actors))
     for row in report.refused:
         print(f"error: {row.actor}: {row.action} on {row.resource}: {row.decision}", file=sys.stderr)
     print(f"==> permissions: {sum(r.calls for r in report.rows)} recorded call(s), {len(report.refused)} refused")

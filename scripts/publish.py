@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlparse
 
+import published_versions
 import s3_template
 from cdk_apps import ROOT, TEMPLATES_DIR, Synthesis, synthesize
 from lint import cfn_lint
@@ -27,6 +28,9 @@ PORTFOLIO_STACK = "sagemaker-project-portfolio"
 LAUNCH_ROLE_STACK = "sagemaker-project-launch-role"  # service-catalog/projects_launch_role.py (not imported: CDK is slow to load)
 # Both stacks' parameter and condition (template/components/boundary.py: account_boundary_policy).
 BOUNDARY_PARAMETER, BOUNDARY_CONDITION = "CreateRoleBoundary", "CreatesRoleBoundary"
+# The condition also creates the Studio users' guardrails (template/components/guardrails.py); the boundary is
+# told apart by its name.
+BOUNDARY_NAME, GUARDRAILS_NAME = "sagemaker-project-role-boundary", "sagemaker-project-user-guardrails"
 BOOTSTRAP_BUCKET = "cdk-hnb659fds-assets-{account}-{region}"
 VISIBILITY_TAGGING = f"{s3_template.VISIBILITY_TAG['Key']}={s3_template.VISIBILITY_TAG['Value']}"
 WAIT_SECONDS, WAIT_ATTEMPTS = 10, 90  # at most 15 minutes for the portfolio stack
@@ -36,6 +40,7 @@ EXAMPLES = """examples:
   AWS_ENDPOINT_URL=http://127.0.0.1:5000 scripts/publish.py --version 1.2.0   # the emulator: what moto supports
   scripts/publish.py --s3-template --version 1.2.0 --dry-run
   scripts/publish.py --s3-template --version 1.2.0 --studio-domain-id d-abcdef123456
+  scripts/publish.py --list --asset-bucket BUCKET   # every published version (versions are added, never replaced)
 exit codes: 0 published; 1 an AWS error (credentials, permissions, bootstrap); 2 invalid input or lint errors.
 """
 
@@ -78,6 +83,12 @@ def is_emulator(endpoint: str | None = None) -> bool:
         return False
 
 
+# The version names an S3 folder, sits in the template's URL and in the domain tag's value (TagValue's
+# pattern): characters safe in all three, so "?" or "#" never cut the URL short.
+VERSION_PATTERN = r"[A-Za-z0-9][A-Za-z0-9._-]{0,99}"
+VERSION_RULE = "must be 1-100 letters, digits, '.', '_' or '-', a letter or digit first (an S3 folder, URL and tag value)"
+
+
 def domain_id_pattern() -> str:
     """SageMaker's DomainId pattern, read from botocore's service model (the API's own rule)."""
     import botocore.session
@@ -94,8 +105,8 @@ def validate(options: Options) -> None:
         if not re.fullmatch(pattern := domain_id_pattern(), options.studio_domain_id):
             raise PublishInputError(f"--studio-domain-id: {options.studio_domain_id!r}: must match "
                                     f"{pattern} (SageMaker DomainId, e.g. d-abcdef123456)")
-    if not options.version or any(ch in options.version for ch in " /\\"):
-        raise PublishInputError(f"--version: {options.version!r}: must be non-empty without spaces or slashes")
+    if not re.fullmatch(VERSION_PATTERN, options.version or ""):
+        raise PublishInputError(f"--version: {options.version!r}: {VERSION_RULE}")
     problems = [format_problem("--studio-role-arn", arn, "role arn") for arn in options.studio_role_arns]
     if options.asset_bucket is not None:
         problems.append(format_problem("--asset-bucket", options.asset_bucket, "bucket"))
@@ -266,10 +277,58 @@ def deploy_portfolio_emulated(options: Options, progress) -> str:
 
 def deploy_portfolio(options: Options, bucket: str, template_key: str, synthesis: Synthesis, progress) -> str:
     """Create or update the portfolio stack with boto3 and wait for it; returns the stack's final status."""
-    parameters = {"TemplateBucket": bucket, "TemplateKey": template_key, "ProductVersion": options.version,
+    first = first_product_version(options.stack_name)  # the stack keeps its first artifact; later ones are added
+    parameters = {"TemplateBucket": bucket, "TemplateKey": first[1] if first else template_key,
+                  "ProductVersion": first[0] if first else options.version,
                   "StudioExecutionRoleArns": ",".join(options.studio_role_arns),
                   **boundary_parameter(options.stack_name, synthesis, progress)}
     return deploy_stack(options.stack_name, synthesis.templates[PORTFOLIO_STACK].read_text(), parameters, progress)
+
+
+def add_product_version(options: Options, bucket: str, template_key: str, progress) -> str:
+    """This version as a provisioning artifact of the portfolio stack's product (kept beside the earlier ones)."""
+    import boto3
+
+    product = stack_output(options.stack_name, "ProductId")
+    url = s3_template.template_url(bucket, template_key, options.region)
+    with aws_errors(f"servicecatalog:CreateProvisioningArtifact {product}"):
+        artifact, created = published_versions.add_product_version(boto3.client("servicecatalog"), product,
+                                                                   options.version, url)
+    progress(f"    product {product}: version {options.version} is artifact {artifact} "
+             f"({'added' if created else 'already published'})")
+    return artifact
+
+
+def first_product_version(stack: str) -> tuple[str, str] | None:
+    """(ProductVersion, TemplateKey) the portfolio stack was created with, or None before it exists."""
+    import boto3
+
+    cfn = boto3.client("cloudformation")
+    with aws_errors(f"cloudformation:DescribeStacks {stack}"):
+        if not _stack_exists(cfn, stack):
+            return None
+        values = {p["ParameterKey"]: p["ParameterValue"]
+                  for p in cfn.describe_stacks(StackName=stack)["Stacks"][0].get("Parameters", [])}
+    return (values["ProductVersion"], values["TemplateKey"]) if "ProductVersion" in values else None
+
+
+def list_published(options: Options, progress=print) -> list[str]:
+    """Print every published version: the S3 prefixes and the product's provisioning artifacts."""
+    import boto3
+
+    bucket = resolve_bucket(options, progress)
+    with aws_errors(f"s3:ListObjectsV2 s3://{bucket}/{published_versions.VERSIONS_ROOT}"):
+        s3_rows = published_versions.s3_versions(boto3.client("s3"), bucket)
+    product_rows = []
+    if not is_emulator():  # the emulator has no product (deploy_portfolio_emulated)
+        with aws_errors(f"servicecatalog:ListProvisioningArtifacts (stack {options.stack_name})"):
+            if _stack_exists(boto3.client("cloudformation"), options.stack_name):
+                product = stack_output(options.stack_name, "ProductId")
+                product_rows = published_versions.product_versions(boto3.client("servicecatalog"), product)
+    lines = published_versions.listing(s3_rows, product_rows)
+    for line in lines:
+        progress(line)
+    return lines
 
 
 def deploy_stack(name: str, body: str, parameters: dict[str, str], progress, cfn=None) -> str:
@@ -339,6 +398,15 @@ def publish_s3_template(options: Options, bucket: str, synthesis: Synthesis, pro
     return role_arn
 
 
+def guardrails_instructions(account: str, partition: str) -> list[str]:
+    """How to attach the Studio users' guardrails (README: Security, precondition): once per Studio execution role."""
+    arn = f"arn:{partition}:iam::{account}:policy/{GUARDRAILS_NAME}"
+    return ["==> next: attach the Studio users' guardrails to every Studio execution role that uses projects, and tag "
+            "the role with the project its users work on (README: Security):",
+            f"    aws iam attach-role-policy --role-name <StudioExecutionRoleName> --policy-arn {arn}",
+            "    aws iam tag-role --role-name <StudioExecutionRoleName> --tags Key=sagemaker:project-id,Value=<project-id>"]
+
+
 def caller_account() -> tuple[str, str]:
     """The publishing identity's account and partition."""
     import boto3
@@ -351,7 +419,8 @@ def caller_account() -> tuple[str, str]:
 def boundary_arn(template: dict, account: str, partition: str) -> str:
     """ARN of the role boundary `template` can create (its conditional ManagedPolicy's fixed name and path)."""
     policy = next(resource["Properties"] for resource in template["Resources"].values()
-                  if resource["Type"] == "AWS::IAM::ManagedPolicy" and resource.get("Condition") == BOUNDARY_CONDITION)
+                  if resource["Type"] == "AWS::IAM::ManagedPolicy" and resource.get("Condition") == BOUNDARY_CONDITION
+                  and resource["Properties"]["ManagedPolicyName"] == BOUNDARY_NAME)
     return f"arn:{partition}:iam::{account}:policy{policy.get('Path', '/')}{policy['ManagedPolicyName']}"
 
 
@@ -441,7 +510,8 @@ def publish(options: Options, *, synthesis: Synthesis | None = None, progress=pr
         template_yaml = project_template_yaml(synthesis)
     progress("==> zipping the seeds, building the toolkit's wheel")
     # The wheel travels with the seeds: the template's ToolkitWheelKey names it under the same prefix.
-    seeds = {**zip_seeds(ROOT / "build" / "publish"), "toolkit": build_wheel(ROOT / "build" / "publish")}
+    seeds = {**zip_seeds(ROOT / "build" / "publish", version=options.version),
+             "toolkit": build_wheel(ROOT / "build" / "publish")}
     lines = plan(options, bucket, synthesis, seeds)
     if options.dry_run:
         progress("==> dry run: would")
@@ -457,6 +527,9 @@ def publish(options: Options, *, synthesis: Synthesis | None = None, progress=pr
     else:
         status = deploy_portfolio(options, bucket, template_key, synthesis, progress)
         progress(f"    {options.stack_name}: {status}")
+        add_product_version(options, bucket, template_key, progress)
+    for line in guardrails_instructions(*caller_account()):
+        progress(line)
     progress(f"==> published version {options.version}")
     return lines
 
@@ -476,6 +549,7 @@ def main(argv: list[str] | None = None) -> int:
                              "the Service Catalog portfolio")
     parser.add_argument("--studio-domain-id", help="with --s3-template: tag this Studio domain (d-...); without it, "
                                                    "publish prints the command that does")
+    parser.add_argument("--list", action="store_true", help="list the published versions; publish nothing")
     parser.add_argument("--debug", action="store_true", help="show tracebacks")
     args = parser.parse_args(argv)
     options = Options(version=args.version, asset_bucket=args.asset_bucket, studio_role_arns=args.studio_role_arns,
@@ -483,7 +557,7 @@ def main(argv: list[str] | None = None) -> int:
                       studio_domain_id=args.studio_domain_id)
 
     def action() -> None:
-        publish(options)
+        list_published(options) if args.list else publish(options)
     return run_command(action, args.debug)
 
 

@@ -31,11 +31,19 @@ def _experiment(name: str, endpoint: str, live_model: str, candidate: str, statu
             "Schedule": {"StartTime": NOW, "EndTime": NOW + dt.timedelta(days=7)}}
 
 
-def _answers(stubber, *, name: str, endpoint: str, candidate: str, region: str, account: str) -> None:
-    """What SageMaker answers, in the order the command asks: start (not found, the endpoint's exclusion checks,
-    create, describe, start), status (describe), stop (describe, stop)."""
+def _answers(stubber, *, name: str, endpoint: str, candidate: str, group: str, region: str, account: str) -> None:
+    """What SageMaker answers, in the order the command asks: start (the candidate's Approved package, not found,
+    the endpoint's exclusion checks, create, describe, start), status (describe), stop (describe, stop)."""
     live_model, config = f"{endpoint}-model", f"{endpoint}-config"
     arn = _arn(region, account, f"inference-experiment/{name}")
+    package = _arn(region, account, f"model-package/{group}/1")
+    stubber.add_response("describe_model", {"ModelName": candidate, "CreationTime": NOW,
+                                            "ModelArn": _arn(region, account, f"model/{candidate}"),
+                                            "PrimaryContainer": {"ModelPackageName": package}})
+    stubber.add_response("describe_model_package", {
+        "ModelPackageName": group, "ModelPackageGroupName": group, "ModelPackageArn": package, "CreationTime": NOW,
+        "ModelPackageStatus": "Completed", "ModelPackageStatusDetails": {"ValidationStatuses": []},
+        "ModelApprovalStatus": "Approved"})
     stubber.add_client_error("describe_inference_experiment", service_error_code="ResourceNotFound",
                              service_message="not found", expected_params={"Name": name})
     stubber.add_response("describe_endpoint", {
@@ -58,7 +66,7 @@ def _answers(stubber, *, name: str, endpoint: str, candidate: str, region: str, 
     stubber.add_response("stop_inference_experiment", {"InferenceExperimentArn": arn})
 
 
-def record(*, role_arn: str, endpoint: str, candidate: str, capture_destination: str, region: str,
+def record(*, role_arn: str, endpoint: str, candidate: str, group: str, capture_destination: str, region: str,
            account: str, actor: str, name: str = "candidate-shadow") -> list[Call]:
     """Run start, status and stop through the seed's CLI (seed-deploy on sys.path) and return their calls."""
     import boto3
@@ -69,11 +77,13 @@ def record(*, role_arn: str, endpoint: str, candidate: str, capture_destination:
     client = boto3.client("sagemaker", region_name=region, aws_access_key_id="testing",
                           aws_secret_access_key="testing")  # noqa: S106 - fake credentials: the Stubber answers every call
     commands = [["start", "--name", name, "--endpoint", endpoint, "--candidate-model", candidate,
-                 "--role-arn", role_arn, "--sampling-percentage", "20", "--capture-destination", capture_destination],
+                 "--role-arn", role_arn, "--model-package-group", group, "--sampling-percentage", "20",
+                 "--capture-destination", capture_destination],
                 ["status", "--name", name], ["stop", "--name", name]]
     with Stubber(client) as stubber, mock.patch("boto3.client", return_value=client), recording() as calls, \
             contextlib.redirect_stdout(io.StringIO()):
-        _answers(stubber, name=name, endpoint=endpoint, candidate=candidate, region=region, account=account)
+        _answers(stubber, name=name, endpoint=endpoint, candidate=candidate, group=group, region=region,
+                 account=account)
         for command in commands:
             if cli.main(["shadow-test", *command]) != 0:
                 raise ScriptError(f"permissions: deploy shadow-test {command[0]} failed against the Stubber: see its "

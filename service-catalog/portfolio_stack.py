@@ -1,10 +1,13 @@
 """The Service Catalog portfolio that shows the project template to SageMaker Studio users."""
+import re
+
 import aws_cdk as cdk
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_servicecatalog as servicecatalog
 from constructs import Construct
 
 from template.components.boundary import account_boundary_policy, boundary_arn
+from template.components.guardrails import account_guardrails_policy
 from template.components.policies import ROLE_PATH
 from template.components.registry import APPROVER_PATH
 from template.components.roles import service_principal
@@ -48,6 +51,7 @@ class PortfolioStack(cdk.Stack):
             self, "ProductAssociation", portfolio_id=portfolio.ref, product_id=product.ref)
         # Before any project: the launch role creates project roles only with this boundary attached.
         account_boundary_policy(self)
+        account_guardrails_policy(self, template_bucket=bucket)
         self.launch_role = LaunchRole(self, "LaunchRole", template_bucket=bucket)
         constraint = servicecatalog.CfnLaunchRoleConstraint(
             self, "LaunchConstraint", portfolio_id=portfolio.ref, product_id=product.ref,
@@ -86,10 +90,12 @@ class LaunchRole(Construct):
 
     def __init__(self, scope: Construct, construct_id: str, *, template_bucket: str,
                  provisioner: tuple[str, str] = SERVICE_CATALOG,
-                 description: str = "Service Catalog launch role of the SageMaker project product") -> None:
+                 description: str = "Service Catalog launch role of the SageMaker project product",
+                 role_path: str | None = None, role_name: str | None = None) -> None:
         super().__init__(scope, construct_id)
         service, stack_prefix = provisioner
         self.role = iam.Role(self, "Role", assumed_by=service_principal(service), description=description,
+                             path=role_path, role_name=role_name,
                              inline_policies={"Provision": iam.PolicyDocument(
                                  statements=launch_statements(template_bucket, stack_prefix=stack_prefix))})
         for finding, reason in {**IAM5_REASONS, **launch_wildcard_reasons(stack_prefix)}.items():
@@ -115,7 +121,20 @@ LAUNCH_PATTERNS = {
     "keys": ("kms", "key/*", "The key id is generated at creation."),
     "connections": ("codeconnections", "connection/*", "Customers choose the connection when they create a project."),
     "legacy_connections": ("codestar-connections", "connection/*", "The same connections, by their older prefix."),
+    # Exact names: a created resource's name must embed the VALUES of the project tags its request carries
+    # ({tags} = RequestTag), a changed one's the values of the tags it carries ({tags} = ResourceTag). So a stack
+    # tagged as project B creates and changes only resources named for B.
+    "project_repos": ("codecommit", "{project}-*", "sagemaker-<project-name>-<project-id>-model*, the name taken "
+                                                   "from the project tags' values."),
+    "project_builds": ("codebuild", "project/{project}-*", "sagemaker-<project-name>-<project-id>-*, the name taken "
+                                                           "from the project tags' values."),
+    "project_pipelines": ("codepipeline", "{project}-*", "sagemaker-<project-name>-<project-id>-model*, the name "
+                                                         "taken from the project tags' values."),
+    "project_groups": ("sagemaker", "model-package-group/*-{project_id}",
+                       "<project-name>-<project-id>, lower-cased into the ARN by SageMaker: anchored on the id "
+                       "(p- and 12 characters, so no id is the tail of another)."),
 }
+TAG_SOURCES = ("RequestTag", "ResourceTag")
 PROJECT_TAG = "sagemaker:project-id"
 # Every resource the project template creates carries the tag (SageMaker passes it to Service Catalog, and
 # template/project_stack.py adds it): destructive actions need it on the resource, creations in the request.
@@ -125,9 +144,15 @@ TAGGED_REQUEST = {"Null": {f"aws:RequestTag/{PROJECT_TAG}": "false"}}
 PASSED_TO = ["codebuild.amazonaws.com", "codepipeline.amazonaws.com", "events.amazonaws.com"]
 
 
-def _pattern_arn_for(name: str, stack_prefix: str = SERVICE_CATALOG[1]) -> str:
+def _project_names(tags: str) -> dict[str, str]:
+    """The policy variables of the project's name and id, from the request's or the resource's tags."""
+    project_id = f"${{aws:{tags}/{PROJECT_TAG}}}"
+    return {"project": f"sagemaker-${{aws:{tags}/sagemaker:project-name}}-{project_id}", "project_id": project_id}
+
+
+def _pattern_arn_for(name: str, stack_prefix: str = SERVICE_CATALOG[1], tags: str = "RequestTag") -> str:
     service, resource, _ = LAUNCH_PATTERNS[name]
-    resource = resource.format(prefix=stack_prefix)
+    resource = resource.format(prefix=stack_prefix, **_project_names(tags))
     if service == "iam":  # IAM ARNs carry no region
         return f"arn:{cdk.Aws.PARTITION}:iam::{cdk.Aws.ACCOUNT_ID}:{resource}"
     return _arn(service, resource)
@@ -136,12 +161,14 @@ def _pattern_arn_for(name: str, stack_prefix: str = SERVICE_CATALOG[1]) -> str:
 def launch_wildcard_reasons(stack_prefix: str = SERVICE_CATALOG[1]) -> dict[str, str]:
     """cdk-nag IAM5 findings of the launch policy, each with its reason."""
     findings = {}
-    for service, resource, reason in LAUNCH_PATTERNS.values():
-        resource = resource.format(prefix=stack_prefix)
-        if service == "iam":
-            findings[f"Resource::arn:<AWS::Partition>:iam::<AWS::AccountId>:{resource}"] = reason
-        else:
-            findings[f"Resource::arn:<AWS::Partition>:{service}:<AWS::Region>:<AWS::AccountId>:{resource}"] = reason
+    for service, template, reason in LAUNCH_PATTERNS.values():
+        for tags in TAG_SOURCES:
+            # cdk-nag writes a policy variable ${aws:...} as <aws:...>
+            resource = re.sub(r"\$\{([^}]+)\}", r"<\1>", template.format(prefix=stack_prefix, **_project_names(tags)))
+            if service == "iam":
+                findings[f"Resource::arn:<AWS::Partition>:iam::<AWS::AccountId>:{resource}"] = reason
+            else:
+                findings[f"Resource::arn:<AWS::Partition>:{service}:<AWS::Region>:<AWS::AccountId>:{resource}"] = reason
     findings[f"Resource::arn:<AWS::Partition>:iam::<AWS::AccountId>:policy{APPROVER_PATH}*"] = (
         "Each project's approver policy; CloudFormation names it after the SC-... (or SP-...) stack.")
     findings[f"Resource::arn:<AWS::Partition>:s3:::{stack_prefix.lower()}-*"] = (
@@ -176,6 +203,12 @@ def launch_statements(template_bucket: str, *, stack_prefix: str = SERVICE_CATAL
 
     def _pattern_arn(name: str) -> str:
         return _pattern_arn_for(name, stack_prefix)
+
+    def _new(name: str) -> str:  # named after the project tags of the request
+        return _pattern_arn_for(name, stack_prefix, "RequestTag")
+
+    def _own(name: str) -> str:  # named after the project tags of the resource
+        return _pattern_arn_for(name, stack_prefix, "ResourceTag")
 
     return [
         statement(actions=["cloudformation:CreateStack", "cloudformation:UpdateStack", "cloudformation:DeleteStack",
@@ -222,29 +255,33 @@ def launch_statements(template_bucket: str, *, stack_prefix: str = SERVICE_CATAL
                            "kms:GetKeyRotationStatus", "kms:ListResourceTags", "kms:UntagResource"],
                   resources=[_pattern_arn("keys")], conditions=TAGGED_RESOURCE),
         statement(actions=["codecommit:CreateRepository", "codecommit:TagResource"],
-                  resources=[_pattern_arn("repos")], conditions=TAGGED_REQUEST),
+                  resources=[_new("project_repos")], conditions=TAGGED_REQUEST),
         statement(actions=["codecommit:DeleteRepository", "codecommit:UntagResource"],
-                  resources=[_pattern_arn("repos")], conditions=TAGGED_RESOURCE),
+                  resources=[_own("project_repos")], conditions=TAGGED_RESOURCE),
         statement(actions=["codecommit:GetRepository"], resources=[_pattern_arn("repos")]),
-        statement(actions=["codebuild:CreateProject"], resources=[_pattern_arn("builds")], conditions=TAGGED_REQUEST),
-        statement(actions=["codebuild:UpdateProject", "codebuild:DeleteProject"], resources=[_pattern_arn("builds")],
+        statement(actions=["codebuild:CreateProject"], resources=[_new("project_builds")], conditions=TAGGED_REQUEST),
+        statement(actions=["codebuild:UpdateProject", "codebuild:DeleteProject"], resources=[_own("project_builds")],
                   conditions=TAGGED_RESOURCE),
         statement(actions=["codebuild:BatchGetProjects"], resources=[_pattern_arn("builds")]),
         statement(actions=["codepipeline:CreatePipeline", "codepipeline:TagResource"],
-                  resources=[_pattern_arn("pipelines")], conditions=TAGGED_REQUEST),
+                  resources=[_new("project_pipelines")], conditions=TAGGED_REQUEST),
         statement(actions=["codepipeline:UpdatePipeline", "codepipeline:DeletePipeline"],
-                  resources=[_pattern_arn("pipelines")], conditions=TAGGED_RESOURCE),
+                  resources=[_own("project_pipelines")], conditions=TAGGED_RESOURCE),
         statement(actions=["codepipeline:GetPipeline", "codepipeline:GetPipelineState"],
                   resources=[_pattern_arn("pipelines")]),
         statement(actions=["events:PutRule", "events:DeleteRule", "events:DescribeRule", "events:PutTargets",
                            "events:RemoveTargets"], resources=[_pattern_arn("rules")]),
         statement(actions=["sagemaker:CreateModelPackageGroup", "sagemaker:AddTags"],
-                  resources=[_pattern_arn("groups")], conditions=TAGGED_REQUEST),
+                  resources=[_new("project_groups")], conditions=TAGGED_REQUEST),
         statement(actions=["sagemaker:DeleteModelPackageGroup", "sagemaker:PutModelPackageGroupPolicy",
                            "sagemaker:DeleteModelPackageGroupPolicy"],
-                  resources=[_pattern_arn("groups")], conditions=TAGGED_RESOURCE),
+                  resources=[_own("project_groups")], conditions=TAGGED_RESOURCE),
         statement(actions=["sagemaker:DescribeModelPackageGroup", "sagemaker:GetModelPackageGroupPolicy",
                            "sagemaker:ListTags"], resources=[_pattern_arn("groups")]),
-        statement(actions=["codeconnections:PassConnection"], resources=[_pattern_arn("connections")]),
-        statement(actions=["codestar-connections:PassConnection"], resources=[_pattern_arn("legacy_connections")]),
+        # Connections are passed only to CodePipeline (the source actions), never to another service.
+        statement(actions=["codeconnections:PassConnection"], resources=[_pattern_arn("connections")],
+                  conditions={"StringEquals": {"codeconnections:PassedToService": "codepipeline.amazonaws.com"}}),
+        statement(actions=["codestar-connections:PassConnection"], resources=[_pattern_arn("legacy_connections")],
+                  conditions={"StringEquals": {
+                      "codestar-connections:PassedToService": "codepipeline.amazonaws.com"}}),
     ]

@@ -12,6 +12,7 @@ from constructs import Construct
 
 from portfolio_stack import LaunchRole
 from template.components.boundary import account_boundary_policy
+from template.components.guardrails import S3_LAUNCH_ROLE_NAME, S3_LAUNCH_ROLE_PATH, account_guardrails_policy
 
 LAUNCH_ROLE_STACK = "sagemaker-project-launch-role"
 S3_TEMPLATE_PROVISIONER = ("cloudformation.amazonaws.com", "SP")
@@ -27,9 +28,12 @@ class ProjectsLaunchRoleStack(cdk.Stack):
                                   allowed_pattern="^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$").value_as_string
         # The launch role creates project roles only with the project boundary: the account needs the policy once.
         account_boundary_policy(self)
+        account_guardrails_policy(self, template_bucket=bucket)
+        # A fixed name: the guardrails let Studio users create S3-path stacks with this role only.
         self.launch_role = LaunchRole(self, "LaunchRole", template_bucket=bucket, provisioner=S3_TEMPLATE_PROVISIONER,
                                       description="Launch role of the SageMaker project S3 template "
-                                                  "(CreateProject CfnTemplateProvider.RoleARN)")
+                                                  "(CreateProject CfnTemplateProvider.RoleARN)",
+                                      role_path=S3_LAUNCH_ROLE_PATH, role_name=S3_LAUNCH_ROLE_NAME)
         cdk.CfnOutput(self, "LaunchRoleArn", value=self.launch_role.role.role_arn,
                       description="Give this as RoleARN (Studio: Role ARN) when creating a project")
 

@@ -6,10 +6,13 @@ from template.components import policies
 from template.components.artifacts import DATA_CAPTURE_PREFIX, MONITORING_PREFIX, ArtifactStore
 from template.components.boundary import attach_boundary
 from template.components.builds import BuildProjects
+from template.components.ci_providers import add_external_ci
 from template.components.cross_account import (ACTION_ROLE, MODEL_ROLE, SHADOW_TEST_ROLE, CrossAccountDeploy,
                                                target_roles_share)
 from template.components.events import ProjectEvents
 from template.components.nag import SHARED_WILDCARDS, acknowledge_wildcards, logical_ref
+from template.components.network import NetworkGuard, declare_network
+from template.components.packages import PackageRepository
 from template.components.parameters import UNPUBLISHED_SEED_BUCKET, ProjectParameters, declare_parameters
 from template.components.pipelines import ProjectPipelines
 from template.components.registry import ModelRegistry
@@ -41,6 +44,7 @@ class ProjectStack(cdk.Stack):
                  seed_prefix: str = "seeds/", **kwargs) -> None:
         super().__init__(scope, construct_id, **kwargs)
         self.params = params = declare_parameters(self, seed_bucket=seed_bucket, seed_prefix=seed_prefix)
+        self.network = network = declare_network(self)
         self.roles = roles = ProjectRoles(self, "Roles", name_prefix=params.prefix)
         self.artifacts = ArtifactStore(self, "Artifacts", multi_account=params.multi_account,
                                        target_share=target_roles_share(params, ACTION_ROLE, MODEL_ROLE,
@@ -52,11 +56,14 @@ class ProjectStack(cdk.Stack):
         self.repos = SourceRepositories(self, "Repositories", params=params)
         self.cross_account = CrossAccountDeploy(self, "CrossAccount", params=params,
                                                 local_cfn_role_arn=roles.cloudformation.role_arn)
+        self.packages = PackageRepository(self, "Packages", project_id=params.project_id,
+                                          key_arn=self.artifacts.key.key_arn)
         self.builds = BuildProjects(
             self, "Builds", params=params, role=roles.codebuild, key=self.artifacts.key,
             artifact_bucket_name=self.artifacts.bucket.bucket_name, model_package_group_name=self.registry.group_name,
             pipeline_role_arn=roles.sagemaker_pipeline.role_arn, model_role_arn=roles.model_execution.role_arn,
-            stage_role_arns={stage: self.cross_account.stage_test_role_arn(stage) for stage in ("staging", "prod")})
+            stage_role_arns={stage: self.cross_account.stage_test_role_arn(stage) for stage in ("staging", "prod")},
+            network=network, packages_environment=self.packages.environment())
         self.pipelines = ProjectPipelines(
             self, "Pipelines", params=params, role=roles.codepipeline,
             artifact_bucket_name=self.artifacts.bucket.bucket_name, key_arn=self.artifacts.key.key_arn,
@@ -67,7 +74,15 @@ class ProjectStack(cdk.Stack):
             build_pipeline_arn=self.pipelines.arn(self.pipelines.build_name),
             deploy_pipeline_arn=self.pipelines.arn(self.pipelines.deploy_name))
         self._wire_grants(params)
+        for statement in self.packages.read_statements():
+            roles.codebuild.add_to_principal_policy(statement)
+        self.network_guard = NetworkGuard(
+            self, "NetworkGuard", network=network, key_arn=network.key_arn(self.artifacts.key.key_arn),
+            roles=[roles.sagemaker_pipeline, roles.model_execution, roles.cloudformation, roles.shadow_test,
+                   roles.codebuild],
+            key_users=[roles.sagemaker_pipeline, roles.model_execution, roles.cloudformation, roles.shadow_test])
         self._outputs(roles)
+        self.external_ci = add_external_ci(self)  # GitHub Actions / GitLab CI instead of CodePipeline
         # Every role of the project, created by the Service Catalog launch role, carries the admin's boundary.
         attach_boundary(self)
         self._tag(params)
@@ -81,7 +96,8 @@ class ProjectStack(cdk.Stack):
             "ApproverPolicyArn": (approver.managed_policy_arn,
                                   "Attach to whoever approves this project's models (README: Security)"),
             "ShadowTestPolicyArn": (shadow_test_policy(self, "ShadowTestPolicy",
-                                                       experiment_role_arn=roles.shadow_test.role_arn).managed_policy_arn,
+                                                       experiment_role_arn=roles.shadow_test.role_arn,
+                                                       project_id=self.params.project_id).managed_policy_arn,
                                     "Attach to whoever runs deploy shadow-test (README: Security)"),
             "ShadowTestRoleArn": (roles.shadow_test.role_arn, "deploy shadow-test start --role-arn"),
             "PipelineRoleName": (roles.codepipeline.role_name, "ToolingPipelineRoleName of the target-account stacks"),
@@ -121,12 +137,12 @@ class ProjectStack(cdk.Stack):
                                                              alarm_prefix=params.project_name):
             roles.cloudformation.add_to_principal_policy(statement)
         for statement in policies.stack_deploy_statements(
-                stack_name_pattern=f"sagemaker-{params.project_name}-deploy-*",
+                stack_names=policies.stage_stack_names(params.project_name),
                 deploy_role_arn=roles.cloudformation.role_arn):
             roles.codepipeline.add_to_principal_policy(statement)
         for statement in policies.codebuild_statements(
                 pipeline_name_pattern=f"*-{params.project_id}-build", pipeline_role_arn=roles.sagemaker_pipeline.role_arn,
-                stack_name_pattern=f"sagemaker-{params.project_name}-deploy-*"):
+                stack_names=policies.stage_stack_names(params.project_name)):
             roles.codebuild.add_to_principal_policy(statement)
         self.pipelines.wait_for_policies(roles.codepipeline)
 

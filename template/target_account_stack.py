@@ -8,12 +8,16 @@ from template.components.boundary import boundary_policy
 from template.components.artifacts import DATA_CAPTURE_PREFIX, KEY_WRITE, MONITORING_PREFIX
 from template.components.cross_account import ACTION_ROLE, CFN_ROLE, MODEL_ROLE, SHADOW_TEST_ROLE, STAGE_TEST_ROLE
 from template.components.nag import SHARED_WILDCARDS, acknowledge_wildcards
-from template.components.parameters import ACCOUNT_ID_PATTERN, PROJECT_ID_PATTERN, PROJECT_NAME_PATTERN, ROLE_NAME_PATTERN
+from template.components.parameters import (ACCOUNT_ID_PATTERN, PROJECT_ID_LENGTH, PROJECT_ID_PATTERN,
+                                            PROJECT_NAME_PATTERN, ROLE_NAME_PATTERN)
 from template.components.roles import SHADOW_TEST_ROLE_DESCRIPTION, service_principal
 from template.components.shadow_tests import CAPTURE_PREFIX, shadow_test_policy
 
 TARGET_WILDCARDS = {
     **SHARED_WILDCARDS,
+    "Resource::arn:<AWS::Partition>:sagemaker:<AWS::Region>:<ToolingAccountId>:model-package/*-<SageMakerProjectId>/*":
+        "The project's model packages in the tooling account's registry (the shadow-test candidate check); the "
+        "group is anchored on the project id because SageMaker lower-cases names into ARNs.",
     "Resource::arn:<AWS::Partition>:s3:::<ArtifactBucketName>/*":
         "Objects inside the project's artifact bucket (in the tooling account); keys are created at run time.",
     f"Resource::arn:<AWS::Partition>:s3:::<ArtifactBucketName>/{CAPTURE_PREFIX}/*":
@@ -57,7 +61,7 @@ class TargetAccountStack(cdk.Stack):
         name = self._string("SageMakerProjectName", "Name of the project.", allowed_pattern=PROJECT_NAME_PATTERN,
                             max_length=32)
         project_id = self._string("SageMakerProjectId", "Id of the project.", allowed_pattern=PROJECT_ID_PATTERN,
-                                  max_length=20)
+                                  min_length=PROJECT_ID_LENGTH, max_length=PROJECT_ID_LENGTH)
         bucket = self._string("ArtifactBucketName", "The project's artifact bucket (in the tooling account).")
         key_arn = self._string("ArtifactKeyArn", "The KMS key that encrypts the artifact bucket.",
                                allowed_pattern="^arn:[a-z-]+:kms:.+$")
@@ -83,18 +87,19 @@ class TargetAccountStack(cdk.Stack):
             "DeployActionRole", ACTION_ROLE.format(project_id=project_id), tooling_role(tooling, pipeline_role),
             [*read_artifacts, iam.PolicyStatement(actions=["s3:PutObject"], resources=[f"{bucket_arn}/*"]),
              iam.PolicyStatement(actions=["kms:Encrypt", "kms:GenerateDataKey"], resources=[key_arn]),
-             *policies.stack_deploy_statements(stack_name_pattern=f"sagemaker-{name}-deploy-*",
+             *policies.stack_deploy_statements(stack_names=policies.stage_stack_names(name),
                                                deploy_role_arn=self.cfn_role.role_arn)])
         self.stage_test_role = self._role(
             "StageTestRole", STAGE_TEST_ROLE.format(project_id=project_id), tooling_role(tooling, build_role),
-            policies.stage_test_statements(stack_name_pattern=f"sagemaker-{name}-deploy-*"))
+            policies.stage_test_statements(stack_names=policies.stage_stack_names(name)))
         # Managed shadow tests run where the stage endpoint is: SageMaker runs them as this role, which writes its
         # captures under the tooling bucket's shadow-test prefix (the bucket and key policies let it, by name).
         self.shadow_test_role = self._role(
             "ShadowTestRole", SHADOW_TEST_ROLE.format(project_id=project_id), service_principal("sagemaker.amazonaws.com"),
             [*read_artifacts, *write_under(bucket_arn, key_arn, CAPTURE_PREFIX),
              *policies.shadow_experiment_statements()], description=SHADOW_TEST_ROLE_DESCRIPTION)
-        shadow_policy = shadow_test_policy(self, "ShadowTestPolicy", experiment_role_arn=self.shadow_test_role.role_arn)
+        shadow_policy = shadow_test_policy(self, "ShadowTestPolicy", experiment_role_arn=self.shadow_test_role.role_arn,
+                                           project_id=project_id, registry_account=tooling)
         cdk.CfnOutput(self, "ShadowTestPolicyArn", value=shadow_policy.managed_policy_arn,
                       description="Attach to whoever runs deploy shadow-test on this account's endpoint")
         cdk.CfnOutput(self, "ShadowTestRoleArn", value=self.shadow_test_role.role_arn,
@@ -107,8 +112,8 @@ class TargetAccountStack(cdk.Stack):
         acknowledge_wildcards(self, TARGET_WILDCARDS)
 
     def _string(self, name: str, description: str, **kwargs) -> str:
-        return cdk.CfnParameter(self, name, type="String", description=description, min_length=1,
-                                **kwargs).value_as_string
+        return cdk.CfnParameter(self, name, type="String", description=description,
+                                **{"min_length": 1, **kwargs}).value_as_string
 
     def _role(self, construct_id: str, role_name: str, principal: iam.IPrincipal,
               statements: list[iam.PolicyStatement], description: str | None = None) -> iam.Role:

@@ -1,5 +1,6 @@
 """One version number: the toolkit's (mlops_guardrails.__version__) is what each seed pins, what the wheel
-is built as, what the template names and what publish uploads."""
+is built as, what the template names, what the seeds' stamps say and what publish uploads."""
+import io
 import json
 import re
 import zipfile
@@ -7,6 +8,7 @@ from pathlib import Path
 
 import mlops_guardrails
 from mlops_guardrails import WHEEL_NAME
+from seed_zips import STAMP_FILE
 from toolkit_wheel import build_wheel
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -58,3 +60,8 @@ def test_publish_uploads_the_wheel_where_the_template_names_it_under_the_toolkit
     assert template["Parameters"]["ToolkitWheelKey"]["Default"] == f"{prefix}{WHEEL_NAME}"
     assert template["Parameters"]["BuildSeedKey"]["Default"] == f"{prefix}seed-build.zip"
     assert template["Parameters"]["SeedBucket"]["Default"] == "versions-assets"
+    # The seeds' version stamp (the upgrade's merge base) names the same version.
+    for seed in ("seed-build", "seed-deploy"):
+        body = s3.get_object(Bucket="versions-assets", Key=f"{prefix}{seed}.zip")["Body"].read()
+        with zipfile.ZipFile(io.BytesIO(body)) as archive:
+            assert json.loads(archive.read(STAMP_FILE))["template_version"] == VERSION, seed

@@ -60,6 +60,8 @@ class Project:
             return properties["Name"]  # CodeBuild projects, pipelines: Ref gives the name
         if kind == "AWS::SageMaker::ModelPackageGroup":
             return properties["ModelPackageGroupName"]
+        if kind == "AWS::KMS::Key" and attribute == "Arn":  # the builds' KMS_KEY_ARN; nothing offline encrypts
+            return f"arn:aws:kms:us-east-1:{ACCOUNT}:key/{self.name}-{logical_id}"
         raise ProvisionError(f"project template: {logical_id} ({kind}).{attribute}: no emulator stand-in")
 
 

@@ -17,12 +17,12 @@ from demo_story.errors import StoryError
 from demo_story.paths import DEFAULT_OUTPUT, SEED_DEPLOY
 from demo_story.stage_runner import DeployPipeline, Execution
 
-PROJECT_NAME, PROJECT_ID = "abalone-demo", "p-demo0001"
+PROJECT_NAME, PROJECT_ID = "abalone-demo", "p-demo00000001"
 BUCKET = f"sagemaker-{PROJECT_NAME}-artifacts"
 V2_HYPERPARAMETERS = {"max_depth": "4"}
 # v3 leaks: it answers 330 ms slower once its fleet has served 300 simulated seconds. Staging's own latency
 # alarm (300 ms, like prod's) would catch a model slow from the start (seed-deploy's
-# tests/rehearsal/test_stage_guardrails.py), but staging bakes 150 s and a leak needs prod's longer run:
+# tests/rehearsal/test_stage_guardrails.py), but staging bakes 180 s and a leak needs prod's longer run:
 # prod's canary bakes 600 s, so its latency alarm trips there (docs/demo.md, step 5).
 V3_BEHAVIOUR = {"extra_latency_ms": 330, "slow_after_seconds": 300}
 # The stage test's requests in flight at once: the same 50 requests, each timed, without waiting out a
@@ -76,12 +76,12 @@ def run_story(settings: Settings) -> StoryResult:
     """1 provision, 2 v1, 3 approve -> deploy, 4 v2 canary, 5 faulty v3 rolled back, 6 registry rollback,
     7 A/B and shadow; then the report."""
     from mlops_guardrails.emulator import embedded_emulator
-    from mlops_guardrails.deploy.rehearsal import CompressedClock, EndpointHost
+    from mlops_guardrails.deploy.rehearsal import EndpointHost, SteppedClock
 
     result = StoryResult(settings)
     work = settings.work_dir or Path(tempfile.mkdtemp(prefix="mlops-demo-"))
     settings.out_dir.mkdir(parents=True, exist_ok=True)
-    clock = CompressedClock(settings.speed)
+    clock = SteppedClock(settings.speed)  # a busy machine cannot move a bake's end or a fault's onset
     with embedded_emulator() as emulator_url, emulator_fixes.endpoint_name_property(), \
             EndpointHost(clock=clock) as host:
         session = _Session()
@@ -106,7 +106,7 @@ def run_story(settings: Settings) -> StoryResult:
                              v2_training)
         deploy_on_decision(session, project, pipeline, result, [v2], "Approved", "v2: better MSE")
         console.step(f"5. faulty v3 (v2's artifact answering {V3_BEHAVIOUR['extra_latency_ms']} ms slower once it has "
-                     f"served {V3_BEHAVIOUR['slow_after_seconds']} s): approved; staging's 150 s bake cannot see it, "
+                     f"served {V3_BEHAVIOUR['slow_after_seconds']} s): approved; staging's 180 s bake cannot see it, "
                      "prod's canary latency alarm must roll it back")
         v3 = models.register_faulty(session, project, v2, V3_BEHAVIOUR, work / "faulty-v3")
         result.models[v3.version] = v3

@@ -99,6 +99,8 @@ def test_main_writes_prediction_then_features_the_columns_a_capture_holds(tmp_pa
         archive.add(tmp_path / "model.json", arcname="xgboost-model")
     (root / "input" / "baseline").mkdir(parents=True)
     frame[preprocess.FEATURES].to_csv(root / "input" / "baseline" / "baseline.csv", index=False)
+    (root / "input" / "signature").mkdir(parents=True)
+    (root / "input" / "signature" / "signature.json").write_text(json.dumps(preprocess.signature(frame)))
     monkeypatch.setenv("ML_ROOT", str(tmp_path))
     assert baseline.main() == 0
     stats = json.loads((root / "monitoring" / "statistics.json").read_text())

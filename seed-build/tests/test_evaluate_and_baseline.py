@@ -54,3 +54,27 @@ def test_baseline_constraints_record_completeness_and_sign():
     assert constraints["a"]["completeness"] == 0.75
     assert constraints["a"]["num_constraints"] == {"is_non_negative": True}
     assert constraints["b"]["num_constraints"] == {"is_non_negative": False}
+
+
+def signature_of(names):
+    return {"features": [{"name": name, "type": "Fractional"} for name in names], "count": len(names)}
+
+
+def test_check_signature_agreeing_lists_and_model_width_pass():
+    baseline.check_signature(signature_of(["a", "b"]), ["a", "b"], 2)
+
+
+def test_check_signature_baseline_missing_a_feature_names_both_lists():
+    with pytest.raises(baseline.SignatureMismatch) as error:
+        baseline.check_signature(signature_of(["a", "b", "c"]), ["a", "b"], 3)
+    assert "signature.json has 3 features (a, b, c); baseline.csv has 2 (a, b)" in str(error.value)
+
+
+def test_check_signature_same_names_in_another_order_is_a_mismatch():
+    with pytest.raises(baseline.SignatureMismatch, match=r"\(a, b\); baseline.csv has 2 \(b, a\)"):
+        baseline.check_signature(signature_of(["a", "b"]), ["b", "a"], 2)
+
+
+def test_check_signature_model_trained_on_another_width_is_named():
+    with pytest.raises(baseline.SignatureMismatch, match="the trained model takes 11 features but signature.json lists 10"):
+        baseline.check_signature(signature_of([f"f{i}" for i in range(10)]), [f"f{i}" for i in range(10)], 11)

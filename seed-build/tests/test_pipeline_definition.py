@@ -142,3 +142,13 @@ def test_definition_code_is_referenced_by_s3_uri(definition):
     ]
     assert [uri.rsplit("/", 1)[-1] for uri in code] == ["preprocess.py", "baseline.py", "evaluate.py"]
     assert all(uri.startswith(f"s3://{PROJECT.artifact_bucket}/{PROJECT.pipeline_name}/code/") for uri in code)
+
+
+def test_definition_baseline_reads_and_register_step_records_the_input_signature(definition):
+    steps = steps_by_name(definition)
+    signature_uri = {"Get": "Steps.PreprocessAbaloneData.ProcessingOutputConfig.Outputs['signature'].S3Output.S3Uri"}
+    baseline_inputs = {i["InputName"]: i["S3Input"] for i in steps["DataQualityBaseline"]["Arguments"]["ProcessingInputs"]}
+    assert baseline_inputs["signature"]["S3Uri"] == signature_uri
+    assert baseline_inputs["signature"]["LocalPath"] == "/opt/ml/processing/input/signature"
+    recorded = steps["RegisterAbaloneModel"]["Arguments"]["CustomerMetadataProperties"]
+    assert recorded == {"FeatureSignatureS3Uri": {"Std:Join": {"On": "/", "Values": [signature_uri, "signature.json"]}}}

@@ -1,3 +1,4 @@
+import json
 import shutil
 
 import numpy as np
@@ -91,3 +92,32 @@ def test_main_with_two_input_files_fails_with_exit_2(ml_root, capsys):
     shutil.copy(DATA, data_dir / "b.csv")
     assert preprocess.main([]) == 2
     assert "expected exactly one CSV file, found 2" in capsys.readouterr().err
+
+
+def test_main_writes_the_models_input_signature_in_features_order(ml_root):
+    data_dir = ml_root / "processing" / "input" / "data"
+    data_dir.mkdir(parents=True)
+    shutil.copy(DATA, data_dir / "abalone.csv")
+
+    assert preprocess.main([]) == 0
+
+    signature = json.loads((ml_root / "processing" / "signature" / "signature.json").read_text())
+    assert [f["name"] for f in signature["features"]] == preprocess.FEATURES
+    assert signature["count"] == 10 and signature["label"] == "rings" and signature["content_type"] == "text/csv"
+    types = {f["name"]: f["type"] for f in signature["features"]}
+    assert types["sex_F"] == "Integral" and types["length"] == "Fractional"
+    train = pd.read_csv(ml_root / "processing" / "train" / "train.csv", header=None)
+    assert train.shape[1] == signature["count"] + 1  # the label, then exactly the signature's features
+
+
+def test_to_model_frame_keeps_only_features_in_their_order(monkeypatch):
+    monkeypatch.setattr(preprocess, "FEATURES", ["length", "sex_M"])
+    frame = preprocess.to_model_frame(preprocess.read_raw(DATA))
+    assert list(frame.columns) == ["rings", "length", "sex_M"]
+    assert [f["name"] for f in preprocess.signature(frame)["features"]] == ["length", "sex_M"]
+
+
+def test_to_model_frame_feature_listed_but_not_computed_is_named(monkeypatch):
+    monkeypatch.setattr(preprocess, "FEATURES", [*preprocess.FEATURES, "shell_ratio"])
+    with pytest.raises(preprocess.InputDataError, match=r"FEATURES: \['shell_ratio'\]: not computed by to_model_frame"):
+        preprocess.to_model_frame(preprocess.read_raw(DATA))

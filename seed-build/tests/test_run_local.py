@@ -1,11 +1,13 @@
 """run_local end to end against the session's emulator: the real pipeline on the real data."""
 import json
+import shutil
 
 import boto3
 import pytest
 
+from pipelines import code, run_local
+from pipelines.abalone import preprocess
 from mlops_guardrails.build.run_local import step_images
-from pipelines import run_local
 from mlops_guardrails.local import warm_start
 
 
@@ -91,7 +93,8 @@ def test_run_local_mse_threshold_one_fails_with_the_fail_message_and_registers_n
     code = run_local.main(["--param", "MseThreshold=1.0", "--work-dir", str(tmp_path)])
     captured = capsys.readouterr()
     assert code == 1
-    assert "error: pipeline failed: Test-set MSE " in captured.err
+    assert "error: pipeline failed at step " in captured.err and ": Test-set MSE " in captured.err
+    assert "error: error:" not in captured.err
     assert "is above the threshold 1.0" in captured.err
     assert "AbaloneMseFail" in captured.out
     assert packages(group) == []
@@ -160,3 +163,52 @@ def test_the_run_knows_every_steps_environment_from_the_definition_before_any_st
     assert images == {sklearn, xgb, f"{ecr}/sagemaker-xgboost:0.90-1"}
     assert step_environments(images) == {sys.executable: PROJECT_PRELOAD,
                                          str(xgboost_env.python_for("1.7-1")): XGBOOST_PRELOAD}
+
+
+def test_run_local_registers_the_models_input_signature_with_the_package(default_run, emulator):
+    _, _, group = default_run
+    (summary,) = packages(group)
+    package = boto3.client("sagemaker").describe_model_package(ModelPackageName=summary["ModelPackageArn"])
+    signature = read_s3_json(package["CustomerMetadataProperties"]["FeatureSignatureS3Uri"])
+    assert [f["name"] for f in signature["features"]] == preprocess.FEATURES
+    assert signature["count"] == len(preprocess.FEATURES)
+
+
+def test_run_local_baseline_that_disagrees_with_the_signature_fails_and_registers_nothing(emulator, monkeypatch, tmp_path, capsys):
+    group = use_project(monkeypatch, "signature-mismatch")
+    scripts = tmp_path / "abalone"
+    shutil.copytree(code.SCRIPTS_DIR, scripts)
+    edited = scripts / "preprocess.py"
+    # The baseline written from another list than the model's features: the mistake the check exists for.
+    edited.write_text(edited.read_text().replace("[FEATURES].to_csv(baseline", "[FEATURES[:-1]].to_csv(baseline"))
+    monkeypatch.setattr(code, "SCRIPTS_DIR", scripts)
+
+    exit_code = run_local.main(["--no-cache", "--work-dir", str(tmp_path / "work")])
+
+    captured = capsys.readouterr()
+    assert exit_code == 1
+    assert ("signature.json has 10 features (sex_F, sex_I, sex_M, length, diameter, height, whole_weight, "
+            "shucked_weight, viscera_weight, shell_weight); baseline.csv has 9 (sex_F") in captured.err
+    assert any(line.split()[:3] == ["DataQualityBaseline", "Processing", "Failed"] for line in captured.out.splitlines())
+    assert packages(group) == []
+
+
+def test_run_local_summary_follows_renamed_steps(emulator, monkeypatch, tmp_path, capsys):
+    group = use_project(monkeypatch, "renamed-steps")
+    source = code.SCRIPTS_DIR / "pipeline.py"
+    package = tmp_path / "renamed"
+    shutil.copytree(code.SCRIPTS_DIR, package)
+    text = source.read_text().replace('"EvaluateAbaloneModel"', '"ScoreModel"').replace('"RegisterAbaloneModel"', '"Publish"')
+    (package / "pipeline.py").write_text(text)
+    monkeypatch.syspath_prepend(str(tmp_path))
+    import importlib
+
+    renamed = importlib.import_module("renamed.pipeline")
+    monkeypatch.setattr("pipelines.abalone.pipeline.get_pipeline", renamed.get_pipeline)
+
+    assert run_local.main(["--no-cache", "--work-dir", str(tmp_path / "work")]) == 0
+
+    out = capsys.readouterr().out
+    assert "ScoreModel" in out and "test-set MSE: 5.2248" in out and "[ScoreModel]" in out
+    (summary,) = packages(group)
+    assert f"registered: {summary['ModelPackageArn']}" in out

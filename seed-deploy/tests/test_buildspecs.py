@@ -30,7 +30,7 @@ def run_commands(commands: list[str], cwd: Path, env: dict) -> subprocess.Comple
 def test_install_fetches_the_toolkit_wheel_and_installs_the_pinned_requirements():
     assert re.fullmatch(r"[0-9]+\.[0-9]+\.[0-9]+", pins()["mlops-guardrails"])
     for name in ("buildspec.yml", "test-buildspec.yml"):
-        assert buildspec(name)["phases"]["install"]["commands"] == [
+        assert buildspec(name)["phases"]["install"]["commands"][-2:] == [
             'aws s3 cp --quiet "$TOOLKIT_WHEEL_URI" wheels/',
             "pip install --quiet --find-links wheels -r requirements.txt"], name
 

@@ -35,7 +35,8 @@ class ArtifactStore(Construct):
             enforce_ssl=True, versioned=True, block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
             object_ownership=s3.ObjectOwnership.BUCKET_OWNER_ENFORCED, removal_policy=cdk.RemovalPolicy.RETAIN,
             lifecycle_rules=[
-                s3.LifecycleRule(id="ExpireOldVersions", noncurrent_version_expiration=cdk.Duration.days(30),
+                # Overwritten or deleted artifacts (a swapped model.tar.gz) stay evidence for 90 days (issue #20).
+                s3.LifecycleRule(id="ExpireOldVersions", noncurrent_version_expiration=cdk.Duration.days(90),
                                  abort_incomplete_multipart_upload_after=cdk.Duration.days(7)),
                 s3.LifecycleRule(id="ExpireDataCapture", prefix=f"{DATA_CAPTURE_PREFIX}/",
                                  expiration=cdk.Duration.days(90)),

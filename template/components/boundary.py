@@ -12,6 +12,7 @@ from aws_cdk import aws_iam as iam
 from constructs import Construct
 
 from template.components.nag import acknowledge_wildcards, skip_checkov
+from template.components.network import ENI_ACTIONS, ENI_READ_ACTIONS
 from template.components.policies import ROLE_PATH
 from template.components.registry import PENDING
 
@@ -23,9 +24,17 @@ SERVICES = ["s3", "kms", "sagemaker", "codebuild", "codepipeline", "codecommit",
 
 RESERVED_ACTIONS = ["s3:PutBucketPolicy", "s3:DeleteBucketPolicy", "s3:PutBucketAcl", "s3:PutBucketPublicAccessBlock",
                     "s3:DeleteBucket", "kms:PutKeyPolicy", "kms:ScheduleKeyDeletion", "kms:DisableKey",
-                    "kms:CreateGrant", "sagemaker:PutModelPackageGroupPolicy", "sagemaker:DeleteModelPackageGroup",
+                    "sagemaker:PutModelPackageGroupPolicy", "sagemaker:DeleteModelPackageGroup",
                     "codecommit:DeleteRepository", "codebuild:DeleteProject", "codebuild:UpdateProject",
                     "codepipeline:DeletePipeline", "codepipeline:UpdatePipeline"]
+HIGHER_TRUST_ACTIONS = ["codepipeline:PutApprovalResult", "sagemaker:CreatePresignedDomainUrl",
+                        "sagemaker:CreatePresignedNotebookInstanceUrl", "sagemaker:CreateUserProfile",
+                        "sagemaker:UpdateUserProfile", "sagemaker:DeleteUserProfile", "sagemaker:UpdateDomain",
+                        "s3:PutBucketVersioning", "s3:PutLifecycleConfiguration", "s3:PutReplicationConfiguration",
+                        "s3:DeleteObjectVersion", "logs:DeleteLogGroup", "logs:DeleteLogStream",
+                        "logs:PutRetentionPolicy"]
+PASSED_TO_SERVICES = ["sagemaker.amazonaws.com", "cloudformation.amazonaws.com", "codebuild.amazonaws.com",
+                      "codepipeline.amazonaws.com", "events.amazonaws.com"]
 # checkov's IAM checks read a boundary as if it granted what it names; each skip says why it does not.
 CHECKOV_SKIPS = {
     "CKV_AWS_107": "A permissions boundary grants nothing: credential-returning actions (ecr:GetAuthorizationToken) "
@@ -54,11 +63,16 @@ def boundary_statements() -> list[iam.PolicyStatement]:
     return [
         iam.PolicyStatement(sid="ProjectServices", actions=[f"{service}:*" for service in SERVICES],
                             resources=["*"]),
-        iam.PolicyStatement(sid="PassProjectRoles", actions=["iam:PassRole", "iam:GetRole"],
-                            resources=[project_role_arn_pattern()]),
+        iam.PolicyStatement(sid="ReadProjectRoles", actions=["iam:GetRole"], resources=[project_role_arn_pattern()]),
+        # Project roles go only to the services that run the project (issue #20: not to EC2, Lambda, ...).
+        iam.PolicyStatement(sid="PassProjectRoles", actions=["iam:PassRole"], resources=[project_role_arn_pattern()],
+                            conditions={"StringEquals": {"iam:PassedToService": PASSED_TO_SERVICES}}),
         # Cross-account deploys assume the target account's project roles (cross_account.py).
         iam.PolicyStatement(sid="AssumeProjectRoles", actions=["sts:AssumeRole"],
                             resources=[project_role_arn_pattern(account="*")]),
+        # CiProvider GitHubActions/GitLabCI: the approval rule's role calls the deploy workflow's API destination.
+        iam.PolicyStatement(sid="InvokeCiDispatch", actions=["events:InvokeApiDestination"],
+                            resources=[f"arn:{cdk.Aws.PARTITION}:events:*:{cdk.Aws.ACCOUNT_ID}:api-destination/*"]),
         iam.PolicyStatement(sid="AutoscalingServiceLinkedRole", actions=["iam:CreateServiceLinkedRole"],
                             resources=["*"], conditions={"StringEquals": {
                                 "iam:AWSServiceName": "sagemaker.application-autoscaling.amazonaws.com"}}),
@@ -73,6 +87,33 @@ def boundary_statements() -> list[iam.PolicyStatement]:
         # its tag conditions) and the admin do. Each of these would otherwise fall under a service wildcard.
         iam.PolicyStatement(sid="NoAccessManagementOrTeardown", effect=iam.Effect.DENY, resources=["*"],
                             actions=RESERVED_ACTIONS),
+        *network_boundary_statements(),
+        # Above the project's trust (issue #20): approving a deployment, Studio identities, a bucket's or a log's
+        # history. Each would otherwise fall under a service wildcard.
+        iam.PolicyStatement(sid="NoHigherTrustActions", effect=iam.Effect.DENY, resources=["*"],
+                            actions=HIGHER_TRUST_ACTIONS),
+    ]
+
+
+# What a project in a VPC without internet needs (template/components/network.py, the buildspecs' CodeArtifact
+# login): network interfaces for jobs, models and builds; a token for the private package repository.
+BOUNDARY_ENI_ACTIONS = [*ENI_ACTIONS, *ENI_READ_ACTIONS]
+CODEARTIFACT_READ_ACTIONS = ["codeartifact:GetAuthorizationToken", "codeartifact:GetRepositoryEndpoint",
+                             "codeartifact:ReadFromRepository"]
+
+
+def network_boundary_statements() -> list[iam.PolicyStatement]:
+    """Separate statements (issue #24): ENIs, CodeArtifact reads, and KMS grants for AWS resources only."""
+    return [
+        iam.PolicyStatement(sid="VpcNetworkInterfaces", actions=BOUNDARY_ENI_ACTIONS, resources=["*"]),
+        iam.PolicyStatement(sid="PrivatePackages", actions=CODEARTIFACT_READ_ACTIONS, resources=["*"]),
+        # `aws codeartifact login` gets its token through STS; only for CodeArtifact.
+        iam.PolicyStatement(sid="PrivatePackagesToken", actions=["sts:GetServiceBearerToken"], resources=["*"],
+                            conditions={"StringEquals": {"sts:AWSServiceName": "codeartifact.amazonaws.com"}}),
+        # CreateEndpoint with a KmsKeyId and jobs with a volume key make grants for SageMaker's own resources;
+        # no role may grant a key to anyone else.
+        iam.PolicyStatement(sid="KeyGrantsForAwsResourcesOnly", effect=iam.Effect.DENY, actions=["kms:CreateGrant"],
+                            resources=["*"], conditions={"BoolIfExists": {"kms:GrantIsForAWSResource": "false"}}),
     ]
 
 
@@ -88,7 +129,8 @@ def boundary_policy(scope: Construct, construct_id: str, *, name: str | None = B
                                statements=boundary_statements())
     wildcards = ["Resource::*", *(f"Action::{service}:*" for service in SERVICES),
                  "Resource::arn:<AWS::Partition>:iam::<AWS::AccountId>:role/sagemaker-project/*",
-                 "Resource::arn:<AWS::Partition>:iam::*:role/sagemaker-project/*"]
+                 "Resource::arn:<AWS::Partition>:iam::*:role/sagemaker-project/*",
+                 "Resource::arn:<AWS::Partition>:events:*:<AWS::AccountId>:api-destination/*"]
     acknowledge_wildcards(policy, dict.fromkeys(wildcards, BOUNDARY_REASON))
     for check_id, reason in CHECKOV_SKIPS.items():
         skip_checkov(policy, check_id, reason)

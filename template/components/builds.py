@@ -6,6 +6,7 @@ from aws_cdk import aws_kms as kms
 from constructs import Construct
 
 from template.components.nag import acknowledge_validation
+from template.components.network import NetworkParameters
 from template.components.parameters import ProjectParameters
 
 BUILD_SPEC = "buildspec.yml"
@@ -17,11 +18,13 @@ class BuildProjects(Construct):
 
     def __init__(self, scope: Construct, construct_id: str, *, params: ProjectParameters, role: iam.IRole,
                  key: kms.IKey, artifact_bucket_name: str, model_package_group_name: str,
-                 pipeline_role_arn: str, model_role_arn: str, stage_role_arns: dict[str, str]) -> None:
+                 pipeline_role_arn: str, model_role_arn: str, stage_role_arns: dict[str, str],
+                 network: NetworkParameters, packages_environment: dict[str, str]) -> None:
         super().__init__(scope, construct_id)
+        self.network = network
         common = {"SAGEMAKER_PROJECT_NAME": params.project_name, "SAGEMAKER_PROJECT_ID": params.project_id,
                   "MODEL_PACKAGE_GROUP_NAME": model_package_group_name, "ARTIFACT_BUCKET": artifact_bucket_name,
-                  "AWS_REGION": cdk.Aws.REGION,
+                  "AWS_REGION": cdk.Aws.REGION, **network.environment(key.key_arn), **packages_environment,
                   # The buildspecs install the seeds' pinned mlops-guardrails from here (no public index).
                   "TOOLKIT_WHEEL_URI": f"s3://{params.seed_bucket}/{params.toolkit_wheel_key}"}
         self._toolkit_wheel_arn = f"arn:{cdk.Aws.PARTITION}:s3:::{params.seed_bucket}/{params.toolkit_wheel_key}"
@@ -49,6 +52,12 @@ class BuildProjects(Construct):
                                    for key_, value in env.items()})
         # The role lives under a path, so CodeBuild needs its ARN; CDK would pass its name.
         project.node.default_child.add_property_override("ServiceRole", role.role_arn)
+        # In the project's VPC when it has one (its NetworkGuard lets the role make the network interfaces).
+        project.node.default_child.add_property_override("VpcConfig", self.network.codebuild_vpc_config())
+        for rule in ("E1150", "E1151", "E1154"):
+            acknowledge_validation(project, f"CloudFormation-Validate::{rule}",
+                                   "CDK checks VpcConfig with the parameters' empty defaults; VpcConfig exists only "
+                                   "under ProjectInVpc, where none is empty (cfn-lint, which follows it, is clean).")
         acknowledge_validation(project, "CloudFormation-Validate::E3050",
                                "The check reads CDK's props before the ServiceRole override to the role's ARN.")
         return project

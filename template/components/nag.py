@@ -30,9 +30,10 @@ SHARED_WILDCARDS = {
         "Application Auto Scaling generates the scalable target's id; tag actions only (CloudFormation's handler).",
     "Resource::arn:<AWS::Partition>:cloudwatch:<AWS::Region>:<AWS::AccountId>:alarm:<SageMakerProjectName>-*":
         "The stage alarms are named after the stage endpoints, <project>-<stage>-...",
-    "Resource::arn:<AWS::Partition>:cloudformation:<AWS::Region>:<AWS::AccountId>:"
-    "stack/sagemaker-<SageMakerProjectName>-deploy-*/*":
-        "The two stage stacks sagemaker-<project>-deploy-staging/-prod; CloudFormation appends a stack id.",
+    **{f"Resource::arn:<AWS::Partition>:cloudformation:<AWS::Region>:<AWS::AccountId>:"
+       f"stack/sagemaker-<SageMakerProjectName>-deploy-{stage}/*":
+           f"The stage stack sagemaker-<project>-deploy-{stage}; CloudFormation appends a stack id."
+       for stage in ("staging", "prod")},
 }
 
 

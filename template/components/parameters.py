@@ -8,10 +8,11 @@ from mlops_guardrails import WHEEL_NAME
 # SageMaker's project name (botocore's sagemaker model, ProjectEntityName: [a-zA-Z0-9](-*[a-zA-Z0-9]){0,31}),
 # starting with a letter as SageMaker's own project templates require.
 PROJECT_NAME_PATTERN = "^[a-zA-Z](-*[a-zA-Z0-9])*$"
-# SageMaker's project id (botocore's sagemaker model, ProjectId: [a-zA-Z0-9](-*[a-zA-Z0-9])*, 1-20), lower-case:
-# SageMaker generates ids like p-abcdef123456, and the IAM patterns that scope grants anchor on the id because
-# SageMaker lower-cases names in ARNs (template/components/registry.py).
-PROJECT_ID_PATTERN = "^[a-z0-9](-*[a-z0-9])*$"
+# SageMaker's project id as SageMaker generates it (p-abcdef123456): the IAM patterns that scope grants anchor on
+# the id (SageMaker lower-cases names in ARNs, template/components/registry.py), and `*-<id>` is exact only
+# because every id has this one length: no id can be the tail of another (issue #20).
+PROJECT_ID_PATTERN = "^p-[a-z0-9]{12}$"
+PROJECT_ID_LENGTH = 14
 ACCOUNT_ID_PATTERN = r"^\d{12}$"
 ROLE_NAME_PATTERN = r"^[\w+=,.@-]+$"  # IAM's role name characters (iam CreateRole: RoleName)
 BUCKET_NAME_PATTERN = "^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$"
@@ -66,7 +67,7 @@ def declare_parameters(scope: Construct, *, seed_bucket: str, seed_prefix: str) 
     name = _string(scope, "SageMakerProjectName", "Name of the project (passed by SageMaker).",
                    min_length=1, max_length=32, allowed_pattern=PROJECT_NAME_PATTERN)
     project_id = _string(scope, "SageMakerProjectId", "Service-generated id of the project (passed by SageMaker).",
-                         min_length=1, max_length=20, allowed_pattern=PROJECT_ID_PATTERN)
+                         min_length=PROJECT_ID_LENGTH, max_length=PROJECT_ID_LENGTH, allowed_pattern=PROJECT_ID_PATTERN)
     connection = _string(scope, "CodeConnectionArn", "Empty: CodeCommit repositories seeded from the seed zips. "
                          "Otherwise the ARN of an available CodeConnections connection to GitHub, GitLab or "
                          "Bitbucket, and BuildRepositoryId/DeployRepositoryId name the two repositories.",

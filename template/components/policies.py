@@ -111,8 +111,8 @@ def _stage_sagemaker_resources(account: str) -> list[str]:
     return [_arn("sagemaker", f"{kind}/*", account=account) for kind in ("endpoint", "endpoint-config", "model")]
 
 
-def shadow_test_operator_statements(*, experiment_role_arn: str,
-                                    account: str = cdk.Aws.ACCOUNT_ID) -> list[iam.PolicyStatement]:
+def shadow_test_operator_statements(*, experiment_role_arn: str, project_id: str, account: str = cdk.Aws.ACCOUNT_ID,
+                                    registry_account: str = cdk.Aws.ACCOUNT_ID) -> list[iam.PolicyStatement]:
     """Whoever runs `deploy shadow-test start|stop|status`: the inference experiment calls, the reads of the
     endpoint it checks against the documented exclusions, and passing exactly the project's shadow-test role.
     Experiment names are the operator's choice (no project prefix or tag in the request), so experiments are
@@ -121,6 +121,10 @@ def shadow_test_operator_statements(*, experiment_role_arn: str,
         iam.PolicyStatement(actions=SHADOW_TEST_ACTIONS,
                             resources=[_arn("sagemaker", "inference-experiment/*", account=account)]),
         iam.PolicyStatement(actions=STAGE_READ_ACTIONS, resources=_stage_sagemaker_resources(account)),
+        # start checks that the candidate is an Approved package of the project's group (deploy/shadow_tests.py).
+        iam.PolicyStatement(actions=["sagemaker:DescribeModelPackage"],
+                            resources=[_arn("sagemaker", f"model-package/*-{project_id}/*",
+                                            account=registry_account)]),
         iam.PolicyStatement(actions=["iam:PassRole"], resources=[experiment_role_arn],
                             conditions={"StringEquals": {"iam:PassedToService": "sagemaker.amazonaws.com"}}),
     ]
@@ -146,13 +150,22 @@ def stack_arn(stack_name_pattern: str, *, account: str = cdk.Aws.ACCOUNT_ID) -> 
     return _arn("cloudformation", f"stack/{stack_name_pattern}/*", account=account)
 
 
-def stack_deploy_statements(*, stack_name_pattern: str, deploy_role_arn: str) -> list[iam.PolicyStatement]:
+STAGES = ("staging", "prod")
+
+
+def stage_stack_names(project_name: str) -> list[str]:
+    """The exact names of the project's stage stacks (docs/contracts.md): a prefix pattern would also cover the
+    stacks of a project named `<project>-deploy-...`."""
+    return [f"sagemaker-{project_name}-deploy-{stage}" for stage in STAGES]
+
+
+def stack_deploy_statements(*, stack_names: list[str], deploy_role_arn: str) -> list[iam.PolicyStatement]:
     """CodePipeline's CloudFormation action: create or update the stage stacks with the deploy role."""
     return [
         iam.PolicyStatement(actions=["cloudformation:CreateStack", "cloudformation:UpdateStack",
                                      "cloudformation:DeleteStack", "cloudformation:DescribeStacks",
                                      "cloudformation:DescribeStackEvents"],
-                            resources=[stack_arn(stack_name_pattern)]),
+                            resources=[stack_arn(name) for name in stack_names]),
         iam.PolicyStatement(actions=["iam:PassRole"], resources=[deploy_role_arn],
                             conditions={"StringEquals": {"iam:PassedToService": "cloudformation.amazonaws.com"}}),
     ]
@@ -164,7 +177,7 @@ def sagemaker_arn(resource: str) -> str:
 
 
 def codebuild_statements(*, pipeline_name_pattern: str, pipeline_role_arn: str,
-                         stack_name_pattern: str) -> list[iam.PolicyStatement]:
+                         stack_names: list[str]) -> list[iam.PolicyStatement]:
     """The CodeBuild role: upsert and run the SageMaker Pipeline, read stage stacks, endpoints and metrics."""
     pipeline = _arn("sagemaker", f"pipeline/{pipeline_name_pattern}")
     return [
@@ -176,11 +189,11 @@ def codebuild_statements(*, pipeline_name_pattern: str, pipeline_role_arn: str,
             resources=[pipeline, f"{pipeline}/execution/*"]),
         iam.PolicyStatement(actions=["iam:PassRole"], resources=[pipeline_role_arn],
                             conditions={"StringEquals": {"iam:PassedToService": "sagemaker.amazonaws.com"}}),
-        *stage_test_statements(stack_name_pattern=stack_name_pattern),
+        *stage_test_statements(stack_names=stack_names),
     ]
 
 
-def stage_test_statements(*, stack_name_pattern: str, account: str = cdk.Aws.ACCOUNT_ID) -> list[iam.PolicyStatement]:
+def stage_test_statements(*, stack_names: list[str], account: str = cdk.Aws.ACCOUNT_ID) -> list[iam.PolicyStatement]:
     """Verify and test a stage: read its stack's outputs, the endpoint (and the models it serves, for build.py's
     "live" variants), its alarms; invoke the endpoint."""
     return [
@@ -190,7 +203,7 @@ def stage_test_statements(*, stack_name_pattern: str, account: str = cdk.Aws.ACC
                                        _arn("sagemaker", "endpoint-config/*", account=account),
                                        _arn("sagemaker", "model/*", account=account)]),
         iam.PolicyStatement(actions=["cloudformation:DescribeStacks", "cloudformation:DescribeStackEvents"],
-                            resources=[stack_arn(stack_name_pattern, account=account)]),
+                            resources=[stack_arn(name, account=account) for name in stack_names]),
         # Metric reads and alarm listing have no resource-level permissions.
         iam.PolicyStatement(actions=["cloudwatch:GetMetricData", "cloudwatch:GetMetricStatistics",
                                      "cloudwatch:DescribeAlarms"], resources=["*"]),

@@ -4,14 +4,17 @@ import pytest
 from demo_story.story import Settings, run_story
 
 
+def story_settings(synthesis, root) -> Settings:
+    """The end-to-end test's settings: a faster clock, less experiment traffic."""
+    return Settings(out_dir=root / "out", work_dir=root / "work", speed=120.0, ab_requests=200,
+                    targeted_requests=20, shadow_requests=100,
+                    project_template=synthesis.templates["sagemaker-project"])
+
+
 @pytest.fixture(scope="module")
 def story(synthesis, tmp_path_factory):
     """One run of the whole story (about a minute and a half); every test below reads it."""
-    root = tmp_path_factory.mktemp("demo")
-    settings = Settings(out_dir=root / "out", work_dir=root / "work", speed=120.0, ab_requests=200,
-                        targeted_requests=20, shadow_requests=100,
-                        project_template=synthesis.templates["sagemaker-project"])
-    return run_story(settings)
+    return run_story(story_settings(synthesis, tmp_path_factory.mktemp("demo")))
 
 
 def _execution(story, trigger: str):
@@ -59,7 +62,7 @@ def test_story_faulty_v3_rolls_back_and_verify_fails_naming_the_alarm(story):
     third = _execution(story, "v3 Approved")
     assert third.status == "Failed at VerifyProd"
     staging = _rollout(third, "DeployStaging")
-    assert staging.outcome.status == "succeeded"  # v3 slows down after 300 s of serving; staging bakes 150 s
+    assert staging.outcome.status == "succeeded"  # v3 slows down after 300 s of serving; staging bakes 180 s
     prod = _rollout(third, "DeployProd")
     assert (prod.outcome.status, prod.outcome.alarms) == ("rolled_back", ("abalone-demo-prod-model-latency",))
     v2_config = _rollout(_execution(story, "v2 Approved"), "DeployProd").config_name

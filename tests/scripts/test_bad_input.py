@@ -24,6 +24,7 @@ def load(script: str):
     return module
 
 
+CREATE = ["churn", "--product-id", "prod-abc123", "--dry-run"]
 ROWS = [
     ("demo-speed-nan", "demo", ["--speed", "nan"], 2, "--speed: nan: must be > 0 and <= 150"),
     ("demo-speed-1e999", "demo", ["--speed", "1e999"], 2, "--speed: inf: must be > 0 and <= 150"),
@@ -73,6 +74,27 @@ ROWS = [
                                                 "'s3://assets/p/sagemaker-project.yaml': must match"),
     ("create-project-region-format", "create_project", ["churn", "--product-id", "prod-abc123"], 2,
      "AWS_REGION: 'us_east_1': must be an AWS region name", {"AWS_REGION": "us_east_1"}),
+    # dry runs approve only what AWS accepts: botocore's max lengths and \\p{...} patterns, reserved names
+    *[(f"publish-version-{name}", "publish", ["--dry-run", "--version", version], 2,
+       f"--version: {version!r}: must be 1-100 letters, digits, '.', '_' or '-', a letter or digit first")
+      for name, version in (("question-mark", "1.0?x"), ("hash", "1.0#x"), ("too-long", "1" * 101))],
+    *[(f"publish-asset-bucket-reserved-{bucket}", "publish", ["--asset-bucket", bucket], 2,
+       f"--asset-bucket: {bucket!r}: must be an S3 bucket name")
+      for bucket in ("sthree-assets", "assets-s3alias", "assets--ol-s3", "assets.mrap", "assets--x-s3",
+                     "amzn-s3-demo-assets", "assets--table-s3")],
+    ("create-project-description-too-long", "create_project", [*CREATE, "--description", "d" * 2000], 2,
+     "ProjectDescription: 'ddddddddddddddddddddddddddddddddddddd...': 2000 characters, at most 1024 (EntityDescription in the API)"),
+    ("create-project-description-control-character", "create_project", [*CREATE, "--description", "a\tb"], 2,
+     "ProjectDescription: 'a\\tb': must match [\\p{L}\\p{M}\\p{Z}\\p{S}\\p{N}\\p{P}]* (EntityDescription in the API)"),
+    ("create-project-51-tags", "create_project", [*CREATE, *[arg for i in range(51) for arg in ("--tag", f"k{i}=v")]], 2,
+     "Tags: 51 items: at most 50 (TagList in the API)"),
+    ("create-project-reserved-tag-prefix", "create_project", [*CREATE, "--tag", "AWS:team=ml"], 2,
+     "Tags[0].Key: 'AWS:team': the aws: prefix is reserved for AWS's own tags"),
+    ("create-project-tag-value-hash", "create_project", [*CREATE, "--tag", "team=ml#1"], 2,
+     "Tags[0].Value: 'ml#1': must match ([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*) (TagValue in the API)"),
+    ("create-project-parameter-too-long", "create_project", [*CREATE, "--parameter", "BranchName=" + "b" * 5000], 2,
+     "ServiceCatalogProvisioningDetails.ProvisioningParameters[0].Value: 'bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb...': "
+     "5000 characters, at most 4096"),
 ]
 AWS_SCRIPTS = {"publish", "create_project"}  # run against the emulator: its buckets, objects, stacks must not change
 

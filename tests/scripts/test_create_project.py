@@ -96,3 +96,15 @@ def test_aws_refusal_is_exit_1(sagemaker):
                                                           "too many projects") as error:
         create_project.create_project(request, sagemaker=client)
     assert error.value.exit_code == 1
+
+
+def test_unicode_description_and_tags_within_the_limits_pass_the_pattern_check(sagemaker):
+    """The control beside the bad-input rows: \\p{L}, \\p{P}, \\p{S}... translated, not skipped and not refusing
+    what AWS accepts; exactly 50 tags and 1,024 characters are within the limits."""
+    client, stubber = sagemaker
+    description = ("Déjà vu — 10% «ok» 日本語 ½ " * 40)[:1024]
+    tags = {"team é": "a.b:c/d=e+f-g@h", **{f"k{i}": "v" for i in range(49)}}
+    request = create_project.build_request("churn", product_id="prod-abc123", description=description, tags=tags)
+    assert create_project.model_problems(request) == []
+    stubber.add_response("create_project", ANSWER, request)
+    assert create_project.create_project(request, sagemaker=client, progress=lambda _l: None) == ANSWER

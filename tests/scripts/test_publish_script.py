@@ -10,7 +10,7 @@ FAKE = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing", "AWS
 
 
 @pytest.mark.parametrize("options, message", [
-    (Options(version="1 0", dry_run=True), "--version: '1 0': must be non-empty without spaces or slashes"),
+    (Options(version="1 0", dry_run=True), "--version: '1 0': must be 1-100 letters, digits, '.', '_' or '-'"),
     (Options(studio_role_arns=["studio"], dry_run=True), "--studio-role-arn: 'studio': must be an IAM role ARN"),
     (Options(), "--studio-role-arn: none given"),
 ])
@@ -24,7 +24,7 @@ def test_invalid_input_is_refused_naming_the_field(options, message, monkeypatch
 def test_main_exits_2_with_the_message_on_stderr(monkeypatch, capsys):
     monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
     assert publish.main(["--version", "a/b", "--dry-run"]) == 2
-    assert capsys.readouterr().err == "error: --version: 'a/b': must be non-empty without spaces or slashes\n"
+    assert capsys.readouterr().err == "error: --version: 'a/b': must be 1-100 letters, digits, '.', '_' or '-', a letter or digit first (an S3 folder, URL and tag value)\n"
 
 
 def test_dry_run_plans_uploads_and_the_stack(synthesis, monkeypatch):
@@ -74,6 +74,10 @@ def test_emulator_publish_uploads_and_creates_portfolio_and_says_what_it_skipped
     names = [p["DisplayName"] for p in boto3.client("servicecatalog").list_portfolios()["PortfolioDetails"]]
     assert "SageMaker MLOps project templates" in names
     assert any("emulator: skipped the product" in line and "moto does not support them" in line for line in said)
+    # The precondition of every isolation promise: publish says how to attach the Studio users' guardrails.
+    account = boto3.client("sts").get_caller_identity()["Account"]
+    assert (f"    aws iam attach-role-policy --role-name <StudioExecutionRoleName> --policy-arn "
+            f"arn:aws:iam::{account}:policy/sagemaker-project-user-guardrails") in said
 
 
 def test_is_emulator_only_for_loopback():

@@ -14,7 +14,8 @@ def portfolio(synthesis) -> dict:
 @pytest.fixture(scope="session")
 def boundary_statements(portfolio) -> list[dict]:
     """The boundary as the portfolio stack creates it (the project stack names it by ARN)."""
-    (policy,) = [r["Properties"] for r in portfolio["Resources"].values() if r["Type"] == "AWS::IAM::ManagedPolicy"]
+    (policy,) = [r["Properties"] for r in portfolio["Resources"].values() if r["Type"] == "AWS::IAM::ManagedPolicy"
+                 and r["Properties"]["ManagedPolicyName"] == "sagemaker-project-role-boundary"]
     assert f"arn:aws:iam::{ACCOUNT}:policy{policy['Path']}{policy['ManagedPolicyName']}" == BOUNDARY_ARN
     return policy["PolicyDocument"]["Statement"]
 

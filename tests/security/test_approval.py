@@ -8,7 +8,7 @@ import permissions
 from iam_policy import ALLOW, DENY, IMPLICIT_DENY, Request
 from resolved_project import ACCOUNT
 
-GROUP = "abalone-p-abc123"
+GROUP = "abalone-p-abc123def456"
 GROUP_ARN = f"arn:aws:sagemaker:us-east-1:{ACCOUNT}:model-package-group/{GROUP}"
 PACKAGE_ARN = f"arn:aws:sagemaker:us-east-1:{ACCOUNT}:model-package/{GROUP}/1"
 INFERENCE = {"Containers": [{"Image": "683313688378.dkr.ecr.us-east-1.amazonaws.com/sagemaker-xgboost:1.7-1",
@@ -76,12 +76,12 @@ def approver(project):
 def test_approver_flips_this_projects_packages_to_a_decision(approver, status, decision):
     context = {"sagemaker:ModelApprovalStatus": status}
     assert approver.decide(Request("sagemaker:UpdateModelPackage", PACKAGE_ARN, context)) == decision
-    other = f"arn:aws:sagemaker:us-east-1:{ACCOUNT}:model-package/other-p-zzz999/1"
+    other = f"arn:aws:sagemaker:us-east-1:{ACCOUNT}:model-package/other-p-zzz999zzz999/1"
     assert approver.decide(Request("sagemaker:UpdateModelPackage", other, context)) == IMPLICIT_DENY
 
 
 def test_approver_answers_only_the_deploy_pipelines_approval_step(approver):
-    step = f"arn:aws:codepipeline:us-east-1:{ACCOUNT}:sagemaker-abalone-p-abc123-modeldeploy/ApproveDeployment/ApproveDeployment"
+    step = f"arn:aws:codepipeline:us-east-1:{ACCOUNT}:sagemaker-abalone-p-abc123def456-modeldeploy/ApproveDeployment/ApproveDeployment"
     assert approver.decide(Request("codepipeline:PutApprovalResult", step)) == ALLOW
     assert approver.decide(Request("codepipeline:PutApprovalResult", step.replace("abalone", "other"))) == IMPLICIT_DENY
     assert approver.allowed_actions() == {"sagemaker:DescribeModelPackageGroup", "sagemaker:DescribeModelPackage",

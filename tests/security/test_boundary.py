@@ -6,7 +6,7 @@ from resolved_project import ACCOUNT, BOUNDARY_ARN
 from template.components.boundary import BOUNDARY_DESCRIPTION
 
 ADMIN_POLICY = [{"Effect": "Allow", "Action": "*", "Resource": "*"}]
-PACKAGE = f"arn:aws:sagemaker:us-east-1:{ACCOUNT}:model-package/abalone-p-abc123/1"
+PACKAGE = f"arn:aws:sagemaker:us-east-1:{ACCOUNT}:model-package/abalone-p-abc123def456/1"
 
 
 @pytest.mark.parametrize("stack", ["sagemaker-project", "sagemaker-project-target-account"])

@@ -7,8 +7,11 @@ from resolved_project import ACCOUNT, BOUNDARY_ARN
 
 ROLE = f"arn:aws:iam::{ACCOUNT}:role/sagemaker-project/sagemaker-project-RolesCodeBuild-1"
 OTHER_BOUNDARY = f"arn:aws:iam::{ACCOUNT}:policy/AdministratorAccess"
-TAGGED = {"aws:ResourceTag/sagemaker:project-id": "p-abc123"}
-TAGGING = {"aws:RequestTag/sagemaker:project-id": "p-abc123"}
+TAGGED = {"aws:ResourceTag/sagemaker:project-id": "p-abc123def456", "aws:ResourceTag/sagemaker:project-name": "abalone"}
+TAGGING = {"aws:RequestTag/sagemaker:project-id": "p-abc123def456", "aws:RequestTag/sagemaker:project-name": "abalone"}
+# Another project's tags: the launch role working for it may not touch abalone's resources.
+OTHER_TAGGED = {"aws:ResourceTag/sagemaker:project-id": "p-zzz999zzz999", "aws:ResourceTag/sagemaker:project-name": "other"}
+OTHER_TAGGING = {"aws:RequestTag/sagemaker:project-id": "p-zzz999zzz999", "aws:RequestTag/sagemaker:project-name": "other"}
 
 
 @pytest.mark.parametrize("action", ["iam:CreateRole", "iam:PutRolePolicy", "iam:DeleteRolePolicy"])
@@ -36,31 +39,35 @@ def test_role_boundaries_cannot_be_removed_or_swapped(launch_role, action):
 
 @pytest.mark.parametrize("action, resource", [
     ("iam:DeleteRole", ROLE),
-    ("codecommit:DeleteRepository", f"arn:aws:codecommit:us-east-1:{ACCOUNT}:sagemaker-abalone-p-abc123-modelbuild"),
-    ("codebuild:DeleteProject", f"arn:aws:codebuild:us-east-1:{ACCOUNT}:project/sagemaker-abalone-p-abc123-stagetest"),
-    ("codepipeline:DeletePipeline", f"arn:aws:codepipeline:us-east-1:{ACCOUNT}:sagemaker-abalone-p-abc123-modeldeploy"),
-    ("sagemaker:DeleteModelPackageGroup", f"arn:aws:sagemaker:us-east-1:{ACCOUNT}:model-package-group/abalone-p-abc123"),
+    ("codecommit:DeleteRepository", f"arn:aws:codecommit:us-east-1:{ACCOUNT}:sagemaker-abalone-p-abc123def456-modelbuild"),
+    ("codebuild:DeleteProject", f"arn:aws:codebuild:us-east-1:{ACCOUNT}:project/sagemaker-abalone-p-abc123def456-stagetest"),
+    ("codepipeline:DeletePipeline", f"arn:aws:codepipeline:us-east-1:{ACCOUNT}:sagemaker-abalone-p-abc123def456-modeldeploy"),
+    ("sagemaker:DeleteModelPackageGroup", f"arn:aws:sagemaker:us-east-1:{ACCOUNT}:model-package-group/abalone-p-abc123def456"),
     ("sagemaker:PutModelPackageGroupPolicy",
-     f"arn:aws:sagemaker:us-east-1:{ACCOUNT}:model-package-group/abalone-p-abc123"),
+     f"arn:aws:sagemaker:us-east-1:{ACCOUNT}:model-package-group/abalone-p-abc123def456"),
     ("kms:PutKeyPolicy", f"arn:aws:kms:us-east-1:{ACCOUNT}:key/1234abcd-12ab-34cd-56ef-1234567890ab"),
 ])
 def test_destructive_actions_need_the_project_tag_on_the_resource(launch_role, action, resource):
     assert launch_role.decide(Request(action, resource, TAGGED)) == ALLOW
     assert launch_role.decide(Request(action, resource)) == IMPLICIT_DENY
+    if not action.startswith(("iam:", "kms:")):  # named resources: the name must carry the tags' values
+        assert launch_role.decide(Request(action, resource, OTHER_TAGGED)) == IMPLICIT_DENY
 
 
 @pytest.mark.parametrize("action, resource", [
-    ("codecommit:CreateRepository", f"arn:aws:codecommit:us-east-1:{ACCOUNT}:sagemaker-abalone-p-abc123-modelbuild"),
-    ("codebuild:CreateProject", f"arn:aws:codebuild:us-east-1:{ACCOUNT}:project/sagemaker-abalone-p-abc123-stagetest"),
-    ("codepipeline:CreatePipeline", f"arn:aws:codepipeline:us-east-1:{ACCOUNT}:sagemaker-abalone-p-abc123-modelbuild"),
+    ("codecommit:CreateRepository", f"arn:aws:codecommit:us-east-1:{ACCOUNT}:sagemaker-abalone-p-abc123def456-modelbuild"),
+    ("codebuild:CreateProject", f"arn:aws:codebuild:us-east-1:{ACCOUNT}:project/sagemaker-abalone-p-abc123def456-stagetest"),
+    ("codepipeline:CreatePipeline", f"arn:aws:codepipeline:us-east-1:{ACCOUNT}:sagemaker-abalone-p-abc123def456-modelbuild"),
     ("sagemaker:CreateModelPackageGroup",
-     f"arn:aws:sagemaker:us-east-1:{ACCOUNT}:model-package-group/abalone-p-abc123"),
+     f"arn:aws:sagemaker:us-east-1:{ACCOUNT}:model-package-group/abalone-p-abc123def456"),
     ("kms:CreateKey", "*"),
     ("iam:TagRole", ROLE),
 ])
 def test_creations_must_carry_the_project_tag(launch_role, action, resource):
     assert launch_role.decide(Request(action, resource, TAGGING)) == ALLOW
     assert launch_role.decide(Request(action, resource)) == IMPLICIT_DENY
+    if not action.startswith(("iam:", "kms:")):  # named resources: the name must carry the tags' values
+        assert launch_role.decide(Request(action, resource, OTHER_TAGGING)) == IMPLICIT_DENY
 
 
 @pytest.mark.parametrize("action", ["kms:ScheduleKeyDeletion", "s3:DeleteBucket"])

@@ -81,6 +81,22 @@ def test_the_table_shows_each_call_and_each_unused_action(report):
     assert "sagemaker:StartPipelineExecution" in text and "run_pipeline.py in AWS" in text
 
 
+def test_the_table_shows_the_resource_patterns_each_actor_reaches(report, recorded):
+    _calls, actors = recorded
+    reach = permissions.reach(actors)
+    sm = f"arn:aws:sagemaker:us-east-1:{permissions.ACCOUNT}"
+    project = f"{permissions.PROJECT_NAME}-{permissions.PROJECT_ID}"
+    # The pipeline role registers into its own group only: the suffix is the whole fixed-length id.
+    assert f"{sm}:model-package-group/*-{permissions.PROJECT_ID}" in reach[permissions.PIPELINE_ROLE]
+    assert f"{sm}:model-package-group/*" not in reach[permissions.PIPELINE_ROLE]
+    assert f"{sm}:model-package/*-{permissions.PROJECT_ID}/*" in reach[permissions.SHADOW_TESTER]
+    text = permissions.table(report, actors)
+    assert "resource patterns each actor can reach:" in text
+    approver_lines = [line for line in text.splitlines() if line.startswith(f"  {permissions.APPROVER:<22} {sm}")]
+    assert approver_lines and all(project in line or permissions.PROJECT_ID in line or line.endswith("/*")
+                                  for line in approver_lines)
+
+
 def test_an_unmapped_call_is_an_error_not_a_pass():
     from iam_actions import Call, MappingError, authorization
 

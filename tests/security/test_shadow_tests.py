@@ -43,7 +43,10 @@ def test_every_call_of_the_shadow_test_command_is_allowed(report):
 def test_the_command_exercises_every_granted_action_and_passes_the_shadow_test_role(report, folder):
     used = {r.action: r.resource for r in report.rows if r.decision == ALLOW}
     assert set(SHADOW_TEST_ACTIONS) | {"sagemaker:DescribeEndpoint", "sagemaker:DescribeEndpointConfig",
-                                       "sagemaker:DescribeModel", "iam:PassRole"} == set(used)
+                                       "sagemaker:DescribeModel", "sagemaker:DescribeModelPackage",
+                                       "iam:PassRole"} == set(used)
+    # The candidate check reads this project's package only (the group is <name>-<id>).
+    assert used["sagemaker:DescribeModelPackage"] == f"{SM}:model-package/perm-check-p-perm00000001/1"
     assert used["iam:PassRole"] == permissions.role_arn(folder, SHADOW_TEST_ROLE_DESCRIPTION)
     assert used["sagemaker:CreateInferenceExperiment"] == f"{SM}:inference-experiment/candidate-shadow"
     # Least privilege: the policy grants nothing the command does not call.
@@ -51,7 +54,8 @@ def test_the_command_exercises_every_granted_action_and_passes_the_shadow_test_r
 
 
 @pytest.mark.parametrize("removed", ["sagemaker:CreateInferenceExperiment", "sagemaker:StopInferenceExperiment",
-                                     "sagemaker:DescribeEndpointConfig", "iam:PassRole"])
+                                     "sagemaker:DescribeEndpointConfig", "sagemaker:DescribeModelPackage",
+                                     "iam:PassRole"])
 def test_the_check_fails_when_the_policy_loses_a_needed_action(recorded, removed):
     calls, actors = recorded
     crippled = copy.deepcopy(actors)
@@ -80,7 +84,7 @@ def test_the_policy_passes_the_shadow_test_role_only_and_only_to_sagemaker(recor
 
 def test_the_policy_cannot_approve_deploy_or_change_endpoints(recorded):
     tester = recorded[1][permissions.SHADOW_TESTER]
-    for action, resource in [("sagemaker:UpdateModelPackage", f"{SM}:model-package/g-p-perm0001/1"),
+    for action, resource in [("sagemaker:UpdateModelPackage", f"{SM}:model-package/g-p-perm00000001/1"),
                              ("sagemaker:UpdateEndpoint", f"{SM}:endpoint/perm-check-prod"),
                              ("sagemaker:InvokeEndpoint", f"{SM}:endpoint/perm-check-prod"),
                              ("sagemaker:UpdateInferenceExperiment", f"{SM}:inference-experiment/x"),
@@ -129,7 +133,7 @@ def test_the_shadow_test_role_can_put_the_shadow_on_the_endpoint_and_capture(sha
 @pytest.mark.parametrize("action, resource, decision", [
     ("s3:PutObject", "arn:aws:s3:::<ArtifactsBucket>/models/model.tar.gz", IMPLICIT_DENY),  # captures only
     ("sagemaker:DeleteEndpoint", f"{SM}:endpoint/abalone-staging", IMPLICIT_DENY),
-    ("sagemaker:CreateModelPackage", f"{SM}:model-package/abalone-p-abc123/9", DENY),  # the boundary
+    ("sagemaker:CreateModelPackage", f"{SM}:model-package/abalone-p-abc123def456/9", DENY),  # the boundary
     ("iam:PassRole", f"arn:aws:iam::{ACCOUNT}:role/sagemaker-project/Other", IMPLICIT_DENY),
 ])
 def test_the_shadow_test_role_can_do_nothing_else(shadow_role, action, resource, decision):
@@ -156,7 +160,7 @@ def target(synthesis):
 def test_the_target_account_stack_brings_its_shadow_test_role_and_policy(target):
     resources = target["Resources"]
     (role_id,) = [lid for lid, r in resources.items() if r["Type"] == "AWS::IAM::Role"
-                  and r["Properties"]["RoleName"] == "sagemaker-p-abc123-shadow-test"]
+                  and r["Properties"]["RoleName"] == "sagemaker-p-abc123def456-shadow-test"]
     role = resources[role_id]["Properties"]
     assert "PermissionsBoundary" in role
     assert trust_matches(role, principal={"Service": "sagemaker.amazonaws.com"},
@@ -176,8 +180,8 @@ def test_the_tooling_bucket_takes_captures_from_the_target_shadow_test_roles_onl
     statement = shared_statements(resolve_template(synthesis.template("sagemaker-project"), MULTI))[sid]
     assert action in statement["Action"] and [r[r.index("/"):] if "/" in r else r
                                               for r in _list(statement["Resource"])] == [resource]
-    role = f"arn:aws:iam::{STAGING}:role/sagemaker-project/sagemaker-p-abc123-shadow-test"
-    other = f"arn:aws:iam::{STAGING}:role/sagemaker-project/sagemaker-p-abc123-model-execution"
+    role = f"arn:aws:iam::{STAGING}:role/sagemaker-project/sagemaker-p-abc123def456-shadow-test"
+    other = f"arn:aws:iam::{STAGING}:role/sagemaker-project/sagemaker-p-abc123def456-model-execution"
     assert statement_matches({**statement, "Resource": "*"}, Request(action, "*", {"aws:PrincipalArn": role}))
     assert not statement_matches({**statement, "Resource": "*"}, Request(action, "*", {"aws:PrincipalArn": other}))
 

@@ -25,7 +25,7 @@ REPORT = f"{MONITORING_PREFIX}/abalone-staging/data-quality/constraint_violation
 
 
 def role_arn(account: str, name: str) -> str:
-    return f"arn:aws:iam::{account}:role/sagemaker-project/sagemaker-p-abc123-{name}"
+    return f"arn:aws:iam::{account}:role/sagemaker-project/sagemaker-p-abc123def456-{name}"
 
 
 @pytest.fixture(scope="module")
@@ -50,7 +50,7 @@ def target_roles(synthesis) -> dict:
                                 pseudo={"AWS::AccountId": STAGING})
     names = {lid: r["Properties"]["RoleName"] for lid, r in resolved["Resources"].items()
              if r["Type"] == "AWS::IAM::Role"}
-    return {names[lid].removeprefix("sagemaker-p-abc123-"): principal
+    return {names[lid].removeprefix("sagemaker-p-abc123def456-"): principal
             for lid, principal in role_principals(resolved).items()}
 
 

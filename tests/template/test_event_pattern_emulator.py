@@ -7,10 +7,10 @@ import pytest
 
 from resolve import resolve_template
 
-PROJECT = {"SageMakerProjectName": "abalone", "SageMakerProjectId": "p-abc123"}
+PROJECT = {"SageMakerProjectName": "abalone", "SageMakerProjectId": "p-abc123def456"}
 
 
-GROUP = "abalone-p-abc123"
+GROUP = "abalone-p-abc123def456"
 
 
 @pytest.fixture(scope="module")
@@ -78,7 +78,7 @@ def test_this_groups_deciding_status_is_delivered(routed_queue, status):
 
 @pytest.mark.parametrize("event", [
     state_change(GROUP, "PendingManualApproval"),
-    state_change("other-project-p-zzz999", "Approved"),
+    state_change("other-project-p-zzz999zzz999", "Approved"),
     state_change(GROUP, "Approved", detail_type="SageMaker Endpoint Deployment State Change"),
 ], ids=["pending", "other-group", "other-detail-type"])
 def test_anything_else_is_not_delivered(routed_queue, event):

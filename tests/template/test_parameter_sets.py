@@ -5,7 +5,7 @@ import pytest
 
 from resolve import ResolveError, resolve_template
 
-PROJECT = {"SageMakerProjectName": "abalone", "SageMakerProjectId": "p-abc123"}
+PROJECT = {"SageMakerProjectName": "abalone", "SageMakerProjectId": "p-abc123def456"}
 
 
 CONNECTION = "arn:aws:codeconnections:us-east-1:123456789012:connection/abc"
@@ -35,8 +35,8 @@ def test_codecommit_set_creates_seeded_repositories_and_push_rules(project_templ
     template = resolved(project_template, "codecommit")
     repos = [r["Properties"] for r in template["Resources"].values() if r["Type"] == "AWS::CodeCommit::Repository"]
     assert sorted((r["RepositoryName"], r["Code"]["S3"]["Key"]) for r in repos) == [
-        ("sagemaker-abalone-p-abc123-modelbuild", "seeds/seed-build.zip"),
-        ("sagemaker-abalone-p-abc123-modeldeploy", "seeds/seed-deploy.zip")]
+        ("sagemaker-abalone-p-abc123def456-modelbuild", "seeds/seed-build.zip"),
+        ("sagemaker-abalone-p-abc123def456-modeldeploy", "seeds/seed-deploy.zip")]
     assert kinds(template).count("AWS::Events::Rule") == 3
     assert deploy_action(template, "Source")["ActionTypeId"]["Provider"] == "CodeCommit"
 
@@ -65,7 +65,7 @@ def test_single_account_deploys_with_the_local_cloudformation_role(project_templ
 @pytest.mark.parametrize("stage, account", [("DeployStaging", "111111111111"), ("DeployProd", "222222222222")])
 def test_multi_account_stages_assume_the_target_account_roles(project_template, stage, account):
     action = deploy_action(resolved(project_template, "multi-account"), stage)
-    prefix = f"arn:aws:iam::{account}:role/sagemaker-project/sagemaker-p-abc123"
+    prefix = f"arn:aws:iam::{account}:role/sagemaker-project/sagemaker-p-abc123def456"
     assert action["RoleArn"] == f"{prefix}-deploy-action"
     assert action["Configuration"]["RoleArn"] == f"{prefix}-cfn-deploy"
     assert action["Configuration"]["ParameterOverrides"] == (
@@ -81,7 +81,7 @@ def test_multi_account_shares_bucket_key_and_registry_with_both_accounts(project
     key_sids = {s.get("Sid"): s for s in shared["AWS::KMS::Key"]["Properties"]["KeyPolicy"]["Statement"]}
     assert key_sids["TargetAccountsDecrypt"]["Principal"] == {"AWS": roots}
     # The stage endpoints' model roles write their data capture and Model Monitor reports here (by name).
-    model_roles = [f"arn:aws:iam::{account}:role/sagemaker-project/sagemaker-p-abc123-model-execution"
+    model_roles = [f"arn:aws:iam::{account}:role/sagemaker-project/sagemaker-p-abc123def456-model-execution"
                    for account in ("111111111111", "222222222222")]
     for statement in (bucket_sids["TargetAccountsModelWrite"], key_sids["TargetAccountsEncryptModelWrites"]):
         assert statement["Principal"] == {"AWS": roots}
@@ -122,7 +122,7 @@ def test_multi_account_stage_tests_assume_the_target_accounts_stage_test_role(pr
     variables = json.loads(deploy_action(resolved(project_template, "multi-account"), stage)["Configuration"]
                            ["EnvironmentVariables"])
     assert {v["name"]: v["value"] for v in variables}["TARGET_ROLE_ARN"] == (
-        f"arn:aws:iam::{account}:role/sagemaker-project/sagemaker-p-abc123-stage-test")
+        f"arn:aws:iam::{account}:role/sagemaker-project/sagemaker-p-abc123def456-stage-test")
 
 
 def test_single_account_stage_tests_assume_nothing(project_template):
@@ -138,8 +138,8 @@ def test_codebuild_may_assume_the_stage_test_roles_only_in_multi_account(project
                       for resource in s["Resource"] if resource.endswith("-stage-test"))
     assert assumable(resolved(project_template, "codecommit")) == []
     assert assumable(resolved(project_template, "multi-account")) == [
-        "arn:aws:iam::111111111111:role/sagemaker-project/sagemaker-p-abc123-stage-test",
-        "arn:aws:iam::222222222222:role/sagemaker-project/sagemaker-p-abc123-stage-test"]
+        "arn:aws:iam::111111111111:role/sagemaker-project/sagemaker-p-abc123def456-stage-test",
+        "arn:aws:iam::222222222222:role/sagemaker-project/sagemaker-p-abc123def456-stage-test"]
 
 
 def deploy_build_environment(template) -> dict:
@@ -150,7 +150,7 @@ def deploy_build_environment(template) -> dict:
 
 def test_multi_account_deploy_build_reads_live_endpoints_through_the_stage_roles(project_template):
     environment = deploy_build_environment(resolved(project_template, "multi-account"))
-    prefix = "role/sagemaker-project/sagemaker-p-abc123-stage-test"
+    prefix = "role/sagemaker-project/sagemaker-p-abc123def456-stage-test"
     assert environment["STAGING_TARGET_ROLE_ARN"] == f"arn:aws:iam::111111111111:{prefix}"
     assert environment["PROD_TARGET_ROLE_ARN"] == f"arn:aws:iam::222222222222:{prefix}"
 

@@ -6,7 +6,8 @@ from template.components.boundary import BOUNDARY_DESCRIPTION
 from template.components.pipelines import DEPLOY_STAGES
 
 CONTRACT_ENV = {"SAGEMAKER_PROJECT_NAME", "SAGEMAKER_PROJECT_ID", "MODEL_PACKAGE_GROUP_NAME", "ARTIFACT_BUCKET",
-                "AWS_REGION", "TOOLKIT_WHEEL_URI"}
+                "AWS_REGION", "SUBNET_IDS", "SECURITY_GROUP_IDS", "KMS_KEY_ARN",
+                "CODEARTIFACT_DOMAIN", "CODEARTIFACT_DOMAIN_OWNER", "CODEARTIFACT_REPOSITORY", "TOOLKIT_WHEEL_URI"}
 GROUP_NAME = {"Fn::Join": ["", [{"Ref": "SageMakerProjectName"}, "-", {"Ref": "SageMakerProjectId"}]]}
 
 
@@ -22,8 +23,8 @@ def resources(project_template: dict, kind: str) -> dict:
 def test_parameters_are_sagemakers_project_name_and_id(template):
     template.has_parameter("SageMakerProjectName", {"Type": "String", "MaxLength": 32,
                                                     "AllowedPattern": "^[a-zA-Z](-*[a-zA-Z0-9])*$"})
-    template.has_parameter("SageMakerProjectId", {"Type": "String", "MaxLength": 20,
-                                                  "AllowedPattern": "^[a-z0-9](-*[a-z0-9])*$"})
+    template.has_parameter("SageMakerProjectId", {"Type": "String", "MinLength": 14, "MaxLength": 14,
+                                                  "AllowedPattern": "^p-[a-z0-9]{12}$"})
 
 
 def test_approval_rule_matches_only_this_groups_approved_and_rejected(template):
@@ -94,7 +95,7 @@ def test_bucket_is_encrypted_versioned_private_with_lifecycle(template):
         "PublicAccessBlockConfiguration": {"BlockPublicAcls": True, "BlockPublicPolicy": True,
                                            "IgnorePublicAcls": True, "RestrictPublicBuckets": True},
         "LifecycleConfiguration": {"Rules": Match.array_with([Match.object_like({
-            "NoncurrentVersionExpiration": {"NoncurrentDays": 30}})])}})
+            "NoncurrentVersionExpiration": {"NoncurrentDays": 90}})])}})
 
 
 def test_bucket_policy_denies_requests_without_tls(template):

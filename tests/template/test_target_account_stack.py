@@ -38,7 +38,7 @@ def test_stage_test_role_reads_stacks_endpoints_models_alarms_and_invokes(roles)
 
 
 TARGET = {"ToolingAccountId": "123456789012", "ToolingPipelineRoleName": "pipeline", "ToolingBuildRoleName": "build",
-          "SageMakerProjectName": "abalone", "SageMakerProjectId": "p-abc123", "ArtifactBucketName": "tooling-bucket",
+          "SageMakerProjectName": "abalone", "SageMakerProjectId": "p-abc123def456", "ArtifactBucketName": "tooling-bucket",
           "ArtifactKeyArn": "arn:aws:kms:us-east-1:123456789012:key/k"}
 
 
@@ -46,7 +46,7 @@ def test_model_role_writes_only_captures_and_monitoring_reports_into_the_tooling
     """The stage endpoints' data capture and Model Monitor reports (seed-deploy's template_render destinations)."""
     resolved = resolve_template(synthesis.template("sagemaker-project-target-account"), TARGET)
     (role,) = [r["Properties"] for r in resolved["Resources"].values() if r["Type"] == "AWS::IAM::Role"
-               and r["Properties"]["RoleName"] == "sagemaker-p-abc123-model-execution"]
+               and r["Properties"]["RoleName"] == "sagemaker-p-abc123def456-model-execution"]
     statements = role["Policies"][0]["PolicyDocument"]["Statement"]
     writes = [s for s in statements if {"s3:PutObject", "s3:DeleteObject", "kms:GenerateDataKey", "kms:Encrypt"}
               & set(s["Action"] if isinstance(s["Action"], list) else [s["Action"]])]

@@ -46,3 +46,23 @@ def test_emulator_for_run_starts_one_when_none_is_set_and_stops_it_after(monkeyp
         assert started and url.startswith("http://127.0.0.1:")
         assert "Buckets" in boto3.client("s3").list_buckets()
     assert "AWS_ENDPOINT_URL" not in os.environ
+
+
+def test_approving_a_package_keeps_its_metadata_and_removes_only_what_is_named(emulator):
+    sm = boto3.client("sagemaker")
+    sm.create_model_package_group(ModelPackageGroupName="keeps-metadata")
+    arn = sm.create_model_package(
+        ModelPackageGroupName="keeps-metadata", ModelApprovalStatus="PendingManualApproval",
+        InferenceSpecification={"Containers": [{"Image": "image", "ModelDataUrl": "s3://b/model.tar.gz"}],
+                                "SupportedContentTypes": ["text/csv"], "SupportedResponseMIMETypes": ["text/csv"]},
+        CustomerMetadataProperties={"FeatureSignatureS3Uri": "s3://b/signature.json", "Owner": "team"},
+    )["ModelPackageArn"]
+
+    sm.update_model_package(ModelPackageArn=arn, ModelApprovalStatus="Approved")
+    assert sm.describe_model_package(ModelPackageName=arn)["CustomerMetadataProperties"] == {
+        "FeatureSignatureS3Uri": "s3://b/signature.json", "Owner": "team"}
+
+    sm.update_model_package(ModelPackageArn=arn, CustomerMetadataProperties={"Reviewed": "yes"},
+                            CustomerMetadataPropertiesToRemove=["Owner"])
+    assert sm.describe_model_package(ModelPackageName=arn)["CustomerMetadataProperties"] == {
+        "FeatureSignatureS3Uri": "s3://b/signature.json", "Reviewed": "yes"}

@@ -11,6 +11,10 @@ It writes what Model Monitor's analyzer writes, key for key (developer guide, "S
 tests/data/pipeline/quality_check_step/data_quality/statistics.json): per feature its inferred type,
 num_present/num_missing, mean, sum, population std_dev, min, max, ten equal-width buckets and the KLL
 sketch, built and serialised as the analyzer's Deequ library does (KllSketch below).
+
+Before any of it, the model's input signature (preprocess.py's signature.json), the baseline's columns and
+the trained model's feature count must agree: this step runs before registration, so a model whose
+features and baseline differ is never registered (the error names both lists).
 """
 import json
 import math
@@ -193,6 +197,24 @@ def load_booster(model_tar: Path) -> xgboost.Booster:
     return booster
 
 
+class SignatureMismatch(Exception):
+    """The signature, the baseline's columns and the model's feature count disagree."""
+
+
+def check_signature(signature: dict, baseline_columns: list[str], model_features: int) -> None:
+    """Raise SignatureMismatch naming both lists unless the three agree, name for name and in order."""
+    names = [feature["name"] for feature in signature["features"]]
+    if names != list(baseline_columns):
+        raise SignatureMismatch(
+            f"feature signature and data-quality baseline disagree: signature.json has {len(names)} features "
+            f"({', '.join(names)}); baseline.csv has {len(baseline_columns)} ({', '.join(baseline_columns)}): "
+            f"make preprocess.py write both from FEATURES")
+    if model_features != len(names):
+        raise SignatureMismatch(
+            f"the trained model takes {model_features} features but signature.json lists {len(names)} "
+            f"({', '.join(names)}): train on the columns the signature names")
+
+
 def endpoint_columns(features: pd.DataFrame, booster: xgboost.Booster) -> pd.DataFrame:
     """What a capture of this model holds, column for column: the prediction, then the request's features."""
     predictions = booster.predict(xgboost.DMatrix(features.to_numpy(dtype=float)))
@@ -202,7 +224,14 @@ def endpoint_columns(features: pd.DataFrame, booster: xgboost.Booster) -> pd.Dat
 def main() -> int:
     root = processing_root()
     features = pd.read_csv(root / "input" / "baseline" / "baseline.csv")
-    frame = endpoint_columns(features, load_booster(root / "model" / "model.tar.gz"))
+    booster = load_booster(root / "model" / "model.tar.gz")
+    signature = json.loads((root / "input" / "signature" / "signature.json").read_text())
+    try:
+        check_signature(signature, list(features.columns), booster.num_features())
+    except SignatureMismatch as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
+    frame = endpoint_columns(features, booster)
     out = root / "monitoring"
     out.mkdir(parents=True, exist_ok=True)
     (out / "statistics.json").write_text(json.dumps(statistics(frame), indent=2))

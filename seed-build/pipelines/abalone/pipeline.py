@@ -8,6 +8,13 @@
 get_pipeline() builds it with the SageMaker Python SDK v3. It makes no AWS call: the processing scripts
 are referenced by S3 URI (pipelines.code.upload_code puts them there first), so definition() runs
 offline.
+
+Network and keys (mlops_guardrails.build.network): every job runs in the project's subnets and security groups when it has
+them, with inter-container traffic encryption, and its volume and output encrypted with the project's key. Every
+step is network-isolated: preprocess, baseline and evaluate read their inputs from /opt/ml/processing and call no
+AWS API or package index (SageMaker moves the data in and out), and the built-in XGBoost algorithm needs no
+network. A step whose script must reach a service (an AWS API through a VPC endpoint) cannot be isolated: pass
+isolated=False for it and say why here.
 """
 from sagemaker.core import image_uris
 from sagemaker.core.model_metrics import MetricsSource, ModelMetrics
@@ -26,10 +33,13 @@ from sagemaker.train.configs import Compute, InputData, OutputDataConfig
 from sagemaker.train.model_trainer import ModelTrainer
 
 from pipelines.code import script_uri
+from mlops_guardrails.build.network import JobNetwork
 
 XGBOOST_VERSION = "1.7-1"
 SKLEARN_VERSION = "1.2-1"
 PROCESSING_ROOT = "/opt/ml/processing"
+# The model package's CustomerMetadataProperties key holding the S3 URI of the model's input signature.
+SIGNATURE_PROPERTY = "FeatureSignatureS3Uri"
 
 # The classic abalone settings of the first-party MLOps seed: 70/15/15 split, these hyperparameters, MSE <= 6.0
 # (test-set MSE typically 4.0-5.8).
@@ -56,9 +66,15 @@ def get_pipeline(
     base_job_prefix: str = "abalone",
     hyperparameters: dict | None = None,
     sagemaker_session: PipelineSession | None = None,
+    subnets: list[str] | None = None,
+    security_group_ids: list[str] | None = None,
+    kms_key_arn: str | None = None,
 ) -> Pipeline:
-    """Build the pipeline; code_prefix is the s3:// folder holding this package's scripts."""
+    """Build the pipeline; code_prefix is the s3:// folder holding this package's scripts; subnets,
+    security_group_ids and kms_key_arn are the project's network and key (mlops_guardrails.build.network)."""
     session = sagemaker_session or PipelineSession(default_bucket=default_bucket)
+    network = JobNetwork(subnets=tuple(subnets or ()), security_group_ids=tuple(security_group_ids or ()),
+                         kms_key_arn=kms_key_arn)
     processing_instance_type = ParameterString("ProcessingInstanceType", default_value="ml.m5.xlarge")
     processing_instance_count = ParameterInteger("ProcessingInstanceCount", default_value=1)
     training_instance_type = ParameterString("TrainingInstanceType", default_value="ml.m5.xlarge")
@@ -82,6 +98,9 @@ def get_pipeline(
             base_job_name=f"{base_job_prefix}-{job}",
             sagemaker_session=session,
             role=role,
+            volume_kms_key=network.kms_key_arn,
+            output_kms_key=network.kms_key_arn,
+            network_config=network.processing(isolated=True),
         )
 
     step_process = ProcessingStep(
@@ -89,14 +108,18 @@ def get_pipeline(
         step_args=processor(sklearn_image, "preprocess").run(
             code=script_uri(code_prefix, "preprocess.py"),
             inputs=[_input("input", input_data, "input/data")],
-            outputs=[_output(name, _under(outputs_uri, name)) for name in ("train", "validation", "test", "baseline")],
+            outputs=[_output(name, _under(outputs_uri, name))
+                     for name in ("train", "validation", "test", "baseline", "signature")],
         ),
     )
 
     trainer = ModelTrainer(
         training_image=xgboost_image,
-        compute=Compute(instance_type=training_instance_type, instance_count=1),
-        output_data_config=OutputDataConfig(s3_output_path=f"s3://{default_bucket}/{base_job_prefix}/model"),
+        compute=Compute(instance_type=training_instance_type, instance_count=1, volume_kms_key_id=network.kms_key_arn),
+        output_data_config=OutputDataConfig(
+            s3_output_path=f"s3://{default_bucket}/{base_job_prefix}/model", kms_key_id=network.kms_key_arn
+        ),
+        networking=network.training(isolated=True),
         hyperparameters={**HYPERPARAMETERS, **(hyperparameters or {})},
         base_job_name=f"{base_job_prefix}-train",
         sagemaker_session=session,
@@ -123,6 +146,7 @@ def get_pipeline(
             inputs=[
                 _input("model", model_artifact, "model"),
                 _input("baseline", _output_uri(step_process, "baseline"), "input/baseline"),
+                _input("signature", _output_uri(step_process, "signature"), "input/signature"),
             ],
             outputs=[_output("monitoring", _under(outputs_uri, "monitoring"))],
         ),
@@ -161,6 +185,10 @@ def get_pipeline(
             approval_status=model_approval_status,
             model_metrics=model_metrics,
             drift_check_baselines=drift_baselines,
+            # The deploy repo reads what the model takes from here (README: "The feature contract").
+            customer_metadata_properties={
+                SIGNATURE_PROPERTY: Join(on="/", values=[_output_uri(step_process, "signature"), "signature.json"])
+            },
         ),
         depends_on=[step_baseline],
     )

@@ -6,14 +6,12 @@ from mlops_guardrails.build import sdk  # first: it sets the SDK's environment b
 from mlops_guardrails.build import run_local
 
 ROOT = Path(__file__).resolve().parents[2]
-# What run_local needs of this repo: edit it when you rename the pipeline's module, data or steps.
+# What run_local needs of this repo: edit it when you rename the pipeline's module or its data.
 REPO = run_local.RepoPipeline(
     pipeline_module="pipelines.abalone.pipeline",
     code_module="pipelines.code",
     package_dir=ROOT / "pipelines",
     default_data=ROOT / "data" / "abalone.csv",
-    evaluation=("EvaluateAbaloneModel", "EvaluationReport"),
-    registration="RegisterAbaloneModel",
 )
 
 

@@ -81,7 +81,7 @@ def explain(error: BaseException) -> str | None:
                        "(an emulator that lacks this API, or a proxy in the way)")
         return f"{where}: {code}{': ' + message if message else ''}: {HINTS.get(code, DEFAULT_HINT)}"
     if isinstance(error, exceptions.NoRegionError):
-        return f"{where}: no AWS region set: set AWS_DEFAULT_REGION (or AWS_REGION, or a profile's region)"
+        return f"{where}: no AWS region set: set AWS_DEFAULT_REGION or a profile's region (boto3 does not read AWS_REGION)"
     if isinstance(error, (exceptions.NoCredentialsError, exceptions.PartialCredentialsError,
                           exceptions.ProfileNotFound)):
         return f"{where}: {error}: set AWS_PROFILE or AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, or run where a role is attached"

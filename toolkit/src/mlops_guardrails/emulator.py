@@ -35,6 +35,7 @@ def embedded_emulator() -> Iterator[str]:
     from werkzeug.serving import make_server
 
     logging.getLogger("werkzeug").setLevel(logging.WARNING)  # one access-log line per request otherwise
+    _keep_model_package_metadata()
     server = make_server("127.0.0.1", 0, DomainDispatcherApplication(create_backend_app), threaded=True,
                          request_handler=MotoRequestHandler)
     thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": STOP_POLL_SECONDS},
@@ -55,6 +56,27 @@ def embedded_emulator() -> Iterator[str]:
         server.shutdown()
         server.server_close()
         thread.join()
+
+
+def _keep_model_package_metadata() -> None:
+    """UpdateModelPackage as AWS does it: CustomerMetadataProperties not named in the request stay (AWS
+    removes keys only through CustomerMetadataPropertiesToRemove). moto 5.2.5 replaces them with the
+    request's, so approving a model erased what its pipeline registered with it (the feature signature)."""
+    from moto.sagemaker.models import SageMakerModelBackend
+
+    replaced = SageMakerModelBackend.update_model_package
+    if getattr(replaced, "keeps_metadata", False):
+        return
+
+    def update_model_package(self, model_package_arn, *args, customer_metadata_properties=None, **kwargs):
+        name = self.model_package_name_mapping.get(model_package_arn, model_package_arn)
+        package = self.model_packages.get(name)
+        kept = dict(getattr(package, "customer_metadata_properties", None) or {})
+        merged = {**kept, **(customer_metadata_properties or {})} or None
+        return replaced(self, model_package_arn, *args, customer_metadata_properties=merged, **kwargs)
+
+    update_model_package.keeps_metadata = True
+    SageMakerModelBackend.update_model_package = update_model_package
 
 
 @contextlib.contextmanager

@@ -72,12 +72,17 @@ def unique():
 XGBOOST_IMAGE = "registry.example/sagemaker-xgboost:1.7-1"  # moto does not pull it
 
 
-def _register_packages(sm, group: str, statuses: list[str], baseline: bool = False) -> list[str]:
-    """Create `group` and one model package per status, oldest first (versions 1..n); returns their ARNs."""
+def _register_packages(sm, group: str, statuses: list[str], baseline: bool = False,
+                       features: list[str] | None = None) -> list[str]:
+    """Create `group` and one model package per status, oldest first (versions 1..n); returns their ARNs.
+
+    With `features`, each package records a feature signature of those names (as the build repo's pipeline does)."""
     sm.create_model_package_group(ModelPackageGroupName=group)
     arns = []
     for number, status in enumerate(statuses, start=1):
         extra = {}
+        if features:
+            extra["CustomerMetadataProperties"] = {"FeatureSignatureS3Uri": _put_signature(group, number, features)}
         if baseline:
             extra["ModelMetrics"] = {"ModelDataQuality": {
                 "Statistics": {"ContentType": "application/json", "S3Uri": f"s3://bucket/{group}/{number}/statistics.json"},
@@ -96,9 +101,26 @@ def _register_packages(sm, group: str, statuses: list[str], baseline: bool = Fal
     return arns
 
 
+def _put_signature(group: str, number: int, features: list[str]) -> str:
+    """signature.json as the build repo's preprocess step writes it, in the emulator's S3; returns its URI."""
+    import json
+
+    import boto3
+
+    s3 = boto3.client("s3")
+    bucket = "signatures"
+    s3.create_bucket(Bucket=bucket)
+    document = {"version": 1, "content_type": "text/csv", "header": False, "label": "rings", "count": len(features),
+                "features": [{"name": name, "type": "Fractional"} for name in features]}
+    key = f"{group}/{number}/signature/signature.json"
+    s3.put_object(Bucket=bucket, Key=key, Body=json.dumps(document).encode())
+    return f"s3://{bucket}/{key}"
+
+
 @pytest.fixture
 def register(emulator):
-    """register(sm, group, statuses, baseline=False) -> ARNs: a model package group with one version per status."""
+    """register(sm, group, statuses, baseline=False, features=None) -> ARNs: a model package group with one
+    version per status."""
     return _register_packages
 
 

@@ -8,6 +8,7 @@ register nothing.
 import contextlib
 import hashlib
 import io
+import json
 import os
 import re
 import subprocess
@@ -18,7 +19,7 @@ import pytest
 
 from seed_build import DATA, SEED
 from mlops_guardrails.build import run_pipeline
-from pipelines import run_local  # seed-build's entry: its pipeline is the one run
+from mlops_guardrails.build import run_local  # seed-build's entry: its pipeline is the one run
 
 ROLE = "arn:aws:iam::123456789012:role/SageMakerPipelineRole"
 PROJECT = {"SAGEMAKER_PROJECT_NAME": "bad-input", "SAGEMAKER_PROJECT_ID": "p-bad"}
@@ -32,6 +33,44 @@ def kwargs(**values) -> str:
 
 
 LOCAL, PIPELINE = run_local.main, run_pipeline.main
+FAIL = {"Name": "A", "Type": "Fail", "Arguments": {"ErrorMessage": "stop"}}
+# case -> (the definition file's bytes, the error's fragment)
+DEFINITIONS = {
+    "absolute-step-name": (json.dumps({"Steps": [{**FAIL, "Name": "/tmp/outside"}]}),
+                           "Steps[0].Name: '/tmp/outside': must be 1-64 letters, digits, '-' or '_' (SageMaker's StepName)"),
+    "parent-step-name": (json.dumps({"Steps": [{**FAIL, "Name": "../x"}]}), "Steps[0].Name: '../x': must be 1-64"),
+    "step-name-65": (json.dumps({"Steps": [{**FAIL, "Name": "x" * 65}]}), "Steps[0].Name: 'xxxxx"),
+    "branch-step-name": (json.dumps({"Steps": [{"Name": "C", "Type": "Condition", "Arguments": {
+        "Conditions": [], "IfSteps": [{**FAIL, "Name": "a/b"}]}}]}), "Steps[0].Arguments.IfSteps[0].Name: 'a/b': must be"),
+    "step-without-name": (json.dumps({"Steps": [{"Type": "Fail"}]}), "Steps[0].Name: None: must be 1-64"),
+    "step-not-an-object": (json.dumps({"Steps": ["A"]}), "Steps[0]: 'A': expected a step object"),
+    "steps-an-object": (json.dumps({"Steps": {"A": FAIL}}), "Steps: {'A': "),
+    "deep-nesting": ("[" * 100_000 + "]" * 100_000, "nested too deeply to read (maximum recursion depth)"),
+    "not-utf8": (b'{"Steps": [{"Name": "caf\xe9"}]}', "not UTF-8 text (byte 24)"),
+    "not-json": ("Steps: []", "not JSON: Expecting value: line 1 column 1"),
+    "pipeline-definition-an-object": (json.dumps({"PipelineName": "p", "PipelineDefinition": {"Steps": []}}),
+                                      "PipelineDefinition: expected the definition as a JSON string"),
+    "pipeline-definition-not-json": (json.dumps({"PipelineName": "p", "PipelineDefinition": "Steps"}), "PipelineDefinition: not JSON"),
+    "depends-on-a-number": (json.dumps({"Steps": [FAIL, {**FAIL, "Name": "B", "DependsOn": 5}]}),
+                            "Steps[1].DependsOn: 5: expected a list of step names"),
+    "depends-on-a-string": (json.dumps({"Steps": [FAIL, {**FAIL, "Name": "B", "DependsOn": "A"}]}),
+                            "Steps[1].DependsOn: 'A': expected a list of step names"),
+    "depends-on-unknown": (json.dumps({"Steps": [{**FAIL, "DependsOn": ["Nope"]}]}), "Steps[0].DependsOn: 'Nope': no step of that name"),
+    "reads-unknown-step": (json.dumps({"Steps": [{**FAIL, "Arguments": {"ErrorMessage": {"Get": "Steps.Nope.Outcome"}}}]}),
+                           "Steps[0] (A) reads Steps.Nope: 'Nope': no step of that name"),
+    "cycle": (json.dumps({"Steps": [{**FAIL, "DependsOn": ["B"]}, {**FAIL, "Name": "B", "DependsOn": ["A"]}]}),
+              "steps A, B: wait on each other (a cycle in DependsOn or Steps references)"),
+    "duplicate-step-names": (json.dumps({"Steps": [FAIL, FAIL]}), "Steps[1].Name: 'A': already the name of Steps[0]: step names must be unique"),
+    "parameters-an-object": (json.dumps({"Parameters": {"X": 1}, "Steps": [FAIL]}), "Parameters: {'X': 1}: expected a list of parameter objects"),
+    "float-default-a-word": (json.dumps({"Parameters": [{"Name": "T", "Type": "Float", "DefaultValue": "abc"}], "Steps": [FAIL]}),
+                             "Parameters[0].DefaultValue: 'abc': not of type Float"),
+    "integer-default-true": (json.dumps({"Parameters": [{"Name": "N", "Type": "Integer", "DefaultValue": True}], "Steps": [FAIL]}),
+                             "Parameters[0].DefaultValue: True: not of type Integer"),
+    "parameter-type-unknown": (json.dumps({"Parameters": [{"Name": "N", "Type": "Number"}], "Steps": [FAIL]}),
+                               "Parameters[0].Type: 'Number': must be one of String, Integer, Float, Boolean"),
+    "duplicate-key": ('{"Steps": [{"Name": "A", "Name": "B", "Type": "Fail"}]}',
+                      "duplicate key 'Name': JSON readers disagree on which value wins"),
+}
 PIPELINE_ARGS = ["--module-name", "pipelines.abalone.pipeline", "--role-arn", ROLE]
 ROWS = [
     # run_local: options and parameters
@@ -44,6 +83,16 @@ ROWS = [
     ("local-input-missing", LOCAL, ["--param", "InputDataUrl={tmp}/missing.csv"], {}, 2, "InputDataUrl: {tmp}/missing.csv: no such file"),
     ("local-input-folder", LOCAL, ["--param", "InputDataUrl={tmp}/folder"], {}, 2, "InputDataUrl: {tmp}/folder: no such file"),
     ("local-work-dir-is-a-file", LOCAL, ["--work-dir", "{tmp}/a-file"], {}, 2, "--work-dir {tmp}/a-file: exists and is not a folder"),
+    # run_local: every option checked before anything runs
+    ("local-json-is-a-folder", LOCAL, ["--json", "{tmp}/folder"], {}, 2, "--json {tmp}/folder: is a folder: give a file path"),
+    ("local-json-folder-missing", LOCAL, ["--json", "{tmp}/missing/r.json"], {}, 2, "--json {tmp}/missing/r.json: {tmp}/missing: no such folder"),
+    ("local-work-dir-holds-a-users-folder", LOCAL, ["--work-dir", "{tmp}/work-foreign"], {}, 2,
+     "--work-dir {tmp}/work-foreign: {tmp}/work-foreign/TrainAbaloneModel is in the way of step TrainAbaloneModel's folder"),
+    ("local-stub-name-is-a-path", LOCAL, ["--stub", "../x={tmp}/stub.json"], {}, 2,
+     "--stub: '../x': must be 1-64 letters, digits, '-' or '_' (SageMaker's StepName)"),
+    # run_local --definition: the definition checked whole, before the emulator starts
+    *[("definition-" + case, LOCAL, ["--definition", f"{{tmp}}/definitions/{case}.json"], {}, 2, fragment)
+      for case, (_, fragment) in DEFINITIONS.items()],
     # run_local: the environment, checked against AWS's formats
     ("local-bucket-format", LOCAL, [], {"ARTIFACT_BUCKET": "Bad_Bucket"}, 2, "ARTIFACT_BUCKET: 'Bad_Bucket': must be an S3 bucket name"),
     ("local-role-format", LOCAL, [], {"SAGEMAKER_PIPELINE_ROLE_ARN": "PipelineRole"}, 2,
@@ -83,6 +132,13 @@ def inputs(tmp_path_factory):
     folder = tmp_path_factory.mktemp("bad-input")
     (folder / "folder").mkdir()
     (folder / "a-file").write_text("I am a file\n")
+    (folder / "stub.json").write_text("{}")
+    (folder / "work-foreign" / "TrainAbaloneModel").mkdir(parents=True)  # the user's own folder, not a run's
+    (folder / "work-foreign" / ".run.lock").touch()
+    (folder / "definitions").mkdir()
+    for case, (content, _) in DEFINITIONS.items():
+        path = folder / "definitions" / f"{case}.json"
+        path.write_bytes(content if isinstance(content, bytes) else content.encode())
     header, *rows = DATA.read_text().splitlines()
     (folder / "latin1.csv").write_bytes(("\n".join(rows[:50]) + "\nM,0.5,0.4,0.1,0.5,0.2,0.1,0.15,9 caf\u00e9\n").encode("latin-1"))
     (folder / "inf-label.csv").write_text("\n".join(rows[:50] + ["M,0.5,0.4,0.1,0.5,0.2,0.1,0.15,inf"]) + "\n")

@@ -461,7 +461,7 @@ def test_json_report_and_summary_table_name_each_step(branches_run):
 def test_nested_condition_else_branch_fails_with_the_join_message(definitions, sources, emulator, tmp_path):
     code, stdout, stderr = run(["--definition", str(definitions["branches"]), *maps(sources), "--param", "Count=2", "--work-dir", str(tmp_path)])
     assert code == 1
-    assert "error: pipeline failed: instance count 2 is in 1..2" in stderr
+    assert "error: pipeline failed at step Count_Fail: instance count 2 is in 1..2" in stderr
     assert any(line.split()[:3] == ["Count_Fail", "Fail", "Failed"] for line in stdout.splitlines())
     assert "Create_Model" not in stdout
 
@@ -502,7 +502,7 @@ def test_failing_script_shows_the_tail_of_its_log_and_reports_it_in_json(definit
     code, stdout, stderr = run(["--definition", str(definitions["failing"]), *maps(sources), "--work-dir", str(tmp_path / "w"), "--json", str(tmp_path / "r.json")])
     assert code == 1
     log = tmp_path / "w" / "Run_Script" / "job.log"
-    assert "error: pipeline failed: ValueError: column rings: expected integers" in stderr
+    assert f"error: pipeline failed at step Run_Script (log: {log}): ValueError: column rings: expected integers" in stderr
     assert f"last lines of {log}:" in stdout
     assert "    | loading the data" in stdout
     report = json.loads((tmp_path / "r.json").read_text())
@@ -516,7 +516,8 @@ def test_step_over_its_time_limit_is_stopped(definitions, sources, emulator, tmp
     # warm-started step's forkserver is ready by then), so the test waits no longer than it must.
     code, _, stderr = run(["--definition", str(definitions["sleep"]), *maps(sources), "--step-timeout", "0.5", "--work-dir", str(tmp_path)])
     assert code == 1
-    assert "error: pipeline failed: timed out after 0.5s (the step's time limit)" in stderr
+    assert "error: pipeline failed at step " in stderr
+    assert ": timed out after 0.5s (the step's time limit)" in stderr
 
 
 def test_script_mode_training_on_the_sklearn_image_then_transform_through_its_inference_script(definitions, sources, emulator, tmp_path):
@@ -574,5 +575,5 @@ def test_bad_definition_options_exit_2_and_run_nothing(definitions, emulator, tm
 def test_one_failing_instance_fails_the_processing_step_and_names_it(definitions, sources, emulator, tmp_path):
     code, stdout, stderr = run(["--definition", str(definitions["second_fails"]), *maps(sources), "--work-dir", str(tmp_path)])
     assert code == 1
-    assert "error: pipeline failed: algo-2: error: algo-2 has no data" in stderr
+    assert "error: pipeline failed at step Run_Script" in stderr and ": algo-2: error: algo-2 has no data" in stderr
     assert f"last lines of {tmp_path / 'Run_Script' / 'algo-2' / 'job.log'}:" in stdout

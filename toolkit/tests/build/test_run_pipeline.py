@@ -1,5 +1,6 @@
 """run_pipeline against the emulator: upsert, start, scripts uploaded; --wait's polling through a stubbed client."""
 import json
+from pathlib import Path
 
 import boto3
 import pytest
@@ -64,3 +65,22 @@ def test_follow_prints_each_step_status_change_until_the_execution_ends(monkeypa
     assert lines[0] == ["Preprocess", "Executing"]
     assert lines[1] == ["Preprocess", "Succeeded"]
     assert lines[2][:2] == ["Train", "Failed"] and "AlgorithmError: bad data" in " ".join(lines[2])
+
+
+def test_failed_steps_name_each_failing_step_and_its_reason(monkeypatch):
+    client = boto3.client("sagemaker", region_name="us-east-1")
+    arn = "arn:aws:sagemaker:us-east-1:123456789012:pipeline/p/execution/abc"
+    stub = Stubber(client)
+    stub.add_response("list_pipeline_execution_steps", {"PipelineExecutionSteps": [
+        {"StepName": "Preprocess", "StepStatus": "Succeeded"},
+        {"StepName": "CheckMSE", "StepStatus": "Failed", "FailureReason": "Test-set MSE 9.1 is above 6.0"}]},
+        {"PipelineExecutionArn": arn, "SortOrder": "Ascending"})
+    monkeypatch.setattr(boto3, "client", lambda service, **kw: client)
+    with stub:
+        assert run_pipeline.failed_steps(arn) == "step CheckMSE: Test-set MSE 9.1 is above 6.0"
+
+
+def test_the_build_waits_for_the_pipeline_it_started():
+    # A red build when the pipeline fails: CodeBuild runs run_pipeline with --wait.
+    buildspec = (Path(__file__).resolve().parents[1] / "buildspec.yml").read_text()
+    assert "--wait" in buildspec.split("python -m pipelines.run_pipeline", 1)[1]

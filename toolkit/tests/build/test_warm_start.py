@@ -210,3 +210,39 @@ def test_start_launches_each_environments_forkserver_with_its_own_preload_before
         summary = launcher.summary()
     assert json.loads((tmp_path / "step" / "probe.json").read_text()) == {"fractions": True, "numpy": False}
     assert summary == "1 warm-started (forked after importing numpy; fractions)"
+
+
+def alive(pid: int) -> bool:
+    """A process that exists and is not a zombie (a zombie runs nothing and writes nothing)."""
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            return stat.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except FileNotFoundError:
+        return False
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="PR_SET_PDEATHSIG is Linux's")
+def test_a_plain_step_process_dies_when_its_run_is_killed_9(tmp_path):
+    """A run (here a small process calling call_plain from a worker thread, as the executor does) killed
+    with SIGKILL takes its plain step process with it, though the step has its own session."""
+    run = ("import sys, threading; from mlops_guardrails.local import warm_start\n"
+           "step = threading.Thread(target=warm_start.call_plain, args=([sys.executable, '-c', "
+           "\"import os, time; open('step.pid', 'w').write(str(os.getpid())); time.sleep(600)\"],), "
+           "kwargs={'cwd': sys.argv[1]})\nstep.start(); step.join()\n")
+    env = {**os.environ, "PYTHONPATH": str(warm_start.Path(warm_start.__file__).parents[2])}
+    runner = subprocess.Popen([sys.executable, "-c", run, str(tmp_path)], env=env)
+    deadline = time.monotonic() + 120  # a bound for the step to start, not a verdict on speed
+    while not ((tmp_path / "step.pid").is_file() and (tmp_path / "step.pid").read_text()):
+        assert time.monotonic() < deadline and runner.poll() is None
+        time.sleep(0.05)
+    step = int((tmp_path / "step.pid").read_text())
+    runner.kill()
+    runner.wait()
+    deadline = time.monotonic() + 120
+    try:
+        while alive(step):
+            assert time.monotonic() < deadline, "the step outlived its run"
+            time.sleep(0.05)
+    finally:
+        if alive(step):
+            os.kill(step, signal.SIGKILL)

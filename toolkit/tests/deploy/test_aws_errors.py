@@ -39,7 +39,8 @@ def test_no_region_and_bad_parameter_are_one_line(monkeypatch):
     monkeypatch.delenv("AWS_DEFAULT_REGION")
     monkeypatch.delenv("AWS_REGION", raising=False)
     monkeypatch.setenv("AWS_CONFIG_FILE", "/nonexistent")
-    assert "no AWS region set: set AWS_DEFAULT_REGION" in aws_errors.explain(error_of(lambda: boto3.client("sagemaker")))
+    assert aws_errors.explain(error_of(lambda: boto3.client("sagemaker"))).endswith(
+        "no AWS region set: set AWS_DEFAULT_REGION or a profile's region (boto3 does not read AWS_REGION)")
     sm = boto3.client("sagemaker", region_name="us-east-1")
     line = aws_errors.explain(error_of(lambda: sm.describe_endpoint(EndpointName=7)))
     assert line.startswith("AWS call sagemaker:DescribeEndpoint on 7 failed: AWS would refuse the request: Parameter validation failed")

@@ -32,6 +32,8 @@ ROWS = [
     ("validate-infinity", ["validate", "{tmp}/inf-config.json"], {}, 2, "-Infinity: not a number JSON allows"),
     ("validate-deep", ["validate", "{tmp}/deep.json"], {}, 2, "deep.json: a stage config: nested too deeply to read"),
     ("validate-latin1", ["validate", "{tmp}/latin1.json"], {}, 2, "latin1.json: not UTF-8 text (byte 13)"),
+    ("validate-duplicate-key", ["validate", "{tmp}/duplicate-key-config.json"], {}, 2,
+     "duplicate-key-config.json: key 'ProductionVariants' given twice in one object (a stage config): JSON readers disagree"),
     ("validate-folder", ["validate", "{tmp}/folder"], {}, 2, "folder: Is a directory: cannot be read"),
     ("validate-missing", ["validate", "{tmp}/missing.json"], {}, 2, "missing.json: No such file or directory"),
     # plan: number options and files
@@ -39,6 +41,8 @@ ROWS = [
     ("plan-rps-1e999", ["plan", str(CONFIG), "--rps", "1e999"], {}, 2, "--rps: inf: must be a finite number"),
     ("plan-rps-zero", ["plan", str(CONFIG), "--rps", "0"], {}, 2, "--rps: 0.0: must be > 0"),
     ("plan-prices-nan", ["plan", str(CONFIG), "--rps", "5", "--prices", "{tmp}/nan.json"], {}, 2, "nan.json: NaN: not a number"),
+    ("plan-prices-a-list", ["plan", str(CONFIG), "--rps", "5", "--prices", "{tmp}/prices-list.json"], {}, 2,
+     "prices: list: must be an object of instance type -> price per instance-hour"),
     ("plan-config-deep", ["plan", "{tmp}/deep.json", "--rps", "5"], {}, 2, "nested too deeply to read"),
     # build: environment formats, configs, output path, AWS
     ("build-bucket-format", ["build", "--output-dir", "{tmp}/out"], {**GOOD_ENV, "ARTIFACT_BUCKET": "My_Bucket"}, 2,
@@ -53,6 +57,11 @@ ROWS = [
     ("build-config-nan", ["build", "--output-dir", "{tmp}/out", "--prod-config", "{tmp}/nan-config.json"], GOOD_ENV, 2,
      "NaN: not a number JSON allows"),
     ("build-output-is-a-file", ["build", "--output-dir", "{tmp}/a-file"], GOOD_ENV, 2, "a-file: a file is in the way of a folder"),
+    ("build-output-half-blocked", ["build", "--output-dir", "{tmp}/out-blocked", "--staging-config", str(SEED / "staging-config.json"),
+                                   "--prod-config", str(CONFIG)], GOOD_ENV, 2,
+     "{tmp}/out-blocked/prod-config-export.json: a folder is in the way of the file to write: move it; nothing was written"),
+    ("build-config-duplicate-key", ["build", "--output-dir", "{tmp}/out", "--prod-config", "{tmp}/duplicate-key-config.json"],
+     GOOD_ENV, 2, "key 'ProductionVariants' given twice in one object (a stage config)"),
     ("build-unreachable", ["build", "--output-dir", "{tmp}/out"], {**GOOD_ENV, **UNREACHABLE}, 1,
      "AWS call sagemaker:ListModelPackages on {group} failed: Could not connect to the endpoint URL"),
     # verify and test-stage
@@ -65,6 +74,10 @@ ROWS = [
      "--endpoint-name: 'my_endpoint': must be 1-63 letters"),
     ("test-stage-endpoint-format", ["test-stage", "--endpoint-name", "prod endpoint", "--config", str(CONFIG)], {}, 2,
      "endpoint: 'prod endpoint': must be 1-63 letters"),
+    ("test-stage-stage-from-env", ["test-stage", "--config", str(CONFIG)], {"STAGE": "qa", "SAGEMAKER_PROJECT_NAME": "p"}, 2,
+     "STAGE: 'qa': must be one of staging, prod"),
+    ("test-stage-project-name-too-long", ["test-stage", "--config", str(CONFIG)],
+     {"STAGE": "prod", "SAGEMAKER_PROJECT_NAME": "a" + "-" * 40 + "b"}, 2, "SAGEMAKER_PROJECT_NAME: 'a---"),
     ("test-stage-config-nan", ["test-stage", "--endpoint-name", "e", "--config", "{tmp}/nan-config.json"], {}, 2, "NaN: not a number"),
     ("test-stage-rows-latin1", ["test-stage", "--endpoint-name", "e", "--config", str(CONFIG), "--rows", "{tmp}/latin1.json"],
      {}, 2, "latin1.json: not UTF-8 text"),
@@ -83,6 +96,9 @@ ROWS = [
      {}, 2, "--audit-file {tmp}/folder: cannot read it (Is a directory)"),
     ("rollback-audit-not-an-audit", ["rollback", "--to-version", "1", "--group", "{group}", "--audit-file",
                                      "{tmp}/deep.json"], {}, 2, "line 1: not a JSON object"),
+    ("rollback-audit-event-missing-a-field", ["rollback", "--to-version", "1", "--group", "{group}", "--audit-file",
+                                              "{tmp}/hand-edited.jsonl"], {}, 2,
+     "hand-edited.jsonl: line 1: a rejected event without version (a version number): it was edited by hand"),
     ("rollback-unreachable", ["rollback", "--to-version", "1", "--group", "{group}"], UNREACHABLE, 1,
      "AWS call sagemaker:ListModelPackages on {group} failed: Could not connect"),
     ("rollback-no-region", ["rollback", "--to-version", "1", "--group", "{group}"],
@@ -96,6 +112,13 @@ ROWS = [
     ("shadow-test-sampling-nan", ["shadow-test", "start", "--name", "x", "--endpoint", "e", "--candidate-model", "m",
                                   "--sampling-percentage", "nan", "--capture-destination", "s3://b/p"], {}, 2,
      "argument --sampling-percentage: invalid int value: 'nan'"),
+    ("shadow-test-status-name-format", ["shadow-test", "status", "--name", "bad name!"], {}, 2,
+     "--name: 'bad name!': must match [a-zA-Z0-9](-*[a-zA-Z0-9]){{0,119}} (CreateInferenceExperiment)"),
+    ("shadow-test-stop-name-too-long", ["shadow-test", "stop", "--name", "a" + "-" * 120 + "b"], {}, 2, "--name: 'a---"),
+    *[(f"shadow-test-capture-destination-{case}", ["shadow-test", "start", "--name", "x", "--endpoint", "e", "--candidate-model",
+                                                  "m", "--role-arn", ROLE, "--model-package-group", "{group}", "--capture-destination", value], {}, 2,
+       f"--capture-destination: {value!r}: must be an s3://BUCKET/PREFIX URI naming a valid bucket")
+      for case, value in (("no-bucket", "s3://"), ("bad-bucket", "s3://Bad_Bucket/x"), ("https", "https://b/p"))],
     ("shadow-test-api-missing", ["shadow-test", "status", "--name", "nope"], {}, 1,
      "AWS call sagemaker:DescribeInferenceExperiment on nope failed: 500: the endpoint answered HTTP 500 with an HTML page"),
     # rehearse: options, artifacts, output path
@@ -111,6 +134,9 @@ ROWS = [
     ("rehearse-truncated-archive", ["rehearse", "--config", str(CONFIG), "--blue", "{tmp}/truncated.tar.gz", "--green",
                                     "{tmp}/truncated.tar.gz", "--out", "{tmp}/rehearsal"], {}, 2,
      "truncated.tar.gz: not a tar archive (truncated or corrupt)"),
+    ("rehearse-archive-cut-in-half", ["rehearse", "--config", str(CONFIG), "--blue", "{tmp}/half.tar.gz", "--green",
+                                      "{tmp}/half.tar.gz", "--out", "{tmp}/rehearsal"], {}, 2,
+     "half.tar.gz: not a tar archive (truncated or corrupt): Compressed file ended before the end-of-stream marker"),
     ("rehearse-out-is-a-file", ["rehearse", "--config", str(CONFIG), "--blue", "b", "--green", "g", "--out", "{tmp}/a-file"],
      {}, 2, "--out {tmp}/a-file: exists and is not a folder"),
     ("rehearse-config-1e999", ["rehearse", "--config", "{tmp}/huge-config.json", "--blue", "b", "--green", "g"], {}, 2,
@@ -122,6 +148,12 @@ ROWS = [
      "missing: not found"),
     ("analyze-ab-missing-bucket", ["analyze-ab", "s3://no-such-bucket-bad-input/captures", "--truth", "{tmp}/truth.csv"],
      {}, 1, "no-such-bucket-bad-input"),
+    ("analyze-ab-s3-capture-not-utf8", ["analyze-ab", "s3://{bucket}/latin1-captures", "--truth", "{tmp}/truth.csv"], {}, 2,
+     "s3://{bucket}/latin1-captures/ep/control/2024/05/01/12/capture.jsonl: not UTF-8 text"),
+    ("analyze-ab-empty-captures", ["analyze-ab", "{tmp}/empty-captures", "--truth", "{tmp}/truth.csv", "--control", "a"], {}, 2,
+     "{tmp}/empty-captures: 1 .jsonl capture file(s) but no capture record in them: nothing to analyze"),
+    ("analyze-ab-bom-truth-bad-label", ["analyze-ab", "{tmp}/captures", "--truth", "{tmp}/truth-bom.csv"], {}, 2,
+     "truth-bom.csv:2: label: 'x': must be a number"),
     ("analyze-ab-truth-nan-label", ["analyze-ab", "{tmp}/captures", "--truth", "{tmp}/truth-nan.csv"], {}, 2,
      "truth-nan.csv:3: label: 'nan': must be a number"),
     ("compare-shadow-tolerance-inf", ["compare-shadow", "{tmp}/folder", "--tolerance=-inf"], {}, 2,
@@ -130,6 +162,19 @@ ROWS = [
     ("drift-statistics-deep", ["drift", "{tmp}/folder", "--statistics", "{tmp}/deep.json"], {}, 2, "nested too deeply"),
     ("drift-statistics-latin1", ["drift", "{tmp}/folder", "--statistics", "{tmp}/latin1.json"], {}, 2, "latin1.json: not UTF-8"),
 ]
+
+
+def half_archive() -> bytes:
+    """A model.tar.gz cut in half: its gzip stream ends before its end-of-stream marker."""
+    import os
+    import tarfile
+
+    buffer, data = io.BytesIO(), os.urandom(200_000)  # random bytes: gzip cannot shrink them
+    with tarfile.open(fileobj=buffer, mode="w:gz") as archive:
+        info = tarfile.TarInfo("xgboost-model")
+        info.size = len(data)
+        archive.addfile(info, io.BytesIO(data))
+    return buffer.getvalue()[:len(buffer.getvalue()) // 2]
 
 
 def write_inputs(folder: Path) -> None:
@@ -142,13 +187,21 @@ def write_inputs(folder: Path) -> None:
     (folder / "deep.json").write_text("[" * 100_000 + "]" * 100_000)
     (folder / "latin1.json").write_bytes('{"name": "caf\u00e9"}'.encode("latin-1"))
     (folder / "folder").mkdir()
+    (folder / "duplicate-key-config.json").write_text(text.replace("{", '{"ProductionVariants": [], ', 1))
+    (folder / "hand-edited.jsonl").write_text('{"event": "rejected", "plan": "abc", "time": "2026-01-01"}\n')
+    (folder / "out-blocked" / "prod-config-export.json").mkdir(parents=True)  # a folder where a file goes
     (folder / "a-file").write_text("I am a file\n")
     (folder / "truth.csv").write_text("inference_id,label\n1,3.0\n")
+    (folder / "truth-bom.csv").write_text("\ufeffinference_id,label\n1,x\n")  # the header reads right; the label does not
+    (folder / "empty-captures" / "ep" / "a" / "2024" / "05" / "01" / "12").mkdir(parents=True)
+    (folder / "empty-captures" / "ep" / "a" / "2024" / "05" / "01" / "12" / "capture.jsonl").write_text("\n")
     (folder / "truth-nan.csv").write_text("inference_id,label\n1,3.0\n2,nan\n")
     from analysis.capture_files import capture_record, write_variant
 
     records = [capture_record("0.5,0.4", "9.5", str(n), "2024-05-01T12:00:00Z") for n in (1, 2)]
     write_variant(folder / "captures", "ep", "control", records)
+    (folder / "prices-list.json").write_text('{"currency": "USD", "prices": [["ml.m5.large", 0.1]]}')
+    (folder / "half.tar.gz").write_bytes(half_archive())
     (folder / "truncated.tar.gz").write_bytes(b"\x1f\x8b\x08\x00" + b"\x00" * 20)  # a gzip header, then nothing
 
 
@@ -170,6 +223,8 @@ def world(emulator_url):
     _register_packages(boto3.client("sagemaker"), group, ["Approved", "Rejected", "Approved"], baseline=True)
     boto3.client("s3").create_bucket(Bucket=bucket)
     boto3.client("s3").put_object(Bucket=bucket, Key="keep/me.txt", Body=b"x")
+    boto3.client("s3").put_object(Bucket=bucket, Key="latin1-captures/ep/control/2024/05/01/12/capture.jsonl",
+                                  Body='{"captureData": "caf\u00e9"}\n'.encode("latin-1"))
     mp.undo()
     # The snapshot's own clients, made once: two new clients per snapshot were a third of this file's time.
     where = {"endpoint_url": emulator_url, "region_name": "us-east-1"}
@@ -226,7 +281,9 @@ def test_build_py_entry_point_reports_bad_environment_in_one_line(world, inputs,
         runpy.run_path(str(SEED / "build.py"), run_name="__main__")
     assert done.value.code == 2
     assert capsys.readouterr().err == ("error: environment: ARTIFACT_BUCKET: 'x': must be an S3 bucket name: 3-63 "
-                                       "lowercase letters, digits, dots and hyphens, a letter or digit first and last\n")
+                                       "lowercase letters, digits, dots and hyphens, a letter or digit first and last, "
+                                       "none of S3's reserved prefixes (xn--, sthree-, amzn-s3-demo-) or suffixes "
+                                       "(-s3alias, --ol-s3, .mrap, --x-s3, --table-s3)\n")
     assert not (inputs / "out").exists()
 
 

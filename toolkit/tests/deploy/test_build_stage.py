@@ -203,3 +203,55 @@ def test_build_refuses_a_component_name_too_long_for_the_stage_endpoint_before_a
             f"would be 64 characters with the stage's endpoint name {project}-staging, over SageMaker's limit of 63: "
             "keep ComponentName to at most 22 characters") in err
     assert written(tmp_path) == []
+
+
+ABALONE_FEATURES = ["sex_F", "sex_I", "sex_M", "length", "diameter", "height", "whole_weight", "shucked_weight",
+                    "viscera_weight", "shell_weight"]
+
+
+def project_with_features(sm, register, unique, monkeypatch, features):
+    name = unique("sig")
+    group = f"{name}-p1234"
+    arns = register(sm, group, ["Approved", "Approved"], baseline=True, features=features)
+    for key, value in {"SAGEMAKER_PROJECT_NAME": name, "SAGEMAKER_PROJECT_ID": "p1234",
+                       "MODEL_PACKAGE_GROUP_NAME": group, "ARTIFACT_BUCKET": f"{name}-artifacts",
+                       "MODEL_EXECUTION_ROLE_ARN": ROLE}.items():
+        monkeypatch.setenv(key, value)
+    return arns
+
+
+def test_build_checks_the_sample_rows_against_each_models_signature(sm, register, unique, monkeypatch, tmp_path,
+                                                                     capsys):
+    arns = project_with_features(sm, register, unique, monkeypatch, ABALONE_FEATURES)
+    monkeypatch.chdir(SEED)
+    assert run_build(tmp_path) == 0
+    assert f"{arns[1]}: 50 rows of 10 features, as its signature says" in capsys.readouterr().out
+
+
+def test_build_refuses_sample_rows_narrower_than_the_models_signature_and_writes_nothing(
+        sm, register, unique, monkeypatch, tmp_path, capsys):
+    eleven = [*ABALONE_FEATURES, "shell_ratio"]
+    arns = project_with_features(sm, register, unique, monkeypatch, eleven)
+    monkeypatch.chdir(SEED)
+    assert run_build(tmp_path) == 2
+    err = capsys.readouterr().err
+    assert (f"sample-data/sample-rows.csv row 1: 10 values, but model package {arns[1]} takes 11 features "
+            f"({', '.join(eleven)}); 49 more row(s) of another width") in err
+    assert written(tmp_path) == []
+
+
+def test_build_of_a_package_registered_without_a_signature_says_widths_are_not_checked(project, tmp_path, capsys,
+                                                                                     monkeypatch):
+    monkeypatch.chdir(SEED)
+    assert run_build(tmp_path) == 0
+    assert f"{project['arns'][3]}: no feature signature registered" in capsys.readouterr().out
+
+
+def test_build_with_rows_given_checks_those_rows(sm, register, unique, monkeypatch, tmp_path, capsys):
+    project_with_features(sm, register, unique, monkeypatch, ABALONE_FEATURES)
+    rows = tmp_path / "rows.csv"
+    rows.write_text("1,0,0,0.5,0.4,0.1,0.6,0.2,0.1,0.2\n1,0,0,0.5,0.4,0.1,0.6,0.2,0.1\n")
+    assert cli.main(["build", "--output-dir", str(tmp_path / "out"), "--rows", str(rows),
+                     "--staging-config", str(SEED / "staging-config.json"),
+                     "--prod-config", str(SEED / "prod-config.json")]) == 2
+    assert f"{rows} row 2: 9 values, but model package" in capsys.readouterr().err

@@ -199,6 +199,23 @@ def test_rollback_emulator_gone_after_k_updates_keeps_live_or_target_newest_and_
         server.stop()
 
 
+def cut_off_after_two_updates(group: str, audit, monkeypatch) -> tuple:
+    """Run the rollback to TARGET and stop it (Ctrl-C) right after AWS answered its second update, before
+    that update is recorded; the audit file and the command, for the rerun."""
+    calls = []
+
+    def after_update(**_):
+        calls.append(1)
+        if len(calls) == 2:
+            raise KeyboardInterrupt
+
+    hooked_session(monkeypatch, "after-call.sagemaker.UpdateModelPackage", after_update)
+    command = ["rollback", "--to-version", str(TARGET), "--group", group, "--audit-file", str(audit)]
+    with pytest.raises(KeyboardInterrupt):
+        cli.main(command)
+    return audit, command
+
+
 def test_rollback_cut_off_after_an_update_before_its_record_is_recorded_once_on_rerun(
         register, unique, tmp_path, monkeypatch, capsys, own_server):
     """The process stops between AWS's answer and the audit line (Ctrl-C): the rerun records that version."""
@@ -209,18 +226,7 @@ def test_rollback_cut_off_after_an_update_before_its_record_is_recorded_once_on_
         sm = boto3.client("sagemaker")
         group = unique("rbcut")
         register(sm, group, STATUSES)
-        calls = []
-
-        def after_update(**_):
-            calls.append(1)
-            if len(calls) == 2:
-                raise KeyboardInterrupt
-
-        hooked_session(monkeypatch, "after-call.sagemaker.UpdateModelPackage", after_update)
-        audit = tmp_path / "audit.jsonl"
-        command = ["rollback", "--to-version", str(TARGET), "--group", group, "--audit-file", str(audit)]
-        with pytest.raises(KeyboardInterrupt):
-            cli.main(command)
+        audit, command = cut_off_after_two_updates(group, tmp_path / "audit.jsonl", monkeypatch)
         assert statuses(sm, group)[5] == "Rejected"
         assert [e["event"] for e in audit_events(audit)] == ["planned", "rejected", "interrupted"]
 
@@ -231,3 +237,68 @@ def test_rollback_cut_off_after_an_update_before_its_record_is_recorded_once_on_
         assert recorded[0]["recorded"].startswith("on rerun")
     finally:
         server.stop()
+
+
+def test_rollback_after_a_torn_last_audit_line_reports_it_and_the_rerun_finishes_once(
+        register, unique, tmp_path, monkeypatch, capsys, own_server):
+    """Power loss mid-write: the audit ends in half an event. The rerun warns, drops it (keeping its text in
+    the record) and finishes the plan, every version recorded once."""
+    import boto3
+
+    server = own_server()
+    try:
+        sm = boto3.client("sagemaker")
+        group = unique("rbtorn")
+        register(sm, group, STATUSES)
+        audit, command = cut_off_after_two_updates(group, tmp_path / "audit.jsonl", monkeypatch)
+        with audit.open("a") as file:
+            file.write('{"event": "rejected", "time": "2026-')  # the rest never reached the disk
+        capsys.readouterr()
+        monkeypatch.setattr(boto3, "DEFAULT_SESSION", None)
+        assert cli.main(command) == 0
+        err = capsys.readouterr().err
+        assert f"warning: --audit-file {audit}: line 4: an event cut off mid-write" in err
+        dropped = [e for e in audit_events(audit) if e["event"] == "torn-line-dropped"]
+        assert [e["text"] for e in dropped] == ['{"event": "rejected", "time": "2026-']
+        events = [e for e in audit_events(audit) if e["event"] != "torn-line-dropped"]
+        audit.write_text("".join(json.dumps(e) + "\n" for e in events))
+        assert_finished_once(sm, group, audit)
+    finally:
+        server.stop()
+
+
+def test_two_rollbacks_at_once_the_second_is_refused_and_changes_nothing(sm, register, unique, tmp_path, capsys):
+    """A second process holds the audit file as a running rollback does; this one is refused at once."""
+    import subprocess
+    import sys
+
+    group = unique("rblock")
+    register(sm, group, ["Approved", "Approved", "Approved"])
+    audit = tmp_path / "audit.jsonl"
+    holder = subprocess.Popen(
+        [sys.executable, "-c", "import fcntl, sys; f = open(sys.argv[1], 'a+'); fcntl.flock(f, fcntl.LOCK_EX); "
+                               "print('held', flush=True); sys.stdin.read()", str(audit)],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline() == "held\n"
+        command = ["rollback", "--to-version", "1", "--group", group, "--audit-file", str(audit)]
+        assert cli.main(command) == 2
+        assert (f"error: --audit-file {audit}: another rollback holds it (it is locked for a run's whole life)"
+                in capsys.readouterr().err)
+        assert statuses(sm, group) == {1: "Approved", 2: "Approved", 3: "Approved"}
+        assert audit.read_text() == ""
+    finally:
+        holder.communicate("")
+    assert cli.main(command) == 0  # the lock ends with its holder
+    assert [e["event"] for e in audit_events(audit)] == ["planned", "rejected", "rejected", "done"]
+
+
+def test_hand_edited_audit_event_without_a_field_is_a_named_error(sm, register, unique, tmp_path, capsys):
+    group = unique("rbedit")
+    register(sm, group, ["Approved", "Approved"])
+    audit = tmp_path / "audit.jsonl"
+    audit.write_text(json.dumps({"event": "planned", "plan": "abc", "group": group, "to_version": 1, "reject": [2]}) + "\n")
+    assert cli.main(["rollback", "--to-version", "1", "--group", group, "--audit-file", str(audit)]) == 2
+    assert (f"error: --audit-file {audit}: line 1: a planned event without note (the rejection note): it was edited "
+            f"by hand; restore the line or give a new audit file\n") == capsys.readouterr().err
+    assert statuses(sm, group) == {1: "Approved", 2: "Approved"}

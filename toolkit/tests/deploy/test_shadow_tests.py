@@ -2,6 +2,7 @@
 validated against the sagemaker service model, every answer is in its response shape."""
 import datetime as dt
 import json
+import re
 
 import boto3
 import pytest
@@ -13,6 +14,8 @@ from mlops_guardrails.errors import InputError
 NOW = dt.datetime(2026, 12, 1, 12, 0, tzinfo=dt.timezone.utc)
 ROLE = "arn:aws:iam::123456789012:role/model-execution"
 ARN = "arn:aws:sagemaker:us-east-1:123456789012:inference-experiment/abalone-v7"
+GROUP = "myproject-p-abc123def456"
+CANDIDATE_PACKAGE = f"arn:aws:sagemaker:us-east-1:123456789012:model-package/{GROUP}/7"
 INFRA = {"InfrastructureType": "RealTimeInference",
          "RealTimeInferenceConfig": {"InstanceType": "ml.m5.large", "InstanceCount": 3}}
 
@@ -28,7 +31,8 @@ def sm():
 
 def shadow_request(**overrides) -> shadow_tests.ShadowTest:
     fields = {"name": "abalone-v7", "endpoint": "myproject-prod", "candidate_model": "myproject-v7", "role_arn": ROLE,
-              "sampling_percentage": 50, "duration_days": 7, "capture_destination": "s3://bucket/shadow-tests"}
+              "sampling_percentage": 50, "duration_days": 7, "capture_destination": "s3://bucket/shadow-tests",
+              "model_package_group": GROUP}
     return shadow_tests.ShadowTest(**{**fields, **overrides})
 
 
@@ -55,6 +59,18 @@ def endpoint(sm, *, status="InService", config=None, model=None):
             {"ModelName": "ProdModel-v6"})
 
 
+def candidate(sm, *, status="Approved", group=GROUP):
+    """The candidate model, made from a model package of `group` in `status`."""
+    sm.stubber.add_response("describe_model", {
+        "ModelName": "myproject-v7", "ModelArn": "arn:aws:sagemaker:us-east-1:123456789012:model/myproject-v7",
+        "CreationTime": NOW, "PrimaryContainer": {"ModelPackageName": CANDIDATE_PACKAGE}}, {"ModelName": "myproject-v7"})
+    sm.stubber.add_response("describe_model_package", {
+        "ModelPackageName": group, "ModelPackageGroupName": group, "ModelPackageArn": CANDIDATE_PACKAGE,
+        "CreationTime": NOW, "ModelPackageStatus": "Completed", "ModelApprovalStatus": status,
+        "ModelPackageStatusDetails": {"ValidationStatuses": []}},
+        {"ModelPackageName": CANDIDATE_PACKAGE})
+
+
 def experiment(status: str, shadow_model="myproject-v7", endpoint_name="myproject-prod") -> dict:
     return {
         "Arn": ARN, "Name": "abalone-v7", "Type": "ShadowMode", "Status": status,
@@ -75,6 +91,7 @@ def not_found(sm):
 
 
 def test_start_creates_then_starts_with_the_live_variant_and_the_candidate(sm):
+    candidate(sm)
     not_found(sm)
     endpoint(sm)
     sm.stubber.add_response("create_inference_experiment", {"InferenceExperimentArn": ARN}, {
@@ -96,20 +113,35 @@ def test_start_creates_then_starts_with_the_live_variant_and_the_candidate(sm):
 
 
 def test_start_again_while_running_does_nothing(sm):
+    candidate(sm)
     sm.stubber.add_response("describe_inference_experiment", experiment("Running"), {"Name": "abalone-v7"})
     assert shadow_tests.start(sm, shadow_request(), NOW) == ["shadow test abalone-v7 is already Running: nothing to do"]
 
 
 def test_start_again_after_an_interrupted_start_only_starts(sm):
+    candidate(sm)
     sm.stubber.add_response("describe_inference_experiment", experiment("Created"), {"Name": "abalone-v7"})
     sm.stubber.add_response("start_inference_experiment", {"InferenceExperimentArn": ARN}, {"Name": "abalone-v7"})
     assert shadow_tests.start(sm, shadow_request(), NOW) == ["started shadow test abalone-v7"]
 
 
 def test_start_refuses_a_name_taken_by_another_test(sm):
+    candidate(sm)
     sm.stubber.add_response("describe_inference_experiment", experiment("Running", shadow_model="other-model"),
                             {"Name": "abalone-v7"})
     with pytest.raises(InputError, match="exists for endpoint myproject-prod with shadow model other-model"):
+        shadow_tests.start(sm, shadow_request(), NOW)
+
+
+@pytest.mark.parametrize(("status", "group", "message"), [
+    ("PendingManualApproval", GROUP, f"model package {CANDIDATE_PACKAGE} is PendingManualApproval in group {GROUP}"),
+    ("Rejected", GROUP, "is Rejected in group"),
+    ("Approved", "other-p-zzz999zzz999", "is Approved in group other-p-zzz999zzz999: a shadow test runs only an "
+                                         f"Approved model package of group {GROUP}"),
+])
+def test_start_refuses_a_candidate_that_is_not_an_approved_package_of_the_group(sm, status, group, message):
+    candidate(sm, status=status, group=group)
+    with pytest.raises(InputError, match=re.escape("--candidate-model: myproject-v7: ") + ".*" + re.escape(message)):
         shadow_tests.start(sm, shadow_request(), NOW)
 
 
@@ -118,7 +150,8 @@ def test_start_refuses_a_name_taken_by_another_test(sm):
     ({"sampling_percentage": 0}, "--sampling-percentage: 0: must be 1-100"),
     ({"sampling_percentage": 101}, "--sampling-percentage: 101: must be 1-100"),
     ({"duration_days": 31}, "--duration-days: 31: must be 1-30 (a shadow test runs at most 30 days)"),
-    ({"capture_destination": "bucket/prefix"}, "--capture-destination: 'bucket/prefix': must be an s3:// URI"),
+    ({"capture_destination": "bucket/prefix"}, "--capture-destination: 'bucket/prefix': must be an s3://BUCKET/PREFIX URI"),
+    ({"model_package_group": ""}, "--model-package-group: missing"),
 ])
 def test_start_refuses_what_the_api_refuses_before_any_call(sm, overrides, message):
     with pytest.raises(InputError, match=message.replace("(", r"\(").replace(")", r"\)")):
@@ -151,6 +184,7 @@ MODEL = {"ModelName": "ProdModel-v6", "ModelArn": "arn:aws:sagemaker:us-east-1:1
      "model ProdModel-v6 has 2 containers: shadow tests exclude multi-container endpoints"),
 ], ids=["serverless", "async", "two-variants", "multi-model", "multi-container"])
 def test_start_refuses_the_documented_exclusions_and_creates_nothing(sm, config, model, message):
+    candidate(sm)
     not_found(sm)
     endpoint(sm, config=config, model=model)
     with pytest.raises(InputError, match=message):
@@ -158,6 +192,7 @@ def test_start_refuses_the_documented_exclusions_and_creates_nothing(sm, config,
 
 
 def test_start_refuses_an_endpoint_that_is_not_in_service(sm):
+    candidate(sm)
     not_found(sm)
     endpoint(sm, status="Updating")
     with pytest.raises(InputError, match="endpoint myproject-prod: Updating: a shadow test needs an InService endpoint"):
@@ -233,3 +268,38 @@ def test_compare_shadow_reads_a_shadow_tests_captures_by_its_name(emulator, tmp_
     assert "verdict: pass" in capsys.readouterr().out
     result = json.loads((tmp_path / "s.json").read_text())
     assert (result["production"], result["shadow"], result["joined"]) == ("AllTraffic", "shadow", 60)
+
+
+def test_create_request_encrypts_the_hosts_volumes_and_captures_with_the_projects_key():
+    key = "arn:aws:kms:us-east-1:123456789012:key/project"
+    production = {"ModelName": "m1", "VariantName": "AllTraffic", "InstanceType": "ml.m5.large", "InstanceCount": 2}
+    request = shadow_tests.create_request(shadow_request(kms_key=key), production, NOW)
+    assert (request["KmsKey"], request["DataStorageConfig"]["KmsKey"]) == (key, key)
+    assert "KmsKey" not in shadow_tests.create_request(shadow_request(), production, NOW)
+
+
+@pytest.mark.parametrize("registered", [False, True], ids=["unregistered", "pending"])
+def test_through_the_emulator_start_refuses_an_unapproved_candidate_before_any_change(emulator, monkeypatch, capsys,
+                                                                                     registered):
+    """moto has no inference experiments: the refusal comes before any experiment call, so none is needed."""
+    sm = boto3.client("sagemaker", region_name="us-east-1")
+    group, model = f"shadow-{'pending' if registered else 'raw'}-p-abc123def456", f"candidate-{registered}"
+    sm.create_model_package_group(ModelPackageGroupName=group)
+    image = "683313688378.dkr.ecr.us-east-1.amazonaws.com/sagemaker-xgboost:1.7-1"
+    container = {"Image": image, "ModelDataUrl": "s3://bucket/model.tar.gz"}
+    if registered:
+        package = sm.create_model_package(
+            ModelPackageGroupName=group, ModelApprovalStatus="PendingManualApproval",
+            InferenceSpecification={"Containers": [container], "SupportedContentTypes": ["text/csv"],
+                                    "SupportedResponseMIMETypes": ["text/csv"]})["ModelPackageArn"]
+        container = {"ModelPackageName": package}
+    sm.create_model(ModelName=model, PrimaryContainer=container,
+                    ExecutionRoleArn="arn:aws:iam::123456789012:role/model-execution")
+    monkeypatch.setenv("MODEL_PACKAGE_GROUP_NAME", group)
+    before = (sm.list_models()["Models"], sm.list_endpoint_configs()["EndpointConfigs"])
+    assert cli.main(["shadow-test", "start", "--name", "t", "--endpoint", "e", "--candidate-model", model,
+                     "--role-arn", ROLE]) == 2
+    expected = (f"model package {package} is PendingManualApproval in group {group}" if registered
+                else "not made from a model package")
+    assert expected in capsys.readouterr().err
+    assert (sm.list_models()["Models"], sm.list_endpoint_configs()["EndpointConfigs"]) == before

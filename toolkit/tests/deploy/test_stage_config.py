@@ -69,28 +69,36 @@ INVALID = [
     ("invalid-stage-test-tolerance-over-one", ['StageTest.VariantShareTolerance: 1.5: must be <= 1']),
     # Guardrails that can trip (deploy/guardrail_rules.py): every bake must hold every watched alarm's window.
     ("invalid-latency-window-longer-than-termination-wait", [  # the staging config once shipped (a 60 s bake)
+        "DeploymentConfig.BlueGreenUpdatePolicy.TerminationWaitInSeconds: 60: alarm Alarms.Invocation5XXErrors needs its window Period 60 s x EvaluationPeriods 1 plus "
+        "CloudWatch's 60 s ingestion delay = 120 s to reach ALARM, longer than this 60 s bake (all traffic on green) it must "
+        "fit in: it cannot roll the update back there; bake at least 120 s or shorten the alarm's window",
         "DeploymentConfig.BlueGreenUpdatePolicy.TerminationWaitInSeconds: 60: alarm Alarms.ModelLatency needs its "
-        "window Period 60 s x EvaluationPeriods 2 = 120 s to reach ALARM, longer than this 60 s bake (all traffic on "
-        "green) it must fit in: it cannot roll the update back there; bake at least 120 s or shorten the alarm's window"]),
+        "window Period 60 s x EvaluationPeriods 2 plus CloudWatch's 60 s ingestion delay = 180 s to reach ALARM, longer "
+        "than this 60 s bake (all traffic on green) it must fit in: it cannot roll the update back there; bake at least "
+        "180 s or shorten the alarm's window"]),
     ("invalid-canary-bake-shorter-than-latency-window", [
         f"{TRAFFIC}.WaitIntervalInSeconds: 120: alarm Alarms.ModelLatency needs its window Period 60 s x "
-        "EvaluationPeriods 3 = 180 s to reach ALARM, longer than this 120 s bake (canary) it must fit in: it cannot "
-        "roll the update back there; bake at least 180 s or shorten the alarm's window"]),
+        "EvaluationPeriods 3 plus CloudWatch's 60 s ingestion delay = 240 s to reach ALARM, longer than this 120 s bake "
+        "(canary) it must fit in: it cannot roll the update back there; bake at least 240 s or shorten the alarm's window"]),
     ("invalid-rolling-batch-bake-shorter-than-latency-window", [
+        "DeploymentConfig.RollingUpdatePolicy.WaitIntervalInSeconds: 60: alarm Alarms.Invocation5XXErrors needs its window Period 60 s x EvaluationPeriods 1 plus "
+        "CloudWatch's 60 s ingestion delay = 120 s to reach ALARM, longer than this 60 s bake (batch 1/4 and 3 more step(s) with this wait) it must "
+        "fit in: it cannot roll the update back there; bake at least 120 s or shorten the alarm's window",
         "DeploymentConfig.RollingUpdatePolicy.WaitIntervalInSeconds: 60: alarm Alarms.ModelLatency needs its window "
-        "Period 60 s x EvaluationPeriods 3 = 180 s to reach ALARM, longer than this 60 s bake (batch 1/4 and 3 more "
-        "step(s) with this wait) it must fit in: it cannot roll the update back there; bake at least 180 s or shorten "
-        "the alarm's window"]),
+        "Period 60 s x EvaluationPeriods 3 plus CloudWatch's 60 s ingestion delay = 240 s to reach ALARM, longer than "
+        "this 60 s bake (batch 1/4 and 3 more step(s) with this wait) it must fit in: it cannot roll the update back "
+        "there; bake at least 240 s or shorten the alarm's window"]),
     ("invalid-all-at-once-without-bake", [
         f"DeploymentConfig.BlueGreenUpdatePolicy.TerminationWaitInSeconds: 0: alarm Alarms.{name} needs its window "
-        f"Period 60 s x EvaluationPeriods {periods} = {window} s to reach ALARM, longer than this 0 s bake (all "
-        f"traffic on green) it must fit in: it cannot roll the update back there; bake at least {window} s or "
-        "shorten the alarm's window"
-        for name, periods, window in (("Invocation5XXErrors", 1, 60), ("ModelLatency", 3, 180))]),
+        f"Period 60 s x EvaluationPeriods {periods} plus CloudWatch's 60 s ingestion delay = {needed} s to reach ALARM, "
+        f"longer than this 0 s bake (all traffic on green) it must fit in: it cannot roll the update back there; bake "
+        f"at least {needed} s or shorten the alarm's window"
+        for name, periods, needed in (("Invocation5XXErrors", 1, 120), ("ModelLatency", 3, 240))]),
     ("invalid-extra-alarm-window-longer-than-bakes", [
         f"{field}: 600: alarm DeploymentConfig.AutoRollbackConfiguration.Alarms[0] (abalone-prod-error-rate) needs "
-        f"its window Period 300 s x EvaluationPeriods 3 = 900 s to reach ALARM, longer than this 600 s bake ({step}) "
-        "it must fit in: it cannot roll the update back there; bake at least 900 s or shorten the alarm's window"
+        f"its window Period 300 s x EvaluationPeriods 3 plus CloudWatch's 60 s ingestion delay = 960 s to reach ALARM, "
+        f"longer than this 600 s bake ({step}) it must fit in: it cannot roll the update back there; bake at least "
+        "960 s or shorten the alarm's window"
         for field, step in ((f"{TRAFFIC}.WaitIntervalInSeconds", "canary"),
                             ("DeploymentConfig.BlueGreenUpdatePolicy.TerminationWaitInSeconds", "all traffic on green"))]),
     ("invalid-extra-alarm-period-without-evaluation-periods", [
@@ -103,7 +111,11 @@ INVALID = [
     ('invalid-ic-batch-in-instances', ["DeploymentConfig.RollingUpdatePolicy.MaximumBatchSize.Type: \"INSTANCE_COUNT\": inference components update by copies: use COPY_COUNT or CAPACITY_PERCENT"]),
     ('invalid-ic-blue-green-policy', ["DeploymentConfig.BlueGreenUpdatePolicy: (present): inference components update by RollingUpdatePolicy only (InferenceComponentDeploymentConfig)"]),
     ('invalid-ic-copies-do-not-fit-the-variant', ["InferenceComponents[0].RuntimeConfig.CopyCount: 6: 6 copies need 3 instance(s) of ml.m5.large (2 per instance, limited by cores), more than the variant's 2 (ManagedInstanceScaling.MaxInstanceCount)"]),
-    ('invalid-ic-copy-bake-shorter-than-latency-window', ["DeploymentConfig.RollingUpdatePolicy.WaitIntervalInSeconds: 60: alarm Alarms.ModelLatency needs its window Period 60 s x EvaluationPeriods 2 = 120 s to reach ALARM, longer than this 60 s bake (copy batch 1/2 and 1 more step(s) with this wait) it must fit in: it cannot roll the update back there; bake at least 120 s or shorten the alarm's window"]),
+    ('invalid-ic-copy-bake-shorter-than-latency-window', [
+        "DeploymentConfig.RollingUpdatePolicy.WaitIntervalInSeconds: 60: alarm Alarms.Invocation5XXErrors needs its window Period 60 s x EvaluationPeriods 1 plus "
+        "CloudWatch's 60 s ingestion delay = 120 s to reach ALARM, longer than this 60 s bake (copy batch 1/2 and 1 more step(s) with this wait) it must "
+        "fit in: it cannot roll the update back there; bake at least 120 s or shorten the alarm's window",
+        "DeploymentConfig.RollingUpdatePolicy.WaitIntervalInSeconds: 60: alarm Alarms.ModelLatency needs its window Period 60 s x EvaluationPeriods 2 plus CloudWatch's 60 s ingestion delay = 180 s to reach ALARM, longer than this 60 s bake (copy batch 1/2 and 1 more step(s) with this wait) it must fit in: it cannot roll the update back there; bake at least 180 s or shorten the alarm's window"]),
     ('invalid-ic-copy-batch-over-half', ["DeploymentConfig.RollingUpdatePolicy.MaximumBatchSize.Value: 2: a copy batch must be 5-50% of the copy count (2 of model's 2 copies is 100%)"]),
     ('invalid-ic-cores-exceed-instance', ["InferenceComponents[0].ComputeResourceRequirements.NumberOfCpuCoresRequired: 4: one copy needs more cores than a ml.m5.large has (2 vCPUs)"]),
     ('invalid-ic-on-serverless-variant', ["ProductionVariants[0].ServerlessConfig: (serverless): inference components run on instance-based variants only; ProductionVariants[0] is serverless"]),
@@ -209,7 +221,8 @@ def test_old_staging_config_exits_2_naming_alarm_window_and_bake(capsys):
     path = FIXTURES / "invalid-latency-window-longer-than-termination-wait.json"
     assert cli.main(["validate", str(path)]) == 2
     err = capsys.readouterr().err
-    assert "Alarms.ModelLatency" in err and "Period 60 s x EvaluationPeriods 2 = 120 s" in err and "60 s bake" in err
+    assert "Alarms.ModelLatency" in err and "EvaluationPeriods 2 plus CloudWatch's 60 s ingestion delay = 180 s" in err
+    assert "60 s bake" in err
 
 
 def test_every_invalid_fixture_has_a_case():

@@ -72,7 +72,8 @@ def test_latency_over_budget_fails(runtime, queue_answers, unique):
     config = config_with("staging-config.json", Requests=4, LatencyBudgetMs=500)
     report = run_stage_test(runtime, unique("slow"), config, ROWS, clock=lambda: next(ticks))
     assert report.latency_ms["p95"] == pytest.approx(750)
-    assert report.problems == ["latency p95 750.0 ms: over the budget of 500 ms (StageTest.LatencyBudgetMs)"]
+    assert report.latency_ms["measure"] == "round trip"  # SageMaker reports no per-request ModelLatency
+    assert report.problems == ["round trip p95 750.0 ms: over the budget of 500 ms (StageTest.LatencyBudgetMs)"]
 
 
 def test_cli_uses_the_runtime_endpoint_variable_and_writes_the_report(
@@ -138,3 +139,50 @@ def test_cli_concurrency_out_of_range_exits_2_naming_the_option(tmp_path, monkey
     assert exit_.value.code == 2
     assert "argument --concurrency: '0': must be a whole number from 1 to 10" in capsys.readouterr().err
     assert not (tmp_path / "r.json").exists()
+
+
+def signature_file(tmp_path, names, **extra) -> Path:
+    path = tmp_path / "signature.json"
+    path.write_text(json.dumps({"count": len(names), "features": [{"name": n, "type": "Fractional"} for n in names],
+                                **extra}))
+    return path
+
+
+def test_cli_rows_narrower_than_the_signature_exit_2_before_any_request(emulator, unique, tmp_path, capsys):
+    names = [f"f{i}" for i in range(11)]
+    report = tmp_path / "report.json"
+    code = cli.main(["test-stage", "--endpoint-name", unique("sig"), "--config", str(SEED / "staging-config.json"),
+                     "--rows", str(SEED / "sample-data/sample-rows.csv"),
+                     "--signature", str(signature_file(tmp_path, names)), "--report", str(report)])
+    assert code == 2
+    assert ("sample-data/sample-rows.csv row 1: 10 values, but the model (--signature) takes 11 features "
+            "(f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10); 49 more row(s)") in capsys.readouterr().err
+    assert not report.exists()  # nothing was sent, nothing reported
+
+
+def test_cli_signature_from_s3_with_matching_width_lets_the_test_run(emulator_url, queue_answers, unique, tmp_path,
+                                                                    monkeypatch, capsys):
+    s3 = boto3.client("s3")
+    s3.create_bucket(Bucket="signature-test")
+    s3.put_object(Bucket="signature-test", Key="s/signature.json",
+                  Body=signature_file(tmp_path, [f"f{i}" for i in range(10)]).read_bytes())
+    config = tmp_path / "staging-config.json"
+    config.write_text(json.dumps(config_with("staging-config.json", Requests=2)))
+    queue_answers([("9", "AllTraffic"), ("10", "AllTraffic")])
+    code = cli.main(["test-stage", "--endpoint-name", unique("sig"), "--config", str(config), "--signature",
+                     "s3://signature-test/s/signature.json", "--report", str(tmp_path / "r.json")])
+    assert code == 0, capsys.readouterr().err
+
+
+@pytest.mark.parametrize("document, message", [
+    ({"features": []}, "features: must be a non-empty list"),
+    ({"features": [{"type": "Fractional"}]}, "features[].name: every feature needs a name"),
+    ({"count": 3, "features": [{"name": "a"}]}, "count: 3 but 1 features are listed"),
+])
+def test_cli_malformed_signature_is_named_with_its_field(tmp_path, capsys, document, message):
+    path = tmp_path / "signature.json"
+    path.write_text(json.dumps(document))
+    code = cli.main(["test-stage", "--endpoint-name", "e", "--config", str(SEED / "staging-config.json"),
+                     "--signature", str(path), "--report", str(tmp_path / "r.json")])
+    assert code == 2
+    assert f"{path}: {message}" in capsys.readouterr().err

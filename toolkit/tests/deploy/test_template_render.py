@@ -179,7 +179,7 @@ def test_inference_component_config_renders_components_beside_the_endpoint_cfn_l
                           "ComputeResourceRequirements": {"NumberOfCpuCoresRequired": 1, "MinMemoryRequiredInMb": 1024}},
         "RuntimeConfig": {"CopyCount": 2},
         "DeploymentConfig": {
-            "RollingUpdatePolicy": {"MaximumBatchSize": {"Type": "COPY_COUNT", "Value": 1}, "WaitIntervalInSeconds": 120,
+            "RollingUpdatePolicy": {"MaximumBatchSize": {"Type": "COPY_COUNT", "Value": 1}, "WaitIntervalInSeconds": 180,
                                     "MaximumExecutionTimeoutInSeconds": 1800},
             "AutoRollbackConfiguration": {"Alarms": [{"AlarmName": {"Ref": "Invocation5XXErrorsAlarm"}},
                                                      {"AlarmName": {"Ref": "ModelLatencyAlarm"}}]}},

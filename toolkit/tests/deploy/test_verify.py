@@ -47,6 +47,9 @@ def test_verify_silent_rollback_fails_naming_alarms_in_alarm(sm, cw, register, u
     err = capsys.readouterr().err
     assert f"error: endpoint {endpoint} is InService on {old}, not on {new}: the update was rolled back" in err
     assert f"alarms in ALARM: {endpoint}-invocation-5xx-errors" in err
+    # The error ends with the next command: reject the refused version, back to the one that stayed (version 1).
+    assert err.rstrip().endswith('next: reject the refused version so the newest Approved one is the version that '
+                                 'stayed: python -m deploy rollback --to-version 1 --reason "rolled back by its alarms"')
 
 
 def test_verify_rollback_without_alarm_in_alarm_says_so(sm, cw, register, unique, deploy_endpoint):

@@ -7,10 +7,12 @@ XGBoost algorithm and batch transform run as isolated local processes that see S
 AWS_ENDPOINT_URL unset, an embedded emulator (moto's server on 127.0.0.1) runs for the duration.
 """
 import argparse
+import contextlib
 import hashlib
 import importlib
 import json
 import math
+import os
 import sys
 import tempfile
 import time
@@ -18,6 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from mlops_guardrails.build import sdk  # first: it sets the SDK's environment before the SDK is imported
+from mlops_guardrails.build import network
 from mlops_guardrails.errors import run_command
 from mlops_guardrails.local import definition_cache
 from mlops_guardrails.local.container import STEP_TIMEOUT_SECONDS, PROJECT_PRELOAD, forkserver_environment, step_environments
@@ -27,6 +30,8 @@ from mlops_guardrails.local.definitions import check_maps, load_definition, prep
 from mlops_guardrails.local.executor import Execution, StepRecord, all_steps, check_definition, execute, resolve_parameters
 from mlops_guardrails.local.errors import ExpressionError, InputError
 from mlops_guardrails.local.expressions import Context, resolve
+from mlops_guardrails.local.run_folder import fresh_step_folders, locked
+from mlops_guardrails.local.validation import validate_definition
 from mlops_guardrails.build.project import LOCAL_DEFAULTS, Project, from_environment
 
 
@@ -39,8 +44,6 @@ class RepoPipeline:
     code_module: str  # has code_prefix(bucket, pipeline_name) and upload_code(prefix)
     package_dir: Path  # its .py files key the definition cache
     default_data: Path  # InputDataUrl's local file unless --param overrides it
-    evaluation: tuple[str, str] | None = None  # (step, property file) holding regression_metrics.mse
-    registration: str | None = None  # the RegisterModel step whose ModelPackageArn the summary prints
 
 EPILOG = """exit codes: 0 the pipeline succeeded; 2 invalid options, parameters, definition, input file or environment
 (nothing run, nothing registered); 1 the pipeline failed (a step, or its Fail step) or an AWS error.
@@ -82,6 +85,7 @@ def build_definition(repo: RepoPipeline, project: Project, hyperparameters: dict
             code_prefix=prefix,
             hyperparameters=hyperparameters,
             sagemaker_session=sdk.pipeline_session(project.artifact_bucket),
+            **network.from_environment(local=True).kwargs(),
         )
         return json.loads(pipeline.definition()), prefix
 
@@ -92,6 +96,7 @@ def cached_definition(repo: RepoPipeline, project: Project, hyperparameters: dic
     built (and cached); the third value says which: "cached" or "built"."""
     key = definition_cache.cache_key({
         "region": sdk.region(), "project": vars(project), "hyperparameters": hyperparameters,
+        "network": network.from_environment(local=True).kwargs(),
     }, repo.package_dir)
     folder = definition_cache.cache_dir(repo.package_dir.parent)
     entry = definition_cache.load(key, folder) if use_cache else None
@@ -209,6 +214,18 @@ def print_step(record: StepRecord) -> None:
             print(f"    | {line}", flush=True)
 
 
+def check_report_path(path: str) -> None:
+    """--json is checked before anything runs (a run that registered a model must not then fail on it)."""
+    target = Path(path)
+    folder = target.parent
+    if target.is_dir():
+        raise InputError(f"--json {path}: is a folder: give a file path")
+    if not folder.is_dir():
+        raise InputError(f"--json {path}: {folder}: no such folder")
+    if not os.access(folder, os.W_OK) or (target.exists() and not os.access(target, os.W_OK)):
+        raise InputError(f"--json {path}: not writable")
+
+
 def write_report(path: str, execution: Execution, pipeline_name: str, seconds: float, work_dir: Path) -> None:
     """The run as JSON: what the summary table shows, plus each step's log and the property files."""
     report = {
@@ -226,27 +243,33 @@ def write_report(path: str, execution: Execution, pipeline_name: str, seconds: f
         "properties": execution.properties,
         "property_files": [{"step": step, "name": name, "content": content} for (step, name), content in execution.property_files.items()],
     }
-    Path(path).write_text(json.dumps(report, indent=2, default=str))
+    partial = Path(f"{path}.partial")  # renamed into place: a reader never sees half a report
+    partial.write_text(json.dumps(report, indent=2, default=str))
+    os.replace(partial, path)
 
 
-def print_summary(execution: Execution, repo: RepoPipeline | None) -> None:
-    if repo is None:
-        return
-    report = execution.property_files.get(repo.evaluation)
-    if report:
-        mse = report["regression_metrics"]["mse"]
-        print(f"test-set MSE: {mse['value']:.4f} (standard deviation of errors {mse['standard_deviation']:.4f})")
-    registered = execution.properties.get(repo.registration)
-    if registered:
-        print(f"registered: {registered['ModelPackageArn']}")
+def print_summary(execution: Execution) -> None:
+    """The figures a reader looks for, found by shape and step type, never by step name (steps are the team's
+    to rename): any property file holding regression_metrics.mse, any RegisterModel step's package."""
+    for (step, _), report in execution.property_files.items():
+        mse = report.get("regression_metrics", {}).get("mse") if isinstance(report, dict) else None
+        if isinstance(mse, dict) and "value" in mse:
+            spread = f" (standard deviation of errors {mse['standard_deviation']:.4f})" if "standard_deviation" in mse else ""
+            print(f"test-set MSE: {mse['value']:.4f}{spread} [{step}]")
+    for record in execution.steps:
+        registered = execution.properties.get(record.name) if record.type == "RegisterModel" else None
+        if registered and registered.get("ModelPackageArn"):
+            print(f"registered: {registered['ModelPackageArn']}")
 
 
 def run(args: argparse.Namespace, repo: RepoPipeline | None) -> int:
-    with warm_processes(PROJECT_PRELOAD, env=forkserver_environment()) as launcher:  # it imports the step libraries meanwhile
-        return run_with(args, launcher, repo)
+    # held: the work folder's lock, released after the step processes ended
+    with contextlib.ExitStack() as held, warm_processes(PROJECT_PRELOAD, env=forkserver_environment()) as launcher:  # it imports the step libraries meanwhile
+        return run_with(args, launcher, held, repo)
 
 
-def run_with(args: argparse.Namespace, launcher: WarmLauncher, repo: RepoPipeline | None) -> int:
+def run_with(args: argparse.Namespace, launcher: WarmLauncher, held: contextlib.ExitStack,
+             repo: RepoPipeline | None) -> int:
     if not math.isfinite(args.step_timeout) or args.step_timeout <= 0:
         raise InputError(f"--step-timeout: {args.step_timeout}: must be a finite number of seconds > 0")
     overrides = parse_pairs(args.param, "--param")
@@ -254,6 +277,8 @@ def run_with(args: argparse.Namespace, launcher: WarmLauncher, repo: RepoPipelin
     maps = parse_pairs(args.map, "--map")
     check_maps(maps)
     hyperparameters = check_hyperparameters(parse_pairs(args.hyperparameter, "--hyperparameter"))
+    if args.json:
+        check_report_path(args.json)
     if args.definition:
         definition, pipeline_name = load_definition(Path(args.definition))
         if hyperparameters:
@@ -265,12 +290,15 @@ def run_with(args: argparse.Namespace, launcher: WarmLauncher, repo: RepoPipelin
         project = from_environment(LOCAL_DEFAULTS)
         definition, prefix, origin = cached_definition(repo, project, hyperparameters, use_cache=not args.no_cache)
         print(f"definition: {origin}")
+        validate_definition(definition, "this repo's pipeline definition")
         pipeline_name = project.pipeline_name
     parameters = resolve_parameters(definition, overrides)
     check_definition(definition, stubs)
     if project:
         input_file = local_input_file(parameters, "InputDataUrl" in overrides, repo.default_data)
     work_dir = work_folder(args.work_dir)
+    held.enter_context(locked(work_dir))  # until the run ends, however it ends
+    fresh_step_folders(work_dir, [step["Name"] for step in all_steps(definition["Steps"])])
     # Only once the input is known good: a step's environment may first have to be built.
     launcher.start(step_environments(step_images(definition, parameters)))  # each imports meanwhile
     with emulator_for_run() as (url, started):
@@ -287,15 +315,27 @@ def run_with(args: argparse.Namespace, launcher: WarmLauncher, repo: RepoPipelin
         seconds = time.perf_counter() - start
         print(f"steps done in {seconds:.1f}s (independent steps run in parallel)")
         print(f"step processes: {launcher.summary()}")
-    print_summary(execution, repo)
+    print_summary(execution)
     print(f"work folder: {work_dir}")
     if args.json:
         write_report(args.json, execution, pipeline_name, seconds, work_dir)
         print(f"report: {args.json}")
     if execution.status != "Succeeded":
-        print(f"error: pipeline failed: {execution.failure_reason}", file=sys.stderr)
+        print(f"error: {failure_line(execution)}", file=sys.stderr)
         return 1
     return 0
+
+
+def failure_line(execution) -> str:
+    """`pipeline failed at step NAME (its log): REASON`, the reason without a second `error:` prefix."""
+    reason = execution.failure_reason.strip()
+    while reason.lower().startswith("error:"):
+        reason = reason[len("error:"):].strip()
+    failed = next((step for step in execution.steps if step.status == "Failed"), None)
+    if failed is None:
+        return f"pipeline failed: {reason}"
+    log = f" (log: {failed.log_path})" if failed.log_path else ""
+    return f"pipeline failed at step {failed.name}{log}: {reason}"
 
 
 def main(argv: list[str] | None = None, repo: RepoPipeline | None = None) -> int:

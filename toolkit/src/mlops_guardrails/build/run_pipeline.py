@@ -12,7 +12,7 @@ import json
 import sys
 import time
 
-from mlops_guardrails.build import sdk
+from mlops_guardrails.build import network, sdk
 from mlops_guardrails.errors import InputError, run_command
 from mlops_guardrails.build.project import check_format
 
@@ -26,6 +26,9 @@ examples:
       --tags '[{"Key": "sagemaker:project-name", "Value": "'"$SAGEMAKER_PROJECT_NAME"'"}]' \\
       --kwargs '{"default_bucket": "'"$ARTIFACT_BUCKET"'", "model_package_group_name": "p-123", "pipeline_name": "p-123-build"}'
   python -m pipelines.run_pipeline ... --wait        # follow the steps until the execution ends
+  python -m pipelines.run_pipeline ... --print-definition   # print the definition; nothing uploaded or upserted
+SUBNET_IDS, SECURITY_GROUP_IDS and KMS_KEY_ARN (set by CodeBuild) reach get_pipeline as subnets,
+security_group_ids and kms_key_arn unless --kwargs names them.
 """
 
 FINISHED = {"Succeeded", "Failed", "Stopped"}
@@ -77,9 +80,9 @@ def check_arguments(role_arn: str, tags: list, kwargs: dict) -> None:
             check_format(f"--kwargs {key}", kwargs[key], kind)
 
 
-def load_pipeline(module_name: str, kwargs: dict, code_module: str = "pipelines.code"):
-    """Import the module, upload its scripts (code_module's upload_code), and call get_pipeline with the kwargs
-    and the code prefix."""
+def load_pipeline(module_name: str, kwargs: dict, *, upload: bool = True, code_module: str = "pipelines.code"):
+    """Import the module, upload its scripts (code_module's upload_code, unless not `upload`), and call get_pipeline
+    with the kwargs, the code prefix and the project's network and key (those get_pipeline takes)."""
     try:
         code = importlib.import_module(code_module)
     except ModuleNotFoundError as error:
@@ -94,11 +97,16 @@ def load_pipeline(module_name: str, kwargs: dict, code_module: str = "pipelines.
         raise InputError(f"--module-name {module_name}: has no get_pipeline(**kwargs)")
     kwargs.setdefault("region", sdk.region())
     kwargs.setdefault("code_prefix", code_prefix(kwargs["default_bucket"], kwargs["pipeline_name"]))
+    accepted = inspect.signature(get_pipeline).parameters
+    for key, value in network.from_environment().kwargs().items():
+        if key in accepted:
+            kwargs.setdefault(key, value)
     try:
         inspect.signature(get_pipeline).bind(**{"sagemaker_session": None, **kwargs})
     except TypeError as error:
         raise InputError(f"--kwargs: {module_name}.get_pipeline: {error}") from None
-    upload_code(kwargs["code_prefix"])
+    if upload:
+        upload_code(kwargs["code_prefix"])
     with sdk.quiet():
         kwargs.setdefault("sagemaker_session", sdk.pipeline_session(kwargs["default_bucket"]))
         return get_pipeline(**kwargs)
@@ -125,13 +133,25 @@ def follow(execution_arn: str, poll_seconds: float, max_polls: int) -> str:
     return "Executing"
 
 
+def failed_steps(execution_arn: str) -> str:
+    """`step NAME: REASON` for each failed step of the execution (what a red build must say), or ``."""
+    import boto3
+
+    steps = boto3.client("sagemaker").list_pipeline_execution_steps(PipelineExecutionArn=execution_arn,
+                                                                     SortOrder="Ascending")["PipelineExecutionSteps"]
+    return "; ".join(f"step {step['StepName']}: {step.get('FailureReason') or 'no reason given'}"
+                     for step in steps if step["StepStatus"] == "Failed")
+
+
 def run(args: argparse.Namespace) -> int:
     kwargs = parse_json(args.kwargs, "--kwargs", dict)
     tags = parse_json(args.tags, "--tags", list)
     kwargs.setdefault("role", args.role_arn)  # the pipeline's steps run as the role the pipeline has
     check_arguments(args.role_arn, tags, kwargs)
+    if args.print_definition:
+        return print_definition(args.module_name, kwargs)
     with sdk.building():  # upsert builds the definition again
-        pipeline = load_pipeline(args.module_name, kwargs, args.code_module)
+        pipeline = load_pipeline(args.module_name, kwargs, code_module=args.code_module)
         with sdk.quiet():
             response = pipeline.upsert(role_arn=args.role_arn, description=args.description, tags=tags)
     print(f"upserted pipeline: {response['PipelineArn']}")
@@ -143,7 +163,21 @@ def run(args: argparse.Namespace) -> int:
         return 0
     status = follow(arn, args.poll_seconds, args.max_polls)
     print(f"execution {status}")
-    return 0 if status == "Succeeded" else 1
+    if status == "Succeeded":
+        return 0
+    failed = failed_steps(arn) if status in FINISHED else ""
+    print(f"error: pipeline execution {status}{': ' + failed if failed else ''} ({arn})", file=sys.stderr)
+    return 1
+
+
+def print_definition(module_name: str, kwargs: dict) -> int:
+    """Print the definition upsert would send (every step's network and key settings), indented; no AWS call."""
+    with sdk.building():
+        pipeline = load_pipeline(module_name, kwargs, upload=False)
+        with sdk.quiet():
+            definition = json.loads(pipeline.definition())
+    print(json.dumps(definition, indent=2))
+    return 0
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -160,6 +194,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--tags", default="[]", help='JSON list of {"Key": ..., "Value": ...}')
     parser.add_argument("--kwargs", default="{}", help="JSON object passed to get_pipeline")
     parser.add_argument("--description", default="Model build pipeline of this SageMaker project")
+    parser.add_argument("--print-definition", action="store_true",
+                        help="print the definition it would upsert and stop (nothing uploaded, upserted or started)")
     parser.add_argument("--wait", action="store_true", help="follow the execution's steps until it ends")
     parser.add_argument("--poll-seconds", type=seconds, default=30.0, help="seconds between status polls (--wait)")
     parser.add_argument("--max-polls", type=int, default=480, help="give up following after this many polls")

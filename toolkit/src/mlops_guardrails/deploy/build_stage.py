@@ -8,10 +8,12 @@ import boto3
 
 from mlops_guardrails import aws_formats
 
-from mlops_guardrails.deploy import inference_components, registry, stage_names
+from mlops_guardrails.deploy import feature_signature, inference_components, registry, stage_names
 from mlops_guardrails.deploy.accounts import TARGET_ROLE_VARIABLES, stage_session
+from mlops_guardrails.deploy.atomic_files import write_all
 from mlops_guardrails.errors import DeployError, InputError
 from mlops_guardrails.deploy.stage_config import load_stage_config, refuse
+from mlops_guardrails.deploy.stage_test import load_rows
 from mlops_guardrails.deploy.template_render import ResolvedStage, render, to_yaml
 
 ENVIRONMENT = {
@@ -34,8 +36,13 @@ NO_BASELINE = (
     "Monitoring.DataQuality: {arn}: the model package has no ModelMetrics.ModelDataQuality baseline "
     "(Statistics and Constraints): register one with the model, or remove Monitoring from the {stage} config"
 )
+NO_SIGNATURE = "{arn}: no feature signature registered (a model registered before the feature contract): row widths not checked"
 TEMPLATE_FILE = "template-export.yml"
 CONFIG_FILE = "{stage}-config-export.json"
+
+
+# endpoint-template.yml's parameter -> the CodeBuild variable that carries it (docs/contracts.md).
+NETWORK_PARAMETERS = {"SubnetIds": "SUBNET_IDS", "SecurityGroupIds": "SECURITY_GROUP_IDS", "KmsKeyArn": "KMS_KEY_ARN"}
 
 
 @dataclass(frozen=True)
@@ -49,6 +56,9 @@ class BuildEnvironment:
     role: str
     # Multi-account projects: per stage, the role to assume to read that stage's endpoint ("live").
     target_roles: dict[str, str] = field(default_factory=dict)
+    # The project's network and key as endpoint-template.yml's parameters (empty: no VPC / no key given);
+    # the template's AllowedPatterns check them.
+    network: dict[str, str] = field(default_factory=dict)
 
     @classmethod
     def from_environ(cls, environ=os.environ) -> "BuildEnvironment":
@@ -60,7 +70,9 @@ class BuildEnvironment:
         problems += [aws_formats.problem(TARGET_ROLE_VARIABLES[stage], arn, "role arn") for stage, arn in target_roles.items()]
         if any(problems):
             raise InputError("environment: " + "; ".join(p for p in problems if p))
-        return cls(**{key: environ[name] for key, name in ENVIRONMENT.items()}, target_roles=target_roles)
+        network = {parameter: environ.get(name, "") for parameter, name in NETWORK_PARAMETERS.items()}
+        return cls(**{key: environ[name] for key, name in ENVIRONMENT.items()}, target_roles=target_roles,
+                   network=network)
 
 
 def data_quality_baseline(sm, arn: str, stage: str) -> dict:
@@ -98,6 +110,7 @@ def template_configuration(env: BuildEnvironment, stage: str) -> dict:
             "EndpointName": stage_names.endpoint_name(env.project, stage),
             "ModelExecutionRoleArn": env.role,
             "ArtifactBucket": env.bucket,
+            **{name: value for name, value in env.network.items() if value},  # empty: the defaults (none)
         },
         "Tags": {
             "sagemaker:project-name": env.project,
@@ -109,19 +122,40 @@ def template_configuration(env: BuildEnvironment, stage: str) -> dict:
 
 @dataclass(frozen=True)
 class BuildResult:
-    """The files written and, per stage, each variant's model package ARN."""
+    """The files written, per stage each variant's model package ARN, and what was said of the rows' width."""
 
     files: dict[str, Path]
     packages: dict[str, dict[str, str]]
+    notes: list[str] = field(default_factory=list)
 
     def lines(self) -> list[str]:
         chosen = [f"{stage}: variant {variant} serves {arn}"
                   for stage, packages in self.packages.items() for variant, arn in packages.items()]
-        return chosen + [f"wrote {path}" for path in self.files.values()]
+        return chosen + self.notes + [f"wrote {path}" for path in self.files.values()]
 
 
-def build(env: BuildEnvironment, config_paths: dict[str, Path], output_dir: Path, sm=None) -> BuildResult:
-    """Validate, resolve, render; write the three files only once everything succeeded."""
+def check_sample_rows(sm, s3, resolved: dict[str, ResolvedStage], rows_path: Path) -> list[str]:
+    """Every model the stages will serve gets the stage test's rows: each row must have its signature's width.
+
+    InputError naming the rows, the package and both widths on the first mismatch; returns notes."""
+    if not rows_path.is_file():
+        return [f"{rows_path}: not found: row widths not checked (the stage test needs it)"]
+    rows = load_rows(rows_path)
+    notes = []
+    for arn in sorted({arn for stage in resolved.values() for arn in stage.packages.values()}):
+        signature = feature_signature.for_package(sm, s3, arn)
+        if signature is None:
+            notes.append(NO_SIGNATURE.format(arn=arn))
+            continue
+        feature_signature.check_rows(rows, signature, rows_name=str(rows_path), model=f"model package {arn}")
+        notes.append(f"{arn}: {len(rows)} rows of {signature.count} features, as its signature says")
+    return notes
+
+
+def build(env: BuildEnvironment, config_paths: dict[str, Path], output_dir: Path, sm=None, s3=None,
+          rows_path: Path = Path("sample-data/sample-rows.csv")) -> BuildResult:
+    """Validate, resolve, check the sample rows against each model's signature, render; write the three
+    files only once everything succeeded."""
     configs = {stage: load_stage_config(config_paths[stage]) for stage in stage_names.STAGES}
     for stage in stage_names.STAGES:  # the endpoint name, and so each component's full name, is known only here
         endpoint = stage_names.endpoint_name(env.project, stage)
@@ -130,12 +164,11 @@ def build(env: BuildEnvironment, config_paths: dict[str, Path], output_dir: Path
     sm = sm or boto3.client("sagemaker")
     approved = registry.approved_packages(sm, env.group)
     resolved = {stage: resolve_stage(sm, env, stage, configs[stage], approved) for stage in stage_names.STAGES}
+    notes = check_sample_rows(sm, s3 or boto3.client("s3"), resolved, rows_path)
     contents = {TEMPLATE_FILE: to_yaml(render(resolved))}
     for stage in stage_names.STAGES:
         contents[CONFIG_FILE.format(stage=stage)] = json.dumps(template_configuration(env, stage), indent=2) + "\n"
     output_dir.mkdir(parents=True, exist_ok=True)
-    written = {}
-    for name, text in contents.items():
-        written[name] = output_dir / name
-        written[name].write_text(text)
-    return BuildResult(files=written, packages={stage: r.packages for stage, r in resolved.items()})
+    written = {name: output_dir / name for name in contents}
+    write_all({written[name]: text for name, text in contents.items()})  # all three or none
+    return BuildResult(files=written, packages={stage: r.packages for stage, r in resolved.items()}, notes=notes)

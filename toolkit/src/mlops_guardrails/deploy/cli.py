@@ -13,6 +13,7 @@ COMMANDS = {
     "validate": "validate",
     "build": "build",
     "verify": "verify",
+    "status": "status",
     "test-stage": "test_stage",
     "rollback": "rollback",
     "rehearse": "rehearse",

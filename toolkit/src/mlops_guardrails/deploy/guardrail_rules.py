@@ -5,7 +5,9 @@ documentation allows the setting but it weakens or distorts the guardrail. Sourc
 - An alarm needs EvaluationPeriods datapoints of Period seconds before it can go to ALARM (CloudWatch
   User Guide, "Evaluating an alarm"); SageMaker watches the alarms only during the bakes and rolls back
   if one is in ALARM there (deployment-guardrails-configuration, deployment-guardrails-blue-green).
-  A bake shorter than Period x EvaluationPeriods cannot see its alarm fire: that bake is unguarded.
+  A bake shorter than Period x EvaluationPeriods cannot see its alarm fire: that bake is unguarded. The
+  window's last datapoint reaches the alarm only after CloudWatch's ingestion delay, so the bake must
+  also cover it (deploy/cloudwatch_timing.py: the delay's default and its sources).
 - A model container must answer within 60 seconds (InvokeEndpoint, API reference): an average
   ModelLatency above 60 s cannot occur, so a higher threshold can never be crossed.
 - deployment-guardrails-configuration shows two 5XX alarms: one over EndpointName + VariantName
@@ -18,13 +20,15 @@ from dataclasses import dataclass
 
 from mlops_guardrails.deploy import strategies
 from mlops_guardrails.deploy.capacity import COMPONENT_TYPES, TYPES, instances
+from mlops_guardrails.deploy.cloudwatch_timing import DEFAULT_INGESTION_DELAY_SECONDS, earliest_alarm_seconds
 from mlops_guardrails.deploy.inference_components import uses_components
 from mlops_guardrails.deploy.problems import problem
 from mlops_guardrails.deploy.stage_alarms import STAGE_ALARMS
 
-ALARM_OUTLASTS_BAKE = ("alarm {alarm} needs its window Period {period} s x EvaluationPeriods {periods} = {window} s "
-                       "to reach ALARM, longer than this {bake} s bake ({step}) it must fit in: it cannot roll the "
-                       "update back there; bake at least {window} s or shorten the alarm's window")
+ALARM_OUTLASTS_BAKE = ("alarm {alarm} needs its window Period {period} s x EvaluationPeriods {periods} plus "
+                       "CloudWatch's {delay} s ingestion delay = {needed} s to reach ALARM, longer than this {bake} s "
+                       "bake ({step}) it must fit in: it cannot roll the update back there; bake at least {needed} s "
+                       "or shorten the alarm's window")
 INVOCATION_TIMEOUT_SECONDS = 60
 LATENCY_NEVER_CROSSED = (f"an average ModelLatency cannot exceed the {INVOCATION_TIMEOUT_SECONDS} s a model has to "
                          f"answer (InvokeEndpoint): the alarm can never fire; use a threshold below "
@@ -50,6 +54,10 @@ class WatchedAlarm:
     def window(self) -> int:
         return self.period * self.evaluation_periods
 
+    def needed(self, delay: float) -> float:
+        """The shortest bake in which this alarm can reach ALARM: its window, then the ingestion delay."""
+        return earliest_alarm_seconds(self.period, self.evaluation_periods, delay)
+
 
 def extra_alarms(config: dict) -> list[dict]:
     """The extra auto-rollback alarms the stage config lists beside the stage's own (none if it lists none)."""
@@ -67,9 +75,10 @@ def watched_alarms(config: dict) -> list[WatchedAlarm]:
     return alarms
 
 
-def check_bakes(config: dict) -> list[str]:
-    """Every bake of the update's schedule against every watched alarm's window: one line per bake field and alarm
-    (the steps that share a field, e.g. every rolling batch's WaitIntervalInSeconds, share the line)."""
+def check_bakes(config: dict, delay: float = DEFAULT_INGESTION_DELAY_SECONDS) -> list[str]:
+    """Every bake of the update's schedule against every watched alarm's window plus the ingestion delay: one line
+    per bake field and alarm (the steps that share a field, e.g. every rolling batch's WaitIntervalInSeconds,
+    share the line)."""
     schedule = strategies.plan_for(config)
     by_field: dict[str, list] = {}
     for step in schedule.steps:
@@ -79,10 +88,10 @@ def check_bakes(config: dict) -> list[str]:
         bake = min(step.bake_seconds for step in steps)
         where = steps[0].label + (f" and {len(steps) - 1} more step(s) with this wait" if len(steps) > 1 else "")
         for alarm in watched_alarms(config):
-            if alarm.window > bake:
+            if alarm.needed(delay) > bake:
                 problems.append(problem(field, round(bake), ALARM_OUTLASTS_BAKE.format(
-                    alarm=alarm.label, period=alarm.period, periods=alarm.evaluation_periods, window=alarm.window,
-                    bake=round(bake), step=where)))
+                    alarm=alarm.label, period=alarm.period, periods=alarm.evaluation_periods, delay=round(delay),
+                    needed=round(alarm.needed(delay)), bake=round(bake), step=where)))
     return problems
 
 

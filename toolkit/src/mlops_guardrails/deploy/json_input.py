@@ -5,6 +5,7 @@ from pathlib import Path
 
 from mlops_guardrails.errors import InputError
 
+DUPLICATE_KEY = "{where}: key {key!r} given twice in one object ({what}): JSON readers disagree on which wins; keep one"
 NOT_A_NUMBER = "{where}: {token}: not a number JSON allows (NaN and infinities are refused)"
 
 
@@ -29,13 +30,28 @@ def _refuse(token: str):
     raise ValueError(token)
 
 
+class _DuplicateKey(ValueError):
+    pass
+
+
+def _refuse_duplicates(pairs: list) -> dict:
+    result = dict(pairs)
+    if len(result) < len(pairs):
+        seen: set = set()
+        raise _DuplicateKey(next(key for key, _ in pairs if key in seen or seen.add(key)))
+    return result
+
+
 def parse_json(text: str, where: str, what: str):
     """Any JSON value from text read at `where`: NaN, Infinity and out-of-range numbers such as 1e999 are
-    refused (Python's json takes them, other readers do not), and so is nesting too deep to read."""
+    refused (Python's json takes them, other readers do not), and so are a key given twice in one object
+    (Python keeps the last, other readers the first) and nesting too deep to read."""
     try:
-        return json.loads(text, parse_constant=_refuse, parse_float=_finite)
+        return json.loads(text, parse_constant=_refuse, parse_float=_finite, object_pairs_hook=_refuse_duplicates)
     except json.JSONDecodeError as error:
         raise InputError(f"{where}: not JSON ({what}): {error.msg} at line {error.lineno}") from error
+    except _DuplicateKey as error:
+        raise InputError(DUPLICATE_KEY.format(where=where, key=error.args[0], what=what)) from error
     except ValueError as error:
         raise InputError(NOT_A_NUMBER.format(where=where, token=error.args[0])) from error
     except RecursionError as error:

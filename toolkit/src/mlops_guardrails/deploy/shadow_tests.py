@@ -18,6 +18,7 @@ import datetime as dt
 import re
 from dataclasses import dataclass
 
+from mlops_guardrails import aws_formats
 from mlops_guardrails.errors import DeployError, InputError
 
 NAME_PATTERN = re.compile(r"^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,119}$")
@@ -28,11 +29,18 @@ NOT_STARTED = ("Creating", "Created")
 BAD_NAME = "--name: {name!r}: must match [a-zA-Z0-9](-*[a-zA-Z0-9]){{0,119}} (CreateInferenceExperiment)"
 BAD_SAMPLING = "--sampling-percentage: {value}: must be 1-100 (the share of requests copied to the shadow)"
 BAD_DURATION = f"--duration-days: {{value}}: must be 1-{MAX_DAYS} (a shadow test runs at most {MAX_DAYS} days)"
-BAD_DESTINATION = "--capture-destination: {value!r}: must be an s3:// URI"
+BAD_DESTINATION = ("--capture-destination: {value!r}: must be an s3://BUCKET/PREFIX URI naming a valid bucket, "
+                   "at most 512 characters (DataStorageConfig.Destination)")
 NOT_IN_SERVICE = "endpoint {endpoint}: {status}: a shadow test needs an InService endpoint"
 EXCLUDED = "endpoint {endpoint}: {why}: shadow tests exclude {kind} endpoints (shadow-tests-exclusions)"
 ONE_PRODUCTION = "endpoint {endpoint}: {count} production variants: a shadow test needs exactly one"
 HAS_SHADOW = "endpoint {endpoint}: already has a shadow variant ({names}): remove it before a managed shadow test"
+NO_GROUP = ("--model-package-group: missing: give the project's model package group (default "
+            "$MODEL_PACKAGE_GROUP_NAME): a shadow test runs only an Approved model of it")
+NOT_REGISTERED = ("--candidate-model: {model}: not made from a model package: a shadow test runs only an Approved "
+                  "model package of group {group}")
+NOT_APPROVED = ("--candidate-model: {model}: model package {package} is {status} in group {owner}: a shadow test "
+                "runs only an Approved model package of group {group}")
 OTHER_EXPERIMENT = ("shadow test {name}: exists for endpoint {existing} with shadow model {model}: pick another "
                     "--name, or stop and delete it first")
 
@@ -49,17 +57,47 @@ class ShadowTest:
     duration_days: int = DEFAULT_DAYS
     capture_destination: str | None = None
     shadow_variant: str = "shadow"
+    kms_key: str | None = None  # the project's key: the hosts' storage volumes and the captures
+    model_package_group: str = ""
 
     def check(self) -> None:
         """The API's rules on the request itself: InputError naming the option, the value and the rule."""
-        if not NAME_PATTERN.match(self.name):
-            raise InputError(BAD_NAME.format(name=self.name))
+        if not self.model_package_group:
+            raise InputError(NO_GROUP)
+        check_name(self.name)
         if not 1 <= self.sampling_percentage <= 100:
             raise InputError(BAD_SAMPLING.format(value=self.sampling_percentage))
         if not 1 <= self.duration_days <= MAX_DAYS:
             raise InputError(BAD_DURATION.format(value=self.duration_days))
-        if self.capture_destination is not None and not self.capture_destination.startswith("s3://"):
+        if self.capture_destination is not None and not _capture_destination_ok(self.capture_destination):
             raise InputError(BAD_DESTINATION.format(value=self.capture_destination))
+
+
+def check_name(name: str) -> None:
+    """InferenceExperimentName: the pattern bounds its letters, the length (1-120) its hyphens too."""
+    if len(name) > 120 or not NAME_PATTERN.match(name):
+        raise InputError(BAD_NAME.format(name=name))
+
+
+def _capture_destination_ok(value: str) -> bool:
+    bucket = value.removeprefix("s3://").partition("/")[0]
+    return value.startswith("s3://") and len(value) <= 512 and aws_formats.problem("bucket", bucket, "bucket") is None
+
+
+def check_candidate(sm, test: ShadowTest) -> None:
+    """The candidate must be an Approved model package of the project's group (issue #20: a shadow test's promote
+    would otherwise put any model on the endpoint). Reads only: it runs before any call that changes anything."""
+    model = sm.describe_model(ModelName=test.candidate_model)
+    containers = [model.get("PrimaryContainer", {}), *model.get("Containers", [])]
+    packages = [c["ModelPackageName"] for c in containers if c.get("ModelPackageName")]
+    if not packages:
+        raise InputError(NOT_REGISTERED.format(model=test.candidate_model, group=test.model_package_group))
+    for package in packages:
+        found = sm.describe_model_package(ModelPackageName=package)
+        owner, status = found.get("ModelPackageGroupName", "(none)"), found.get("ModelApprovalStatus", "(none)")
+        if owner != test.model_package_group or status != "Approved":
+            raise InputError(NOT_APPROVED.format(model=test.candidate_model, package=package, status=status,
+                                                 owner=owner, group=test.model_package_group))
 
 
 def production_variant(sm, endpoint: str) -> dict:
@@ -116,6 +154,10 @@ def create_request(test: ShadowTest, production: dict, now: dt.datetime) -> dict
     if test.capture_destination:
         request["DataStorageConfig"] = {"Destination": test.capture_destination,
                                         "ContentType": {"CsvContentTypes": ["text/csv"]}}
+    if test.kms_key:
+        request["KmsKey"] = test.kms_key
+        if test.capture_destination:
+            request["DataStorageConfig"]["KmsKey"] = test.kms_key
     return request
 
 
@@ -130,6 +172,7 @@ def describe(sm, name: str) -> dict | None:
 def start(sm, test: ShadowTest, now: dt.datetime | None = None) -> list[str]:
     """Create (if absent) and start (if not started) the shadow test; returns what was done, one line each."""
     test.check()
+    check_candidate(sm, test)
     done = []
     existing = describe(sm, test.name)
     if existing is None:
@@ -155,6 +198,7 @@ def start(sm, test: ShadowTest, now: dt.datetime | None = None) -> list[str]:
 
 def stop(sm, name: str, *, promote: bool = False, cancel: bool = False, reason: str | None = None) -> list[str]:
     """Stop the shadow test: keep production and remove the shadow, or promote the shadow (--promote)."""
+    check_name(name)
     existing = describe(sm, name)
     if existing is None:
         raise InputError(f"shadow test {name}: not found")
@@ -174,6 +218,7 @@ def stop(sm, name: str, *, promote: bool = False, cancel: bool = False, reason: 
 
 def status(sm, name: str) -> dict:
     """What the command prints for `status`: the experiment's state, variants, schedule and capture place."""
+    check_name(name)
     existing = describe(sm, name)
     if existing is None:
         raise InputError(f"shadow test {name}: not found")

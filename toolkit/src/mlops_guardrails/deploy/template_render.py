@@ -19,6 +19,14 @@ NO_VALUE = {"Ref": "AWS::NoValue"}
 ALARM_REFS = [{"AlarmName": {"Ref": alarm.logical_id}} for alarm in stage_alarms.STAGE_ALARMS]
 ENDPOINT_REF = {"Ref": "EndpointName"}
 ENDPOINT_CONFIG_REF = {"Fn::GetAtt": ["EndpointConfig", "EndpointConfigName"]}
+# The project's key and network (endpoint-template.yml's KmsKeyArn, SubnetIds, SecurityGroupIds and conditions).
+PROJECT_KEY = {"Fn::If": ["HasKey", {"Ref": "KmsKeyArn"}, NO_VALUE]}
+PROJECT_VPC = {"Fn::If": ["InVpc", {"Subnets": {"Fn::Split": [",", {"Ref": "SubnetIds"}]},
+                                    "SecurityGroupIds": {"Fn::Split": [",", {"Ref": "SecurityGroupIds"}]}}, NO_VALUE]}
+# Instance families with local (NVMe) storage, where CreateEndpointConfig refuses a KmsKeyId (API_CreateEndpointConfig,
+# KmsKeyId: "Nitro-based instances with local storage ... do not specify a value"): the *d families (m5d, c5d,
+# g4dn, p4d, ...) and the GPU/accelerator families whose instances all carry it.
+INSTANCE_STORAGE = re.compile(r"ml\.([a-z]+\d+[a-z]*d[a-z]*|g5|g6e?|p5e?|trn1n?|inf2)\..+")
 # Model Monitor's analyzer image: one registry account per region (from the SageMaker Python SDK's
 # image_uri_config/model-monitor.json); CloudFormation builds the URI with AWS::URLSuffix.
 MODEL_MONITOR_ACCOUNTS = {
@@ -144,9 +152,24 @@ def cfn_data_capture(config: dict):
         "CaptureOptions": [{"CaptureMode": "Input"}, {"CaptureMode": "Output"}],
         "CaptureContentTypeHeader": {"CsvContentTypes": ["text/csv"]},
     }
-    if capture.get("KmsKeyId"):
-        out["KmsKeyId"] = capture["KmsKeyId"]
+    # The config's own key, else the project's.
+    out["KmsKeyId"] = capture.get("KmsKeyId") or copy.deepcopy(PROJECT_KEY)
     return out
+
+
+def cfn_volume_key(config: dict):
+    """The endpoint config's KmsKeyId: the project's key, unless a variant is serverless or has instance storage
+    (SageMaker refuses a key there and encrypts those volumes itself)."""
+    variants = config["ProductionVariants"] + (config.get("ShadowProductionVariants") or [])
+    if any("ServerlessConfig" in v or INSTANCE_STORAGE.fullmatch(v.get("InstanceType", "")) for v in variants):
+        return None
+    return copy.deepcopy(PROJECT_KEY)
+
+
+def network_config() -> dict:
+    """A monitoring job's NetworkConfig: isolated, traffic between its instances encrypted, in the VPC if any."""
+    return {"EnableNetworkIsolation": True, "EnableInterContainerTrafficEncryption": True,
+            "VpcConfig": copy.deepcopy(PROJECT_VPC)}
 
 
 def cfn_deployment(deployment: dict) -> dict:
@@ -199,6 +222,7 @@ def slot_values(resolved: ResolvedStage) -> dict:
         "ProductionVariants": [cfn_variant(stage, v) for v in config["ProductionVariants"]],
         "ShadowProductionVariants": [cfn_variant(stage, v) for v in shadows] or None,
         "DataCaptureConfig": cfn_data_capture(config),
+        "KmsKeyId": cfn_volume_key(config),
         "ExecutionRoleArn": {"Ref": "ModelExecutionRoleArn"} if components else None,
         # With components the rolling update is theirs (component_resources), not the endpoint's.
         "DeploymentConfig": None if components else cfn_deployment(config["DeploymentConfig"]),
@@ -215,6 +239,9 @@ def _model(resolved: ResolvedStage, package_key: str) -> dict:
         "Properties": {
             "ExecutionRoleArn": {"Ref": "ModelExecutionRoleArn"},
             "PrimaryContainer": {"ModelPackageName": resolved.packages[package_key]},
+            # The model server needs no network: SageMaker loads the artifact; in the project's VPC when it has one.
+            "EnableNetworkIsolation": True,
+            "VpcConfig": copy.deepcopy(PROJECT_VPC),
         },
     }
 
@@ -404,10 +431,12 @@ def monitoring_resources(resolved: ResolvedStage) -> dict:
                     "LocalPath": "/opt/ml/processing/output",
                     "S3Uri": {"Fn::Sub": "s3://${ArtifactBucket}/monitoring/${EndpointName}/data-quality"},
                     "S3UploadMode": "EndOfJob",
-                }}]},
+                }}], "KmsKeyId": copy.deepcopy(PROJECT_KEY)},
                 "JobResources": {"ClusterConfig": {
                     "InstanceCount": 1, "InstanceType": quality["InstanceType"], "VolumeSizeInGB": 20,
+                    "VolumeKmsKeyId": copy.deepcopy(PROJECT_KEY),
                 }},
+                "NetworkConfig": network_config(),
                 "RoleArn": {"Ref": "ModelExecutionRoleArn"},
                 "StoppingCondition": {"MaxRuntimeInSeconds": 1800},
             },

@@ -14,6 +14,10 @@ ROLLED_BACK = (
 NOT_IN_SERVICE = "endpoint {endpoint} is {status}, not InService{reason}"
 ROLLBACK_FAILED = "endpoint {endpoint} is UpdateRollbackFailed: both the update and its rollback failed{reason}"
 ALARMS_FIRING = "alarms in ALARM: {names}"
+# After a guardrail rollback the refused version is still the newest Approved one: the next run deploys it
+# again. What to do next (seed-deploy/README.md, "prod rolled back: what now").
+NEXT_AFTER_ROLLBACK = ("next: reject the refused version so the newest Approved one is the version that stayed: "
+                       "python -m deploy rollback --to-version {version} --reason \"rolled back by its alarms\"")
 NO_ALARM_FIRING = "no alarm of the endpoint is in ALARM now (check its alarm history)"
 
 
@@ -60,6 +64,21 @@ def alarms_in_alarm(cw, endpoint: str, names: list[str]) -> list[str]:
     return sorted({a["AlarmName"] for a in alarms if a["StateValue"] == "ALARM"})
 
 
+def served_version(sm, config_name: str) -> int | None:
+    """The model package version an endpoint config serves (every variant the same one), or None when it
+    cannot be told (no package, several versions, or a describe call refused)."""
+    try:
+        variants = sm.describe_endpoint_config(EndpointConfigName=config_name)["ProductionVariants"]
+        arns = {sm.describe_model(ModelName=v["ModelName"]).get("PrimaryContainer", {}).get("ModelPackageName")
+                for v in variants if v.get("ModelName")}
+    except sm.exceptions.ClientError:
+        return None
+    if len(arns) != 1 or not next(iter(arns)):
+        return None
+    version = next(iter(arns)).rsplit("/", 1)[-1]
+    return int(version) if version.isdigit() else None
+
+
 def describe_endpoint(sm, endpoint: str) -> dict:
     try:
         return sm.describe_endpoint(EndpointName=endpoint)
@@ -80,6 +99,7 @@ def verify(sm, cw, endpoint: str, expected_config: str) -> Verdict:
     reason = f": {described['FailureReason']}" if described.get("FailureReason") else ""
     if status == IN_SERVICE:
         verdict.message = ROLLED_BACK.format(endpoint=endpoint, actual=actual, expected=expected_config, alarms=alarms)
+        verdict.message += "; " + NEXT_AFTER_ROLLBACK.format(version=served_version(sm, actual) or "N")
     elif status == "UpdateRollbackFailed":
         verdict.message = ROLLBACK_FAILED.format(endpoint=endpoint, reason=reason) + f"; {alarms}"
     else:

@@ -14,7 +14,8 @@ from pathlib import Path
 import boto3
 
 from mlops_guardrails import xgboost_env
-from mlops_guardrails.local import warm_start
+
+from mlops_guardrails.local import isolation, warm_start
 from mlops_guardrails.local.errors import StepFailed
 from mlops_guardrails.local.opt_ml import CONTAINER_ROOT, ENV_VARIABLE as OPT_ML_VARIABLE, NATIVE_HINT
 
@@ -113,6 +114,7 @@ def run_process(
     timeout: float = STEP_TIMEOUT_SECONDS,
     cwd: Path | None = None,
     packages: list[str] | None = None,
+    isolated: bool = False,
 ) -> None:
     """Run a container entry point as an isolated local process; the one place steps start processes.
 
@@ -121,12 +123,15 @@ def run_process(
     the project's packages (python, python3 and pip first on PATH; `pip install` lands in it, `pip
     uninstall` refuses packages outside it), HOME and PYTHONUSERBASE in the step folder, pip refusing
     any interpreter outside a virtual environment, the working folder job_dir, a time limit, and all
-    output in log_path, whose tail a failure carries. cwd: default job_dir, the step's own folder."""
+    output in log_path, whose tail a failure carries. cwd: default job_dir, the step's own folder. isolated: the
+    definition enables network isolation, so no AWS credentials and no network but loopback (isolation.py)."""
     root = container_root(job_dir)
     root.mkdir(parents=True, exist_ok=True)  # a container always has /opt/ml
     bin_dir = step_interpreter(job_dir / "python-env", packages)
     command = [str(bin_dir / "python") if command and command[0] in ("python", "python3", sys.executable) else command[0], *command[1:]]
     process_env = _step_environment(job_dir, root, bin_dir, env or {})
+    if isolated:
+        process_env = isolation.environment(process_env, str(job_dir))
     with log_path.open("w") as log:
         try:  # warm-started from run_local's forkserver where it can be, else a plain process
             code = warm_start.call(command, cwd=cwd or job_dir, env=process_env, stdout=log, stderr=subprocess.STDOUT,

@@ -4,32 +4,37 @@
 AWS_ENDPOINT_URL before the run, so every step reads its scripts and inputs by the URIs the
 definition holds, unchanged.
 """
-import json
 import re
 from pathlib import Path
 
+from mlops_guardrails import aws_formats
 from mlops_guardrails.local.container import client, split_s3_uri, upload
 from mlops_guardrails.local.errors import InputError
 from mlops_guardrails.local.executor import all_steps
+from mlops_guardrails.local.validation import check_step_name, strict_json, validate_definition
 
 _BUCKET = re.compile(r"^s3://([a-z0-9][a-z0-9.\-]{1,61}[a-z0-9])(/|$)")
 
 
 def load_definition(path: Path) -> tuple[dict, str]:
     """The definition in FILE (pipeline.definition()'s JSON, or DescribePipeline's response holding it as
-    PipelineDefinition) and the pipeline's name (DescribePipeline's PipelineName, else the file's stem)."""
+    PipelineDefinition) and the pipeline's name (DescribePipeline's PipelineName, else the file's stem),
+    checked whole (pipelines/local/validation.py) before anything runs."""
     try:
-        document = json.loads(path.read_text())
+        data = path.read_bytes()
     except OSError as error:
         raise InputError(f"--definition {path}: {error.strerror}") from None
-    except json.JSONDecodeError as error:
-        raise InputError(f"--definition {path}: not JSON: {error}") from None
+    document = strict_json(data, f"--definition {path}")
     name = path.stem
     if isinstance(document, dict) and "PipelineDefinition" in document:
         name = document.get("PipelineName", name)
-        document = json.loads(document["PipelineDefinition"])
-    if not isinstance(document, dict) or not isinstance(document.get("Steps"), list):
-        raise InputError(f"--definition {path}: Steps: missing: expected a pipeline definition (Version 2020-12-01)")
+        if not isinstance(document["PipelineDefinition"], str):
+            raise InputError(f"--definition {path}: PipelineDefinition: expected the definition as a JSON string (DescribePipeline's output)")
+        wrong = aws_formats.problem("PipelineName", name, "pipeline name")
+        if wrong:
+            raise InputError(f"--definition {path}: {wrong}")
+        document = strict_json(document["PipelineDefinition"], f"--definition {path}: PipelineDefinition")
+    validate_definition(document, f"--definition {path}")
     return document, name
 
 
@@ -37,10 +42,12 @@ def read_stubs(pairs: dict[str, str]) -> dict[str, dict]:
     """--stub STEP=FILE: each FILE holds a JSON object, the step's properties."""
     stubs = {}
     for step, file in pairs.items():
+        check_step_name(step, "--stub")
         try:
-            value = json.loads(Path(file).read_text())
-        except (OSError, json.JSONDecodeError) as error:
-            raise InputError(f"--stub {step}={file}: {getattr(error, 'strerror', None) or error}") from None
+            data = Path(file).read_bytes()
+        except OSError as error:
+            raise InputError(f"--stub {step}={file}: {error.strerror}") from None
+        value = strict_json(data, f"--stub {step}={file}")
         if not isinstance(value, dict):
             raise InputError(f"--stub {step}={file}: expected a JSON object (the step's properties)")
         stubs[step] = value

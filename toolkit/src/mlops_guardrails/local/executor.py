@@ -16,6 +16,7 @@ from mlops_guardrails.local.container import STEP_TIMEOUT_SECONDS
 from mlops_guardrails.local.errors import ParameterError, StepFailed, UnsupportedStepError
 from mlops_guardrails.local.expressions import Context
 from mlops_guardrails.local.jobs import StepRun
+from mlops_guardrails.local.run_folder import make_step_folder
 from mlops_guardrails.local.steps import STEP_RUNNERS, check_step
 
 
@@ -116,6 +117,40 @@ def check_definition(definition: dict, stubs: dict[str, dict]) -> None:
         raise UnsupportedStepError("\n".join(problems) + "\n(nothing ran; to skip a step, give its properties: --stub STEP=outputs.json)")
 
 
+class StepOrder:
+    """Which steps may start, in time linear in steps and references: each step's dependencies are found
+    once, and a finished step wakes only the steps that wait on it (rescanning every pending step after
+    each finish made a 2,000-step chain take 43 s)."""
+
+    def __init__(self) -> None:
+        self.pending: dict[str, dict] = {}  # name -> step, added and not started
+        self._done: set[str] = set()
+        self._unmet: dict[str, int] = {}
+        self._waiters: dict[str, list[str]] = {}
+        self._ready: list[str] = []
+
+    def add(self, steps: list[dict]) -> None:
+        for step in steps:
+            name = step["Name"]
+            unmet = dependencies(step) - self._done
+            self.pending[name], self._unmet[name] = step, len(unmet)
+            for before in unmet:
+                self._waiters.setdefault(before, []).append(name)
+            if not unmet:
+                self._ready.append(name)
+
+    def take_ready(self) -> list[dict]:
+        ready, self._ready = self._ready, []
+        return [self.pending.pop(name) for name in ready]
+
+    def finish(self, name: str) -> None:
+        self._done.add(name)
+        for waiter in self._waiters.pop(name, []):
+            self._unmet[waiter] -= 1
+            if self._unmet[waiter] == 0:
+                self._ready.append(waiter)
+
+
 def new_execution_id() -> str:
     return "".join(secrets.choice(string.ascii_lowercase + string.digits) for _ in range(12))
 
@@ -136,16 +171,16 @@ def execute(
     check_definition(definition, stubs)
     execution = Execution(execution_id=new_execution_id())
     context = _context(execution, parameters, pipeline_name)
-    pending, done = list(definition["Steps"]), set()
+    order = StepOrder()
+    order.add(definition["Steps"])
     with ThreadPoolExecutor(max_workers=max_parallel) as pool:
         running: dict[Future, dict] = {}
-        while running or (pending and execution.status == "Executing"):
-            for step in [s for s in pending if dependencies(s) <= done] if execution.status == "Executing" else []:
-                pending.remove(step)
+        while running or (order.pending and execution.status == "Executing"):
+            for step in order.take_ready() if execution.status == "Executing" else []:
                 running[pool.submit(_run_step, step, context, work_dir, execution.execution_id, stubs, step_timeout)] = step
             if not running:
                 execution.status = "Failed"
-                execution.failure_reason = f"steps {[s['Name'] for s in pending]} wait on steps that never run"
+                execution.failure_reason = f"steps {list(order.pending)} wait on steps that never run"
                 break
             finished, _ = wait(running, return_when=FIRST_COMPLETED)
             for future in finished:
@@ -156,10 +191,10 @@ def execute(
                 if record.status == "Failed":
                     execution.status, execution.failure_reason = "Failed", record.failure_reason
                     continue
-                done.add(step["Name"])
                 execution.properties[step["Name"]] = properties
+                order.finish(step["Name"])
                 if step["Type"] == "Condition" and step["Name"] not in stubs:
-                    pending += step["Arguments"].get("IfSteps" if properties["Outcome"] else "ElseSteps", [])
+                    order.add(step["Arguments"].get("IfSteps" if properties["Outcome"] else "ElseSteps", []))
     if execution.status == "Executing":
         execution.status = "Succeeded"
     return execution
@@ -192,7 +227,7 @@ def _run_step(step: dict, context: Context, work_dir: Path, execution_id: str, s
     # ExecutionVariables.TRAINING_JOB_NAME / PROCESSING_JOB_NAME name the job of the step that reads them.
     context = replace(context, execution={**context.execution, "TrainingJobName": job_name, "ProcessingJobName": job_name})
     run = StepRun(step, context, work_dir / step["Name"], job_name, timeout)
-    run.job_dir.mkdir(parents=True, exist_ok=True)
+    make_step_folder(run.job_dir)
     start = time.perf_counter()
     properties = {}
     try:

@@ -83,7 +83,8 @@ def _run_instance(args: dict, job_dir: Path, timeout: float):
     command = local_command(app["ContainerEntrypoint"] + app.get("ContainerArguments", []), container_root(job_dir))
     try:
         run_process(command, job_dir, job_dir / "job.log", env={k: str(v) for k, v in args.get("Environment", {}).items()},
-                    timeout=timeout, packages=image_packages(app.get("ImageUri")))
+                    timeout=timeout, packages=image_packages(app.get("ImageUri")),
+                    isolated=args.get("NetworkConfig", {}).get("EnableNetworkIsolation") is True)
     except StepFailed as error:
         return job_dir.name, error
     return None

@@ -103,7 +103,8 @@ def run_training(run: StepRun) -> dict:
     try:
         environment = {**{k: str(v) for k, v in args.get("Environment", {}).items()}, **env, **_sm_environment(root, channels, hyperparameters, cwd_code)}
         run_process(command, run.job_dir, run.job_dir / "job.log", env=environment, timeout=run.time_limit(args), cwd=cwd_code,
-                    packages=image_packages(args["AlgorithmSpecification"]["TrainingImage"]))
+                    packages=image_packages(args["AlgorithmSpecification"]["TrainingImage"]),
+                    isolated=args.get("EnableNetworkIsolation") is True)
     except StepFailed as error:
         failure = root / "output/failure"
         if failure.is_file() and failure.read_text().strip():

@@ -66,7 +66,8 @@ def call(args: list[str], *, cwd=None, env=None, stdout=None, stderr=None, timeo
 def call_plain(args: list[str], *, cwd=None, env=None, stdout=None, stderr=None, timeout: float | None = None) -> int:
     """A new process in its own session; past timeout its whole process group is killed and
     subprocess.TimeoutExpired raised, as on any interruption (it would not see the terminal's Ctrl-C)."""
-    process = subprocess.Popen(args, cwd=cwd, env=env, stdout=stdout, stderr=stderr, start_new_session=True)
+    process = subprocess.Popen(args, cwd=cwd, env=env, stdout=stdout, stderr=stderr, start_new_session=True,
+                               preexec_fn=die_with_parent if _PRCTL else None)
     try:
         return process.wait(timeout=timeout)
     except BaseException:
@@ -291,6 +292,29 @@ def _fileno(stream, default: int) -> int:
     return stream if isinstance(stream, int) else stream.fileno()
 
 
+def _load_prctl():
+    """libc's prctl on Linux (None elsewhere), loaded before any fork: a child only calls it."""
+    if not sys.platform.startswith("linux"):
+        return None
+    import ctypes
+
+    with contextlib.suppress(OSError, AttributeError):
+        return ctypes.CDLL(None, use_errno=True).prctl
+    return None
+
+
+_PRCTL = _load_prctl()
+_PR_SET_PDEATHSIG = 1
+
+
+def die_with_parent() -> None:
+    """In a new child: the kernel SIGKILLs it when the process (thread) that started it ends, however that
+    ends (kill -9 included); a step must not keep writing into a run that is over. Its own session keeps
+    it from the terminal's Ctrl-C, so nothing else would end it."""
+    if _PRCTL is not None:
+        _PRCTL(_PR_SET_PDEATHSIG, signal.SIGKILL)
+
+
 def _kill_group(pid: int) -> None:
     with contextlib.suppress(ProcessLookupError):
         os.killpg(pid, signal.SIGKILL)
@@ -324,8 +348,8 @@ def serve(socket_path: str, preload: list[str]) -> None:
     while True:
         for key, _ in selector.select():
             if key.data == "stdin":
-                if not sys.stdin.readline():
-                    os._exit(0)  # the run is over; skip tearing the libraries down
+                if not sys.stdin.readline():  # the run is over, or died (its end of the pipe closed with it)
+                    _end(children, socket_path)
             elif key.data == "accept":
                 connection, _ = listener.accept()
                 pid = _fork_child(connection, listener, children)
@@ -343,6 +367,17 @@ def serve(socket_path: str, preload: list[str]) -> None:
                 connection.close()
 
 
+def _end(children: dict, socket_path: str) -> None:
+    """Kill what still runs (a killed run leaves no step writing into its folders), remove the socket and,
+    once the last forkserver goes, the run's folder; skip tearing the libraries down."""
+    for pid, _ in children.values():
+        _kill_group(pid)
+    with contextlib.suppress(OSError):
+        os.unlink(socket_path)
+        os.rmdir(os.path.dirname(socket_path))
+    os._exit(0)
+
+
 def _fork_child(connection: socket.socket, listener: socket.socket, children: dict) -> int:
     header, fds, _, _ = socket.recv_fds(connection, _HEADER.size, 2)
     (length,) = _HEADER.unpack(header)
@@ -350,6 +385,7 @@ def _fork_child(connection: socket.socket, listener: socket.socket, children: di
     while len(payload) < length:
         payload += connection.recv(length - len(payload))
     request = json.loads(payload)
+    request["server"] = os.getpid()
     pid = os.fork()
     if pid == 0:
         listener.close()
@@ -368,6 +404,9 @@ def _run_script(request: dict, fds: list[int]) -> None:
     code = 1
     try:
         os.setsid()  # its own process group, so a timeout ends whatever the script started too
+        die_with_parent()  # and if the forkserver itself is killed, the step ends with it
+        if os.getppid() != request["server"]:
+            os._exit(1)  # the forkserver ended before the line above took effect
         devnull = os.open(os.devnull, os.O_RDONLY)
         for source, target in ((devnull, 0), (fds[0], 1), (fds[1], 2)):
             os.dup2(source, target)

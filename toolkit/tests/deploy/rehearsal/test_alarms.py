@@ -30,6 +30,14 @@ def test_the_period_still_filling_is_not_evaluated():
     assert (result.state, result.values) == (OK, (None,))
 
 
+def test_a_period_counts_only_once_its_data_have_been_ingested():
+    # Errors in the period 6000-6060: with CloudWatch's 60 s ingestion delay the alarm sees them from 6120 on.
+    store = store_with("Invocation5XXErrors", [(6010, 1)])
+    errors = alarm(TreatMissingData="notBreaching")
+    assert evaluate(errors, store, now=6065).state == ALARM  # no delay: the period is judged once it ends
+    assert [evaluate(errors, store, now, delay=60).state for now in (6065, 6119, 6120)] == [OK, OK, ALARM]
+
+
 def test_no_data_is_insufficient_unless_treated_otherwise():
     store = MetricStore()
     assert evaluate(alarm(), store, 6000).state == INSUFFICIENT

@@ -1,9 +1,10 @@
 """The guardrail controller per strategy: shifts, waits, termination wait, rollback on alarm, timeout."""
 import boto3
 import pytest
-from rehearsal.rehearsal_fixtures import SteppedClock, csv_rows, fleet
+from rehearsal.rehearsal_fixtures import csv_rows, fleet
 
 from mlops_guardrails.deploy.rehearsal.alarms import put_stage_alarms
+from mlops_guardrails.deploy.rehearsal.clock import SteppedClock
 from mlops_guardrails.deploy.rehearsal.controller import ROLLED_BACK, SUCCEEDED, TIMED_OUT, GuardrailController
 from mlops_guardrails.deploy.rehearsal.endpoint_host import EndpointHost
 from mlops_guardrails.deploy.rehearsal.traffic import TrafficClient

@@ -3,6 +3,7 @@ import io
 import json
 import re
 import tarfile
+import time
 from pathlib import Path
 
 import boto3
@@ -15,6 +16,9 @@ from mlops_guardrails.deploy.rehearsal.endpoint_host import MAX_BODY_BYTES
 from mlops_guardrails.deploy.rehearsal.fleets import VariantSpec
 from mlops_guardrails.deploy.rehearsal.metrics import dimensions
 from mlops_guardrails.deploy.rehearsal.models import load_model
+from mlops_guardrails.deploy.stage_test import MODEL_LATENCY_HEADER, run_stage_test
+
+SEED = Path(__file__).resolve().parents[4] / "seed-deploy"
 
 
 def invoke(runtime, name, body=None, **kwargs):
@@ -89,6 +93,35 @@ def test_metrics_per_variant_and_config_with_latency_in_microseconds(host, runti
     assert len(latencies) == 3 and all(20_000 <= v < 2_000_000 for v in latencies)  # 20 ms injected
 
 
+def test_model_latency_is_the_models_own_time_however_long_the_machine_holds_the_request(
+        host, runtime, artifacts, unique, monkeypatch):
+    # A busy machine holds the request thread 300 ms while the fault's 20 ms are waited out: ModelLatency is
+    # the declared 20 ms plus the model's CPU time, never the 300 ms of wall time.
+    monkeypatch.setattr(host, "_wait", lambda seconds: time.sleep(0.3))
+    host.create_endpoint(unique, fleet("cfg", ("AllTraffic", artifacts["slow"], 1, 1)))
+    started = time.perf_counter()
+    response = invoke(runtime, unique)
+    assert time.perf_counter() - started >= 0.3
+    [latency] = host.metrics.values("ModelLatency", dimensions(EndpointName=unique, VariantName="AllTraffic"), 0, 1e12)
+    assert 20_000 <= latency < 120_000
+    header = response["ResponseMetadata"]["HTTPHeaders"][MODEL_LATENCY_HEADER.lower()]
+    assert float(header) == pytest.approx(latency, abs=1)
+
+
+def test_stage_test_judges_the_hosts_model_latency(host, runtime, artifacts, unique):
+    config = json.loads((SEED / "staging-config.json").read_text())
+    config["StageTest"] = {"Requests": 5, "LatencyBudgetMs": 10}
+    host.create_endpoint(unique, fleet("cfg", ("AllTraffic", artifacts["v1"], 1, 1)))
+    healthy = run_stage_test(runtime, unique, config, csv_rows(5))
+    assert healthy.passed and healthy.latency_ms["measure"] == "ModelLatency", healthy.problems
+    slow = f"{unique}-slow"
+    host.create_endpoint(slow, fleet("cfg", ("AllTraffic", artifacts["slow"], 1, 1)))  # 20 ms injected
+    report = run_stage_test(runtime, slow, config, csv_rows(5))
+    assert [p.split(" p95 ")[0] for p in report.problems] == ["ModelLatency"]
+    assert report.problems[0].endswith("ms: over the budget of 10 ms (StageTest.LatencyBudgetMs)")
+    assert 20 <= report.latency_ms["p95"] < 120
+
+
 def test_capture_lines_in_sagemakers_format(host, runtime, artifacts, unique, tmp_path):
     spec = fleet("cfg", ("AllTraffic", artifacts["v1"], 1, 1), capture=CaptureConfig(str(tmp_path), 100))
     host.create_endpoint(unique, spec)
@@ -157,8 +190,20 @@ def test_artifact_without_xgboost_model_is_refused(tmp_path):
     with tarfile.open(path, "w:gz") as archive:
         info = tarfile.TarInfo("model.pkl")
         archive.addfile(info, io.BytesIO(b""))
-    with pytest.raises(InputError, match=r"no `xgboost-model` inside \(found \['model.pkl'\]\)"):
+    with pytest.raises(InputError, match=r"no `xgboost-model` inside \(found \['model.pkl'\]\); the rehearsal host"):
         load_model(str(path))
+
+
+def test_a_scikit_learn_archive_is_refused_by_name_before_anything_starts(tmp_path):
+    path = tmp_path / "model.tar.gz"
+    with tarfile.open(path, "w:gz") as archive:
+        for name in ("model.joblib", "code/inference.py"):
+            archive.addfile(tarfile.TarInfo(name), io.BytesIO(b""))
+    with pytest.raises(InputError) as refused:
+        load_model(str(path))
+    assert ("(found ['code/inference.py', 'model.joblib']: a framework-container model (an inference script in "
+            "code/inference.py") in str(refused.value)
+    assert "play SageMaker's built-in XGBoost models (xgboost-model) only" in str(refused.value)
 
 
 def test_update_must_keep_the_variant_names(host, artifacts, unique):

@@ -22,7 +22,7 @@ CONFIG = {
                                                              "MinMemoryRequiredInMb": 1024},
                              "RuntimeConfig": {"CopyCount": 4}}],
     "DeploymentConfig": {
-        "RollingUpdatePolicy": {"MaximumBatchSize": {"Type": "COPY_COUNT", "Value": 2}, "WaitIntervalInSeconds": 120,
+        "RollingUpdatePolicy": {"MaximumBatchSize": {"Type": "COPY_COUNT", "Value": 2}, "WaitIntervalInSeconds": 180,
                                 "MaximumExecutionTimeoutInSeconds": 1800,
                                 "RollbackMaximumBatchSize": {"Type": "COPY_COUNT", "Value": 1}},
         "AutoRollbackConfiguration": {"Alarms": []}},

@@ -1,9 +1,14 @@
 """`python -m deploy rehearse`: exit codes, printed outcome and counts, the written record."""
 import json
+import tempfile
+from pathlib import Path
 
+import numpy as np
 import pytest
+import xgboost
 
 from mlops_guardrails.deploy.cli import main
+from mlops_guardrails.deploy.rehearsal.models import write_artifact
 
 CANARY = {
     "ProductionVariants": [{"VariantName": "AllTraffic", "ModelVersion": "latest", "InstanceType": "ml.m5.large",
@@ -12,7 +17,7 @@ CANARY = {
         "BlueGreenUpdatePolicy": {
             "TrafficRoutingConfiguration": {"Type": "CANARY", "WaitIntervalInSeconds": 300,
                                             "CanarySize": {"Type": "INSTANCE_COUNT", "Value": 1}},
-            "TerminationWaitInSeconds": 180, "MaximumExecutionTimeoutInSeconds": 3600},
+            "TerminationWaitInSeconds": 240, "MaximumExecutionTimeoutInSeconds": 3600},
         "AutoRollbackConfiguration": {"Alarms": []}},
     "Alarms": {"Invocation5XXErrors": {"Threshold": 0, "Period": 60, "EvaluationPeriods": 1},
                "ModelLatency": {"ThresholdMicroseconds": 300000, "Period": 60, "EvaluationPeriods": 3}},
@@ -104,3 +109,21 @@ def test_update_that_completes_while_most_requests_fail_is_not_a_success(artifac
     assert "error: the update completed but " in captured.err and "the rehearsal did not succeed" in captured.err
     record = json.loads((tmp_path / "out" / "rehearsal.json").read_text())
     assert record["total"]["failed_green"] * 2 > record["total"]["sent"]
+
+
+def test_green_model_wider_than_the_rows_is_refused_before_anything_starts(config_file, artifacts, tmp_path, capsys):
+    rng = np.random.default_rng(11)
+    x = rng.random((64, 11))
+    wider = xgboost.train({"max_depth": 2, "nthread": 1}, xgboost.DMatrix(x, label=x.sum(axis=1)), 3)
+    with tempfile.TemporaryDirectory() as folder:
+        booster_file = Path(folder) / "xgboost-model.ubj"
+        wider.save_model(booster_file)
+        green = write_artifact(tmp_path / "eleven" / "model.tar.gz", booster_file.read_bytes())
+    rows = tmp_path / "rows.csv"
+    rows.write_text("\n".join(",".join(["0.5"] * 10) for _ in range(4)) + "\n")
+    code = main(["rehearse", "--config", str(config_file), "--blue", artifacts["v1"], "--green", str(green),
+                 "--rows", str(rows), "--out", str(tmp_path / "out")])
+    assert code == 2
+    assert (f"{rows} row 1: 10 values, but the green model ({green}) takes 11 features "
+            "(names unknown: no signature registered); 3 more row(s) of another width") in capsys.readouterr().err
+    assert not (tmp_path / "out").exists()

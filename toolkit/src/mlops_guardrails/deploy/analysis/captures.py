@@ -166,6 +166,9 @@ def load_captures(location: str) -> list[Capture]:
                 where = f"{path}:{number_}: "
                 problems.append(Problem(f"{path}:{number_}", str(error).removeprefix(where)))
     refuse(problems, "capture records")
+    if not captures:  # else the first check to notice would blame --control or --production for the empty data
+        raise InputError(f"{location}: {len(files)} {CAPTURE_SUFFIX} capture file(s) but no capture record in them: "
+                         "nothing to analyze (is data capture on, and has the endpoint been called?)")
     return captures
 
 

@@ -45,7 +45,8 @@ def _add(truth: dict[str, float], key: str, value: float, where: str, field: str
 
 
 def _from_csv(location: str) -> dict[str, float]:
-    reader = csv.DictReader(io.StringIO(read_text(location)))
+    # Spreadsheets save UTF-8 with a byte order mark, which would otherwise glue itself to the first column's name.
+    reader = csv.DictReader(io.StringIO(read_text(location).removeprefix("\ufeff")))
     missing = [name for name in CSV_COLUMNS if name not in (reader.fieldnames or [])]
     if missing:
         raise InputError(

@@ -1,10 +1,12 @@
 """Rollout plan: the timeline, cost, blast radius and timeout of a stage config's DeploymentConfig."""
 import json
+import math
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from mlops_guardrails.deploy import capacity, inference_components, strategies
 from mlops_guardrails.deploy.analysis.report import Report, Table
+from mlops_guardrails.deploy.cloudwatch_timing import DEFAULT_INGESTION_DELAY_SECONDS, earliest_alarm_seconds, latest_alarm_seconds
 from mlops_guardrails.errors import InputError
 from mlops_guardrails.deploy.stage_config import check_stage_config, config_warnings
 
@@ -45,6 +47,10 @@ class Exposure:
     window_s: int
     requests_per_step: list[float]
     late_steps: list[int]  # steps whose bake ends before the alarm can fire
+    delay_s: float = 0.0  # CloudWatch's ingestion delay counted
+    # Requests a model failing from its first request serves before rollback, over the whole schedule, when
+    # the alarm fires soonest and latest (deploy/cloudwatch_timing.py); None: the update completes first.
+    before_rollback: tuple[float | None, float | None] = (None, None)
 
     @property
     def worst(self) -> tuple[int, float]:
@@ -69,6 +75,8 @@ class Plan:
     notes: list[str] = field(default_factory=list)
     per_batch: bool = False  # rolling updates provision each batch
     scale_to_zero: list[dict] = field(default_factory=list)
+    pipeline_minutes: int = 0  # CodePipeline V2 action minutes of the stage's deploy action
+    pipeline_cost: float = 0.0
 
 
 def load_prices(override: dict | None = None) -> tuple[dict[str, float], str]:
@@ -76,6 +84,8 @@ def load_prices(override: dict | None = None) -> tuple[dict[str, float], str]:
     prices = dict(shipped["prices"])
     if override is not None:
         extra = override.get("prices", override)
+        if not isinstance(extra, dict):
+            raise InputError(f"prices: {type(extra).__name__}: must be an object of instance type -> price per instance-hour")
         for name, value in extra.items():
             if not isinstance(value, (int, float)) or isinstance(value, bool) or value < 0:
                 raise InputError(f"prices.{name}: {value!r}: must be a number >= 0 (price per instance-hour)")
@@ -92,7 +102,8 @@ def _instance_variants(config: dict) -> list[dict]:
 
 
 def plan_rollout(config: dict, rps: float, prices: dict[str, float], currency: str = "USD",
-                 provisioning_s: int = DEFAULT_PROVISIONING_SECONDS) -> Plan:
+                 provisioning_s: int = DEFAULT_PROVISIONING_SECONDS,
+                 metric_delay_s: float = DEFAULT_INGESTION_DELAY_SECONDS) -> Plan:
     """Timeline, extra instance-hours and cost, alarm exposure per step, and the timeout check.
 
     The config must pass the stage-config validator (InputError with its messages otherwise), so the
@@ -120,7 +131,8 @@ def plan_rollout(config: dict, rps: float, prices: dict[str, float], currency: s
     plan.timeout_s = (policy.get(ROLLING if rolling else BG) or {}).get("MaximumExecutionTimeoutInSeconds")
     plan.extra_cost = sum(hours * prices[name] for name, hours in plan.extra_instance_hours.items())
     plan.currency = currency
-    plan.exposures = _exposures(config, plan)
+    plan.pipeline_minutes, plan.pipeline_cost = pipeline_minutes(plan.duration_s)
+    plan.exposures = _exposures(config, plan, metric_delay_s)
     _decide(plan, config, policy)
     plan.notes += [f"warning: {line}" for line in config_warnings(config)]
     return plan
@@ -201,14 +213,40 @@ def _instance_hours(variants: list[dict], seconds_for) -> dict[str, float]:
     return hours
 
 
-def _exposures(config: dict, plan: Plan) -> list[Exposure]:
-    """Requests the new fleet serves in the time its alarm needs to fire: Period * EvaluationPeriods * rps
-    * share. A step whose bake is shorter than that window moves on before the alarm can fire."""
+def pipeline_minutes(duration_s: float) -> tuple[int, float]:
+    """CodePipeline V2 action minutes of the stage's deploy action and their price. The CloudFormation deploy
+    action runs until the stack update ends, which waits for the endpoint update (bakes included). V2 bills
+    each action's run rounded up to the minute, manual approvals and custom actions excepted; 100 minutes a
+    month are free per account (aws.amazon.com/codepipeline/pricing)."""
+    minutes = math.ceil(duration_s / 60)
+    return minutes, minutes * json.loads(PRICES_FILE.read_text())["codepipeline_v2_per_action_minute"]
+
+
+def served_until(plan: Plan, seconds: float) -> float | None:
+    """Requests the new fleet serves in the first `seconds` after the first shift (traffic follows each step's
+    share until the next step starts); None when the update completes before then (nothing rolls it back)."""
+    start, end = plan.steps[0].start_s, plan.duration_s
+    if start + seconds > end:
+        return None
+    served = 0.0
+    for step, following in zip(plan.steps, plan.steps[1:] + [None]):
+        until = min(start + seconds, following.start_s if following else end)
+        served += max(0.0, until - step.start_s) * plan.rps * step.green_share
+    return served
+
+
+def _exposures(config: dict, plan: Plan, delay: float) -> list[Exposure]:
+    """Requests the new fleet serves in the time its alarm needs to fire: (Period * EvaluationPeriods + the
+    ingestion delay) * rps * share; and, over the schedule, what a model failing from its first request
+    serves before rollback. A step whose bake is shorter than the alarm needs moves on before it can fire."""
     exposures = []
     for name, alarm in sorted(config["Alarms"].items()):
         window = alarm["Period"] * alarm["EvaluationPeriods"]
-        exposures.append(Exposure(name, window, [window * plan.rps * s.green_share for s in plan.steps],
-                                  [s.number for s in plan.steps if s.bake_s < window]))
+        soonest = earliest_alarm_seconds(alarm["Period"], alarm["EvaluationPeriods"], delay)
+        latest = latest_alarm_seconds(alarm["Period"], alarm["EvaluationPeriods"], delay)
+        exposures.append(Exposure(name, window, [soonest * plan.rps * s.green_share for s in plan.steps],
+                                  [s.number for s in plan.steps if s.bake_s < soonest], delay,
+                                  (served_until(plan, soonest), served_until(plan, latest))))
     return exposures
 
 
@@ -257,14 +295,30 @@ def build_report(plan: Plan) -> Report:
                  "(several minutes, the provisioning allowance here); requests fail until then "
                  "(NoCapacityInvocationFailures), and that metric's alarm starts the scale-out.",
         ))
+    report.tables.append(Table(
+        "Deploy pipeline minutes (CodePipeline V2)",
+        ["action", "action minutes", f"cost ({plan.currency})"],
+        [["deploy this stage (the stack waits for the endpoint update)", plan.pipeline_minutes, f"{plan.pipeline_cost:.3f}"]],
+        note="V2 bills each action's run rounded up to the minute (manual approval excepted); 100 free minutes a "
+             "month per account; the build, test and verify actions add their own minutes.",
+    ))
     if plan.exposures:
         report.tables.append(Table(
             "Requests a bad model can serve before its alarm can fire",
-            ["alarm", "window (s)"] + [f"step {s.number}" for s in plan.steps] + ["worst step", "worst requests"],
-            [[e.alarm, e.window_s, *e.requests_per_step, e.worst[0], e.worst[1]] for e in plan.exposures],
-            note="window = Period x EvaluationPeriods; requests = window x rps x green share at the step.",
+            ["alarm", "window (s)", "ingestion delay (s)"] + [f"step {s.number}" for s in plan.steps]
+            + ["worst step", "worst requests", "served before rollback (soonest)", "served before rollback (latest)"],
+            [[e.alarm, e.window_s, e.delay_s, *e.requests_per_step, e.worst[0], e.worst[1],
+              _rollback_cell(e.before_rollback[0]), _rollback_cell(e.before_rollback[1])] for e in plan.exposures],
+            note="step: (window + ingestion delay) x rps x green share at the step. Served before rollback: by a model "
+                 "failing from its first request, over the schedule, when the alarm fires soonest (window + delay) "
+                 "and latest (a nearly empty first period, then the window, the delay and one evaluation interval; "
+                 "deploy/cloudwatch_timing.py).",
         ))
     return report
+
+
+def _rollback_cell(requests: float | None) -> object:
+    return "not rolled back: the update completes first" if requests is None else requests
 
 
 def to_json(plan: Plan) -> dict:
@@ -274,6 +328,9 @@ def to_json(plan: Plan) -> dict:
         "steps": [s.__dict__ for s in plan.steps], "extra_instance_hours": plan.extra_instance_hours,
         "extra_cost": plan.extra_cost, "currency": plan.currency, "timeout_seconds": plan.timeout_s,
         "scale_to_zero": plan.scale_to_zero,
+        "pipeline_action_minutes": plan.pipeline_minutes, "pipeline_cost": plan.pipeline_cost,
         "exposures": [{"alarm": e.alarm, "window_seconds": e.window_s, "requests_per_step": e.requests_per_step,
-                       "worst_step": e.worst[0], "worst_requests": e.worst[1], "late_steps": e.late_steps} for e in plan.exposures],
+                       "worst_step": e.worst[0], "worst_requests": e.worst[1], "late_steps": e.late_steps,
+                       "ingestion_delay_seconds": e.delay_s, "served_before_rollback": {
+                           "soonest": e.before_rollback[0], "latest": e.before_rollback[1]}} for e in plan.exposures],
     }

@@ -62,6 +62,8 @@ def read_text(location: str) -> str:
             return _s3().get_object(Bucket=bucket, Key=key)["Body"].read().decode("utf-8")
         except (BotoCoreError, ClientError) as error:
             raise _aws_error(location, error) from error
+        except UnicodeDecodeError as error:  # as for a local file: the object's bytes are not text
+            raise InputError(f"{location}: not UTF-8 text: {error}") from error
     path = Path(location)
     if not path.is_file():
         raise InputError(f"{location}: not found: give an existing file or an s3:// URI")

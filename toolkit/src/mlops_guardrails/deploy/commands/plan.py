@@ -30,15 +30,20 @@ def configure(parser) -> None:
     parser.add_argument("--prices", metavar="FILE", help="price table JSON merged over the shipped one")
     parser.add_argument("--provisioning-seconds", type=int, default=planner.DEFAULT_PROVISIONING_SECONDS,
                         help=f"allowance to provision a fleet or batch (default {planner.DEFAULT_PROVISIONING_SECONDS})")
+    parser.add_argument("--metric-delay", type=float, default=planner.DEFAULT_INGESTION_DELAY_SECONDS,
+                        help="CloudWatch's ingestion delay counted before an alarm sees a period, seconds (default "
+                             f"{planner.DEFAULT_INGESTION_DELAY_SECONDS}: deploy/cloudwatch_timing.py says why)")
     add_output_options(parser)
 
 
 def run(args) -> int:
     if args.provisioning_seconds < 0:
         raise InputError(f"--provisioning-seconds: {args.provisioning_seconds}: must be >= 0")
+    if not 0 <= args.metric_delay <= 3600:
+        raise InputError(f"--metric-delay: {args.metric_delay:g}: must be 0-3600 seconds")
     check_writable(args.report, args.json, args.png)
     config = load_stage_config(Path(args.config))
     prices, currency = planner.load_prices(read_json_file(args.prices, "price table") if args.prices else None)
-    result = planner.plan_rollout(config, args.rps, prices, currency, args.provisioning_seconds)
+    result = planner.plan_rollout(config, args.rps, prices, currency, args.provisioning_seconds, args.metric_delay)
     emit(planner.build_report(result), args, planner.to_json(result), lambda path: charts.plan_chart(result, path))
     return 0 if result.verdict == planner.PASS else 1

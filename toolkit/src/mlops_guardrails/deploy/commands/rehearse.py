@@ -15,6 +15,7 @@ from pathlib import Path
 from mlops_guardrails import aws_formats
 
 from mlops_guardrails.deploy import json_output
+from mlops_guardrails.deploy.cloudwatch_timing import DEFAULT_INGESTION_DELAY_SECONDS
 from mlops_guardrails.errors import InputError
 
 EPILOG = """exit codes: 0 the outcome was the expected one (--expect, default succeeded); 1 it was not;
@@ -47,6 +48,9 @@ def configure(parser) -> None:
     parser.add_argument("--fault", choices=sorted(FAULTS), default="none", help="make green fail or slow")
     parser.add_argument("--fault-latency-ms", type=float, default=500.0, help="latency added by --fault slow")
     parser.add_argument("--speed", type=float, default=60.0, help="simulated seconds per real second (60)")
+    parser.add_argument("--metric-delay", type=float, default=DEFAULT_INGESTION_DELAY_SECONDS,
+                        help="CloudWatch's ingestion delay before an alarm sees a period, simulated seconds "
+                             f"(default {DEFAULT_INGESTION_DELAY_SECONDS}: deploy/cloudwatch_timing.py says why)")
     parser.add_argument("--out", type=Path, default=Path("rehearsal-output"), help="folder for the record")
     parser.add_argument("--rows", type=Path, help="CSV rows to send (no header, no label); default: "
                                                   "sample-data/sample-rows.csv if present, else random rows")
@@ -68,7 +72,6 @@ def run(args) -> int:
     # Components are named <endpoint>-<ComponentName>: with --endpoint-name, the build's check of that name.
     refuse(inference_components.check_names(config.components, args.endpoint_name), args.config)
     _check_local_artifacts(args)
-    args.out.mkdir(parents=True, exist_ok=True)
     with embedded_emulator(), tempfile.TemporaryDirectory() as scratch:
         result = _rehearse(args, config, Path(scratch))
     return _report(args, result)
@@ -88,6 +91,8 @@ def _check_options(args) -> None:
         raise InputError(f"--out {args.out}: exists and is not a folder: give a folder or a new path")
     if args.speed <= 0:
         raise InputError(f"--speed: {args.speed}: must be > 0")
+    if not 0 <= args.metric_delay <= 3600:
+        raise InputError(f"--metric-delay: {args.metric_delay:g}: must be 0-3600 seconds")
     if args.rate <= 0:
         raise InputError(f"--rate: {args.rate}: must be > 0")
     if args.max_requests < 1:
@@ -102,14 +107,17 @@ def _check_options(args) -> None:
 def _rehearse(args, config, scratch: Path):
     import boto3
 
-    from mlops_guardrails.deploy.rehearsal import (CompressedClock, EndpointHost, fleet_spec, load_model, rehearse_rollout, sample_rows,
+    from mlops_guardrails.deploy.rehearsal import (EndpointHost, SteppedClock, fleet_spec, load_model, rehearse_rollout, sample_rows,
                                   with_behaviour)
 
     green_source = args.green
     if FAULTS[args.fault] is not None:
         green_source = str(with_behaviour(args.green, scratch / "faulty" / "model.tar.gz", FAULTS[args.fault](args)))
-    rows = sample_rows(args.rows or _default_rows(), load_model(args.blue).num_features)
-    clock = CompressedClock(args.speed)
+    rows_path = args.rows or _default_rows()
+    rows = sample_rows(rows_path, load_model(args.blue).num_features)
+    _check_row_widths(rows, str(rows_path or "random rows of the blue model's width"), args)
+    args.out.mkdir(parents=True, exist_ok=True)  # only once every input was accepted
+    clock = SteppedClock(args.speed)  # bakes and a fault's onset in the controller's own seconds: load-proof
     capture = str(args.out / "data-capture")
     blue = fleet_spec(config, f"{args.endpoint_name}-config-blue", args.blue, capture_destination=capture,
                       endpoint_name=args.endpoint_name)
@@ -122,7 +130,21 @@ def _rehearse(args, config, scratch: Path):
                                 endpoint_name=args.endpoint_name, blue=blue, green=green,
                                 deployment_config=config.deployment_config, alarms=config.alarms, rows=rows,
                                 max_requests=args.max_requests, rate_per_second=args.rate,
-                                max_seconds=_max_real_seconds(config, args.speed), on_event=_print_event)
+                                max_seconds=_max_real_seconds(config, args.speed), on_event=_print_event,
+                                metric_delay_seconds=args.metric_delay)
+
+
+def _check_row_widths(rows: list[str], rows_name: str, args) -> None:
+    """Both fleets get the same traffic: a row narrower or wider than either model is refused before anything
+    starts (XGBoost would read a short row as missing values and answer, so the rollout would pass)."""
+    from mlops_guardrails.deploy.feature_signature import width_problems
+    from mlops_guardrails.deploy.rehearsal import load_model
+
+    for fleet, source in (("blue", args.blue), ("green", args.green)):
+        problems = width_problems(rows, load_model(source).num_features, rows_name=rows_name,
+                                  model=f"the {fleet} model ({source})")
+        if problems:
+            raise InputError(problems[0])
 
 
 def _default_rows() -> Path | None:

@@ -11,8 +11,10 @@ it is N, never a third version. A rerun with the same --to-version and --audit-f
 unfinished plan, and the audit records every version once.
 """
 import datetime
+import fcntl
 import json
 import os
+import sys
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -41,6 +43,19 @@ NOTHING_NEWER = "version {version} is already the newest Approved version of {gr
 AUDIT_UNREADABLE = "--audit-file {path}: cannot read it ({reason}): give a readable JSON-lines file or a new path"
 AUDIT_NOT_JSON = "--audit-file {path}: line {line}: not a JSON object: it is not a rollback audit file"
 AUDIT_UNWRITABLE = "--audit-file {path}: cannot append to it ({reason}): nothing was changed"
+AUDIT_LOCKED = ("--audit-file {path}: another rollback holds it (it is locked for a run's whole life): wait for it "
+                "to end, then rerun to finish its plan; nothing was changed")
+AUDIT_TORN = ("warning: --audit-file {path}: line {line}: an event cut off mid-write (power loss or a full disk): "
+              "ignored; the rerun records what that event would have")
+AUDIT_FIELD = ("--audit-file {path}: line {line}: a {event} event without {field} ({rule}): it was edited by hand; "
+               "restore the line or give a new audit file")
+# What each event must hold for a rerun to finish its plan: field -> (the JSON type, its rule).
+EVENT_FIELDS = {
+    "planned": {"plan": (str, "a plan id"), "group": (str, "a group name"), "to_version": (int, "a version number"),
+                "note": (str, "the rejection note"), "reject": (list, "the versions to reject")},
+    "rejected": {"plan": (str, "a plan id"), "version": (int, "a version number")},
+    "done": {"plan": (str, "a plan id")},
+}
 
 
 def configure(parser) -> None:
@@ -80,18 +95,40 @@ def read_audit(path: Path) -> list[dict]:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as error:
         raise InputError(AUDIT_UNREADABLE.format(path=path, reason=getattr(error, "strerror", None) or error)) from error
-    events = []
-    for number, line in enumerate(text.splitlines(), start=1):
+    return parse_audit(text, path)[0]
+
+
+def parse_audit(text: str, path: Path) -> tuple[list[dict], str]:
+    """The events, and the torn last line ("" if none): a last line that starts as this command writes an
+    event but is not JSON and has no newline is what a write cut off leaves; it is reported and ignored, so
+    that the documented rerun can finish."""
+    events, torn = [], ""
+    lines = text.split("\n")
+    for number, line in enumerate(lines, start=1):
         if not line.strip():
             continue
         try:
             event = parse_json(line, f"{path}:{number}", "an audit event")
         except InputError:
             event = None
+        if event is None and number == len(lines) and line.startswith('{"event": '):  # an event's start, no newline after it
+            print(AUDIT_TORN.format(path=path, line=number), file=sys.stderr)
+            torn = line
+            continue
         if not isinstance(event, dict):
             raise InputError(AUDIT_NOT_JSON.format(path=path, line=number))
+        check_event(event, path, number)
         events.append(event)
-    return events
+    return events, torn
+
+
+def check_event(event: dict, path: Path, number: int) -> None:
+    for field_name, (kind, rule) in EVENT_FIELDS.get(event.get("event"), {}).items():
+        value = event.get(field_name)
+        if not isinstance(value, kind) or isinstance(value, bool):
+            raise InputError(AUDIT_FIELD.format(path=path, line=number, event=event["event"], field=field_name, rule=rule))
+    if event.get("event") == "planned" and not all(isinstance(v, int) and not isinstance(v, bool) for v in event["reject"]):
+        raise InputError(AUDIT_FIELD.format(path=path, line=number, event="planned", field="reject", rule="version numbers"))
 
 
 def unfinished_plan(events: list[dict], group: str, version: int) -> Plan | None:
@@ -109,20 +146,49 @@ def unfinished_plan(events: list[dict], group: str, version: int) -> Plan | None
 
 
 class AuditFile:
-    """Appends one JSON event per line and flushes it to disk before the next AWS call."""
+    """Appends one JSON event per line and flushes it to disk before the next AWS call; holds an exclusive
+    lock on the file for the run's whole life (a second rollback at once is refused), and drops a torn
+    last line, recording it, before the first append."""
 
     def __init__(self, path: Path):
+        if path.is_dir():
+            raise InputError(AUDIT_UNREADABLE.format(path=path, reason="Is a directory"))
+        self.path, self.new = path, not path.exists()
         try:
-            self._file = path.open("a", encoding="utf-8")
+            self._file = path.open("a+", encoding="utf-8")
         except OSError as error:
             raise InputError(AUDIT_UNWRITABLE.format(path=path, reason=error.strerror or error)) from error
+        try:
+            fcntl.flock(self._file, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            self._file.close()
+            raise InputError(AUDIT_LOCKED.format(path=path)) from None
+        self.written = False
+        self._torn = ""
+
+    def events(self) -> list[dict]:
+        """The events, read under the lock."""
+        self._file.seek(0)
+        try:
+            text = self._file.read()
+        except UnicodeDecodeError as error:
+            raise InputError(AUDIT_UNREADABLE.format(path=self.path, reason=error)) from error
+        events, self._torn = parse_audit(text, self.path)
+        return events
 
     def append(self, event: dict) -> None:
+        if self._torn:  # cut the torn line off, keeping its text in the record
+            self._file.truncate(self._file.seek(0, os.SEEK_END) - len(self._torn.encode("utf-8")))
+            torn, self._torn = self._torn, ""
+            self.append({"event": "torn-line-dropped", "time": now(), "text": torn})
         self._file.write(json.dumps(event, allow_nan=False) + "\n")
         self._file.flush()
         os.fsync(self._file.fileno())
+        self.written = True
 
     def close(self) -> None:
+        if self.new and not self.written:  # a run refused or failed before its first event leaves no file
+            self.path.unlink(missing_ok=True)
         self._file.close()
 
 
@@ -161,6 +227,25 @@ def run(args) -> int:
     problem = aws_formats.problem("--group", args.group, "model package group")
     if problem:
         raise InputError(problem)
+    if args.dry_run:
+        return preview(args)
+    audit = AuditFile(args.audit_file)  # locked before the registry is read: what it reads stays true
+    try:
+        sm = boto3.client("sagemaker")
+        packages = registry.list_packages(sm, args.group)
+        pending = registry.rollback_plan(packages, args.to_version, args.group)
+        plan = unfinished_plan(audit.events(), args.group, args.to_version)
+        if plan is None and not pending:
+            print(NOTHING_NEWER.format(version=args.to_version, group=args.group))
+            return 0
+        execute(sm, audit, plan, args, packages, pending)
+    finally:
+        audit.close()
+    return 0
+
+
+def preview(args) -> int:
+    """--dry-run: what a run would reject now; reads the audit file without locking or changing it."""
     sm = boto3.client("sagemaker")
     packages = registry.list_packages(sm, args.group)
     pending = registry.rollback_plan(packages, args.to_version, args.group)
@@ -168,15 +253,8 @@ def run(args) -> int:
     if plan is None and not pending:
         print(NOTHING_NEWER.format(version=args.to_version, group=args.group))
         return 0
-    if args.dry_run:
-        preview = plan or new_plan(args, pending)
-        print(json.dumps({**summary(preview, True), "event": "planned", "reject": [p.version for p in pending]}))
-        return 0
-    audit = AuditFile(args.audit_file)
-    try:
-        execute(sm, audit, plan, args, packages, pending)
-    finally:
-        audit.close()
+    preview_plan = plan or new_plan(args, pending)
+    print(json.dumps({**summary(preview_plan, True), "event": "planned", "reject": [p.version for p in pending]}))
     return 0
 
 

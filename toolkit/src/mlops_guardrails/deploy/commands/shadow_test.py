@@ -33,10 +33,15 @@ def configure(parser) -> None:
     start.add_argument("--role-arn", default=os.environ.get("SHADOW_TEST_ROLE_ARN"),
                        help="role SageMaker runs the test as (default $SHADOW_TEST_ROLE_ARN; in a project from "
                             "this template, its ShadowTestRoleArn output)")
+    start.add_argument("--model-package-group", default=os.environ.get("MODEL_PACKAGE_GROUP_NAME", ""),
+                       help="the project's model package group; the candidate must be an Approved package of it "
+                            "(default $MODEL_PACKAGE_GROUP_NAME)")
     start.add_argument("--sampling-percentage", type=int, default=100, help="share of requests copied (1-100)")
     start.add_argument("--duration-days", type=int, default=shadow_tests.DEFAULT_DAYS,
                        help=f"1-{shadow_tests.MAX_DAYS} (default {shadow_tests.DEFAULT_DAYS})")
     start.add_argument("--capture-destination", help="s3:// prefix for the captured requests and answers")
+    start.add_argument("--kms-key", default=os.environ.get("KMS_KEY_ARN") or None,
+                       help="key of the hosts' storage volumes and the captures (default: $KMS_KEY_ARN, the project's)")
     stop = actions.add_parser("stop", help="stop a shadow test: keep production, or --promote the candidate")
     stop.add_argument("--name", required=True)
     stop.add_argument("--promote", action="store_true", help="the shadow model replaces production")
@@ -57,7 +62,8 @@ def run(args) -> int:
         if not args.role_arn:
             raise InputError("--role-arn: missing: give it or set SHADOW_TEST_ROLE_ARN (the project's ShadowTestRoleArn output)")
         test = shadow_tests.ShadowTest(args.name, args.endpoint, args.candidate_model, args.role_arn,
-                                       args.sampling_percentage, args.duration_days, args.capture_destination)
+                                       args.sampling_percentage, args.duration_days, args.capture_destination,
+                                       kms_key=args.kms_key, model_package_group=args.model_package_group)
         lines = shadow_tests.start(sm, test)
     print("\n".join(lines))
     return 0

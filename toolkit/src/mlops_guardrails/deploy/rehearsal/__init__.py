@@ -3,7 +3,7 @@
 The public API (what scripts/demo.py and `python -m deploy rehearse` call) is re-exported here."""
 from mlops_guardrails.deploy.rehearsal.alarms import AlarmWatcher, evaluate, put_stage_alarms
 from mlops_guardrails.deploy.rehearsal.data_capture import CaptureConfig
-from mlops_guardrails.deploy.rehearsal.clock import CompressedClock
+from mlops_guardrails.deploy.rehearsal.clock import CompressedClock, SteppedClock
 from mlops_guardrails.deploy.rehearsal.controller import ROLLED_BACK, SUCCEEDED, TIMED_OUT, GuardrailController, Outcome
 from mlops_guardrails.deploy.rehearsal.endpoint_host import CONFIG_HEADER, EndpointHost
 from mlops_guardrails.deploy.rehearsal.fleets import FleetSpec, VariantSpec
@@ -19,7 +19,8 @@ from mlops_guardrails.deploy.strategies import STRATEGIES, plan_update
 __all__ = [
     "AlarmWatcher", "CONFIG_HEADER", "CaptureConfig", "CompressedClock", "EndpointHost", "FleetSpec",
     "GuardrailController", "MetricStore", "Outcome", "ROLLED_BACK", "RolloutResult", "STRATEGIES", "SUCCEEDED",
-    "StageConfig", "TIMED_OUT", "Tally", "Timeline", "TrafficClient", "VariantSpec", "evaluate", "fleet_spec",
+    "StageConfig", "SteppedClock", "TIMED_OUT", "Tally", "Timeline", "TrafficClient", "VariantSpec", "evaluate",
+    "fleet_spec",
     "load_model", "plan_update", "put_stage_alarms", "read_stage_config", "rehearse_rollout", "sample_rows",
     "stage_alarm_names", "with_behaviour", "write_artifact",
 ]

@@ -8,6 +8,7 @@ import ast
 import math
 from dataclasses import dataclass
 
+from mlops_guardrails.deploy.cloudwatch_timing import evaluable_end
 from mlops_guardrails.deploy.rehearsal.metrics import MetricStore
 from mlops_guardrails.deploy.template_render import stage_alarm_definitions
 
@@ -110,15 +111,17 @@ def _period(alarm: dict) -> float:
     return float(alarm["Period"])
 
 
-def evaluate(alarm: dict, store: MetricStore, now: float) -> Evaluation:
-    """An alarm definition (describe_alarms' MetricAlarms shape) over its last EvaluationPeriods whole periods."""
+def evaluate(alarm: dict, store: MetricStore, now: float, delay: float = 0.0) -> Evaluation:
+    """An alarm definition (describe_alarms' MetricAlarms shape) over its last EvaluationPeriods whole periods
+    whose data have arrived: a period counts once it has ended and `delay` seconds (CloudWatch's ingestion
+    delay, deploy/cloudwatch_timing.py) have passed."""
     name = alarm["AlarmName"]
     try:
         period = _period(alarm)
         periods = int(alarm["EvaluationPeriods"])
         needed = int(alarm.get("DatapointsToAlarm") or periods)
         compare = _COMPARE[alarm["ComparisonOperator"]]
-        last_end = math.floor(now / period) * period  # only whole periods: the current one is still filling
+        last_end = evaluable_end(now, period, delay)  # whole, ingested periods: the current one is still filling
         values = tuple(_period_value(alarm, store, last_end - (i + 1) * period, last_end - i * period)
                        for i in reversed(range(periods)))
     except (KeyError, StopIteration, ValueError) as error:
@@ -139,10 +142,11 @@ def evaluate(alarm: dict, store: MetricStore, now: float) -> Evaluation:
 class AlarmWatcher:
     """The update's auto-rollback alarms: read from CloudWatch, evaluated locally, states written back."""
 
-    def __init__(self, cloudwatch, names: list[str], store: MetricStore) -> None:
+    def __init__(self, cloudwatch, names: list[str], store: MetricStore, delay: float = 0.0) -> None:
         self.cloudwatch = cloudwatch
         self.names = list(dict.fromkeys(names))
         self.store = store
+        self.delay = delay  # ingestion delay (seconds) before a period's data reach the alarm
         self.definitions: dict[str, dict] = {}
         self.missing: list[str] = []
         self._states: dict[str, str] = {}
@@ -159,7 +163,7 @@ class AlarmWatcher:
 
     def check(self, now: float) -> list[Evaluation]:
         """Evaluate every alarm; a changed state is written with set_alarm_state so describe_alarms shows it."""
-        evaluations = [evaluate(alarm, self.store, now) for alarm in self.definitions.values()]
+        evaluations = [evaluate(alarm, self.store, now, self.delay) for alarm in self.definitions.values()]
         for evaluation in evaluations:
             if self._states.get(evaluation.name) != evaluation.state:
                 self.cloudwatch.set_alarm_state(AlarmName=evaluation.name, StateValue=evaluation.state,

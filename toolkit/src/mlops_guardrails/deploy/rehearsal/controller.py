@@ -8,6 +8,7 @@ updates whatever endpoint record it keeps (the emulator's DescribeEndpoint, for 
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from mlops_guardrails.deploy.cloudwatch_timing import DEFAULT_INGESTION_DELAY_SECONDS
 from mlops_guardrails.deploy.rehearsal.alarms import ALARM, AlarmWatcher, Evaluation
 from mlops_guardrails.deploy.rehearsal.clock import CompressedClock
 from mlops_guardrails.deploy.rehearsal.endpoint_host import EndpointHost
@@ -69,9 +70,12 @@ class GuardrailController:
     """Runs updates on `host`; reads alarms through `cloudwatch` (boto3 client) and publishes metrics to it."""
 
     def __init__(self, host: EndpointHost, *, clock: CompressedClock, cloudwatch=None, poll_seconds: float = 10.0,
-                 provision_seconds: float = 0.0, on_event: Callable[[Event], None] | None = None) -> None:
+                 provision_seconds: float = 0.0, on_event: Callable[[Event], None] | None = None,
+                 metric_delay_seconds: float = DEFAULT_INGESTION_DELAY_SECONDS) -> None:
         self.host, self.clock, self.cloudwatch = host, clock, cloudwatch
         self.poll_seconds, self.provision_seconds = poll_seconds, provision_seconds
+        # CloudWatch's ingestion delay: an alarm judges a period only once its data have arrived.
+        self.metric_delay_seconds = metric_delay_seconds
         self.on_event = on_event
         self.phase = "before update"
 
@@ -93,7 +97,7 @@ class GuardrailController:
     def _start(self, name: str, fleet: FleetSpec, plan: Plan, alarm_names: list[str]) -> _Run:
         watcher = None
         if alarm_names and self.cloudwatch is not None:
-            watcher = AlarmWatcher(self.cloudwatch, alarm_names, self.host.metrics)
+            watcher = AlarmWatcher(self.cloudwatch, alarm_names, self.host.metrics, self.metric_delay_seconds)
             watcher.load()
         weights = {v.name: v.weight for v in fleet.variants}
         run = _Run(name, fleet, plan, watcher, self.clock.elapsed(), weights, fleet.instance_counts(),

@@ -17,6 +17,7 @@ from mlops_guardrails.deploy.rehearsal.fleets import Fleet, FleetSpec, SplitCoun
 from mlops_guardrails.deploy.rehearsal.metrics import MetricStore
 from mlops_guardrails.deploy.rehearsal.models import LoadedModel, ModelFailure, load_model
 from mlops_guardrails.deploy.rehearsal.serving_formats import success_status
+from mlops_guardrails.deploy.stage_test import MODEL_LATENCY_HEADER
 
 MAX_BODY_BYTES = 6 * 1024 * 1024  # InvokeEndpoint's documented 6 MB payload limit
 ACCOUNT = "123456789012"  # moto's default account: the emulator's ARNs use it too
@@ -56,6 +57,7 @@ class Answer:
     variant: str
     config_name: str
     status: int = 200  # the container's success status: 204 for an empty request body
+    model_latency_us: float = 0.0
 
 
 class EndpointHost:
@@ -251,14 +253,32 @@ class EndpointHost:
     def _serve(self, endpoint, fleet, variant, model, body, content_type, accept, inference_id, started) -> Answer:
         model_started = time.perf_counter()
         try:
-            output, output_type = model.invoke(body, content_type, accept, self.clock.elapsed() - fleet.started)
-        except ModelFailure as failure:
-            self._record(endpoint.name, variant, fleet, started, model_started, failure.status)
-            raise _model_error(endpoint.name, variant, failure, fleet.config_name) from failure
+            (output, output_type), model_us = self._timed(model, body, content_type, accept, fleet)
+        except _TimedFailure as timed:
+            self._record(endpoint.name, variant, fleet, started, model_started, timed.failure.status, timed.model_us)
+            raise _model_error(endpoint.name, variant, timed.failure, fleet.config_name) from timed.failure
         status = success_status(body)
-        self._record(endpoint.name, variant, fleet, started, model_started, status)
+        self._record(endpoint.name, variant, fleet, started, model_started, status, model_us)
         self._capture(endpoint.name, fleet, variant, body, content_type, output, output_type, inference_id)
-        return Answer(output, output_type, _hosting_variant(fleet, variant), fleet.config_name, status)
+        return Answer(output, output_type, _hosting_variant(fleet, variant), fleet.config_name, status, model_us)
+
+    def _timed(self, model: LoadedModel, body, content_type, accept, fleet: Fleet | None):
+        """(the model's answer, its ModelLatency in us). ModelLatency is the model's own work as SageMaker
+        measures the container: here the CPU time of the thread that ran it plus the fault's declared
+        latency (serving.json), never the wall time of a process a busy machine can hold up. The fault's
+        latency is still waited out, on the host's clock, so clients see a slow model."""
+        serving = None if fleet is None else self.clock.elapsed() - fleet.started
+        injected = model.injected_latency_seconds(serving)
+        cpu_started = time.thread_time()
+        try:
+            answer = model.invoke(body, content_type, accept, serving, wait=self._wait)
+        except ModelFailure as failure:
+            raise _TimedFailure(failure, (time.thread_time() - cpu_started + injected) * 1e6) from failure
+        return answer, (time.thread_time() - cpu_started + injected) * 1e6
+
+    def _wait(self, simulated_seconds: float) -> None:
+        # A real pause scaled to the clock: never clock.sleep, whose sleeper moves a stepped clock.
+        time.sleep(self.clock.real_seconds(simulated_seconds))
 
     def _mirror(self, name, fleet, body, content_type, accept, inference_id) -> None:
         """Send a copy to the shadow variant; its answer is captured and recorded, never returned."""
@@ -267,11 +287,11 @@ class EndpointHost:
         def run() -> None:
             started = time.perf_counter()
             try:
-                output, output_type = fleet.shadow_model.invoke(body, content_type, accept)
-            except ModelFailure as failure:
-                self._record(name, variant, fleet, started, started, failure.status)
+                (output, output_type), model_us = self._timed(fleet.shadow_model, body, content_type, accept, None)
+            except _TimedFailure as timed:
+                self._record(name, variant, fleet, started, started, timed.failure.status, timed.model_us)
                 return
-            self._record(name, variant, fleet, started, started, success_status(body))
+            self._record(name, variant, fleet, started, started, success_status(body), model_us)
             self._capture(name, fleet, variant, body, content_type, output, output_type, inference_id)
 
         try:
@@ -279,9 +299,7 @@ class EndpointHost:
         except RuntimeError:
             pass  # the host is stopping: a mirrored copy is best effort, like SageMaker's
 
-    def _record(self, name, variant, fleet, started, model_started, status) -> None:
-        now = time.perf_counter()
-        model_us = (now - model_started) * 1e6
+    def _record(self, name, variant, fleet, started, model_started, status, model_us) -> None:
         component = variant if fleet.spec.components else None  # a component's own metrics
         self.metrics.record_invocation(
             endpoint=name, variant=_hosting_variant(fleet, variant), inference_component=component,
@@ -298,6 +316,14 @@ class EndpointHost:
                                 response_type=output_type, inference_time=when, inference_id=inference_id,
                                 config=fleet.capture.config)
         fleet.capture.add(name, variant, record, when)
+
+
+class _TimedFailure(Exception):
+    """A model failure with the ModelLatency it took (a failing request is timed too)."""
+
+    def __init__(self, failure: ModelFailure, model_us: float) -> None:
+        super().__init__(str(failure))
+        self.failure, self.model_us = failure, model_us
 
 
 class _Server(ThreadingHTTPServer):
@@ -350,6 +376,7 @@ def _handler_for(host: EndpointHost) -> type[BaseHTTPRequestHandler]:
                 "Content-Type": answer.content_type,
                 "x-Amzn-Invoked-Production-Variant": answer.variant,
                 CONFIG_HEADER: answer.config_name,
+                MODEL_LATENCY_HEADER: f"{answer.model_latency_us:.0f}",
                 "x-amzn-RequestId": request_id,
             })
 

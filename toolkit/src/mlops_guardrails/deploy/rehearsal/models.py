@@ -7,6 +7,7 @@ import tarfile
 import tempfile
 import threading
 import time
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlparse
@@ -85,16 +86,26 @@ class LoadedModel:
         ratio = self.behaviour.fail_ratio
         return int((n + 1) * ratio) > int(n * ratio)
 
+    def injected_latency_seconds(self, serving_seconds: float | None = None) -> float:
+        """The fault's added latency for a request now (0 for a healthy model): a declared cost, so what the
+        alarms judge never depends on how long a sleep took on a busy machine.
+
+        serving_seconds: how long the fleet has served (simulated); None = unknown, the fault applies."""
+        leaking = serving_seconds is None or serving_seconds >= self.behaviour.slow_after_seconds
+        return self.behaviour.extra_latency_ms / 1000.0 if leaking else 0.0
+
     def invoke(self, body: bytes, content_type: str | None, accept: str | None,
-               serving_seconds: float | None = None) -> tuple[bytes, str]:
+               serving_seconds: float | None = None, wait=None) -> tuple[bytes, str]:
         """(body, Content-Type) as the container's /invocations answers (status: serving_formats.success_status);
         raises ModelFailure for its errors. The checks run in the container's order (serve.invocations):
         empty body, payload, prediction, Accept.
 
-        serving_seconds: how long the fleet has served (simulated); None = unknown, the fault applies."""
-        leaking = serving_seconds is None or serving_seconds >= self.behaviour.slow_after_seconds
-        if self.behaviour.extra_latency_ms and leaking:
-            time.sleep(self.behaviour.extra_latency_ms / 1000.0)
+        serving_seconds: how long the fleet has served (simulated); None = unknown, the fault applies.
+        wait: how the fault's latency is waited out (default time.sleep, in real seconds; the endpoint host
+        waits it on its clock)."""
+        extra = self.injected_latency_seconds(serving_seconds)
+        if extra:
+            (wait or time.sleep)(extra)
         if self._should_fail():
             raise ModelFailure(500, "rehearsal fault injected by serving.json (fail_ratio)")
         if not body:
@@ -139,11 +150,31 @@ def read_artifact(source: str) -> bytes:
     return path.read_bytes()
 
 
+# What another kind of model archive holds, by SageMaker's conventions: the host names it before refusing it.
+OTHER_MODEL_KINDS = (
+    ("code/inference.py", "a framework-container model (an inference script in code/inference.py: SKLearn, "
+                          "PyTorch or TensorFlow serving)"),
+    ("saved_model.pb", "a TensorFlow SavedModel"),
+    ("model.pth", "a PyTorch model"),
+    ("model.joblib", "a scikit-learn model (joblib)"),
+)
+
+
+def missing_model_file(source: str, members: dict) -> InputError:
+    """The archive holds no `xgboost-model`: say what it looks like instead, and what the host plays."""
+    names = sorted(members)
+    kind = next((what for marker, what in OTHER_MODEL_KINDS
+                 if any(name == marker or name.endswith("/" + marker) for name in names)), None)
+    found = f"found {names}" + (f": {kind}" if kind else "")
+    return InputError(f"model artifact: {source}: no `{MODEL_FILE}` inside ({found}); the rehearsal host and "
+                      "the stage test play SageMaker's built-in XGBoost models (xgboost-model) only")
+
+
 def load_model(source: str) -> LoadedModel:
     """model.tar.gz (path or s3:// URI) -> LoadedModel; the archive must hold `xgboost-model`."""
     members = _untar(read_artifact(source), source)
     if MODEL_FILE not in members:
-        raise InputError(f"model artifact: {source}: no `{MODEL_FILE}` inside (found {sorted(members)})")
+        raise missing_model_file(source, members)
     booster, model_format = load_booster(members[MODEL_FILE], f"{source}/{MODEL_FILE}")
     behaviour = ServingBehaviour()
     if SERVING_FILE in members:
@@ -209,8 +240,8 @@ def _untar(data: bytes, source: str) -> dict[str, bytes]:
                 for member in archive.getmembers()
                 if member.isfile()
             }
-    except tarfile.TarError as error:
-        reason = " ".join(str(error).split())  # tarfile lists every method it tried, one a line
+    except (tarfile.TarError, EOFError, zlib.error, OSError) as error:  # the stream's own errors too: gzip cut short
+        reason = " ".join(str(error).split()) or type(error).__name__  # tarfile lists every method it tried, one a line
         raise InputError(f"model artifact: {source}: not a tar archive (truncated or corrupt): {reason}") from error
 
 
@@ -233,5 +264,5 @@ def with_behaviour(source: str, target: Path, behaviour: dict) -> Path:
     parse_behaviour(json.dumps(behaviour), str(target))
     members = _untar(read_artifact(source), source)
     if MODEL_FILE not in members:
-        raise InputError(f"model artifact: {source}: no `{MODEL_FILE}` inside (found {sorted(members)})")
+        raise missing_model_file(source, members)
     return write_artifact(target, members[MODEL_FILE], behaviour)

@@ -5,6 +5,7 @@ from pathlib import Path
 
 import numpy as np
 
+from mlops_guardrails.deploy.cloudwatch_timing import DEFAULT_INGESTION_DELAY_SECONDS
 from mlops_guardrails.errors import InputError
 from mlops_guardrails.deploy.inference_components import component_name
 from mlops_guardrails.deploy.json_input import read_text
@@ -110,7 +111,8 @@ def rehearse_rollout(*, host: EndpointHost, clock: CompressedClock, cloudwatch, 
                      blue: FleetSpec, green: FleetSpec, deployment_config: dict, alarms: dict, rows: list[str],
                      max_requests: int = 2000, max_seconds: float = 120.0, rate_per_second: float | None = 150.0,
                      poll_seconds: float = 10.0, provision_seconds: float = 0.0,
-                     on_event: Callable[[Event], None] | None = None) -> RolloutResult:
+                     on_event: Callable[[Event], None] | None = None,
+                     metric_delay_seconds: float = DEFAULT_INGESTION_DELAY_SECONDS) -> RolloutResult:
     """Serve blue, create the stage alarms over green, send traffic, run the guarded update, count answers.
 
     The endpoint is created on `blue` unless the host already serves it. The stage's two alarms are added
@@ -124,7 +126,8 @@ def rehearse_rollout(*, host: EndpointHost, clock: CompressedClock, cloudwatch, 
                                     variants=[v.hosted_on or v.name for v in green.variants], alarms=alarms,
                                     components=components)
     controller = GuardrailController(host, clock=clock, cloudwatch=cloudwatch, poll_seconds=poll_seconds,
-                                     provision_seconds=provision_seconds, on_event=on_event)
+                                     provision_seconds=provision_seconds, on_event=on_event,
+                                     metric_delay_seconds=metric_delay_seconds)
     traffic = TrafficClient(endpoint_name=endpoint_name, rows=rows, blue_config=host.serving_config(endpoint_name),
                             green_config=green.config_name, phase=lambda: controller.phase, endpoint_url=host.url,
                             max_requests=max_requests, max_seconds=max_seconds, rate_per_second=rate_per_second,

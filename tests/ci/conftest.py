@@ -1,0 +1,7 @@
+"""The workflow runner and the `aws` stand-in are imported from this folder."""
+import sys
+from pathlib import Path
+
+HERE = str(Path(__file__).resolve().parent)
+if HERE not in sys.path:
+    sys.path.insert(0, HERE)
