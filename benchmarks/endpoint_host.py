@@ -28,12 +28,12 @@ os.environ.setdefault("AWS_DEFAULT_REGION", "us-east-1")
 import numpy as np  # noqa: E402
 import xgboost  # noqa: E402
 
-from deploy.emulator import FAKE_CREDENTIALS, embedded_emulator  # noqa: E402
-from deploy.rehearsal import (CompressedClock, EndpointHost, fleet_spec, load_model, read_stage_config,  # noqa: E402
+from mlops_guardrails.emulator import FAKE_CREDENTIALS, embedded_emulator  # noqa: E402
+from mlops_guardrails.deploy.rehearsal import (CompressedClock, EndpointHost, fleet_spec, load_model, read_stage_config,  # noqa: E402
                               rehearse_rollout, sample_rows, with_behaviour, write_artifact)
-from deploy.rehearsal.endpoint_host import CONFIG_HEADER  # noqa: E402
-from deploy.rehearsal.fleets import FleetSpec, VariantSpec  # noqa: E402
-from deploy.rehearsal.traffic import TrafficClient, _runtime_client  # noqa: E402
+from mlops_guardrails.deploy.rehearsal.endpoint_host import CONFIG_HEADER  # noqa: E402
+from mlops_guardrails.deploy.rehearsal.fleets import FleetSpec, VariantSpec  # noqa: E402
+from mlops_guardrails.deploy.rehearsal.traffic import TrafficClient, _runtime_client  # noqa: E402
 
 CLIENT_THREADS = (1, 4, 16)
 

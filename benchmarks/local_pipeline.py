@@ -31,7 +31,7 @@ MSE = re.compile(r"^test-set MSE: ([\d.]+)", re.M)
 ROW = re.compile(r"^\s+(\S+)\s+(\S+)\s+(Succeeded|Failed)\s+([\d.]+)s$")
 SCRIPTS = {  # step name -> the module whose main() the step runs, in the pipeline's order
     "PreprocessAbaloneData": "pipelines.abalone.preprocess",
-    "TrainAbaloneModel": "pipelines.local.xgboost_algorithm",
+    "TrainAbaloneModel": "mlops_guardrails.local.xgboost_algorithm",
     "DataQualityBaseline": "pipelines.abalone.baseline",
     "EvaluateAbaloneModel": "pipelines.abalone.evaluate",
 }
@@ -64,7 +64,7 @@ print(seconds)
 def script_times(work: Path) -> dict[str, float]:
     """Each step's script, its main() alone, on the job folder the run left (same inputs), under the
     Python environment the step ran over (the XGBoost container's for the steps on its image)."""
-    from pipelines.local.warm_start import _base_python
+    from mlops_guardrails.local.warm_start import _base_python
 
     times = {}
     for step, module_name in SCRIPTS.items():
@@ -79,7 +79,7 @@ def start_times() -> dict[str, list[float]]:
     """A step process that only imports the step libraries (what every step of this pipeline starts
     with), and an empty one: warm-started from the forkserver, and as a plain process (as a step on
     another interpreter, e.g. a separate training environment, always runs)."""
-    from pipelines.local import warm_start
+    from mlops_guardrails.local import warm_start
 
     scripts = {"imports only": "import " + ", ".join(warm_start.PRELOAD) + "\n", "empty": ""}
     times: dict[str, list[float]] = {}
@@ -107,14 +107,14 @@ def training_process_seconds(work: Path) -> dict[str, float]:
     """The training step's process (start, import, read, train, save) under the XGBoost 1.7-1 container's
     Python, which the local run uses, and under .venv's xgboost 3, which it used before: what the
     container's environment costs a run."""
-    from pipelines.local import xgboost_env
+    from mlops_guardrails import xgboost_env
 
     [ml_root] = [p.parent for p in work.rglob("input/config/inputdataconfig.json")]
     timings = {}
     for label, python in (("xgboost 1.7.4 (.venv-xgboost-1.7)", str(xgboost_env.python_for("1.7-1"))),
                           ("xgboost 3 (.venv, before)", sys.executable)):
         start = time.perf_counter()
-        subprocess.run([python, "-m", "pipelines.local.xgboost_algorithm", str(ml_root.parent.parent)],
+        subprocess.run([python, "-m", "mlops_guardrails.local.xgboost_algorithm", str(ml_root.parent.parent)],
                        cwd=SEED, capture_output=True, check=True)
         timings[label] = time.perf_counter() - start
     return timings
@@ -125,7 +125,7 @@ def main() -> int:
     os.chdir(SEED)
     print(f"local pipeline (seed-build: python -m pipelines.run_local), {ROUNDS} paired rounds, "
           f"min / median / max")
-    from pipelines.local import xgboost_env
+    from mlops_guardrails import xgboost_env
 
     xgboost_env.python_for("1.7-1")  # built on first use, once: not part of a run's time
     mse = set()
@@ -142,7 +142,7 @@ def main() -> int:
             cached.append(total)
             step_runs.append(steps)
             print(f"  round {number + 1}: cold {cold[-1]:.2f} s, cached {cached[-1]:.2f} s", flush=True)
-        print(f"  step processes: {next(l for l in out.splitlines() if l.startswith('step processes:'))[16:]}")
+        print(f"  step processes: {next(line for line in out.splitlines() if line.startswith('step processes:'))[16:]}")
         assert len(mse) == 1, f"every run has the same test-set MSE: {sorted(mse)}"
         print(f"  test-set MSE of every run: {mse.pop()}")
         floors = [script_times(Path(work)) for _ in range(ROUNDS)]

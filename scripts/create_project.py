@@ -62,7 +62,7 @@ def model_problems(request: dict) -> list[str]:
     shape = botocore.session.get_session().get_service_model("sagemaker").operation_model("CreateProject").input_shape
     report = ParamValidator().validate(request, shape)
     problems = [line.strip() for line in report.generate_report().splitlines()] if report.has_errors() else []
-    from deploy import aws_formats  # script_errors puts the deploy seed on the import path
+    from mlops_guardrails import aws_formats  # script_errors puts the deploy seed on the import path
 
     return problems + aws_formats.shape_problems(request, shape)  # what the validator leaves out: max, patterns
 

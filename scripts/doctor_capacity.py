@@ -44,7 +44,7 @@ PROJECT_QUOTAS = (
 def per_project(project_template: dict) -> dict[str, int]:
     """How many of each quota's resource one project creates, counted in the synthesized template (CodeCommit
     path, single account: the default parameters)."""
-    from template.resolve import resolve_template
+    from resolve import resolve_template
 
     resolved = resolve_template(project_template, {"SageMakerProjectName": "count", "SageMakerProjectId": "p-count0000000"})
     counts = Counter(r["Type"] for r in resolved["Resources"].values())

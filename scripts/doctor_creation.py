@@ -172,7 +172,7 @@ def names_in_use(ctx: "Context", name: str) -> list[tuple[str, str]]:
     """The names without the project id that must be free (the project, its stage endpoints and stacks): each
     one taken, with the command that deletes it."""
     from botocore.exceptions import ClientError
-    from deploy import stage_names
+    from mlops_guardrails.deploy import stage_names
 
     taken = []
     probes = [("sagemaker#projects", "describe_project", {"ProjectName": name}, f"project {name}",

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 import s3_template
 from iam_policy import ALLOW, PolicyError, Principal, Request
+from mlops_guardrails import WHEEL_NAME  # publish uploads the toolkit's wheel beside the seeds
 
 # The project tags a creation request carries (SageMaker passes both); the launch role names resources after them.
 PROJECT_TAG = {"aws:RequestTag/sagemaker:project-id": "p-doctor000000",
@@ -55,7 +56,7 @@ def publish_requests(place: Place, stack: str, created_types: list[str]) -> list
     stack_arn = place.arn("cloudformation", f"stack/{stack}/*")
     requests = [Request("sts:GetCallerIdentity", "*"), Request("s3:ListBucket", bucket)]
     requests += [Request("s3:PutObject", place.object(name)) for name in (
-        "seed-build.zip", "seed-deploy.zip", "sagemaker-project.json", "sagemaker-project-target-account.json")]
+        "seed-build.zip", "seed-deploy.zip", WHEEL_NAME, "sagemaker-project.json", "sagemaker-project-target-account.json")]
     requests += [Request(f"cloudformation:{a}", stack_arn) for a in ("DescribeStacks", "CreateStack", "UpdateStack",
                                                                     "ListStackResources")]
     requests.append(Request("iam:GetPolicy", place.boundary_arn))

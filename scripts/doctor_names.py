@@ -61,9 +61,9 @@ def rule_problem(derived: DerivedName) -> str | None:
 
 def derived_names(project_template: dict, project_name: str) -> list[DerivedName]:
     """The project stack's names (resolved for the project), then the deploy seed's and the build pipeline's."""
-    from deploy import stage_names
-    from deploy.inference_components import component_name
-    from template.resolve import resolve_template
+    from mlops_guardrails.deploy import stage_names
+    from mlops_guardrails.deploy.inference_components import component_name
+    from resolve import resolve_template
 
     resolved = resolve_template(project_template, {"SageMakerProjectName": project_name,
                                                    "SageMakerProjectId": SAMPLE_PROJECT_ID})

@@ -132,7 +132,7 @@ def _resource_matches(pattern, request: Request) -> bool:
 
 def _text(value) -> str:
     if not isinstance(value, str):
-        raise PolicyError(f"{value!r}: an unresolved intrinsic; resolve the template first (template.resolve)")
+        raise PolicyError(f"{value!r}: an unresolved intrinsic; resolve the template first (resolve.py)")
     return value
 
 
@@ -160,7 +160,7 @@ class Principal:
 
 
 def role_principals(resolved_template: dict, boundaries: dict[str, list[dict]] | None = None) -> dict[str, Principal]:
-    """Every AWS::IAM::Role of a resolved template (template.resolve) with its inline and attached-policy
+    """Every AWS::IAM::Role of a resolved template (resolve.py) with its inline and attached-policy
     statements; a role's PermissionsBoundary is looked up in `boundaries` (ARN -> statements) or, when it names
     a managed policy of the same template (`<LogicalId>`), read from it."""
     resources = resolved_template["Resources"]

@@ -76,14 +76,9 @@ def rendered_endpoint_template(configs: dict[str, str] = SHIPPED_CONFIGS) -> tup
     not. `configs` maps each stage to a config file under seed-deploy/."""
     if not (SEED_DEPLOY / "endpoint-template.yml").exists():
         return None, "seed-deploy/endpoint-template.yml is absent"
-    sys.path.insert(0, str(SEED_DEPLOY))
-    try:
-        from deploy.stage_config import load_stage_config
-        from deploy.template_render import ResolvedStage, render, to_yaml
-    except ImportError as error:
-        return None, f"seed-deploy's renderer cannot be imported ({error})"
-    finally:
-        sys.path.remove(str(SEED_DEPLOY))
+    from mlops_guardrails.deploy.stage_config import load_stage_config
+    from mlops_guardrails.deploy.template_render import ResolvedStage, load_base, render, to_yaml
+
     stages = {}
     for stage, name in configs.items():
         config = load_stage_config(SEED_DEPLOY / name)
@@ -95,7 +90,7 @@ def rendered_endpoint_template(configs: dict[str, str] = SHIPPED_CONFIGS) -> tup
         packages = {name: f"arn:aws:sagemaker:us-east-1:123456789012:model-package/group/{n}"
                     for n, name in enumerate(names, start=1)}
         stages[stage] = ResolvedStage(stage, config, packages, PLACEHOLDER_BASELINE)
-    return to_yaml(render(stages)), f"rendered from {' and '.join(configs.values())}"
+    return to_yaml(render(stages, load_base(SEED_DEPLOY / "endpoint-template.yml"))), f"rendered from {' and '.join(configs.values())}"
 
 
 def endpoint_variants() -> dict[str, str]:

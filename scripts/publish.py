@@ -1,5 +1,6 @@
-"""Publish the project template: synth, lint, zip the seeds, upload them, and deploy the Service Catalog
-portfolio or (--s3-template) make it an S3-based project template with its launch role."""
+"""Publish the project template: synth, lint, zip the seeds, build the toolkit's wheel (mlops-guardrails, which
+the seeds pin), upload them, and deploy the Service Catalog portfolio or (--s3-template) make it an S3-based
+project template with its launch role."""
 import argparse
 import contextlib
 import ipaddress
@@ -18,6 +19,8 @@ from cdk_apps import ROOT, TEMPLATES_DIR, Synthesis, synthesize
 from lint import cfn_lint
 from script_errors import ScriptError, ScriptInputError, run_command
 from seed_zips import zip_seeds
+from toolkit_wheel import VERSION as TOOLKIT_VERSION
+from toolkit_wheel import build_wheel
 
 PROJECT_TEMPLATE = "sagemaker-project"
 TARGET_TEMPLATE = "sagemaker-project-target-account"
@@ -54,7 +57,7 @@ class PublishInputError(PublishError, ScriptInputError):
 class Options:
     """What to publish and where."""
 
-    version: str = "1.0.0"
+    version: str = TOOLKIT_VERSION  # the product version; the toolkit's by default, so the two names agree
     asset_bucket: str | None = None
     studio_role_arns: list[str] = field(default_factory=list)
     stack_name: str = PORTFOLIO_STACK
@@ -123,7 +126,7 @@ def validate(options: Options) -> None:
 
 def format_problem(field: str, value: str, kind: str) -> str | None:
     """AWS's format for a bucket name or a role ARN (the deploy seed's aws_formats: S3's naming rules, IAM's ARN)."""
-    from deploy import aws_formats  # script_errors puts the deploy seed on the import path
+    from mlops_guardrails import aws_formats  # script_errors puts the deploy seed on the import path
 
     return aws_formats.problem(field, value, kind)
 
@@ -505,8 +508,10 @@ def publish(options: Options, *, synthesis: Synthesis | None = None, progress=pr
     if options.s3_template:  # made and checked once, before anything is uploaded (about 0.3 s of pure-Python YAML)
         progress(f"==> writing {s3_template.YAML_KEY} (checked to parse to the same template as the JSON)")
         template_yaml = project_template_yaml(synthesis)
-    progress("==> zipping the seeds")
-    seeds = zip_seeds(ROOT / "build" / "publish", version=options.version)
+    progress("==> zipping the seeds, building the toolkit's wheel")
+    # The wheel travels with the seeds: the template's ToolkitWheelKey names it under the same prefix.
+    seeds = {**zip_seeds(ROOT / "build" / "publish", version=options.version),
+             "toolkit": build_wheel(ROOT / "build" / "publish")}
     lines = plan(options, bucket, synthesis, seeds)
     if options.dry_run:
         progress("==> dry run: would")
@@ -532,7 +537,8 @@ def publish(options: Options, *, synthesis: Synthesis | None = None, progress=pr
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, epilog=EXAMPLES,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--version", default="1.0.0", help="product version name (default: 1.0.0)")
+    parser.add_argument("--version", default=TOOLKIT_VERSION,
+                        help=f"product version name (default: the toolkit's, {TOOLKIT_VERSION})")
     parser.add_argument("--asset-bucket", help="bucket for templates and seeds (default: the CDK bootstrap bucket)")
     parser.add_argument("--studio-role-arn", action="append", default=[], dest="studio_role_arns",
                         help="Studio execution role that sees the product (repeat for several)")

@@ -1,17 +1,12 @@
 """The repository scripts' one exception family, and the edge where each script's main() catches it once.
 
 Every error that ends a script is one line on stderr, `error: ...`, with what to do next; --debug adds
-the traceback. Other errors are worded as the deploy seed words them (deploy.errors.describe): an AWS
+the traceback. Other errors are worded as the toolkit words them (mlops_guardrails.errors.describe): an AWS
 error names the call, the resource and what to check; a path the system refuses names the path.
 """
 import sys
 import traceback
 from collections.abc import Callable
-from pathlib import Path
-
-SEED_DEPLOY = Path(__file__).resolve().parent.parent / "seed-deploy"
-if str(SEED_DEPLOY) not in sys.path:  # scripts may import the seeds (never the reverse): aws_errors, aws_formats
-    sys.path.append(str(SEED_DEPLOY))
 
 
 class ScriptError(Exception):
@@ -30,7 +25,7 @@ def describe(error: Exception) -> tuple[str, int]:
     """The one line and exit code a script reports for the error that ended it."""
     if isinstance(error, ScriptError):
         return " ".join(str(error).split()), error.exit_code
-    from deploy import errors  # AWS errors, paths and bugs are worded as the deploy seed words them
+    from mlops_guardrails import errors  # AWS errors, paths and bugs are worded as the seeds' commands word them
 
     return errors.describe(error)
 

@@ -9,7 +9,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 SEEDS = ("seed-build", "seed-deploy")
-EXCLUDED_PARTS = {"__pycache__", ".pytest_cache", ".cache", "build", "demo-output", ".git"}
+EXCLUDED_PARTS = {"__pycache__", ".pytest_cache", ".cache", "build", "demo-output", ".git",
+                  "wheels"}  # the toolkit wheel a buildspec or a developer fetched (README.md: "Install")
 VENV_PREFIX = ".venv"  # .venv and the XGBoost container's .venv-xgboost-1.7 (built inside a seed when run alone)
 FIXED_TIME = (1980, 1, 1, 0, 0, 0)  # same bytes for the same files: uploads and versions stay reproducible
 # In the zip and so in the repository's first commit: which version the repository started from.

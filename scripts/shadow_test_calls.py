@@ -72,10 +72,10 @@ def record(*, role_arn: str, endpoint: str, candidate: str, group: str, capture_
     import boto3
     from botocore.stub import Stubber
 
-    from deploy import cli
+    from mlops_guardrails.deploy import cli
 
     client = boto3.client("sagemaker", region_name=region, aws_access_key_id="testing",
-                          aws_secret_access_key="testing")  # fake credentials: the Stubber answers every call
+                          aws_secret_access_key="testing")  # noqa: S106 - fake credentials: the Stubber answers every call
     commands = [["start", "--name", name, "--endpoint", endpoint, "--candidate-model", candidate,
                  "--role-arn", role_arn, "--model-package-group", group, "--sampling-percentage", "20",
                  "--capture-destination", capture_destination],

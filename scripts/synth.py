@@ -18,7 +18,7 @@ def bucket_problem(bucket: str | None) -> str | None:
     """S3's bucket naming rules (the deploy seed's aws_formats), checked before anything is synthesized."""
     if bucket is None:
         return None
-    from deploy import aws_formats  # script_errors puts the deploy seed on the import path
+    from mlops_guardrails import aws_formats  # script_errors puts the deploy seed on the import path
 
     return aws_formats.problem("--seed-bucket", bucket, "bucket")
 

@@ -54,7 +54,7 @@ def main(argv: list[str] | None = None) -> int:
 
 def rehearse(args, progress=print) -> int:
     """The rehearsal, step by step; returns 0 when every check held."""
-    from deploy.emulator import FAKE_CREDENTIALS, embedded_emulator
+    from mlops_guardrails.emulator import FAKE_CREDENTIALS, embedded_emulator
 
     os.environ.update(FAKE_CREDENTIALS)
     (args.out / f"{PROJECT}.json").unlink(missing_ok=True)  # a rehearsal starts from nothing

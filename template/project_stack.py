@@ -122,6 +122,7 @@ class ProjectStack(cdk.Stack):
         self.registry.grant_read(roles.cloudformation)
         self.repos.grant_pull(roles.codepipeline)
         self.builds.grant_start(roles.codepipeline)
+        self.builds.grant_toolkit_read(roles.codebuild)
         self.pipelines.grant_start(roles.events)
         self.cross_account.grant_assume(pipeline_role=roles.codepipeline, codebuild_role=roles.codebuild)
         for statement in policies.pipeline_job_statements(pipeline_role_arn=roles.sagemaker_pipeline.role_arn):

@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-for path in (ROOT, ROOT / "scripts", ROOT / "service-catalog", ROOT / "seed-deploy"):
+for path in (ROOT, ROOT / "scripts", ROOT / "service-catalog"):
     if str(path) not in sys.path:
         sys.path.insert(0, str(path))
 
@@ -13,9 +13,12 @@ import os  # noqa: E402
 
 # The seeds' XGBoost container environment is built once, at the root (Makefile: xgboost-env).
 os.environ.setdefault("XGBOOST_ENVS_DIR", str(ROOT))
+# What renders or rehearses the deploy seed from here uses its endpoint template (the toolkit's default: the
+# folder a command runs in).
+os.environ.setdefault("ENDPOINT_TEMPLATE", str(ROOT / "seed-deploy" / "endpoint-template.yml"))
 
 from cdk_apps import synthesize  # noqa: E402
-from deploy.emulator import FAKE_CREDENTIALS, embedded_emulator, loopback_only  # noqa: E402
+from mlops_guardrails.emulator import FAKE_CREDENTIALS, embedded_emulator, loopback_only  # noqa: E402
 
 
 @pytest.fixture(autouse=True)

@@ -12,10 +12,10 @@ from pathlib import Path
 import pytest
 import xgboost
 
-from deploy.analysis.captures import load_captures
-from deploy.analysis.drift import analyze_drift
-from deploy.rehearsal.capture import CaptureConfig, CaptureWriter, capture_record
-from deploy.rehearsal.models import load_model, write_artifact
+from mlops_guardrails.deploy.analysis.captures import load_captures
+from mlops_guardrails.deploy.analysis.drift import analyze_drift
+from mlops_guardrails.deploy.rehearsal.data_capture import CaptureConfig, CaptureWriter, capture_record
+from mlops_guardrails.deploy.rehearsal.models import load_model, write_artifact
 
 ROOT = Path(__file__).resolve().parent.parent
 BUILD = ROOT / "seed-build"

@@ -1,7 +1,7 @@
 """Across the seam: the build seed's local run trains a model that predicts the same in the XGBoost 1.7-1
 container's serving path and in the deploy seed's endpoint host, on the run's own test split.
 
-The container side is deploy/rehearsal/container_side.py under xgboost 1.7.4 (.venv-xgboost-1.7): our
+The container side is mlops_guardrails/containers/container_side.py under xgboost 1.7.4 (.venv-xgboost-1.7): our
 equivalent of aws/sagemaker-xgboost-container v1.7-1-1's serve_utils.get_loaded_booster and predict,
 with encoder.csv_to_dmatrix's CSV reading. The host answers through boto3's sagemaker-runtime client.
 """
@@ -15,13 +15,14 @@ import boto3
 import numpy as np
 import pytest
 
-from deploy.emulator import FAKE_CREDENTIALS
-from deploy.rehearsal import xgboost_env
-from deploy.rehearsal.endpoint_host import EndpointHost
-from deploy.rehearsal.fleets import FleetSpec, VariantSpec
+from mlops_guardrails.emulator import FAKE_CREDENTIALS
+from mlops_guardrails import xgboost_env
+from mlops_guardrails.deploy.rehearsal import models as rehearsal_models
+from mlops_guardrails.deploy.rehearsal.endpoint_host import EndpointHost
+from mlops_guardrails.deploy.rehearsal.fleets import FleetSpec, VariantSpec
 
 ROOT = Path(__file__).resolve().parent.parent
-CONTAINER_SIDE = ROOT / "seed-deploy" / "deploy" / "rehearsal" / "container_side.py"
+CONTAINER_SIDE = rehearsal_models.CONTAINER_SIDE
 
 
 @pytest.fixture(scope="module")

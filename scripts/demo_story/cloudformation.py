@@ -16,7 +16,7 @@ import yaml
 EMULATED_TYPES = ("AWS::SageMaker::Model", "AWS::SageMaker::EndpointConfig", "AWS::SageMaker::Endpoint")
 REPLACED_ON_CHANGE = ("AWS::SageMaker::Model", "AWS::SageMaker::EndpointConfig")  # every property createOnly
 ALARM_TYPE = "AWS::CloudWatch::Alarm"
-_PLACEHOLDER = re.compile(r"<([A-Za-z0-9]+)(?:\.([A-Za-z0-9]+))?>")  # what template.resolve leaves for Ref/GetAtt
+_PLACEHOLDER = re.compile(r"<([A-Za-z0-9]+)(?:\.([A-Za-z0-9]+))?>")  # what resolve.py leaves for Ref/GetAtt
 NEW_CONFIG = "<EndpointConfig.EndpointConfigName>"  # what the resolver leaves for GetAtt on the new config
 
 
@@ -105,7 +105,7 @@ def emulator_template(template: dict, resolved: dict, alarm_names: dict[str, str
 
 def deploy_stack(session, *, stack: str, template_text: str, configuration: dict) -> StackDeploy:
     """CREATE_UPDATE: create the stack or update it; then the alarms the emulator cannot make."""
-    from template.resolve import resolve_template
+    from resolve import resolve_template
 
     template = load_template(template_text)
     parameters = configuration.get("Parameters", {})

@@ -6,7 +6,7 @@ the guardrail controller under the template's DeploymentConfig with live traffic
 the record back on the old config (which is what verify reads)."""
 from dataclasses import dataclass, field
 
-from deploy.rehearsal import (CaptureConfig, FleetSpec, GuardrailController, Outcome, Tally, TrafficClient,
+from mlops_guardrails.deploy.rehearsal import (CaptureConfig, FleetSpec, GuardrailController, Outcome, Tally, TrafficClient,
                               VariantSpec)
 
 from demo_story import console, emulator_fixes

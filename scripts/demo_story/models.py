@@ -93,7 +93,7 @@ def _mse(session, package: dict) -> float | None:
 def register_faulty(session, project, base: ModelVersion, behaviour: dict, scratch: Path) -> ModelVersion:
     """v3: the base version's real model.tar.gz plus the rehearsal's serving.json (which SageMaker ignores),
     uploaded and registered Pending with the base's metrics and baselines."""
-    from deploy.rehearsal import with_behaviour
+    from mlops_guardrails.deploy.rehearsal import with_behaviour
 
     artifact = with_behaviour(base.model_data_url, scratch / "model.tar.gz", behaviour)
     key = f"{project.name}/faulty/{scratch.name}/model.tar.gz"

@@ -1,4 +1,5 @@
-"""Where the repository's parts live, and the import paths the story needs (the deploy seed, template/)."""
+"""Where the repository's parts live, and the import paths the story needs (template/)."""
+import os
 import sys
 from pathlib import Path
 
@@ -9,7 +10,10 @@ SCRIPTS = ROOT / "scripts"
 TEMPLATES_DIR = ROOT / "build" / "templates"
 DEFAULT_OUTPUT = ROOT / "demo-output"
 
-# scripts/ may import the seeds and template/ (seeds may not import scripts/): put them on the path once.
-for _path in (SEED_DEPLOY, ROOT, SCRIPTS):
+# The story renders and rehearses the deploy seed from here: its endpoint template (mlops_guardrails' default is
+# the folder a command runs in).
+os.environ.setdefault("ENDPOINT_TEMPLATE", str(SEED_DEPLOY / "endpoint-template.yml"))
+# scripts/ may import template/ (the seeds never import scripts/): put it on the path once.
+for _path in (ROOT, SCRIPTS):
     if str(_path) not in sys.path:
         sys.path.insert(0, str(_path))

@@ -23,7 +23,7 @@ class Project:
     name: str
     project_id: str
     bucket: str
-    template: dict = field(repr=False)  # resolved for the parameters (template.resolve)
+    template: dict = field(repr=False)  # resolved for the parameters (resolve.py)
     rule_name: str = ""
     queue_url: str = ""
 
@@ -77,7 +77,7 @@ def synthesize(out_dir: Path) -> Path:
 
 def load_project(template_path: Path, name: str, project_id: str, bucket: str) -> Project:
     """The synthesized template resolved for SageMakerProjectName/SageMakerProjectId as SageMaker passes them."""
-    from template.resolve import resolve_template
+    from resolve import resolve_template
 
     template = json.loads(Path(template_path).read_text())
     resolved = resolve_template(template, {"SageMakerProjectName": name, "SageMakerProjectId": project_id})

@@ -11,11 +11,11 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from deploy import registry
-from deploy.build_stage import BuildEnvironment, template_configuration
-from deploy.rehearsal import TrafficClient
-from deploy.stage_config import load_stage_config
-from deploy.template_render import ResolvedStage, render, to_yaml
+from mlops_guardrails.deploy import registry
+from mlops_guardrails.deploy.build_stage import BuildEnvironment, template_configuration
+from mlops_guardrails.deploy.rehearsal import TrafficClient
+from mlops_guardrails.deploy.stage_config import load_stage_config
+from mlops_guardrails.deploy.template_render import ResolvedStage, render, to_yaml
 
 from demo_story import console
 from demo_story.cloudformation import deploy_stack

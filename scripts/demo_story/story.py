@@ -75,8 +75,8 @@ class _Session:
 def run_story(settings: Settings) -> StoryResult:
     """1 provision, 2 v1, 3 approve -> deploy, 4 v2 canary, 5 faulty v3 rolled back, 6 registry rollback,
     7 A/B and shadow; then the report."""
-    from deploy.emulator import embedded_emulator
-    from deploy.rehearsal import EndpointHost, SteppedClock
+    from mlops_guardrails.emulator import embedded_emulator
+    from mlops_guardrails.deploy.rehearsal import EndpointHost, SteppedClock
 
     result = StoryResult(settings)
     work = settings.work_dir or Path(tempfile.mkdtemp(prefix="mlops-demo-"))

@@ -4,15 +4,16 @@ import socket
 import botocore.client
 import pytest
 
-from pipelines.project import LOCAL_DEFAULTS, from_environment
-from pipelines.run_local import build_definition
+from mlops_guardrails.build.project import LOCAL_DEFAULTS, from_environment
+from mlops_guardrails.build.run_local import build_definition
+from pipelines.run_local import REPO
 
 PROJECT = from_environment(LOCAL_DEFAULTS)
 
 
 @pytest.fixture(scope="module")
 def definition():
-    return build_definition(PROJECT, {})[0]
+    return build_definition(REPO, PROJECT, {})[0]
 
 
 def steps_by_name(definition):
@@ -39,7 +40,7 @@ def test_definition_makes_no_aws_call_and_opens_no_socket(monkeypatch):
     monkeypatch.setattr(botocore.client.BaseClient, "_make_api_call", refuse_api_call)
     monkeypatch.setattr(socket.socket, "connect", refuse_connect)
 
-    text = json.dumps(build_definition(PROJECT, {"max_depth": "4"})[0])
+    text = json.dumps(build_definition(REPO, PROJECT, {"max_depth": "4"})[0])
 
     assert calls == []
     assert json.loads(text)["Version"] == "2020-12-01"

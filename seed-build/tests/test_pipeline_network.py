@@ -5,10 +5,11 @@ import socket
 import botocore.client
 import pytest
 
-from pipelines import network, run_pipeline
-from pipelines.errors import InputError
-from pipelines.project import LOCAL_DEFAULTS, from_environment
-from pipelines.run_local import build_definition
+from mlops_guardrails.build import network, run_pipeline
+from mlops_guardrails.build.project import LOCAL_DEFAULTS, from_environment
+from mlops_guardrails.build.run_local import build_definition
+from mlops_guardrails.errors import InputError
+from pipelines.run_local import REPO
 
 PROJECT = from_environment(LOCAL_DEFAULTS)
 SUBNETS = "subnet-0aaaaaaaaaaaaaaa1,subnet-0bbbbbbbbbbbbbbb2"
@@ -39,7 +40,7 @@ def jobs(definition: dict) -> dict:
 def test_with_the_three_variables_every_job_is_in_the_vpc_isolated_and_keyed(monkeypatch):
     for name, value in {"SUBNET_IDS": SUBNETS, "SECURITY_GROUP_IDS": GROUPS, "KMS_KEY_ARN": KEY}.items():
         monkeypatch.setenv(name, value)
-    found = jobs(build_definition(PROJECT, {})[0])
+    found = jobs(build_definition(REPO, PROJECT, {})[0])
     assert set(found) == JOB_STEPS
     expected = {"vpc": {"Subnets": SUBNETS.split(","), "SecurityGroupIds": [GROUPS]}, "isolated": True,
                 "encrypted_traffic": True, "volume_key": KEY, "output_key": KEY}
@@ -50,7 +51,7 @@ def test_without_a_vpc_jobs_are_still_isolated_and_keyed(monkeypatch):
     for name in ("SUBNET_IDS", "SECURITY_GROUP_IDS"):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("KMS_KEY_ARN", KEY)
-    found = jobs(build_definition(PROJECT, {})[0])
+    found = jobs(build_definition(REPO, PROJECT, {})[0])
     expected = {"vpc": None, "isolated": True, "encrypted_traffic": True, "volume_key": KEY, "output_key": KEY}
     assert found == dict.fromkeys(JOB_STEPS, expected)
 
@@ -58,7 +59,7 @@ def test_without_a_vpc_jobs_are_still_isolated_and_keyed(monkeypatch):
 def test_a_local_run_without_a_key_names_the_local_stand_in(monkeypatch):
     for name in network.VARIABLES:
         monkeypatch.delenv(name, raising=False)
-    found = jobs(build_definition(PROJECT, {})[0])
+    found = jobs(build_definition(REPO, PROJECT, {})[0])
     assert {(j["volume_key"], j["output_key"]) for j in found.values()} == {(network.LOCAL_KEY_ARN,) * 2}
 
 

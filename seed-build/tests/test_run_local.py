@@ -1,15 +1,14 @@
 """run_local end to end against the session's emulator: the real pipeline on the real data."""
 import json
-
 import shutil
 
 import boto3
 import pytest
 
-from conftest import SEED
 from pipelines import code, run_local
 from pipelines.abalone import preprocess
-from pipelines.local import warm_start
+from mlops_guardrails.build.run_local import step_images
+from mlops_guardrails.local import warm_start
 
 
 def use_project(monkeypatch, name):
@@ -146,8 +145,8 @@ def test_the_run_knows_every_steps_environment_from_the_definition_before_any_st
     an image known only once a step has run, or with no local environment, is left for its step to report."""
     import sys
 
-    from pipelines.local import xgboost_env
-    from pipelines.local.container import PROJECT_PRELOAD, XGBOOST_PRELOAD, step_environments
+    from mlops_guardrails import xgboost_env
+    from mlops_guardrails.local.container import PROJECT_PRELOAD, XGBOOST_PRELOAD, step_environments
 
     ecr = "683313688378.dkr.ecr.us-east-1.amazonaws.com"
     sklearn, xgb = f"{ecr}/sagemaker-scikit-learn:1.2-1-cpu-py3", f"{ecr}/sagemaker-xgboost:1.7-1"
@@ -160,7 +159,7 @@ def test_the_run_knows_every_steps_environment_from_the_definition_before_any_st
             {"Name": "Old", "Type": "Training", "Arguments": {"AlgorithmSpecification": {"TrainingImage": f"{ecr}/sagemaker-xgboost:0.90-1"}}},
         ]}},
     ]}
-    images = run_local.step_images(definition, {"Image": xgb})
+    images = step_images(definition, {"Image": xgb})
     assert images == {sklearn, xgb, f"{ecr}/sagemaker-xgboost:0.90-1"}
     assert step_environments(images) == {sys.executable: PROJECT_PRELOAD,
                                          str(xgboost_env.python_for("1.7-1")): XGBOOST_PRELOAD}

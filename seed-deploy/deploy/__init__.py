@@ -1,1 +1,1 @@
-"""The model-deploy repo's library: stage configs, model selection, verify, rollback and the offline rehearsal."""
+"""`python -m deploy COMMAND`: this repo's entry to the pinned mlops_guardrails package (requirements.txt)."""

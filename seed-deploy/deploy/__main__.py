@@ -1,6 +1,6 @@
-"""Entry point for `python -m deploy`."""
+"""Entry point for `python -m deploy`: the commands live in the pinned mlops_guardrails package."""
 import sys
 
-from deploy.cli import main
+from mlops_guardrails.deploy.cli import main
 
 sys.exit(main())

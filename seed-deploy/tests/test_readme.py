@@ -20,7 +20,7 @@ def contents_paths() -> list[str]:
 
 def test_contents_table_names_existing_paths():
     paths = contents_paths()
-    assert "docs/analysis.md" in paths and "deploy/rehearsal/" in paths
+    assert "docs/analysis.md" in paths and "endpoint-template.yml" in paths
     assert [p for p in paths if not (SEED / p).exists()] == []
 
 

@@ -24,7 +24,10 @@ class BuildProjects(Construct):
         self.network = network
         common = {"SAGEMAKER_PROJECT_NAME": params.project_name, "SAGEMAKER_PROJECT_ID": params.project_id,
                   "MODEL_PACKAGE_GROUP_NAME": model_package_group_name, "ARTIFACT_BUCKET": artifact_bucket_name,
-                  "AWS_REGION": cdk.Aws.REGION, **network.environment(key.key_arn), **packages_environment}
+                  "AWS_REGION": cdk.Aws.REGION, **network.environment(key.key_arn), **packages_environment,
+                  # The buildspecs install the seeds' pinned mlops-guardrails from here (no public index).
+                  "TOOLKIT_WHEEL_URI": f"s3://{params.seed_bucket}/{params.toolkit_wheel_key}"}
+        self._toolkit_wheel_arn = f"arn:{cdk.Aws.PARTITION}:s3:::{params.seed_bucket}/{params.toolkit_wheel_key}"
         self.model_build = self._project("ModelBuild", f"{params.prefix}-modelbuild", BUILD_SPEC, role, key,
                                          {**common, "SAGEMAKER_PIPELINE_ROLE_ARN": pipeline_role_arn},
                                          "Runs the SageMaker Pipeline of the model-build repository")
@@ -63,6 +66,11 @@ class BuildProjects(Construct):
     def all(self) -> list[codebuild.PipelineProject]:
         """The three projects, for grants."""
         return [self.model_build, self.deploy_build, self.stage_test]
+
+    def grant_toolkit_read(self, grantee: iam.IGrantable) -> None:
+        """Read the toolkit's wheel, that one object of the seed bucket (the buildspecs' install phase)."""
+        grantee.grant_principal.add_to_principal_policy(iam.PolicyStatement(
+            actions=["s3:GetObject"], resources=[self._toolkit_wheel_arn]))
 
     def grant_start(self, grantee: iam.IGrantable) -> None:
         """Start and watch the projects' builds (CodePipeline's build and test actions)."""

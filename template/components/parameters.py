@@ -3,6 +3,7 @@ from dataclasses import dataclass
 
 import aws_cdk as cdk
 from constructs import Construct
+from mlops_guardrails import WHEEL_NAME
 
 # SageMaker's project name (botocore's sagemaker model, ProjectEntityName: [a-zA-Z0-9](-*[a-zA-Z0-9]){0,31}),
 # starting with a letter as SageMaker's own project templates require.
@@ -40,6 +41,7 @@ class ProjectParameters:
     use_codecommit: cdk.CfnCondition
     use_connections: cdk.CfnCondition
     multi_account: cdk.CfnCondition
+    toolkit_wheel_key: str = WHEEL_NAME  # the seeds' pinned mlops-guardrails, beside the seed zips
 
     @property
     def prefix(self) -> str:
@@ -75,12 +77,16 @@ def declare_parameters(scope: Construct, *, seed_bucket: str, seed_prefix: str) 
     deploy_repo = _string(scope, "DeployRepositoryId", "owner/repository of the model-deploy repo (CodeConnections "
                           "only).", default="")
     branch = _string(scope, "BranchName", "Branch the pipelines follow.", default="main", min_length=1)
-    bucket = _string(scope, "SeedBucket", "Bucket holding the seed zips (CodeCommit only; publish sets the default).",
+    bucket = _string(scope, "SeedBucket", "Bucket holding the seed zips (CodeCommit only) and the toolkit's wheel "
+                     "(publish sets the default).",
                      default=seed_bucket, allowed_pattern=BUCKET_NAME_PATTERN)
     build_key = _string(scope, "BuildSeedKey", "Key of seed-build.zip in SeedBucket.",
                         default=f"{seed_prefix}seed-build.zip", min_length=1)
     deploy_key = _string(scope, "DeploySeedKey", "Key of seed-deploy.zip in SeedBucket.",
                          default=f"{seed_prefix}seed-deploy.zip", min_length=1)
+    toolkit_key = _string(scope, "ToolkitWheelKey", "Key in SeedBucket of the mlops-guardrails wheel the seeds pin "
+                          "(CodeBuild installs it; publish sets the default).",
+                          default=f"{seed_prefix}{WHEEL_NAME}", min_length=1)
     staging = _string(scope, "StagingAccountId", "Staging account id; empty deploys staging in this account.",
                       default="", allowed_pattern=ACCOUNT_ID_OR_EMPTY)
     prod = _string(scope, "ProdAccountId", "Prod account id; empty deploys prod in this account.",
@@ -97,7 +103,8 @@ def declare_parameters(scope: Construct, *, seed_bucket: str, seed_prefix: str) 
         project_name=name, project_id=project_id, connection_arn=connection, build_repository_id=build_repo,
         deploy_repository_id=deploy_repo, branch=branch, seed_bucket=bucket, build_seed_key=build_key,
         deploy_seed_key=deploy_key, staging_account_id=staging, prod_account_id=prod,
-        use_codecommit=use_codecommit, use_connections=use_connections, multi_account=multi_account)
+        use_codecommit=use_codecommit, use_connections=use_connections, multi_account=multi_account,
+        toolkit_wheel_key=toolkit_key)
 
 
 def _declare_rules(scope: Construct, *, connection: str, build_repo: str, deploy_repo: str, staging: str,

@@ -57,7 +57,7 @@ def queue_answers(emulator_url: str, count: int) -> None:
     """moto's invoke_endpoint answers, one per stage-test request (moto-api's endpoint-results)."""
     results = [{"Body": f"{9 + n / 100}", "ContentType": "text/csv", "InvokedProductionVariant": "AllTraffic",
                 "CustomAttributes": ""} for n in range(count)]
-    request = urllib.request.Request(f"{emulator_url}/moto-api/static/sagemaker/endpoint-results",
+    request = urllib.request.Request(f"{emulator_url}/moto-api/static/sagemaker/endpoint-results",  # noqa: S310
                                      data=json.dumps({"results": results}).encode(), method="POST",
                                      headers={"Content-Type": "application/json"})
     with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310 - the loopback emulator

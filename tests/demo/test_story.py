@@ -1,6 +1,4 @@
 """The demo's story end to end on a faster clock: every outcome of issue 5, asserted from one run."""
-import sys
-
 import pytest
 
 from demo_story.story import Settings, run_story

@@ -8,7 +8,7 @@ import pytest
 
 from demo.test_story import story_settings
 from demo_story.story import run_story
-from deploy.rehearsal.busy_machine import cpu_hogs, wait_until_spinning
+from mlops_guardrails.deploy.rehearsal.busy_machine import cpu_hogs, wait_until_spinning
 
 pytestmark = pytest.mark.skipif(os.environ.get("REHEARSAL_UNDER_LOAD") != "1",
                                 reason="REHEARSAL_UNDER_LOAD=1 runs the story beside CPU hogs")

@@ -133,7 +133,7 @@ def catalog_setup(setup: Setup, templates: dict) -> Setup:
     """The same publication seen on the Service Catalog path: the portfolio (moto has portfolios), the launch role
     the portfolio stack creates (made here from the synthesized stack: moto skips the stack), and the principal
     associations and launch constraint (moto lacks them: stubbed from `state["catalog"]`)."""
-    from template.resolve import resolve_template
+    from resolve import resolve_template
 
     catalog = boto3.client("servicecatalog")
     named = [p["Id"] for p in catalog.list_portfolios()["PortfolioDetails"]

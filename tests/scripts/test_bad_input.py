@@ -32,7 +32,7 @@ ROWS = [
     ("demo-work-dir-is-a-file", "demo", ["--work-dir", "{tmp}/a-file"], 2, "--work-dir: {tmp}/a-file: exists and is not a folder"),
     ("synth-seed-bucket-format", "synth", ["--seed-bucket", "Seeds_Bucket", "--out-dir", "{tmp}/templates"], 2,
      "--seed-bucket: 'Seeds_Bucket': must be an S3 bucket name"),
-    ("test-suites-unknown-suite", "test_suites", ["seed-nope"], 2, "seed-nope: not a test suite (the suites: seed-build, seed-deploy, demo, repo)"),
+    ("test-suites-unknown-suite", "test_suites", ["seed-nope"], 2, "seed-nope: not a test suite (the suites: toolkit, seed-build, seed-deploy, demo, repo)"),
     ("publish-studio-role-format", "publish", ["--dry-run", "--studio-role-arn", "StudioRole"], 2,
      "--studio-role-arn: 'StudioRole': must be an IAM role ARN"),
     ("publish-version-with-slash", "publish", ["--dry-run", "--version", "../1.0"], 2, "--version: '../1.0': must be"),

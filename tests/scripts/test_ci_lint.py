@@ -1,6 +1,5 @@
 """The seeds' CI files pass actionlint, zizmor and GitLab's CI schema; each linter fails a file that breaks its
 rule (so a clean verdict means something)."""
-import shutil
 from pathlib import Path
 
 import pytest

@@ -15,7 +15,7 @@ import account_policies
 import doctor
 import doctor_names
 import publish
-from deploy.emulator import FAKE_CREDENTIALS
+from mlops_guardrails.emulator import FAKE_CREDENTIALS
 from doctor_setup import (ACCOUNT, REGION, apply_aws_command, catalog_setup, fix_of, make_setup, not_ok, publish_once,
                           run, studio_role)
 from vpc_setup import make_vpc
@@ -364,7 +364,7 @@ def test_launch_requests_cover_every_resource_type_of_the_project_stack(template
 def test_synthesized_launch_roles_allow_every_launch_request(templates, s3_path):
     from doctor_iam import Place, launch_requests, refused
     from iam_policy import role_principals
-    from template.resolve import resolve_template
+    from resolve import resolve_template
 
     stack = "sagemaker-project-launch-role" if s3_path else "sagemaker-project-portfolio"
     parameters = {"TemplateBucket": "assets"} if s3_path else {

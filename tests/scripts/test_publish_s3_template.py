@@ -17,6 +17,7 @@ from botocore.stub import Stubber
 import publish
 import s3_template
 from lint import cfn_lint
+from mlops_guardrails import WHEEL_NAME
 from publish import Options, PublishInputError
 
 VERSION_PREFIX = "sagemaker-project/4.0.0/"
@@ -105,7 +106,7 @@ def test_s3_publish_uploads_tags_sets_cors_creates_launch_role_and_tags_domain(s
 
     keys = sorted(o["Key"] for o in s3.list_objects_v2(Bucket="s3-template-assets")["Contents"])
     assert keys == [VERSION_PREFIX + name for name in (
-        "sagemaker-project-target-account.json", "sagemaker-project.json", "sagemaker-project.yaml",
+        WHEEL_NAME, "sagemaker-project-target-account.json", "sagemaker-project.json", "sagemaker-project.yaml",
         "seed-build.zip", "seed-deploy.zip")]
     body = s3.get_object(Bucket="s3-template-assets", Key=VERSION_PREFIX + "sagemaker-project.yaml")["Body"].read()
     assert yaml.safe_load(body) == synthesis.template("sagemaker-project")

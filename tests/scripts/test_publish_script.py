@@ -3,6 +3,7 @@ import boto3
 import pytest
 
 import publish
+from mlops_guardrails import WHEEL_NAME
 from publish import Options, PublishError, PublishInputError
 
 FAKE = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing", "AWS_DEFAULT_REGION": "us-east-1"}
@@ -33,6 +34,7 @@ def test_dry_run_plans_uploads_and_the_stack(synthesis, monkeypatch):
     assert lines == [
         "upload s3://assets/sagemaker-project/2.0.0/seed-build.zip",
         "upload s3://assets/sagemaker-project/2.0.0/seed-deploy.zip",
+        f"upload s3://assets/sagemaker-project/2.0.0/{WHEEL_NAME}",
         "upload s3://assets/sagemaker-project/2.0.0/sagemaker-project.json",
         "upload s3://assets/sagemaker-project/2.0.0/sagemaker-project-target-account.json",
         "deploy CloudFormation stack sagemaker-project-portfolio: portfolio, product version 2.0.0, launch role and "
@@ -63,7 +65,8 @@ def test_emulator_publish_uploads_and_creates_portfolio_and_says_what_it_skipped
     s3 = boto3.client("s3")
     keys = sorted(o["Key"] for o in s3.list_objects_v2(Bucket="publish-assets")["Contents"])
     assert keys == [f"sagemaker-project/3.1.0/{name}" for name in (
-        "sagemaker-project-target-account.json", "sagemaker-project.json", "seed-build.zip", "seed-deploy.zip")]
+        WHEEL_NAME, "sagemaker-project-target-account.json", "sagemaker-project.json", "seed-build.zip",
+        "seed-deploy.zip")]
     # Service Catalog shows the product by its tag; the JSON object stays untagged so that Studio's S3
     # template list (which needs YAML) never shows it.
     tags = s3.get_object_tagging(Bucket="publish-assets", Key="sagemaker-project/3.1.0/sagemaker-project.json")

@@ -43,10 +43,30 @@ def test_a_suite_over_the_time_limit_is_stopped_and_named(tmp_path, monkeypatch)
     assert hung.process.returncode is not None  # killed and reaped, not left running
 
 
-def test_a_seed_suite_runs_pytest_in_a_copy_without_environments_or_caches(tmp_path, monkeypatch):
+def test_a_seed_suite_installs_its_copy_beside_the_wheel_as_its_buildspec_does(tmp_path, monkeypatch):
     monkeypatch.delenv("XGBOOST_ENVS_DIR", raising=False)
-    suite = seed_suite("seed-deploy", tmp_path, ["-k", "rollback"])
+    wheel = tmp_path / "built" / "mlops_guardrails-9.9.9-py3-none-any.whl"
+    wheel.parent.mkdir()
+    wheel.write_bytes(b"a wheel")
+    suite = seed_suite("seed-deploy", tmp_path, ["-k", "rollback"], wheel, tmp_path / "packages")
     assert suite.cwd == tmp_path / "seed-deploy" and (suite.cwd / "deploy" / "__main__.py").is_file()
-    assert suite.argv[1:] == ["-m", "pytest", "-q", "-k", "rollback"]
-    assert not [p for p in suite.cwd.rglob("*") if p.name.startswith(".venv") or p.name in {"__pycache__", ".cache"}]
+    assert [p.name for p in (suite.cwd / "wheels").iterdir()] == [wheel.name]  # only the wheel beside it
+    assert suite.argv == ["bash", "-c", "pip install --quiet --find-links wheels -r requirements.txt && "
+                                        "exec python -m pytest -q -k rollback"]
+    assert suite.env["PIP_NO_INDEX"] == "1"  # the toolkit can only come from wheels/
+    assert suite.env["PATH"].split(":")[0] == str(suite.cwd / ".venv" / "bin")
+    assert not [p for p in suite.cwd.rglob("*") if p.name.startswith(".venv-") or p.name in {"__pycache__", ".cache"}]
     assert suite.env["XGBOOST_ENVS_DIR"] == str(test_suites.ROOT)  # one XGBoost environment, at the root
+
+
+def test_the_copies_see_every_package_of_this_environment_but_the_toolkit(tmp_path):
+    names = {p.name for p in test_suites.packages_without_toolkit(tmp_path).iterdir()}
+    assert "boto3" in names and "pytest" in names
+    assert [name for name in names if "mlops_guardrails" in name] == []
+
+
+def test_a_buildspec_without_one_pip_install_is_refused(tmp_path):
+    (tmp_path / "buildspec.yml").write_text("phases:\n  install:\n    commands:\n      - echo nothing\n")
+    with pytest.raises(test_suites.ScriptInputError, match=r"buildspec.yml: install phase: expected one `pip "
+                                                          r"install` command, found 0"):
+        test_suites.install_command(tmp_path)

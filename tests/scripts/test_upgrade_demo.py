@@ -6,7 +6,7 @@ import pytest
 
 import upgrade_demo
 from cdk_apps import ROOT
-from deploy.emulator import FAKE_CREDENTIALS
+from mlops_guardrails.emulator import FAKE_CREDENTIALS
 
 REVISION = "ae859d0"
 

@@ -58,7 +58,7 @@ def published(emulator, tmp_path):
 
 def described(published, version, status="CreateCompleted"):
     url = f"https://{published['bucket']}.s3.us-east-1.amazonaws.com/sagemaker-project/{version}/sagemaker-project.yaml"
-    return {"ProjectArn": f"arn:aws:sagemaker:us-east-1:123456789012:project/churn", "ProjectName": "churn",
+    return {"ProjectArn": "arn:aws:sagemaker:us-east-1:123456789012:project/churn", "ProjectName": "churn",
             "ProjectId": PROJECT_ID, "ProjectStatus": status, "CreationTime": NOW,
             "TemplateProviderDetails": [{"CfnTemplateProviderDetail": {
                 "TemplateName": "sagemaker-project", "TemplateURL": url,
@@ -156,7 +156,7 @@ def test_an_upgrade_that_adds_a_resource_and_modifies_a_role_passes(published):
 
 def test_a_change_that_would_replace_the_bucket_is_refused_naming_it_and_nothing_changes(published):
     sagemaker, codecommit = boto3.client("sagemaker"), boto3.client("codecommit")
-    with Stubber(sagemaker) as sm, Stubber(codecommit) as cc:  # no update_project or codecommit write stubbed
+    with Stubber(sagemaker) as sm, Stubber(codecommit) as _codecommit:  # no update_project or codecommit write stubbed
         sm.add_response("describe_project", described(published, "1.0.0"), {"ProjectName": "churn"})
         with pytest.raises(UpgradeError, match="refused, nothing changed: ArtifactBucket \\(AWS::S3::Bucket\\) would "
                                                "be removed, losing its objects .*: pass --allow-replace ArtifactBucket"):

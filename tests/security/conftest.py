@@ -3,7 +3,7 @@ import pytest
 
 from iam_policy import role_principals
 from resolved_project import ACCOUNT, BOUNDARY_ARN, PORTFOLIO, PROJECT
-from template.resolve import resolve_template
+from resolve import resolve_template
 
 
 @pytest.fixture(scope="session")

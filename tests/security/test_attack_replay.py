@@ -15,7 +15,7 @@ import pytest
 from iam_policy import ALLOW, DENY, IMPLICIT_DENY, Principal, Request, role_principals
 from resolved_project import ACCOUNT, BOUNDARY_ARN, PROJECT
 from template.components.roles import ROLE_ID_METADATA
-from template.resolve import resolve_template
+from resolve import resolve_template
 
 STAGING, PROD = "111111111111", "222222222222"
 ACCOUNT_SETS = {"one-account": PROJECT, "three-accounts": {**PROJECT, "StagingAccountId": STAGING,

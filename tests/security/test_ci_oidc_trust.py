@@ -1,10 +1,10 @@
 """The CI roles' OIDC trust, evaluated offline: only this project's repository, protected branch and environment,
-with the STS audience, may assume each role (template.resolve + iam_policy.trust_matches)."""
+with the STS audience, may assume each role (resolve.py + iam_policy.trust_matches)."""
 import pytest
 
 from iam_policy import Request, trust_matches
 from resolved_project import ACCOUNT, BOUNDARY_ARN, PROJECT
-from template.resolve import resolve_template
+from resolve import resolve_template
 from iam_policy import role_principals
 
 GITHUB = {**PROJECT, "CiProvider": "GitHubActions", "BuildRepositoryId": "acme/abalone-build",

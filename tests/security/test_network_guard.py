@@ -4,7 +4,7 @@ import pytest
 
 from iam_policy import ALLOW, DENY, Principal, Request, role_principals
 from resolved_project import ACCOUNT, BOUNDARY_ARN, PROJECT
-from template.resolve import resolve_template
+from resolve import resolve_template
 
 VPC = {"VpcId": "vpc-0123456789abcdef0", "SubnetIds": "subnet-0aaaaaaaaaaaaaaa1,subnet-0bbbbbbbbbbbbbbb2",
        "SecurityGroupIds": "sg-0ccccccccccccccc3"}

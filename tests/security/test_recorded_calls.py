@@ -188,11 +188,11 @@ def test_the_write_prefixes_are_where_the_endpoint_template_sends_captures_and_r
 
 
 @pytest.mark.parametrize("caller, operation, expected", [
-    ("/repo/seed-deploy/deploy/rehearsal/models.py:127:read_artifact", "GetObject", True),
-    ("/repo/seed-deploy/deploy/rehearsal/capture.py:114:_write", "PutObject", True),
-    ("/repo/seed-deploy/deploy/rehearsal/alarms.py:154:load", "DescribeAlarms", True),
-    ("/repo/seed-deploy/deploy/rehearsal/alarms.py:165:check", "SetAlarmState", False),  # CloudWatch's own evaluation
-    ("/repo/seed-deploy/deploy/rehearsal/metrics.py:91:publish", "PutMetricData", False),  # SageMaker's own metrics
+    ("/repo/toolkit/src/mlops_guardrails/deploy/rehearsal/models.py:127:read_artifact", "GetObject", True),
+    ("/repo/toolkit/src/mlops_guardrails/deploy/rehearsal/data_capture.py:114:_write", "PutObject", True),
+    ("/repo/toolkit/src/mlops_guardrails/deploy/rehearsal/alarms.py:154:load", "DescribeAlarms", True),
+    ("/repo/toolkit/src/mlops_guardrails/deploy/rehearsal/alarms.py:165:check", "SetAlarmState", False),  # CloudWatch's own evaluation
+    ("/repo/toolkit/src/mlops_guardrails/deploy/rehearsal/metrics.py:91:publish", "PutMetricData", False),  # SageMaker's own metrics
     ("/repo/scripts/demo_story/endpoints.py:66:variant", "DescribeModelPackage", False),
 ])
 def test_only_the_hosts_calls_as_the_model_are_the_model_roles(caller, operation, expected):

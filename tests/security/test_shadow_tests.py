@@ -10,7 +10,7 @@ import permissions
 from iam_policy import ALLOW, DENY, IMPLICIT_DENY, Request, statement_matches, trust_matches
 from iam_actions import Call, authorization
 from resolved_project import ACCOUNT
-from template.resolve import resolve_template
+from resolve import resolve_template
 from test_trust_and_patterns import MULTI, STAGING, TARGET, shared_statements
 from template.components.policies import SHADOW_TEST_ACTIONS
 from template.components.registry import APPROVER_PATH

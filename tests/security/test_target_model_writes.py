@@ -10,7 +10,7 @@ import pytest
 
 from iam_policy import ALLOW, DENY, IMPLICIT_DENY, Request, cross_account_decide, role_principals
 from template.components.artifacts import DATA_CAPTURE_PREFIX, MONITORING_PREFIX
-from template.resolve import resolve_template
+from resolve import resolve_template
 from test_trust_and_patterns import MULTI, PROD, STAGING, TARGET, shared_statements
 
 BUCKET_ARN = f"arn:aws:s3:::{TARGET['ArtifactBucketName']}"  # the tooling stack's bucket, as its output names it

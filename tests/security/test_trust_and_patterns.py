@@ -1,10 +1,10 @@
 """Who may assume each role, who may read the shared bucket, key and registry, and the parameter patterns that
-CloudFormation enforces before anything is created (tested by parameter-set resolution, template.resolve)."""
+CloudFormation enforces before anything is created (tested by parameter-set resolution, resolve.py)."""
 import pytest
 
 from iam_policy import Request, statement_matches, trust_matches
 from resolved_project import ACCOUNT, PROJECT
-from template.resolve import ResolveError, resolve_template
+from resolve import ResolveError, resolve_template
 
 STAGING, PROD = "111111111111", "222222222222"
 MULTI = {**PROJECT, "StagingAccountId": STAGING, "ProdAccountId": PROD}

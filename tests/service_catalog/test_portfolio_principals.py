@@ -2,7 +2,7 @@
 import pytest
 
 from portfolio_stack import MAX_STUDIO_ROLES
-from template.resolve import resolve_template
+from resolve import resolve_template
 
 BASE = {"TemplateBucket": "assets-bucket", "TemplateKey": "sagemaker-project/1.0.0/sagemaker-project.json",
         "ProductVersion": "1.0.0"}

@@ -3,7 +3,7 @@ provider without its repositories or with what only CodePipeline uses."""
 import pytest
 
 from template.components.ci_providers import CI_NEEDS_REPOSITORIES, CI_NO_CONNECTION, CI_SINGLE_ACCOUNT
-from template.resolve import Resolver, resolve_template
+from resolve import Resolver, resolve_template
 
 PROJECT = {"SageMakerProjectName": "abalone", "SageMakerProjectId": "p-abc123def456"}
 GITHUB = {**PROJECT, "CiProvider": "GitHubActions", "BuildRepositoryId": "acme/build",

@@ -5,7 +5,7 @@ import uuid
 import boto3
 import pytest
 
-from template.resolve import resolve_template
+from resolve import resolve_template
 
 PROJECT = {"SageMakerProjectName": "abalone", "SageMakerProjectId": "p-abc123def456"}
 

@@ -4,7 +4,7 @@ import re
 import pytest
 
 from template.components.network import NETWORK_TOGETHER
-from template.resolve import ResolveError, Resolver, resolve_template
+from resolve import ResolveError, Resolver, resolve_template
 
 PROJECT = {"SageMakerProjectName": "abalone", "SageMakerProjectId": "p-abc123def456"}
 VPC = {"VpcId": "vpc-0123456789abcdef0", "SubnetIds": "subnet-0aaaaaaaaaaaaaaa1,subnet-0bbbbbbbbbbbbbbb2",

@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from template.resolve import resolve_template
+from resolve import resolve_template
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 PROJECT = {"SageMakerProjectName": "abalone", "SageMakerProjectId": "p-abc123def456"}

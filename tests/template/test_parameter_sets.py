@@ -3,7 +3,7 @@ import json
 
 import pytest
 
-from template.resolve import ResolveError, resolve_template
+from resolve import ResolveError, resolve_template
 
 PROJECT = {"SageMakerProjectName": "abalone", "SageMakerProjectId": "p-abc123def456"}
 

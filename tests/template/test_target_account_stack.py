@@ -1,7 +1,7 @@
 """The target-account stack: the roles a multi-account project's pipeline assumes in staging and prod."""
 import pytest
 
-from template.resolve import resolve_template
+from resolve import resolve_template
 
 
 @pytest.fixture(scope="module")

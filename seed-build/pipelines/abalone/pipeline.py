@@ -9,7 +9,7 @@ get_pipeline() builds it with the SageMaker Python SDK v3. It makes no AWS call:
 are referenced by S3 URI (pipelines.code.upload_code puts them there first), so definition() runs
 offline.
 
-Network and keys (pipelines.network): every job runs in the project's subnets and security groups when it has
+Network and keys (mlops_guardrails.build.network): every job runs in the project's subnets and security groups when it has
 them, with inter-container traffic encryption, and its volume and output encrypted with the project's key. Every
 step is network-isolated: preprocess, baseline and evaluate read their inputs from /opt/ml/processing and call no
 AWS API or package index (SageMaker moves the data in and out), and the built-in XGBoost algorithm needs no
@@ -33,7 +33,7 @@ from sagemaker.train.configs import Compute, InputData, OutputDataConfig
 from sagemaker.train.model_trainer import ModelTrainer
 
 from pipelines.code import script_uri
-from pipelines.network import JobNetwork
+from mlops_guardrails.build.network import JobNetwork
 
 XGBOOST_VERSION = "1.7-1"
 SKLEARN_VERSION = "1.2-1"
@@ -41,7 +41,8 @@ PROCESSING_ROOT = "/opt/ml/processing"
 # The model package's CustomerMetadataProperties key holding the S3 URI of the model's input signature.
 SIGNATURE_PROPERTY = "FeatureSignatureS3Uri"
 
-# The classic abalone settings (shared/reference/sagemaker-facts.md: "Abalone reference figures").
+# The classic abalone settings of the first-party MLOps seed: 70/15/15 split, these hyperparameters, MSE <= 6.0
+# (test-set MSE typically 4.0-5.8).
 HYPERPARAMETERS = {
     "objective": "reg:squarederror",
     "num_round": 50,
@@ -70,7 +71,7 @@ def get_pipeline(
     kms_key_arn: str | None = None,
 ) -> Pipeline:
     """Build the pipeline; code_prefix is the s3:// folder holding this package's scripts; subnets,
-    security_group_ids and kms_key_arn are the project's network and key (pipelines.network)."""
+    security_group_ids and kms_key_arn are the project's network and key (mlops_guardrails.build.network)."""
     session = sagemaker_session or PipelineSession(default_bucket=default_bucket)
     network = JobNetwork(subnets=tuple(subnets or ()), security_group_ids=tuple(security_group_ids or ()),
                          kms_key_arn=kms_key_arn)
