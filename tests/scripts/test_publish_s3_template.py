@@ -153,8 +153,11 @@ def test_launch_role_policy_is_the_service_catalog_one_with_the_s3_stack_prefix(
 
     catalog = json.dumps(statements("sagemaker-project-portfolio"))
     s3_path = json.dumps(statements("sagemaker-project-launch-role"))
-    assert s3_path == catalog.replace("stack/SC-*", "stack/SP-*").replace("rule/SC-*", "rule/SP-*").replace(
-        ":s3:::sc-*", ":s3:::sp-*")
+    named_after_the_stack = ("stack", "rule", "connection", "api-destination", "secret:events!connection")
+    expected = catalog.replace(":s3:::sc-*", ":s3:::sp-*")
+    for kind in named_after_the_stack:
+        expected = expected.replace(f"{kind}/SC-*", f"{kind}/SP-*")
+    assert s3_path == expected
     assert "stack/SP-*" in s3_path and "SC-" not in s3_path
 
 
