@@ -16,6 +16,11 @@ TEST_SPEC = "test-buildspec.yml"
 class BuildProjects(Construct):
     """Three PipelineProjects sharing the CodeBuild role; environments exactly as docs/contracts.md names them."""
 
+    @staticmethod
+    def toolkit_wheel_uri(params) -> str:
+        """Where the seeds' pinned mlops-guardrails wheel is: beside the seed zips (TOOLKIT_WHEEL_URI)."""
+        return f"s3://{params.seed_bucket}/{params.toolkit_wheel_key}"
+
     def __init__(self, scope: Construct, construct_id: str, *, params: ProjectParameters, role: iam.IRole,
                  key: kms.IKey, artifact_bucket_name: str, model_package_group_name: str,
                  pipeline_role_arn: str, model_role_arn: str, stage_role_arns: dict[str, str],
@@ -26,8 +31,8 @@ class BuildProjects(Construct):
                   "MODEL_PACKAGE_GROUP_NAME": model_package_group_name, "ARTIFACT_BUCKET": artifact_bucket_name,
                   "AWS_REGION": cdk.Aws.REGION, **network.environment(key.key_arn), **packages_environment,
                   # The buildspecs install the seeds' pinned mlops-guardrails from here (no public index).
-                  "TOOLKIT_WHEEL_URI": f"s3://{params.seed_bucket}/{params.toolkit_wheel_key}"}
-        self._toolkit_wheel_arn = f"arn:{cdk.Aws.PARTITION}:s3:::{params.seed_bucket}/{params.toolkit_wheel_key}"
+                  "TOOLKIT_WHEEL_URI": self.toolkit_wheel_uri(params)}
+        self.toolkit_wheel_arn = f"arn:{cdk.Aws.PARTITION}:s3:::{params.seed_bucket}/{params.toolkit_wheel_key}"
         self.model_build = self._project("ModelBuild", f"{params.prefix}-modelbuild", BUILD_SPEC, role, key,
                                          {**common, "SAGEMAKER_PIPELINE_ROLE_ARN": pipeline_role_arn},
                                          "Runs the SageMaker Pipeline of the model-build repository")
@@ -70,7 +75,7 @@ class BuildProjects(Construct):
     def grant_toolkit_read(self, grantee: iam.IGrantable) -> None:
         """Read the toolkit's wheel, that one object of the seed bucket (the buildspecs' install phase)."""
         grantee.grant_principal.add_to_principal_policy(iam.PolicyStatement(
-            actions=["s3:GetObject"], resources=[self._toolkit_wheel_arn]))
+            actions=["s3:GetObject"], resources=[self.toolkit_wheel_arn]))
 
     def grant_start(self, grantee: iam.IGrantable) -> None:
         """Start and watch the projects' builds (CodePipeline's build and test actions)."""

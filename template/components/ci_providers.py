@@ -169,7 +169,7 @@ class ExternalCiRoles(Construct):
         return role
 
     def grant(self, *, artifacts, registry, pipeline_role_arn: str, cloudformation_role_arn: str,
-              stage_stack_name) -> None:
+              stage_stack_name, toolkit_wheel_arn: str) -> None:
         """Each job kind's statements: those of the CodeBuild role for the same command, and for the deploys
         those of CodePipeline's CloudFormation action on that stage's stack only."""
         project = self._params
@@ -185,6 +185,8 @@ class ExternalCiRoles(Construct):
                              *policies.stage_test_statements(stack_names=[stage_stack_name(stage)])])
         artifacts.grant_read(self.stage_test)
         self._add(self.stage_test, policies.stage_test_statements(stack_names=[stage_stack_name("staging")]))
+        for role in self.all:  # every job installs the seeds' pinned mlops-guardrails from the template bucket
+            role.add_to_principal_policy(iam.PolicyStatement(actions=["s3:GetObject"], resources=[toolkit_wheel_arn]))
         for role in self.all:
             role.node.find_child("DefaultPolicy").node.default_child.cfn_options.condition = self._ci.use_external_ci
 
@@ -212,7 +214,7 @@ def add_external_ci(stack) -> ExternalCiRoles:
     ci_roles.grant(artifacts=stack.artifacts, registry=stack.registry,
                    pipeline_role_arn=roles.sagemaker_pipeline.role_arn,
                    cloudformation_role_arn=roles.cloudformation.role_arn,
-                   stage_stack_name=stack.pipelines.stage_stack_name)
+                   stage_stack_name=stack.pipelines.stage_stack_name, toolkit_wheel_arn=stack.builds.toolkit_wheel_arn)
     # The CodeBuild, CodePipeline and EventBridge roles stay: nothing can assume them without the pipelines and
     # projects (their trust names this project's), and the target-account stack and outputs name them.
     codepipeline_only(ci.use_codepipeline, stack.pipelines.build, stack.pipelines.deploy, *stack.builds.all,
@@ -222,7 +224,8 @@ def add_external_ci(stack) -> ExternalCiRoles:
     outputs = {"SageMakerPipelineRoleArn": roles.sagemaker_pipeline.role_arn,
                "ModelExecutionRoleArn": roles.model_execution.role_arn,
                "CloudFormationRoleArn": roles.cloudformation.role_arn,
-               "ModelPackageGroupName": stack.registry.group_name}
+               "ModelPackageGroupName": stack.registry.group_name,
+               "ToolkitWheelUri": stack.builds.toolkit_wheel_uri(params)}
     for name, value in outputs.items():
         cdk.CfnOutput(stack, name, value=value, description="CI variable (docs/ci-providers.md)").condition = \
             ci.use_external_ci

@@ -18,7 +18,8 @@ import yaml
 
 HERE = Path(__file__).resolve().parent
 # CI plumbing that the runner stands in for (see the module docstring); matched at a command's start.
-PLUMBING = ("pip install", "python -m venv /tmp/awscli", "export PATH=", "printf '%s' \"$AWS_ID_TOKEN\"")
+PLUMBING = ("pip install", "python -m venv /tmp/awscli", "export PATH=", "printf '%s' \"$AWS_ID_TOKEN\"",
+            "aws s3 cp --quiet \"$TOOLKIT_WHEEL_URI\"")
 COMMAND_TIMEOUT = 300
 
 

@@ -160,11 +160,12 @@ def actions_of(principal_) -> set[str]:
 
 def test_ci_model_build_role_has_the_codebuild_roles_actions_less_codebuilds_own(github_principals, project_roles):
     """Same scoped permissions as the CodePipeline path: what the CodeBuild role may, less CodeBuild's own log and
-    report grants, CDK's grant of the key for encrypted build output, and assuming target-account roles (a CI
-    provider deploys in this account only)."""
+    report grants, CDK's grant of the key for encrypted build output, assuming target-account roles (a CI
+    provider deploys in this account only), and the project's CodeArtifact repository (CodeBuild installs
+    through it, inside the project's network; a CI runner installs from its own index)."""
     (codebuild,) = [p for lid, p in project_roles.items() if lid.startswith("RolesCodeBuild")]
-    own = {a for a in actions_of(codebuild) if a.startswith(("logs:", "codebuild:"))} | {
-        "sts:assumerole", "kms:generatedatakey*", "kms:reencrypt*"}
+    own = {a for a in actions_of(codebuild) if a.startswith(("logs:", "codebuild:", "codeartifact:"))} | {
+        "sts:assumerole", "kms:generatedatakey*", "kms:reencrypt*", "sts:getservicebearertoken"}
     assert actions_of(principal(github_principals, "model build")) == actions_of(codebuild) - own
 
 
