@@ -154,8 +154,12 @@ def test_projects_portfolio_disabled(setup, templates, capsys):
     assert fix == "aws sagemaker enable-sagemaker-servicecatalog-portfolio"
 
 
+def _launch_role_arn() -> str:
+    return publish.stack_output(publish.LAUNCH_ROLE_STACK, "LaunchRoleArn")  # with its path
+
+
 def _launch_role() -> str:
-    return publish.stack_output(publish.LAUNCH_ROLE_STACK, "LaunchRoleArn").rsplit("/", 1)[1]
+    return _launch_role_arn().rsplit("/", 1)[1]
 
 
 def test_launch_role_trusting_another_service(setup, templates, capsys):
@@ -187,7 +191,7 @@ def test_launch_role_missing_a_creation_permission(setup, templates, capsys, lau
 
 
 def test_studio_role_without_object_tag_read(setup, templates, capsys):
-    role = studio_role(setup.bucket, f"arn:aws:iam::{ACCOUNT}:role/{_launch_role()}")
+    role = studio_role(setup.bucket, _launch_role_arn())
     name = role.rsplit("/", 1)[1]
     boto3.client("iam").put_role_policy(RoleName=name, PolicyName="projects", PolicyDocument=json.dumps({
         "Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": ["s3:GetObject", "iam:GetRole",
@@ -200,7 +204,7 @@ def test_studio_role_without_object_tag_read(setup, templates, capsys):
 
 
 def test_broad_policy_without_guardrails(setup, templates, capsys):
-    role = studio_role(setup.bucket, f"arn:aws:iam::{ACCOUNT}:role/{_launch_role()}")
+    role = studio_role(setup.bucket, _launch_role_arn())
     name = role.rsplit("/", 1)[1]
     iam = boto3.client("iam")
     guardrails = next(p["PolicyArn"] for p in iam.list_attached_role_policies(RoleName=name)["AttachedPolicies"]
@@ -415,7 +419,7 @@ def test_catalog_path_without_launch_constraint(catalog, templates, capsys):
 
 def test_without_roles_every_user_profile_of_the_domain_is_checked(setup, templates, capsys):
     """No --studio-role-arn: the domain's default execution role and each user profile's own role are checked."""
-    profile_role = studio_role(setup.bucket, f"arn:aws:iam::{ACCOUNT}:role/{_launch_role()}")
+    profile_role = studio_role(setup.bucket, _launch_role_arn())
     setup.state["profiles"] = {"default": setup.studio_role, "alice": profile_role}
     code, lines = run(setup, templates, capsys)
     names = [r.rsplit("/", 1)[1] for r in (setup.studio_role, profile_role)]
