@@ -42,7 +42,7 @@ def spread(values: list[float]) -> str:
 
 def main() -> int:
     cores = os.cpu_count() or 1
-    print(f"make test, warm: {ROUNDS} round(s) on {cores} cores (BENCH_TEST_ROUNDS to change); about 80 s each",
+    print(f"make test, warm: {ROUNDS} round(s) on {cores} cores (BENCH_TEST_ROUNDS to change); about 5 minutes each",
           flush=True)
     walls, floors = [], []
     for number in range(1, ROUNDS + 1):

@@ -31,7 +31,7 @@ REPO_SUITES = {"demo": ["tests/demo"], "repo": ["tests", "--ignore", "tests/demo
 TOOLKIT_SUITE = "toolkit"  # toolkit/tests, in toolkit/ (its pyproject.toml holds the pytest settings)
 SUITES = (TOOLKIT_SUITE, *SEEDS, *REPO_SUITES)
 PROGRESS_SECONDS = 30.0
-TIME_LIMIT_SECONDS = 30 * 60.0  # far above a whole run (about 80 s warm on 2 cores): only a hung suite meets it
+TIME_LIMIT_SECONDS = 30 * 60.0  # far above a whole run (about 5 minutes warm on 2 cores): only a hung suite meets it
 POLL_SECONDS = 0.2
 
 
