@@ -9,11 +9,11 @@ import csv
 from dataclasses import dataclass
 
 from mlops_guardrails.errors import DeployError, InputError
-from mlops_guardrails.deploy.json_input import parse_json_object
+from mlops_guardrails.deploy.json_input import parse_json_object, read_text
 
 PROPERTY = "FeatureSignatureS3Uri"  # the build repo's pipeline.py: SIGNATURE_PROPERTY
 BAD_SHAPE = "{source}: {field}: {rule} (the build repo's preprocess.py writes this file)"
-UNREADABLE = "{source}: {error}: cannot read the model's feature signature ({arn})"
+UNREADABLE = "{source}: {error}: cannot read the model's feature signature ({owner})"
 WRONG_WIDTH = ("{rows} row {index}: {width} values, but {model} takes {count} features ({names}){more}: "
                "make the rows match the model (sample-data/README.md)")
 
@@ -48,17 +48,22 @@ def parse(text: str, source: str) -> Signature:
 def for_package(sm, s3, arn: str) -> Signature | None:
     """The signature registered with model package `arn`; None for a package registered without one."""
     uri = sm.describe_model_package(ModelPackageName=arn).get("CustomerMetadataProperties", {}).get(PROPERTY)
-    if not uri:
-        return None
-    bucket, _, key = uri.removeprefix("s3://").partition("/")
+    return read(uri, s3, f"model package {arn}") if uri else None
+
+
+def read(where: str, s3, owner: str) -> Signature:
+    """The signature at an s3:// URI (through `s3`) or a local path; DeployError naming it and `owner` when it
+    cannot be read, InputError when its shape is wrong."""
+    if not where.startswith("s3://"):
+        return parse(read_text(where, "the model's feature signature"), where)
+    bucket, _, key = where.removeprefix("s3://").partition("/")
     try:
-        body = s3.get_object(Bucket=bucket, Key=key)["Body"].read()
-        text = body.decode("utf-8")
+        text = s3.get_object(Bucket=bucket, Key=key)["Body"].read().decode("utf-8")
     except UnicodeDecodeError as error:
-        raise DeployError(UNREADABLE.format(source=uri, error=f"not UTF-8 (byte {error.start})", arn=arn)) from error
+        raise DeployError(UNREADABLE.format(source=where, error=f"not UTF-8 (byte {error.start})", owner=owner)) from error
     except s3.exceptions.ClientError as error:
-        raise DeployError(UNREADABLE.format(source=uri, error=error.response["Error"]["Code"], arn=arn)) from error
-    return parse(text, uri)
+        raise DeployError(UNREADABLE.format(source=where, error=error.response["Error"]["Code"], owner=owner)) from error
+    return parse(text, where)
 
 
 def row_width(row: str) -> int:

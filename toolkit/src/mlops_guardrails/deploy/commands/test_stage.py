@@ -15,7 +15,6 @@ from mlops_guardrails import aws_formats
 from mlops_guardrails.deploy import feature_signature, json_output, stage_names
 from mlops_guardrails.deploy.accounts import TARGET_ROLE_HELP, stage_session
 from mlops_guardrails.errors import InputError
-from mlops_guardrails.deploy.json_input import read_text
 from mlops_guardrails.deploy.stage_config import load_stage_config
 from mlops_guardrails.deploy.stage_test import load_rows, run_stage_test
 
@@ -56,13 +55,9 @@ def concurrency(text: str) -> int:
 
 
 def read_signature(where: str) -> feature_signature.Signature:
-    if where.startswith("s3://"):
-        import boto3
+    import boto3
 
-        bucket, _, key = where.removeprefix("s3://").partition("/")
-        text = boto3.client("s3").get_object(Bucket=bucket, Key=key)["Body"].read().decode("utf-8", errors="replace")
-        return feature_signature.parse(text, where)
-    return feature_signature.parse(read_text(where, "--signature"), where)
+    return feature_signature.read(where, boto3.client("s3") if where.startswith("s3://") else None, "--signature")
 
 
 def endpoint_for(args) -> str:
